@@ -1,0 +1,67 @@
+"""Build the Dash app: an entry point with no logic of its own.
+
+    from app import create_app
+    create_app().run()
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+from dashboard import ids, state
+from metrics.service import DEFAULT_CONFIG_DIR, MetricsService
+
+HERE = Path(__file__).resolve().parent
+
+INDEX = """<!DOCTYPE html>
+<html lang="en-GB">
+  <head>{%metas%}<title>{%title%}</title>{%favicon%}{%css%}</head>
+  <body>{%app_entry%}<footer>{%config%}{%scripts%}{%renderer%}</footer></body>
+</html>"""
+
+
+def _nav_links() -> list[tuple[str, str]]:
+    """Pages that declare a ``nav_order`` appear in the header, the overview first."""
+    pages = [p for p in dash.page_registry.values() if "nav_order" in p or p["path"] == "/"]
+    pages.sort(key=lambda p: p.get("nav_order", 0))
+    return [(p["name"], p["path"]) for p in pages]
+
+
+def _shell() -> html.Div:
+    nav_links = _nav_links()
+    return html.Div([
+        html.A("Skip to main content", href="#main", className="skip-link"),
+        html.Header(dbc.Navbar(dbc.Container([
+            html.A("Outcomes monitor", href="/", className="navbar-brand text-white fw-bold"),
+            html.Nav(html.Ul([html.Li(dcc.Link(text, href=href, className="nav-link text-white"),
+                                      className="nav-item") for text, href in nav_links],
+                             className="navbar-nav flex-row gap-3"), **{"aria-label": "Main"}),
+        ]), color="#0b0c0c", dark=True, className="mb-3 no-print")),
+        dcc.Location(id=ids.URL, refresh="callback-nav"),
+        html.Main(dbc.Container(dash.page_container), id="main", tabIndex="-1"),
+        html.Footer(dbc.Container(html.P(
+            "Outcomes monitor. Figures marked synthetic are generated sample data, not real statistics.",
+            className="small text-muted mt-4")), className="no-print"),
+    ])
+
+
+def create_app(config_dir: str | Path | None = None, service: MetricsService | None = None) -> dash.Dash:
+    """The dashboard on the given config (default: the project's ``config/``)."""
+    state.install(service or MetricsService.from_config_dir(config_dir or DEFAULT_CONFIG_DIR))
+    app = dash.Dash(
+        __name__, use_pages=True, pages_folder=str(HERE / "dashboard" / "pages"),
+        assets_folder=str(HERE / "dashboard" / "assets"),
+        title="Outcomes monitor", suppress_callback_exceptions=True,
+        external_stylesheets=[], serve_locally=True,
+    )
+    app.index_string = INDEX
+    app.layout = _shell
+    return app
+
+
+if __name__ == "__main__":
+    create_app().run(host="127.0.0.1", port=8050)

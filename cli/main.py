@@ -1,0 +1,149 @@
+"""The ``outcomes`` command: an entry point with no logic of its own.
+
+Every command exits non-zero with a clear message on bad input (1 for the user's
+mistake, 2 for a usage error from typer); messages go to stderr, results to stdout.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from pathlib import Path
+from typing import Any, Optional
+
+import typer
+
+from metrics.config_loader import ConfigError, load_config
+from metrics.formatting import STATUS_WORDS, format_value
+from metrics.service import DEFAULT_CONFIG_DIR, MetricsService
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Outcomes-framework performance monitoring for commissioners.")
+
+ConfigOption = typer.Option(None, "--config", help="Folder of YAML config (default: the project's config/).")
+
+
+def fail(message: str, code: int = 1) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def service_for(config_dir: Optional[Path]) -> MetricsService:
+    try:
+        return MetricsService.from_config_dir(config_dir or DEFAULT_CONFIG_DIR)
+    except ConfigError as exc:
+        for issue in exc.issues:
+            typer.echo(str(issue), err=True)
+        fail(f"{len(exc.issues)} problem(s) in config; run 'outcomes check' after fixing them")
+    raise AssertionError("unreachable")
+
+
+@app.command()
+def check(config: Optional[Path] = ConfigOption) -> None:
+    """Validate all config; print every problem as file:line: field: message."""
+    try:
+        loaded = load_config(config or DEFAULT_CONFIG_DIR)
+    except ConfigError as exc:
+        for issue in exc.issues:
+            typer.echo(str(issue))
+        typer.echo(f"{len(exc.issues)} problem(s) found", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"config OK: {len(loaded.frameworks)} framework(s), {len(loaded.metrics)} metric(s), "
+               f"{len(loaded.datasources)} data source(s)")
+
+
+@app.command()
+def frameworks(config: Optional[Path] = ConfigOption,
+               format: str = typer.Option("table", "--format", help="json or table")) -> None:
+    """List the frameworks with their intention and metric counts."""
+    service = service_for(config)
+    rows = [{"id": fw.id, "title": fw.title, "organisation": fw.organisation,
+             "intentions": len(fw.intentions), "metrics": len(fw.metric_ids())}
+            for fw in service.config.frameworks.values()]
+    if format == "json":
+        typer.echo(json.dumps(rows, indent=2))
+    elif format == "table":
+        for row in rows:
+            typer.echo(f"{row['id']:<20} {row['intentions']:>3} intentions {row['metrics']:>3} metrics  {row['title']}")
+    else:
+        fail(f"unknown --format '{format}'; use json or table")
+
+
+def _table_lines(payload: dict[str, Any], service: MetricsService) -> list[str]:
+    lines = [f"{payload['framework']} at {payload['period']}"]
+    for item in payload["metrics"]:
+        metric = service.metric(item["metric_id"])
+        value = format_value(item["value"], metric) if item["value"] is not None else "–"
+        lines.append(f"  [{STATUS_WORDS[item['status']]:<11}] {metric.display_title:<40} {value:<36} "
+                     f"{item['period'] or ''}")
+        lines.append(f"      {item['status_reason']}")
+    return lines
+
+
+def _csv_text(payload: dict[str, Any]) -> str:
+    out = io.StringIO()
+    fields = ["framework", "period", "metric_id", "intention_id", "title", "unit", "polarity", "metric_period",
+              "value", "numerator", "denominator", "ci_lower", "ci_upper", "baseline_period", "baseline_value",
+              "target_kind", "target_value", "target_deadline", "trajectory_value", "progress_pct", "status",
+              "status_reason"]
+    writer = csv.DictWriter(out, fieldnames=fields)
+    writer.writeheader()
+    for item in payload["metrics"]:
+        writer.writerow({
+            "framework": payload["framework"], "period": payload["period"], "metric_id": item["metric_id"],
+            "intention_id": item["intention_id"], "title": item["title"], "unit": item["unit"],
+            "polarity": item["polarity"], "metric_period": item["period"], "value": item["value"],
+            "numerator": item["numerator"], "denominator": item["denominator"], "ci_lower": item["ci_lower"],
+            "ci_upper": item["ci_upper"], "baseline_period": item["baseline"]["period"],
+            "baseline_value": item["baseline"]["value"], "target_kind": item["target"]["kind"],
+            "target_value": item["target"]["value"], "target_deadline": item["target"]["deadline"],
+            "trajectory_value": item["trajectory_value"], "progress_pct": item["progress_pct"],
+            "status": item["status"], "status_reason": item["status_reason"],
+        })
+    return out.getvalue()
+
+
+@app.command()
+def evaluate(framework: Optional[str] = typer.Option(None, "--framework", help="Framework id (default: the first)."),
+             period: Optional[str] = typer.Option(None, "--period", help="YYYY-MM (default: latest with data)."),
+             format: str = typer.Option("table", "--format", help="json, table or csv"),
+             config: Optional[Path] = ConfigOption) -> None:
+    """Evaluate every metric of a framework at a period."""
+    if format not in ("json", "table", "csv"):
+        fail(f"unknown --format '{format}'; use json, table or csv")
+    service = service_for(config)
+    try:
+        result = service.evaluate_framework(framework, period)
+    except KeyError as exc:
+        fail(str(exc.args[0]))
+    except ValueError as exc:
+        fail(f"--period: {exc}")
+    payload = result.to_contract()
+    if format == "json":
+        typer.echo(json.dumps(payload, indent=2))
+    elif format == "csv":
+        sys.stdout.write(_csv_text(payload))
+    else:
+        typer.echo("\n".join(_table_lines(payload, service)))
+
+
+@app.command()
+def serve(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Option(8050, "--port"),
+          debug: bool = typer.Option(False, "--debug"), config: Optional[Path] = ConfigOption) -> None:
+    """Serve the dashboard."""
+    from app import create_app
+
+    service_for(config)  # fail early, with file and line, on bad config
+    dash_app = create_app(config)
+    typer.echo(f"Serving the dashboard at http://{host}:{port}", err=True)
+    dash_app.run(host=host, port=port, debug=debug)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

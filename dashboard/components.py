@@ -1,0 +1,71 @@
+"""Small reusable pieces of page: status badges, sparklines, tables, notices."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any, Sequence
+
+from dash import dcc, html
+
+from metrics.evaluate import Evaluation
+from metrics.formatting import STATUS_ICONS, STATUS_WORDS, number
+
+
+def status_badge(status: str, size: str = "") -> html.Span:
+    """Icon and word together: status is never shown by colour alone."""
+    return html.Span([html.Span(STATUS_ICONS[status], **{"aria-hidden": "true"}), STATUS_WORDS[status]],
+                     className=f"status-badge status-{status} {size}".strip(),
+                     **{"data-status": status})
+
+
+def sparkline(values: Sequence[float], description: str, width: int = 120, height: int = 32) -> html.Img:
+    """A tiny line as an SVG image with a text alternative (alt)."""
+    points = [v for v in values if v is not None]
+    if len(points) < 2:
+        return html.Span("not enough data for a trend line", className="text-muted small")
+    low, high = min(points), max(points)
+    span = (high - low) or 1.0
+    step = (width - 4) / (len(points) - 1)
+    coords = " ".join(f"{2 + i * step:.1f},{height - 2 - (v - low) / span * (height - 4):.1f}"
+                      for i, v in enumerate(points))
+    last_x, last_y = coords.split(" ")[-1].split(",")
+    svg = (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}">'
+           f'<polyline fill="none" stroke="#1d70b8" stroke-width="2" points="{coords}"/>'
+           f'<circle cx="{last_x}" cy="{last_y}" r="3" fill="#0b0c0c"/></svg>')
+    src = "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
+    return html.Img(src=src, alt=description, width=width, height=height, className="sparkline")
+
+
+def notice(text: str, kind: str = "synthetic") -> html.Div:
+    return html.Div(text, className=f"{kind}-banner", role="note")
+
+
+def data_table(columns: Sequence[str], rows: Sequence[Sequence[Any]], caption: str,
+               class_name: str = "table table-sm") -> html.Table:
+    """A real HTML table with a caption: the accessible alternative to every chart."""
+    return html.Table([
+        html.Caption(caption),
+        html.Thead(html.Tr([html.Th(c, scope="col") for c in columns])),
+        html.Tbody([html.Tr([html.Td(cell) for cell in row]) for row in rows]),
+    ], className=class_name)
+
+
+def progress_text(evaluation: Evaluation) -> str:
+    if evaluation.progress_pct is None:
+        return "–"
+    return f"{number(evaluation.progress_pct, 0)}%"
+
+
+def period_options(periods: Sequence[str]) -> list[dict[str, str]]:
+    return [{"label": p, "value": p} for p in periods]
+
+
+def labelled(label: str, control_id: str, control: Any) -> html.Div:
+    return html.Div([html.Label(label, htmlFor=control_id, className="form-label fw-semibold"), control],
+                    className="me-3 mb-2", style={"minWidth": "14rem"})
+
+
+def dropdown(control_id: str, options: list[dict[str, str]], value: Any, placeholder: str = "",
+             clearable: bool = False, multi: bool = False) -> dcc.Dropdown:
+    return dcc.Dropdown(id=control_id, options=options, value=value, clearable=clearable, multi=multi,
+                        placeholder=placeholder, searchable=True)

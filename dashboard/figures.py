@@ -1,0 +1,72 @@
+"""Figures: pure functions from DataFrames to Plotly figures (no data access here)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Sequence
+
+import pandas as pd
+import plotly.graph_objects as go
+
+ACTUAL = "#1d70b8"
+TARGET = "#b10e1e"
+GLIDE = "#505a5f"
+BASELINE = "#0b0c0c"
+FONT = dict(family="Arial, Helvetica, sans-serif", size=14, color="#0b0c0c")
+
+
+def _layout(fig: go.Figure, title: str, y_title: str) -> go.Figure:
+    fig.update_layout(
+        title=dict(text=title, x=0, xanchor="left"), font=FONT, template="plotly_white",
+        margin=dict(l=60, r=20, t=60, b=50), legend=dict(orientation="h", y=-0.15), hovermode="x unified",
+        yaxis_title=y_title, height=380,
+    )
+    return fig
+
+
+def trajectory_figure(series: pd.DataFrame, title: str, y_title: str,
+                      glide: Sequence[tuple[date, float]] | None = None,
+                      baseline: tuple[date, float] | None = None,
+                      target: tuple[date, float] | None = None,
+                      comparators: dict[str, pd.DataFrame] | None = None) -> go.Figure:
+    """Actual values with their confidence interval, the baseline, the glide path and the target.
+
+    ``series`` has columns period_end (date), value, ci_lower, ci_upper."""
+    fig = go.Figure()
+    x = [pd.Timestamp(d) for d in series["period_end"]]
+    has_ci = series["ci_lower"].notna().any() if "ci_lower" in series else False
+    if has_ci:
+        fig.add_trace(go.Scatter(x=x + x[::-1], y=list(series["ci_upper"]) + list(series["ci_lower"])[::-1],
+                                 fill="toself", fillcolor="rgba(29,112,184,0.15)", line=dict(width=0),
+                                 name="95% confidence interval", hoverinfo="skip"))
+    fig.add_trace(go.Scatter(x=x, y=series["value"], mode="lines+markers", name="Actual",
+                             line=dict(color=ACTUAL, width=2), marker=dict(size=4)))
+    for name, frame in (comparators or {}).items():
+        fig.add_trace(go.Scatter(x=[pd.Timestamp(d) for d in frame["period_end"]], y=frame["value"],
+                                 mode="lines", name=name, line=dict(width=1.5, dash="dot")))
+    if glide:
+        fig.add_trace(go.Scatter(x=[pd.Timestamp(d) for d, _ in glide], y=[v for _, v in glide],
+                                 mode="lines", name="Glide path", line=dict(color=GLIDE, dash="dash", width=2)))
+    if baseline:
+        fig.add_trace(go.Scatter(x=[pd.Timestamp(baseline[0])], y=[baseline[1]], mode="markers",
+                                 name="Baseline", marker=dict(symbol="square", size=11, color=BASELINE)))
+    if target:
+        fig.add_trace(go.Scatter(x=[pd.Timestamp(target[0])], y=[target[1]], mode="markers",
+                                 name="Target at deadline", marker=dict(symbol="star", size=16, color=TARGET)))
+        fig.add_vline(x=pd.Timestamp(target[0]).timestamp() * 1000, line=dict(color=TARGET, dash="dot", width=1),
+                      annotation_text="Deadline", annotation_position="top left")
+    return _layout(fig, title, y_title)
+
+
+def breakdown_figure(frame: pd.DataFrame, title: str, x_title: str) -> go.Figure:
+    """Horizontal bars by area with confidence intervals; ``frame``: area_name, value, ci_lower, ci_upper."""
+    ordered = frame.sort_values("value")
+    error = None
+    if ordered["ci_upper"].notna().any():
+        error = dict(type="data", symmetric=False, array=ordered["ci_upper"] - ordered["value"],
+                     arrayminus=ordered["value"] - ordered["ci_lower"], color="#0b0c0c")
+    fig = go.Figure(go.Bar(x=ordered["value"], y=ordered["area_name"], orientation="h", marker_color=ACTUAL,
+                           error_x=error, name="Value"))
+    fig = _layout(fig, title, "")
+    fig.update_layout(xaxis_title=x_title, height=max(260, 60 + 40 * len(ordered)), hovermode="closest")
+    return fig

@@ -1,0 +1,33 @@
+"""About the data: each data source, whether it is reachable, and where the figures come from."""
+
+from __future__ import annotations
+
+import dash
+from dash import html
+
+from dashboard import state
+from dashboard.components import data_table
+
+dash.register_page(__name__, path="/about", name="About the data", title="About the data – Outcomes monitor",
+                   nav_order=90)
+
+
+def layout(**_: str) -> html.Div:
+    service = state.service()
+    rows = []
+    for source_id, source in service.config.datasources.items():
+        health = service.registry.health(source_id)
+        rows.append((source_id, source.title or "–", "Reachable" if health.ok else f"Unavailable: {health.message}",
+                     health.dialect or "–"))
+    metric_rows = [(m.display_title, m.source.name, m.source.publisher or "–", m.source.licence or "–",
+                    "Synthetic" if m.source.synthetic else "Published")
+                   for m in service.config.metrics.values()]
+    return html.Div([
+        html.H1("About the data", className="h3"),
+        html.P("Each metric is computed in its source database by a query generated from its definition in "
+               "config/. A source that cannot be reached makes only its own metrics show 'No data'."),
+        html.H2("Data sources", className="h4"),
+        data_table(["Id", "Description", "State", "Database"], rows, "Data sources and whether they are reachable"),
+        html.H2("Where each metric's figures come from", className="h4"),
+        data_table(["Metric", "Source", "Publisher", "Licence", "Kind"], metric_rows, "Sources of each metric"),
+    ])

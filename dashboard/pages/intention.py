@@ -1,0 +1,119 @@
+"""Intention: rationale, outcomes served, milestones, and each metric against its glide path."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+import dash
+from dash import dcc, html
+
+from dashboard import state
+from dashboard.components import data_table, notice, progress_text, status_badge
+from dashboard.figures import trajectory_figure
+from metrics.definitions import Framework, Intention
+from metrics.evaluate import Evaluation, glide_path
+from metrics.formatting import format_value, number
+from metrics.service import MetricsService
+
+dash.register_page(__name__, path_template="/intention/<intention_id>", name="Intention",
+                   title="Intention – Outcomes monitor")
+
+MILESTONE_WORDS = {"not_started": "Not started", "in_progress": "In progress", "done": "Done", "late": "Late"}
+
+
+def find_intention(service: MetricsService, intention_id: str,
+                   framework_id: str | None) -> tuple[Framework, Intention] | None:
+    frameworks = [service.framework(framework_id)] if framework_id else list(service.config.frameworks.values())
+    for fw in frameworks:
+        intention = fw.intention(intention_id)
+        if intention is not None:
+            return fw, intention
+    return None
+
+
+def metric_chart(service: MetricsService, evaluation: Evaluation, period: str) -> html.Div:
+    metric = service.metric(evaluation.metric_id)
+    series = service.series(metric.id)
+    if series.empty:
+        return html.P("No data to chart.", className="text-muted")
+    shown = series[series["period"] <= period]
+    glide = baseline = target = None
+    if metric.target is not None and evaluation.baseline_value is not None:
+        glide = glide_path(metric.target, evaluation.baseline_value)
+        baseline = glide[0]
+        target = glide[-1]
+    y_title = metric.unit_label or metric.unit.replace("_", " ")
+    figure = trajectory_figure(shown, metric.display_title, y_title, glide, baseline, target)
+    summary = (f"Line chart of {metric.display_title} from {shown['label'].iloc[0]} to {shown['label'].iloc[-1]}. "
+               f"Latest {format_value(evaluation.value, metric)}; baseline "
+               f"{format_value(evaluation.baseline_value, metric)}; target "
+               f"{format_value(evaluation.target_value, metric)} by {evaluation.deadline}. "
+               f"The table below gives every value.") if not shown.empty else "No data up to this period."
+    rows = [(r.label, format_value(r.value, metric, with_unit=False),
+             "–" if r.ci_lower != r.ci_lower or r.ci_lower is None else
+             f"{number(r.ci_lower, metric.decimals)} to {number(r.ci_upper, metric.decimals)}")
+            for r in shown.itertuples()]
+    return html.Div([
+        html.Figure([
+            dcc.Graph(figure=figure, config={"displaylogo": False, "responsive": True},
+                      **{"aria-hidden": "true"}),
+            html.Figcaption(summary, className="small"),
+        ], role="group", **{"aria-label": f"Chart: {metric.display_title}"}),
+        html.Details([html.Summary("Show the figures as a table"),
+                      data_table(["Period", "Value", "95% confidence interval"], rows,
+                                 f"{metric.display_title}: values by period")]),
+    ], className="mb-4")
+
+
+def layout(intention_id: str | None = None, framework: str | None = None, period: str | None = None,
+           **_: str) -> html.Div:
+    service = state.service()
+    found = find_intention(service, intention_id or "", framework) if intention_id else None
+    if found is None:
+        return html.Div([html.H1("Intention not found"),
+                         html.P(f"There is no intention '{intention_id}'. "), dcc.Link("Back to the overview", href="/")])
+    fw, intention = found
+    try:
+        at = service.resolve_period(fw.id, period)
+    except ValueError as exc:
+        return html.Div([html.H1("Bad period"), html.P(str(exc))])
+    result = service.evaluate_framework(fw.id, at)
+    evaluations = result.for_intention(intention.id)
+    synthetic = any(service.metric(m).source.synthetic for m in intention.metrics)
+    outcomes = html.Ul([html.Li(f"{code} – {fw.outcome_title(code)}") for code in intention.outcomes])
+    sections: list = [
+        dcc.Link("← Overview", href="/?" + urlencode({"framework": fw.id, "period": result.period}),
+                 className="no-print"),
+        html.H1(intention.title, className="h3 mt-2"),
+        html.P([html.Strong("Theme: "), intention.theme or "–", " · ", html.Strong("Lead: "), intention.lead or "–",
+                " · ", html.Strong("Partners: "), ", ".join(intention.partners) or "–"]),
+        html.P(f"Figures at {result.period}.", className="small"),
+    ]
+    if synthetic:
+        sections.append(notice("Synthetic sample data: these figures are generated for demonstration, not real."))
+    if intention.rationale:
+        sections += [html.H2("Rationale", className="h4"), html.P(intention.rationale)]
+    if intention.expected_outcomes:
+        sections += [html.H2("Expected outcomes for local people", className="h4"), html.P(intention.expected_outcomes)]
+    sections += [html.H2("Outcomes served", className="h4"), outcomes]
+    milestones = [m for m in result.milestones if m.intention_id == intention.id]
+    if milestones:
+        sections += [html.H2("Milestones", className="h4"), data_table(
+            ["Milestone", "Due", "Status", "Evidence"],
+            [(m.milestone.title, m.milestone.due.strftime("%b %Y"), MILESTONE_WORDS[m.state], m.milestone.evidence or "–")
+             for m in milestones], "Milestones for this intention")]
+    sections.append(html.H2("Metrics", className="h4 mt-3"))
+    if not evaluations:
+        sections.append(html.P("This intention has no metrics; progress is tracked through its milestones."))
+    for evaluation in evaluations:
+        metric = service.metric(evaluation.metric_id)
+        href = f"/metric/{metric.id}?" + urlencode({"framework": fw.id, "period": result.period})
+        sections.append(html.Section([
+            html.H3(dcc.Link(metric.display_title, href=href), className="h5"),
+            html.P([status_badge(evaluation.status), " ", html.Span(evaluation.status_reason, className="status-reason")],
+                   **{"data-metric": metric.id}),
+            html.P(f"Progress from baseline to target: {progress_text(evaluation)}", className="small"),
+            metric_chart(service, evaluation, result.period),
+        ], className="intention-card"))
+    return html.Div(sections)
+

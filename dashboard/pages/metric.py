@@ -1,0 +1,150 @@
+"""Metric: definition, the binding in words, how the figure is computed, breakdown by area, data."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+import dash
+import dash_ag_grid as dag
+import pandas as pd
+from dash import Input, Output, State, callback, dcc, html
+
+from dashboard import ids, state
+from dashboard.components import data_table, notice, status_badge
+from dashboard.figures import breakdown_figure
+from metrics.definitions import Metric, SqlBinding
+from metrics.describe import binding_in_words, method_in_words
+from metrics.formatting import format_value, number
+from metrics.observations import HEADLINE
+from metrics.service import MetricsService
+
+dash.register_page(__name__, path_template="/metric/<metric_id>", name="Metric", title="Metric – Outcomes monitor")
+
+
+def area_names(service: MetricsService, metric_id: str) -> dict[str, str]:
+    owner = service.framework_of_metric(metric_id)
+    names = dict(owner[0].areas) if owner else {}
+    names[HEADLINE] = (owner[0].area_name if owner and owner[0].area_name else "All areas")
+    return names
+
+
+def table_frame(service: MetricsService, metric: Metric) -> pd.DataFrame:
+    """The observations as a tidy table for the grid and the CSV download."""
+    obs = service.observations(metric.id)
+    if obs.error or obs.frame.empty:
+        return pd.DataFrame(columns=["period", "label", "area", "area_name", "numerator", "denominator", "value",
+                                     "ci_lower", "ci_upper"])
+    frame = obs.frame.copy()
+    names = area_names(service, metric.id)
+    frame["area_name"] = [names.get(a, a) for a in frame["area"]]
+    frame["area"] = ["" if a == HEADLINE else a for a in frame["area"]]
+    frame = frame[["period", "label", "area", "area_name", "numerator", "denominator", "value", "ci_lower",
+                   "ci_upper"]]
+    return frame.sort_values(["period", "area"], ascending=[False, True]).round(6)
+
+
+def breakdown_section(service: MetricsService, metric: Metric, period: str) -> html.Section:
+    obs = service.observations(metric.id)
+    frame = obs.frame
+    if obs.error or frame.empty:
+        return html.Section([html.H2("Breakdown by area", className="h4"), html.P("No data.")])
+    upto = frame[(frame["period"] <= period) & frame["value"].notna()]
+    if upto.empty:
+        return html.Section([html.H2("Breakdown by area", className="h4"), html.P("No data up to this period.")])
+    latest = upto["period"].max()
+    at = upto[(upto["period"] == latest) & (upto["area"] != HEADLINE)].copy()
+    names = area_names(service, metric.id)
+    at["area_name"] = [names.get(a, a) for a in at["area"]]
+    label = at["label"].iloc[0] if not at.empty else latest
+    if at.empty:
+        return html.Section([html.H2("Breakdown by area", className="h4"), html.P("This metric has no area breakdown.")])
+    x_title = metric.unit_label or metric.unit.replace("_", " ")
+    figure = breakdown_figure(at, f"{metric.display_title} by area, {label}", x_title)
+    rows = [(r.area_name, format_value(r.value, metric, with_unit=False),
+             "–" if pd.isna(r.ci_lower) else f"{number(r.ci_lower, metric.decimals)} to {number(r.ci_upper, metric.decimals)}",
+             "–" if pd.isna(r.numerator) else f"{r.numerator:,.0f}")
+            for r in at.sort_values("value").itertuples()]
+    return html.Section([
+        html.H2(f"Breakdown by area, {label}", className="h4"),
+        html.Figure([dcc.Graph(figure=figure, config={"displaylogo": False}, **{"aria-hidden": "true"}),
+                     html.Figcaption("Bar chart of the values by area with 95% confidence intervals; "
+                                     "the table gives the same figures.", className="small")]),
+        data_table(["Area", "Value", "95% confidence interval", "Numerator"], rows,
+                   f"{metric.display_title} by area, {label}"),
+    ])
+
+
+def layout(metric_id: str | None = None, framework: str | None = None, period: str | None = None,
+           **_: str) -> html.Div:
+    service = state.service()
+    if not metric_id or metric_id not in service.config.metrics:
+        return html.Div([html.H1("Metric not found"), html.P(f"There is no metric '{metric_id}'."),
+                         dcc.Link("Back to the overview", href="/")])
+    metric = service.metric(metric_id)
+    owner = service.framework_of_metric(metric_id)
+    fw_id = owner[0].id if owner else None
+    try:
+        at = service.resolve_period(fw_id, period)
+    except ValueError as exc:
+        return html.Div([html.H1("Bad period"), html.P(str(exc))])
+    evaluation = service.evaluate_metric(metric.id, at)
+    obs = service.observations(metric.id)
+    period_key = evaluation.period or at.strftime("%Y-%m")
+    back = ("/?" + urlencode({"framework": fw_id, "period": at.strftime("%Y-%m")})) if fw_id else "/"
+    source = metric.source
+    source_bits = [source.name]
+    if source.publisher:
+        source_bits.append(f"published by {source.publisher}")
+    if source.licence:
+        source_bits.append(f"licence: {source.licence}")
+    sections: list = [
+        dcc.Link("← Overview", href=back, className="no-print"),
+        html.H1(metric.title, className="h3 mt-2"),
+    ]
+    if source.synthetic:
+        sections.append(notice("Synthetic sample data: these figures are generated for demonstration, not real."))
+    sections += [
+        html.P([status_badge(evaluation.status), " ", html.Span(evaluation.status_reason, className="status-reason")],
+               **{"data-metric": metric.id}),
+        html.H2("Definition", className="h4"), html.P(metric.definition),
+        html.Dl([
+            html.Dt("Unit"), html.Dd(metric.unit_label or metric.unit.replace("_", " ")),
+            html.Dt("Better when"), html.Dd("higher" if metric.polarity == "higher_is_better" else "lower"),
+            html.Dt("Frequency"), html.Dd(metric.frequency),
+            html.Dt("Source"), html.Dd(", ".join(source_bits)),
+        ], className="row-like"),
+        html.H2("Where the data come from", className="h4"), html.P(binding_in_words(metric)),
+        html.H2("How this is calculated", className="h4"),
+        html.Ul([html.Li(line) for line in method_in_words(metric)], id="how-calculated"),
+        html.Details([html.Summary("The SQL the database runs"),
+                      html.Pre(obs.sql or (metric.binding.sql if isinstance(metric.binding, SqlBinding) else "–"),
+                               className="small")]),
+    ]
+    if obs.error:
+        sections.append(html.P(f"Data source problem: {obs.error}", className="text-danger", role="alert"))
+    if obs.truncated:
+        sections.append(html.P("The query returned more rows than the data source's row cap; figures are incomplete.",
+                               role="alert"))
+    sections.append(breakdown_section(service, metric, period_key))
+    frame = table_frame(service, metric)
+    sections += [
+        html.H2("Data", className="h4 mt-3"),
+        html.Button("Download CSV", id=ids.METRIC_DOWNLOAD_BUTTON, className="btn btn-outline-dark mb-2 no-print"),
+        dcc.Download(id=ids.METRIC_DOWNLOAD),
+        dcc.Store(id="metric-id-store", data=metric.id),
+        dag.AgGrid(id=ids.METRIC_GRID, rowData=frame.to_dict("records"),
+                   columnDefs=[{"field": c, "headerName": c.replace("_", " ").capitalize(), "sortable": True,
+                                "filter": True} for c in frame.columns],
+                   dashGridOptions={"pagination": True, "paginationPageSize": 20},
+                   style={"height": "420px"}, className="ag-theme-alpine"),
+    ]
+    return html.Div(sections)
+
+
+@callback(Output(ids.METRIC_DOWNLOAD, "data"), Input(ids.METRIC_DOWNLOAD_BUTTON, "n_clicks"),
+          State("metric-id-store", "data"), prevent_initial_call=True)
+def download_csv(_clicks: int | None, metric_id: str) -> dict:
+    service = state.service()
+    metric = service.metric(metric_id)
+    frame = table_frame(service, metric)
+    return dcc.send_data_frame(frame.to_csv, f"{metric.id}.csv", index=False)

@@ -1,0 +1,181 @@
+"""Overview: what is off track or getting worse, by outcome, for one framework at one period."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+import dash
+from dash import Input, Output, State, callback, dcc, html
+
+from dashboard import ids, state
+from dashboard.components import (dropdown, labelled, notice, period_options, progress_text, sparkline,
+                                  status_badge)
+from metrics.definitions import Framework, Intention
+from metrics.evaluate import Evaluation
+from metrics.formatting import STATUS_WORDS, format_value
+from metrics.service import FrameworkEvaluation
+
+dash.register_page(__name__, path="/", name="Overview", title="Overview – Outcomes monitor")
+
+STATUS_ORDER = ["off_track", "at_risk", "on_track", "achieved", "not_started", "no_data"]
+
+
+def view_href(framework_id: str, period: str | None, theme: list[str] | None = None,
+              lead: list[str] | None = None) -> str:
+    query: dict[str, str] = {"framework": framework_id}
+    if period:
+        query["period"] = period
+    if theme:
+        query["theme"] = ",".join(theme)
+    if lead:
+        query["lead"] = ",".join(lead)
+    return "/?" + urlencode(query)
+
+
+def _split(value: str | list[str] | None) -> list[str]:
+    if not value:
+        return []
+    if isinstance(value, list):
+        return value
+    return [v for v in value.split(",") if v]
+
+
+def _metric_row(evaluation: Evaluation, framework: Framework, period: str) -> html.Tr:
+    service = state.service()
+    metric = service.metric(evaluation.metric_id)
+    series = service.series(metric.id)
+    series = series[series["period"] <= period] if not series.empty else series
+    values = list(series["value"].tail(36)) if not series.empty else []
+    if len(values) >= 2:
+        alt = (f"Trend of {metric.display_title} over the last {len(values)} periods: from "
+               f"{format_value(values[0], metric)} to {format_value(values[-1], metric)}")
+    else:
+        alt = "No trend available"
+    value = ("suppressed" if evaluation.suppressed
+             else format_value(evaluation.value, metric) if evaluation.value is not None else "–")
+    target = format_value(evaluation.target_value, metric) if evaluation.target_value is not None else "–"
+    deadline = f" by {evaluation.deadline}" if evaluation.deadline else ""
+    href = f"/metric/{metric.id}?" + urlencode({"framework": framework.id, "period": period})
+    return html.Tr([
+        html.Td([dcc.Link(metric.display_title, href=href), html.P(evaluation.status_reason, className="reason small")]),
+        html.Td([value, html.Div(evaluation.period_label or "", className="small text-muted")]),
+        html.Td(target + deadline),
+        html.Td(status_badge(evaluation.status)),
+        html.Td(progress_text(evaluation)),
+        html.Td(sparkline(values, alt)),
+    ], **{"data-metric": metric.id})
+
+
+def _intention_card(intention: Intention, result: FrameworkEvaluation) -> html.Section:
+    framework = result.framework
+    rows = [_metric_row(e, framework, result.period) for e in result.for_intention(intention.id)]
+    milestones = [m for m in result.milestones if m.intention_id == intention.id]
+    href = f"/intention/{intention.id}?" + urlencode({"framework": framework.id, "period": result.period})
+    body: list = [
+        html.H3(dcc.Link(intention.title, href=href), className="h5"),
+        html.P([html.Span(f"Theme: {intention.theme or '–'}"), " · ", html.Span(f"Lead: {intention.lead or '–'}")],
+               className="small text-muted"),
+    ]
+    if rows:
+        body.append(html.Table([
+            html.Caption(f"Metrics for this intention at {result.period}", className="visually-hidden"),
+            html.Thead(html.Tr([html.Th(h, scope="col") for h in
+                                ["Metric and status reason", "Latest value", "Target", "Status", "Progress",
+                                 "Trend"]])),
+            html.Tbody(rows),
+        ], className="table table-sm metric-table"))
+    if milestones:
+        late = sum(1 for m in milestones if m.state == "late")
+        body.append(html.P(f"Milestones: {len(milestones)} ({late} late)", className="small"))
+    if not rows and not milestones:
+        body.append(html.P("No metrics or milestones are declared for this intention yet.", className="small"))
+    return html.Section(body, className="intention-card", **{"data-intention": intention.id})
+
+
+def _summary(result: FrameworkEvaluation) -> html.Section:
+    counts = result.status_counts()
+    late = sum(1 for m in result.milestones if m.state == "late")
+    items = [html.Li([status_badge(s), f" {counts.get(s, 0)}"]) for s in STATUS_ORDER if counts.get(s)]
+    items.append(html.Li(f"Milestones late: {late} of {len(result.milestones)}"))
+    return html.Section([html.H2("Summary", className="h4"), html.Ul(items, className="summary-counts")],
+                        **{"aria-label": "Summary of statuses"})
+
+
+def overview_body(framework_id: str, period: str | None, themes: list[str], leads: list[str]) -> list:
+    service = state.service()
+    result = service.evaluate_framework(framework_id, period)
+    framework = result.framework
+    intentions = [i for i in framework.intentions
+                  if (not themes or i.theme in themes) and (not leads or i.lead in leads)]
+    synthetic = any(service.metric(m).source.synthetic for m in framework.metric_ids())
+    content: list = []
+    if synthetic:
+        content.append(notice("Synthetic sample data: the figures on this page are generated for demonstration "
+                              "and are not real statistics."))
+    content.append(html.P([f"Figures at {result.period}. ", dcc.Link("Link to this view",
+                                                                    href=view_href(framework.id, period, themes, leads))],
+                          className="small"))
+    content.append(_summary(result))
+    placed: set[str] = set()
+    for outcome in framework.outcomes:
+        codes = {outcome.code, *(s.code for s in outcome.sub_outcomes)}
+        here = [i for i in intentions if i.id not in placed and i.outcomes and i.outcomes[0] in codes]
+        if not here:
+            continue
+        placed.update(i.id for i in here)
+        content.append(html.Section([html.H2(f"{outcome.code} {outcome.title}", className="h4 mt-4")]
+                                    + [_intention_card(i, result) for i in here]))
+    rest = [i for i in intentions if i.id not in placed]
+    if rest:
+        content.append(html.Section([html.H2("Other intentions", className="h4 mt-4")]
+                                    + [_intention_card(i, result) for i in rest]))
+    if not intentions:
+        content.append(html.P("No intentions match the chosen theme and lead."))
+    return content
+
+
+def layout(framework: str | None = None, period: str | None = None, theme: str | None = None,
+           lead: str | None = None, **_: str) -> html.Div:
+    service = state.service()
+    try:
+        fw = service.framework(framework)
+    except KeyError as exc:
+        return html.Div([html.H1("Framework not found"), html.P(str(exc.args[0]))])
+    periods = service.available_periods(fw.id)
+    chosen = period if period in periods else (periods[0] if periods else None)
+    themes = sorted({i.theme for i in fw.intentions if i.theme})
+    leads = sorted({i.lead for i in fw.intentions if i.lead})
+    frameworks = [{"label": f.title, "value": f.id} for f in service.config.frameworks.values()]
+    controls = html.Div([
+        labelled("Framework", ids.FRAMEWORK_SELECT, dropdown(ids.FRAMEWORK_SELECT, frameworks, fw.id)),
+        labelled("Period", ids.PERIOD_SELECT, dropdown(ids.PERIOD_SELECT, period_options(periods), chosen)),
+        labelled("Theme", ids.THEME_FILTER, dropdown(ids.THEME_FILTER, [{"label": t, "value": t} for t in themes],
+                                                     _split(theme), "All themes", True, True)),
+        labelled("Lead", ids.LEAD_FILTER, dropdown(ids.LEAD_FILTER, [{"label": x, "value": x} for x in leads],
+                                                   _split(lead), "All leads", True, True)),
+    ], className="d-flex flex-wrap no-print", role="group", **{"aria-label": "Choose what to show"})
+    return html.Div([
+        html.H1(fw.title, className="h2"),
+        html.P(f"{fw.organisation}. {fw.description}", className="lead"),
+        controls,
+        html.Div(overview_body(fw.id, chosen, _split(theme), _split(lead)), id=ids.OVERVIEW_BODY,
+                 **{"aria-live": "polite"}),
+    ])
+
+
+@callback(Output(ids.OVERVIEW_BODY, "children"),
+          Input(ids.PERIOD_SELECT, "value"), Input(ids.THEME_FILTER, "value"), Input(ids.LEAD_FILTER, "value"),
+          State(ids.FRAMEWORK_SELECT, "value"), prevent_initial_call=True)
+def update_overview(period: str | None, themes: list[str] | None, leads: list[str] | None,
+                    framework_id: str | None) -> list:
+    return overview_body(framework_id or state.service().framework().id, period, themes or [], leads or [])
+
+
+@callback(Output(ids.URL, "href"), Input(ids.FRAMEWORK_SELECT, "value"), prevent_initial_call=True)
+def choose_framework(framework_id: str | None) -> str:
+    """Another framework has other periods, themes and leads: load its own overview."""
+    return view_href(framework_id or state.service().framework().id, None)
+
+
+# Keep the words in one place for tests and other pages.
+__all__ = ["layout", "update_overview", "overview_body", "STATUS_WORDS"]

@@ -1,0 +1,121 @@
+"""Engines and the connection policy: read-only, a time limit, a row cap.
+
+Secrets never sit in config: a URL may name environment variables as ``${NAME}`` or
+``${NAME:-default}``. A relative SQLite or DuckDB path is resolved against the project
+folder (the parent of ``config/``), so the app works from any working directory.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.sql import Executable
+
+_ENV_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+
+
+class DataSourceError(Exception):
+    """A data source could not be reached or a query failed: degrades its own metrics only."""
+
+
+def expand_url(url: str) -> str:
+    def replace(match: re.Match[str]) -> str:
+        name, default = match.group(1), match.group(2)
+        value = os.environ.get(name)
+        if value:
+            return value
+        if default is not None:
+            return default
+        raise DataSourceError(f"environment variable {name} is not set; set it to the database URL "
+                              f"or give a default as ${{{name}:-sqlite:///path.db}}")
+
+    return _ENV_RE.sub(replace, url)
+
+
+def resolve_url(url: str, project_root: Path) -> str:
+    expanded = expand_url(url)
+    parsed = make_url(expanded)
+    if parsed.get_backend_name() in ("sqlite", "duckdb") and parsed.database and parsed.database != ":memory:":
+        path = Path(parsed.database)
+        if not path.is_absolute():
+            parsed = parsed.set(database=str((project_root / path).resolve()))
+    return parsed.render_as_string(hide_password=False)
+
+
+def database_file(url: str) -> Path | None:
+    parsed = make_url(url)
+    if parsed.get_backend_name() in ("sqlite", "duckdb") and parsed.database not in (None, "", ":memory:"):
+        return Path(parsed.database)
+    return None
+
+
+def make_read_only_engine(url: str, timeout_seconds: float) -> Engine:
+    """An engine whose connections cannot write and whose queries are time-limited."""
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        path = database_file(url)
+        if path is not None and not path.exists():
+            raise DataSourceError(f"database file {path} does not exist; build it (make sample) or fix the URL")
+        # mode=ro makes SQLite itself refuse writes; uri=true lets the query string through.
+        engine = create_engine(f"sqlite:///file:{path}?mode=ro&uri=true" if path else url,
+                               connect_args={"timeout": timeout_seconds})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_limits(dbapi_conn: Any, record: Any) -> None:
+            # SQLite has no statement timeout: a progress handler aborts a query that
+            # runs past the limit (the clock is restarted before each statement).
+            clock = {"started": time.monotonic()}
+            record.info["outcomes_clock"] = clock
+            dbapi_conn.set_progress_handler(
+                lambda: 1 if time.monotonic() - clock["started"] > timeout_seconds else 0, 100_000)
+
+        @event.listens_for(engine, "before_cursor_execute")
+        def _restart_clock(conn: Any, *_args: Any) -> None:
+            clock = conn.connection.info.get("outcomes_clock")
+            if clock is not None:
+                clock["started"] = time.monotonic()
+
+        return engine
+    if backend == "duckdb":
+        path = database_file(url)
+        if path is not None and not path.exists():
+            raise DataSourceError(f"database file {path} does not exist; fix the URL")
+        return create_engine(url, connect_args={"read_only": True})
+    if backend == "postgresql":
+        ms = int(timeout_seconds * 1000)
+        return create_engine(url, pool_pre_ping=True, connect_args={
+            "options": f"-c default_transaction_read_only=on -c statement_timeout={ms}",
+            "connect_timeout": max(1, int(min(timeout_seconds, 10))),
+        })
+    # Other dialects (warehouses): rely on the account being read-only.
+    return create_engine(url, pool_pre_ping=True)
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    frame: pd.DataFrame
+    truncated: bool
+    sql: str
+
+
+def run_query(engine: Engine, statement: Executable, row_cap: int) -> QueryResult:
+    """Execute with bound parameters, fetching at most ``row_cap`` rows."""
+    compiled = str(statement.compile(engine))
+    with engine.connect() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("SET TRANSACTION READ ONLY"))
+        result = conn.execute(statement)
+        columns = list(result.keys())
+        rows = result.fetchmany(row_cap + 1)
+    truncated = len(rows) > row_cap
+    frame = pd.DataFrame([tuple(r) for r in rows[:row_cap]], columns=columns)
+    return QueryResult(frame=frame, truncated=truncated, sql=compiled)

@@ -1,0 +1,105 @@
+"""Data sources by name: engines created on first use, health, and data vintage.
+
+The registry knows nothing of metrics (imports point downward): it is given plain
+settings and runs statements it is handed.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.sql import Executable
+
+from datasources.engines import (DataSourceError, QueryResult, database_file, make_read_only_engine,
+                                 resolve_url, run_query)
+
+
+@dataclass(frozen=True)
+class SourceSettings:
+    id: str
+    url: str
+    title: str = ""
+    timeout_seconds: float = 30
+    row_cap: int = 200_000
+
+
+@dataclass(frozen=True)
+class SourceHealth:
+    id: str
+    ok: bool
+    message: str
+    dialect: str | None = None
+
+
+class DataSourceRegistry:
+    def __init__(self, sources: list[SourceSettings], project_root: Path):
+        self._settings = {s.id: s for s in sources}
+        self._root = project_root
+        self._engines: dict[str, Engine] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def ids(self) -> list[str]:
+        return list(self._settings)
+
+    def settings(self, source_id: str) -> SourceSettings:
+        try:
+            return self._settings[source_id]
+        except KeyError:
+            raise DataSourceError(f"no data source '{source_id}'") from None
+
+    def url(self, source_id: str) -> str:
+        return resolve_url(self.settings(source_id).url, self._root)
+
+    def engine(self, source_id: str) -> Engine:
+        with self._lock:
+            if source_id not in self._engines:
+                settings = self.settings(source_id)
+                self._engines[source_id] = make_read_only_engine(self.url(source_id), settings.timeout_seconds)
+            return self._engines[source_id]
+
+    def dialect(self, source_id: str) -> str:
+        return self.engine(source_id).dialect.name
+
+    def execute(self, source_id: str, statement: Executable) -> QueryResult:
+        settings = self.settings(source_id)
+        try:
+            return run_query(self.engine(source_id), statement, settings.row_cap)
+        except DataSourceError:
+            raise
+        except SQLAlchemyError as exc:
+            detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+            raise DataSourceError(f"data source '{source_id}' query failed: {detail}") from exc
+
+    def vintage(self, source_id: str) -> str:
+        """A token that changes when the data change: a file's modification time, or
+        the hour for server databases (cached evaluations then refresh hourly)."""
+        try:
+            path = database_file(self.url(source_id))
+        except DataSourceError:
+            return "unavailable"
+        if path is not None and path.exists():
+            stamp = datetime.fromtimestamp(path.stat().st_mtime, tz=timezone.utc)
+            return stamp.isoformat(timespec="seconds")
+        return datetime.now(tz=timezone.utc).strftime("%Y-%m-%dT%H:00Z")
+
+    def health(self, source_id: str) -> SourceHealth:
+        try:
+            engine = self.engine(source_id)
+            with engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+            return SourceHealth(source_id, True, "connected", engine.dialect.name)
+        except (DataSourceError, SQLAlchemyError, OSError) as exc:
+            return SourceHealth(source_id, False, str(exc).splitlines()[0])
+
+    def dispose(self) -> None:
+        with self._lock:
+            for engine in self._engines.values():
+                engine.dispose()
+            self._engines.clear()

@@ -1,0 +1,174 @@
+"""Compile a metric's binding to one SQLAlchemy Core ``Select`` that aggregates in the database.
+
+The result has one row per period and area with columns ``period_start`` (a DATE),
+``area``, ``numerator`` and ``denominator`` (and, for published figures, ``value``,
+``ci_lower``, ``ci_upper``). Every value is a bound parameter; table and column names
+are quoted by SQLAlchemy. Raw records never leave the database.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Date, Float, String, and_, case, cast, column, func, literal, null, select, table, text
+from sqlalchemy.sql import ColumnElement, Select
+from sqlalchemy.sql.expression import TableClause
+
+from datasources.sql_periods import period_start
+from metrics.definitions import Denominator, Filter, Measure, Metric, SqlBinding, TableBinding
+
+NO_AREA = "all"
+
+
+def _table(name: str) -> TableClause:
+    schema, _, bare = name.rpartition(".")
+    return table(bare, schema=schema or None)
+
+
+def _col(tbl: TableClause, name: str) -> ColumnElement[Any]:
+    return column(name, _selectable=tbl)
+
+
+def _condition(tbl: TableClause, flt: Filter) -> ColumnElement[bool]:
+    col = _col(tbl, flt.column)
+    value = flt.value
+    if flt.op == "eq":
+        return col == value
+    if flt.op == "ne":
+        return col != value
+    if flt.op == "lt":
+        return col < value
+    if flt.op == "le":
+        return col <= value
+    if flt.op == "gt":
+        return col > value
+    if flt.op == "ge":
+        return col >= value
+    if flt.op == "in":
+        return col.in_(value)  # type: ignore[arg-type]
+    if flt.op == "not_in":
+        return col.not_in(value)  # type: ignore[arg-type]
+    if flt.op == "between":
+        low, high = value  # type: ignore[misc]
+        return col.between(low, high)
+    if flt.op == "is_null":
+        return col.is_(None)
+    return col.is_not(None)
+
+
+def _all(tbl: TableClause, filters: tuple[Filter, ...]) -> ColumnElement[bool] | None:
+    conditions = [_condition(tbl, f) for f in filters]
+    return and_(*conditions) if conditions else None
+
+
+def _aggregate(tbl: TableClause, measure: Measure) -> ColumnElement[Any]:
+    """SUM of 1 or of the column, over the rows that pass the measure's own filters.
+
+    A CASE inside the SUM lets numerator and denominator with different filters come
+    from one scan of the same table."""
+    only = _all(tbl, measure.filters)
+    item: ColumnElement[Any] = literal(1) if measure.count else _col(tbl, measure.sum or "")
+    if only is None:
+        return func.sum(item) if measure.sum else func.count()
+    return func.sum(case((only, item), else_=literal(0) if measure.count else None))
+
+
+def _area(tbl: TableClause, area_column: str | None) -> ColumnElement[Any]:
+    if area_column:
+        return _col(tbl, area_column).label("area")
+    return literal(NO_AREA, String).label("area")
+
+
+def _compile_table(metric: Metric, binding: TableBinding) -> Select[Any]:
+    tbl = _table(binding.table)
+    period = period_start(_col(tbl, binding.date_column), metric.frequency).label("period_start")
+    area = _area(tbl, binding.area_column)
+    where = _all(tbl, binding.filters)
+    den = binding.denominator
+    same_table_den = den is not None and den.table is None
+    columns: list[ColumnElement[Any]] = [period, area, _aggregate(tbl, binding.numerator).label("numerator")]
+    if same_table_den:
+        columns.append(_aggregate(tbl, den).label("denominator"))  # type: ignore[arg-type]
+    elif den is None:
+        columns.append(cast(null(), Float).label("denominator"))
+    group_by: list[ColumnElement[Any]] = [period_start(_col(tbl, binding.date_column), metric.frequency)]
+    if binding.area_column:
+        group_by.append(_col(tbl, binding.area_column))
+    numerator_q = select(*columns).select_from(tbl).group_by(*group_by)
+    if where is not None:
+        numerator_q = numerator_q.where(where)
+    if den is None or same_table_den:
+        return numerator_q.order_by(period_start(_col(tbl, binding.date_column), metric.frequency),
+                                    *(group_by[1:]))
+    return _join_denominator(metric, binding, numerator_q.subquery("num"), den)
+
+
+def _join_denominator(metric: Metric, binding: TableBinding, num: Any, den: Denominator) -> Select[Any]:
+    """Numerator by period and area, LEFT JOINed to a denominator from another table.
+
+    With ``period_join: financial_year`` a population held once a year divides every
+    month or quarter of that financial year."""
+    dtbl = _table(den.table or "")
+    den_frequency = "annual" if den.period_join == "financial_year" else metric.frequency
+    den_period_expr = period_start(_col(dtbl, den.date_column or ""), den_frequency)
+    den_cols: list[ColumnElement[Any]] = [den_period_expr.label("period_start")]
+    den_group: list[ColumnElement[Any]] = [period_start(_col(dtbl, den.date_column or ""), den_frequency)]
+    if den.area_column:
+        den_cols.append(_col(dtbl, den.area_column).label("area"))
+        den_group.append(_col(dtbl, den.area_column))
+    den_cols.append(_aggregate(dtbl, Measure(count=den.count, sum=den.sum)).label("denominator"))
+    den_q = select(*den_cols).select_from(dtbl).group_by(*den_group)
+    den_where = _all(dtbl, den.filters)
+    if den_where is not None:
+        den_q = den_q.where(den_where)
+    den_q = den_q.subquery("den")
+
+    num_period = num.c.period_start
+    join_period = period_start(num_period, "annual") if den.period_join == "financial_year" else num_period
+    on = den_q.c.period_start == join_period
+    if den.area_column and binding.area_column:
+        on = and_(on, den_q.c.area == num.c.area)
+    return (select(num.c.period_start, num.c.area, num.c.numerator, den_q.c.denominator.label("denominator"))
+            .select_from(num.outerjoin(den_q, on))
+            .order_by(num.c.period_start, num.c.area))
+
+
+def _compile_sql(metric: Metric, binding: SqlBinding) -> Select[Any]:
+    """Wrap the user's query and bucket it by period in the database."""
+    published = binding.returns_published_values
+    typed = {"period_date": Date, "area": String, "numerator": Float, "denominator": Float}
+    if published:
+        typed.update({"value": Float, "ci_lower": Float, "ci_upper": Float})
+    raw = text(binding.sql).bindparams(**binding.params).columns(**typed).subquery("raw")
+    period = period_start(raw.c.period_date, metric.frequency)
+    columns: list[ColumnElement[Any]] = [
+        period.label("period_start"), raw.c.area.label("area"),
+        func.sum(raw.c.numerator).label("numerator"), func.sum(raw.c.denominator).label("denominator"),
+    ]
+    if published:
+        # A published figure is one row per period and area; MAX only collapses the group.
+        columns += [func.max(raw.c.value).label("value"), func.max(raw.c.ci_lower).label("ci_lower"),
+                    func.max(raw.c.ci_upper).label("ci_upper")]
+    group = [period_start(raw.c.period_date, metric.frequency), raw.c.area]
+    return select(*columns).group_by(*group).order_by(*group)
+
+
+def compile_metric(metric: Metric) -> Select[Any]:
+    binding = metric.binding
+    if isinstance(binding, TableBinding):
+        return _compile_table(metric, binding)
+    return _compile_sql(metric, binding)
+
+
+def render_sql(statement: Select[Any], dialect_name: str) -> str:
+    """The statement as a dialect would run it, parameters shown as placeholders (for review and tests)."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialects = {"sqlite": sqlite.dialect(), "postgresql": postgresql.dialect()}
+    if dialect_name == "duckdb":
+        from duckdb_engine import Dialect as DuckDBDialect
+
+        dialect: Any = DuckDBDialect()
+    else:
+        dialect = dialects[dialect_name]
+    return str(statement.compile(dialect=dialect))

@@ -1,0 +1,194 @@
+"""Read ``config/`` into validated models, reporting every problem at once.
+
+Each YAML file is parsed with ruamel.yaml, which remembers where every key and list
+item sits, so a problem anywhere can be reported as ``file:line: field: message``.
+Parsing, model validation and cross-reference rules are separate steps; a problem in
+one file never stops the others from being checked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+from pydantic import ValidationError
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError
+
+from metrics.definitions import ConfigFile, DataSource, Framework, Metric
+
+PathKey = tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class ConfigIssue:
+    file: str
+    line: int
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.field}: {self.message}"
+
+
+class ConfigError(Exception):
+    """The user's config has problems: carries all of them."""
+
+    def __init__(self, issues: list[ConfigIssue]):
+        self.issues = issues
+        super().__init__("\n".join(str(i) for i in issues))
+
+
+@dataclass
+class SourceFile:
+    """One parsed YAML file: its plain data and where each path sits."""
+
+    path: Path
+    display: str
+    data: Any
+    lines: dict[PathKey, int] = field(default_factory=dict)
+
+    @staticmethod
+    def _real_parts(loc: Iterable[Any]) -> list[Any]:
+        """Drop the tags pydantic inserts for a discriminated union ('binding' -> 'table')."""
+        parts: list[Any] = []
+        for part in loc:
+            if parts and parts[-1] == "binding" and part in ("table", "sql"):
+                continue
+            parts.append(part)
+        return parts
+
+    def line_of(self, loc: Iterable[Any]) -> int:
+        """The line of the deepest prefix of ``loc`` present in the file (a missing key
+        is reported at the line of the mapping that should hold it)."""
+        best = self.lines.get((), 1)
+        current: PathKey = ()
+        for part in self._real_parts(loc):
+            current = current + (part,)
+            if current not in self.lines:
+                break
+            best = self.lines[current]
+        return best
+
+    def field_name(self, loc: Iterable[Any]) -> str:
+        words: list[str] = []
+        for part in self._real_parts(loc):
+            if isinstance(part, int):
+                words.append(f"[{part}]")
+            else:
+                words.append(("." if words else "") + str(part))
+        return "".join(words) or "(file)"
+
+
+@dataclass
+class Config:
+    """The whole validated config."""
+
+    root: Path
+    datasources: dict[str, DataSource]
+    frameworks: dict[str, Framework]
+    metrics: dict[str, Metric]
+    files: dict[str, SourceFile]
+    ingest: list[dict[str, Any]] = field(default_factory=list)
+
+    def framework(self, framework_id: str | None) -> Framework:
+        if framework_id is None:
+            return next(iter(self.frameworks.values()))
+        try:
+            return self.frameworks[framework_id]
+        except KeyError:
+            known = ", ".join(sorted(self.frameworks)) or "none"
+            raise KeyError(f"no framework '{framework_id}'; known frameworks: {known}") from None
+
+
+def _plain(node: Any, path: PathKey, lines: dict[PathKey, int]) -> Any:
+    """CommentedMap/Seq -> dict/list, recording the 1-based line of every path."""
+    if isinstance(node, CommentedMap):
+        result = {}
+        for key, value in node.items():
+            key_line, _ = node.lc.key(key)
+            lines[path + (key,)] = key_line + 1
+            result[key] = _plain(value, path + (key,), lines)
+        return result
+    if isinstance(node, CommentedSeq):
+        items = []
+        for index, value in enumerate(node):
+            item_line, _ = node.lc.item(index)
+            lines[path + (index,)] = item_line + 1
+            items.append(_plain(value, path + (index,), lines))
+        return items
+    return node
+
+
+def parse_file(path: Path, root: Path) -> tuple[SourceFile | None, list[ConfigIssue]]:
+    try:
+        display = str(path.relative_to(root.parent))
+    except ValueError:
+        display = str(path)
+    yaml = YAML(typ="rt")
+    try:
+        raw = yaml.load(path.read_text(encoding="utf-8"))
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 1
+        return None, [ConfigIssue(display, line, "(yaml)", f"{exc.problem or exc.context}; fix the YAML syntax")]
+    except (OSError, UnicodeDecodeError) as exc:
+        return None, [ConfigIssue(display, 1, "(file)", f"cannot read: {exc}")]
+    lines: dict[PathKey, int] = {(): 1}
+    data = _plain(raw, (), lines) if raw is not None else {}
+    if not isinstance(data, dict):
+        return None, [ConfigIssue(display, 1, "(file)", "a config file must be a mapping with sections "
+                                  "such as 'datasources', 'framework' or 'metrics'")]
+    return SourceFile(path, display, data, lines), []
+
+
+def _pydantic_issues(source: SourceFile, error: ValidationError) -> list[ConfigIssue]:
+    issues = []
+    for err in error.errors(include_url=False):
+        loc = err["loc"]
+        message = err["msg"]
+        if err["type"] == "extra_forbidden":
+            message = f"unknown key '{loc[-1]}'; remove it or check its spelling"
+        elif err["type"] == "missing":
+            message = f"'{loc[-1]}' is required"
+        elif message.startswith("Value error, "):
+            message = message[len("Value error, "):]
+        elif err["type"] in ("literal_error", "enum"):
+            message = f"{message} (got {err.get('input')!r})"
+        elif err["type"] == "union_tag_invalid":
+            message = "binding 'type' must be 'table' or 'sql'"
+        issues.append(ConfigIssue(source.display, source.line_of(loc), source.field_name(loc), message))
+    return issues
+
+
+def load_config(config_dir: str | Path) -> Config:
+    """Load and validate everything under ``config_dir``; raise ConfigError listing all problems."""
+    from metrics.validation import cross_reference_issues  # after models: avoids an import cycle
+
+    root = Path(config_dir).resolve()
+    if not root.is_dir():
+        raise ConfigError([ConfigIssue(str(config_dir), 1, "(dir)", "config directory not found; "
+                                       "pass --config DIR pointing at the folder with the YAML files")])
+    issues: list[ConfigIssue] = []
+    parsed: list[tuple[SourceFile, ConfigFile]] = []
+    files: dict[str, SourceFile] = {}
+    paths = sorted(p for p in root.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+    if not paths:
+        issues.append(ConfigIssue(str(root), 1, "(dir)", "no .yaml files found"))
+    for path in paths:
+        source, parse_issues = parse_file(path, root)
+        issues.extend(parse_issues)
+        if source is None:
+            continue
+        files[source.display] = source
+        try:
+            parsed.append((source, ConfigFile.model_validate(source.data)))
+        except ValidationError as exc:
+            issues.extend(_pydantic_issues(source, exc))
+    config, ref_issues = cross_reference_issues(root, parsed, files)
+    issues.extend(ref_issues)
+    if issues:
+        raise ConfigError(sorted(issues, key=lambda i: (i.file, i.line)))
+    return config

@@ -1,0 +1,320 @@
+"""The declarations a performance analyst writes in ``config/``: small frozen models.
+
+Parsing (YAML with line numbers) lives in ``metrics.config_loader``; cross-references
+between models are checked in ``metrics.validation``. These models only say what a
+well-formed declaration looks like.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+from metrics.periods import Frequency, parse_month
+
+Month = Annotated[date, BeforeValidator(parse_month)]
+Identifier = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_.\-]*$", max_length=80)]
+Scalar = Union[str, int, float, bool, date, None]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+# ---------------------------------------------------------------- data sources
+
+class DataSource(Model):
+    """A database reachable through SQLAlchemy. Secrets come only from the environment:
+    ``url: ${WARKS_DB_URL}`` or with a default ``${WARKS_DB_URL:-sqlite:///sample_data/sample.db}``."""
+
+    id: Identifier
+    title: str = ""
+    url: str
+    timeout_seconds: float = Field(default=30, gt=0, le=3600)
+    row_cap: int = Field(default=200_000, gt=0)
+    description: str = ""
+
+
+# ---------------------------------------------------------------- bindings
+
+FilterOp = Literal["eq", "ne", "lt", "le", "gt", "ge", "in", "not_in", "between", "is_null", "not_null"]
+
+
+class Filter(Model):
+    column: str
+    op: FilterOp = "eq"
+    value: Scalar | list[Scalar] = None
+
+    @model_validator(mode="after")
+    def _value_fits_op(self) -> "Filter":
+        if self.op in ("in", "not_in") and not isinstance(self.value, list):
+            raise ValueError(f"op '{self.op}' needs a list value, e.g. value: [a, b]")
+        if self.op == "between" and not (isinstance(self.value, list) and len(self.value) == 2):
+            raise ValueError("op 'between' needs a list of two values: [low, high]")
+        if self.op in ("is_null", "not_null") and self.value is not None:
+            raise ValueError(f"op '{self.op}' takes no value")
+        if self.op not in ("in", "not_in", "between", "is_null", "not_null") and isinstance(self.value, list):
+            raise ValueError(f"op '{self.op}' takes a single value, not a list")
+        return self
+
+
+class Measure(Model):
+    """What to aggregate: ``count: rows`` (count of records) or ``sum: column``."""
+
+    count: Literal["rows"] | None = None
+    sum: str | None = None
+    filters: tuple[Filter, ...] = ()
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> "Measure":
+        if (self.count is None) == (self.sum is None):
+            raise ValueError("give exactly one of 'count: rows' or 'sum: <column>'")
+        return self
+
+
+class Denominator(Measure):
+    """A measure from the numerator's table, or from another table (e.g. population).
+
+    With ``table`` set, rows are matched to the numerator by area and by period; a
+    population estimate held once a financial year is matched with
+    ``period_join: financial_year`` so monthly counts divide by that year's population.
+    """
+
+    table: str | None = None
+    date_column: str | None = None
+    area_column: str | None = None
+    period_join: Literal["same", "financial_year"] = "same"
+
+    @model_validator(mode="after")
+    def _table_needs_columns(self) -> "Denominator":
+        if self.table and not self.date_column:
+            raise ValueError("a denominator from another table needs its 'date_column'")
+        return self
+
+
+class TableBinding(Model):
+    """A declarative binding, compiled to one aggregating SELECT."""
+
+    type: Literal["table"] = "table"
+    datasource: Identifier
+    table: str
+    date_column: str
+    area_column: str | None = None
+    filters: tuple[Filter, ...] = ()
+    numerator: Measure
+    denominator: Denominator | None = None
+    headline_area: str | None = None
+
+
+class SqlBinding(Model):
+    """Raw SQL for what the declarative form cannot say.
+
+    The query returns one row per record or per pre-aggregated group with columns
+    ``period_date`` (any date inside the period), ``area``, ``numerator`` and optionally
+    ``denominator``, or a published ``value`` with ``ci_lower``/``ci_upper``. It is
+    wrapped and aggregated by period in the database. Values go in ``params`` and are
+    written as ``:name`` in the text, never pasted into it.
+    """
+
+    type: Literal["sql"]
+    datasource: Identifier
+    sql: str
+    params: dict[str, Scalar] = {}
+    returns_published_values: bool = False
+    headline_area: str | None = None
+
+
+Binding = Annotated[Union[TableBinding, SqlBinding], Field(discriminator="type")]
+
+
+# ---------------------------------------------------------------- targets
+
+class Baseline(Model):
+    """``period`` alone: the value observed in that period. ``period`` + ``value``: a
+    stated baseline (e.g. from the strategy document). ``start`` + ``end``: the mean
+    of the values observed over that window (its name is the end month)."""
+
+    period: Month | None = None
+    value: float | None = None
+    start: Month | None = None
+    end: Month | None = None
+    label: str | None = None
+
+    @model_validator(mode="after")
+    def _one_form(self) -> "Baseline":
+        window = self.start is not None or self.end is not None
+        if window and (self.start is None or self.end is None):
+            raise ValueError("a baseline window needs both 'start' and 'end'")
+        if window and (self.period is not None or self.value is not None):
+            raise ValueError("give either 'period' (and optionally 'value') or 'start' and 'end', not both")
+        if not window and self.period is None:
+            raise ValueError("give the baseline 'period' (YYYY-MM), or a 'start' and 'end' window")
+        if window and self.end < self.start:  # type: ignore[operator]
+            raise ValueError("the baseline window ends before it starts")
+        return self
+
+    @property
+    def month(self) -> date:
+        return self.end if self.end is not None else self.period  # type: ignore[return-value]
+
+
+class TrajectoryPoint(Model):
+    period: Month
+    value: float
+
+
+class Target(Model):
+    """``relative_change``: value in percent of the baseline (``-20`` = 20% lower).
+    ``level``: an absolute level to reach (``66.7`` for 66.7%). ``count``: a number to
+    reach (e.g. 1,500 units). The glide path is straight from baseline to target at the
+    deadline unless ``milestones`` give intermediate points."""
+
+    kind: Literal["relative_change", "level", "count"]
+    value: float
+    deadline: Month
+    baseline: Baseline
+    milestones: tuple[TrajectoryPoint, ...] = ()
+    amber_tolerance_pct: float = Field(default=5.0, ge=0, le=100)
+    description: str | None = None
+
+    @model_validator(mode="after")
+    def _deadline_after_baseline(self) -> "Target":
+        if self.deadline <= self.baseline.month:
+            raise ValueError("the deadline must fall after the baseline period")
+        return self
+
+
+# ---------------------------------------------------------------- metrics
+
+Unit = Literal["count", "percent", "rate_per_1000", "rate_per_100k", "dsr_per_100k", "currency", "mean"]
+Method = Literal["count", "proportion", "crude_rate", "mean", "published"]
+
+
+class SourceNote(Model):
+    name: str
+    publisher: str = ""
+    licence: str = ""
+    url: str = ""
+    synthetic: bool = False
+
+
+class Metric(Model):
+    id: Identifier
+    title: str
+    short_title: str | None = None
+    definition: str
+    unit: Unit
+    unit_label: str | None = None
+    polarity: Literal["higher_is_better", "lower_is_better"]
+    frequency: Frequency
+    method: Method
+    multiplier: int | None = None
+    decimals: int = Field(default=1, ge=0, le=4)
+    suppress_below: int = Field(default=5, ge=0)
+    breakdowns: tuple[str, ...] = ("area",)
+    source: SourceNote
+    binding: Binding
+    target: Target | None = None
+
+    @model_validator(mode="after")
+    def _method_fits(self) -> "Metric":
+        needs_denominator = self.method in ("proportion", "crude_rate", "mean")
+        if isinstance(self.binding, TableBinding):
+            if needs_denominator and self.binding.denominator is None:
+                raise ValueError(f"method '{self.method}' needs a 'denominator' in the binding")
+            if self.method == "count" and self.binding.denominator is not None:
+                raise ValueError("method 'count' takes no denominator; use 'crude_rate' or 'proportion'")
+        if self.method == "crude_rate" and not self.multiplier:
+            raise ValueError("method 'crude_rate' needs a 'multiplier', e.g. 100000")
+        if self.method == "published" and not (isinstance(self.binding, SqlBinding)
+                                                and self.binding.returns_published_values):
+            raise ValueError("method 'published' needs an sql binding with returns_published_values: true")
+        return self
+
+    @property
+    def display_title(self) -> str:
+        return self.short_title or self.title
+
+
+# ---------------------------------------------------------------- frameworks
+
+class SubOutcome(Model):
+    code: Identifier
+    title: str
+    description: str = ""
+
+
+class Outcome(Model):
+    code: Identifier
+    title: str
+    description: str = ""
+    sub_outcomes: tuple[SubOutcome, ...] = ()
+
+
+class Milestone(Model):
+    title: str
+    due: Month
+    status: Literal["not_started", "in_progress", "done"] = "not_started"
+    evidence: str = ""
+
+
+class Intention(Model):
+    id: Identifier
+    title: str
+    theme: str = ""
+    lead: str = ""
+    partners: tuple[str, ...] = ()
+    rationale: str = ""
+    expected_outcomes: str = ""
+    outcomes: tuple[str, ...] = ()
+    metrics: tuple[str, ...] = ()
+    milestones: tuple[Milestone, ...] = ()
+
+
+class Framework(Model):
+    id: Identifier
+    title: str
+    organisation: str
+    area_name: str = ""
+    area_code: str = ""
+    source: str = ""
+    description: str = ""
+    areas: dict[str, str] = {}
+    outcomes: tuple[Outcome, ...]
+    intentions: tuple[Intention, ...]
+
+    def outcome_codes(self) -> set[str]:
+        codes = set()
+        for outcome in self.outcomes:
+            codes.add(outcome.code)
+            codes.update(sub.code for sub in outcome.sub_outcomes)
+        return codes
+
+    def outcome_title(self, code: str) -> str:
+        for outcome in self.outcomes:
+            if outcome.code == code:
+                return outcome.title
+            for sub in outcome.sub_outcomes:
+                if sub.code == code:
+                    return sub.title
+        return code
+
+    def intention(self, intention_id: str) -> Intention | None:
+        return next((i for i in self.intentions if i.id == intention_id), None)
+
+    def metric_ids(self) -> list[str]:
+        seen: list[str] = []
+        for intention in self.intentions:
+            seen.extend(m for m in intention.metrics if m not in seen)
+        return seen
+
+
+class ConfigFile(Model):
+    """One YAML file: any of these sections."""
+
+    datasources: tuple[DataSource, ...] = ()
+    framework: Framework | None = None
+    metrics: tuple[Metric, ...] = ()
+    ingest: tuple[dict[str, Any], ...] = ()

@@ -1,0 +1,96 @@
+"""Metric definitions in plain words: what is counted, from where, and how the figure is computed."""
+
+from __future__ import annotations
+
+from metrics.definitions import Filter, Metric, SqlBinding, TableBinding
+from metrics.evaluate import baseline_label
+from metrics.periods import month_label
+
+_OPS = {"eq": "is", "ne": "is not", "lt": "is below", "le": "is at most", "gt": "is above", "ge": "is at least",
+        "in": "is one of", "not_in": "is not one of", "between": "is between", "is_null": "is empty",
+        "not_null": "is not empty"}
+
+_FREQUENCY = {"monthly": "each month", "quarterly": "each quarter (UK financial quarters)",
+              "annual": "each financial year (April to March)"}
+
+
+def filter_words(flt: Filter) -> str:
+    value = flt.value
+    if isinstance(value, list):
+        shown = " and ".join(str(v) for v in value) if flt.op == "between" else ", ".join(str(v) for v in value)
+    else:
+        shown = "" if value is None else str(value)
+    return f"{flt.column} {_OPS[flt.op]} {shown}".strip()
+
+
+def _measure_words(count: str | None, total: str | None) -> str:
+    return "the number of records" if count else f"the sum of {total}"
+
+
+def binding_in_words(metric: Metric) -> str:
+    binding = metric.binding
+    if isinstance(binding, SqlBinding):
+        return (f"A SQL query on data source '{binding.datasource}' (shown below), grouped "
+                f"{_FREQUENCY[metric.frequency]} and by area in the database.")
+    assert isinstance(binding, TableBinding)
+    parts = [f"From table '{binding.table}' in data source '{binding.datasource}', "
+             f"{_measure_words(binding.numerator.count, binding.numerator.sum)}"]
+    conditions = [filter_words(f) for f in binding.filters + binding.numerator.filters]
+    if conditions:
+        parts.append(" where " + "; ".join(conditions))
+    parts.append(f", by {binding.date_column} {_FREQUENCY[metric.frequency]}")
+    if binding.area_column:
+        parts.append(f" and by {binding.area_column}")
+    parts.append(".")
+    den = binding.denominator
+    if den is not None:
+        source = f"table '{den.table}'" if den.table else "the same table"
+        words = f" Divided by {_measure_words(den.count, den.sum)} from {source}"
+        den_conditions = [filter_words(f) for f in den.filters]
+        if den_conditions:
+            words += " where " + "; ".join(den_conditions)
+        if den.period_join == "financial_year":
+            words += ", taking the figure for the financial year each period falls in"
+        parts.append(words + ".")
+    return "".join(parts)
+
+
+def method_in_words(metric: Metric) -> list[str]:
+    """How the figure and its interval are computed, naming each method and its source."""
+    lines: list[str] = []
+    if metric.method == "proportion":
+        lines.append("Value: numerator divided by denominator, as a percentage.")
+        lines.append("95% confidence interval: Wilson score method (as in OHID Fingertips and the "
+                     "PHEindicatormethods package, phe_proportion).")
+    elif metric.method == "crude_rate":
+        lines.append(f"Value: numerator divided by denominator, multiplied by {metric.multiplier:,}.")
+        lines.append("95% confidence interval: Byar's method for the count, or the exact Poisson interval when "
+                     "the count is below 10 (as in PHEindicatormethods, phe_rate), divided by the denominator.")
+    elif metric.method == "count":
+        lines.append("Value: the count itself.")
+        lines.append("95% confidence interval: Byar's method (exact Poisson below 10).")
+    elif metric.method == "mean":
+        lines.append("Value: the sum divided by the number of records (a mean). No interval is shown.")
+    else:
+        lines.append("Value and confidence interval: as published by the source; not recomputed.")
+    lines.append("The whole-area figure adds up numerators and denominators over all areas before dividing.")
+    if metric.target is not None:
+        target = metric.target
+        lines.append(
+            f"Baseline: {baseline_label(target.baseline)}"
+            + (" (stated)." if target.baseline.value is not None else
+               " (the mean over that window)." if target.baseline.start else " (the value observed then).")
+        )
+        lines.append(
+            f"Glide path: a straight line from the baseline to the target at the deadline ({month_label(target.deadline)})"
+            + (", through the stated milestones." if target.milestones else ".")
+        )
+        lines.append(
+            f"Status: achieved when the target is met; on track when at or better than the glide path; at risk when "
+            f"worse by no more than {target.amber_tolerance_pct:g}% of the glide path value; off track otherwise, "
+            f"or when the deadline has passed unmet."
+        )
+        lines.append("Progress: (value − baseline) ÷ (target − baseline) × 100, negative when moving away.")
+    lines.append(f"Small numbers: values from counts below {metric.suppress_below} are suppressed on public pages "
+                 f"and in every export.")
+    return lines

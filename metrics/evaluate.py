@@ -1,0 +1,275 @@
+"""Judge a metric at a period against its target: the Evaluation.
+
+Status (a contract relied on by exports and operators' scripts):
+``achieved`` target met; ``on_track`` at or better than the glide path; ``at_risk``
+worse than the glide path by no more than the amber tolerance (percent of the glide
+path value); ``off_track`` worse than that, or the deadline has passed unmet;
+``not_started`` no data after the baseline yet; ``no_data`` the source failed or has
+nothing for the period.
+
+Progress is the share of the distance from baseline to target covered, in percent:
+``(value - baseline) / (target - baseline) * 100``, negative when moving away.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from typing import Any
+
+import pandas as pd
+
+from metrics.definitions import Baseline, Metric, Target
+from metrics.formatting import STATUS_WORDS, format_value, number
+from metrics.observations import headline_series
+from metrics.periods import month_key, month_label, months_between, period_label
+
+STATUSES = tuple(STATUS_WORDS)
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    metric_id: str
+    intention_id: str | None
+    title: str
+    unit: str
+    polarity: str
+    period: str | None
+    period_label: str | None
+    value: float | None
+    numerator: float | None
+    denominator: float | None
+    ci_lower: float | None
+    ci_upper: float | None
+    baseline_period: str | None
+    baseline_value: float | None
+    baseline_label: str | None
+    target_kind: str | None
+    target_stated: float | None
+    target_value: float | None
+    deadline: str | None
+    trajectory_value: float | None
+    progress_pct: float | None
+    expected_progress_pct: float | None
+    status: str
+    status_reason: str
+    suppressed: bool = False
+    source_error: str | None = None
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def to_contract(self) -> dict[str, Any]:
+        """The JSON shape of ``outcomes evaluate`` (DESIGN.md)."""
+        hide = self.suppressed
+        return {
+            "metric_id": self.metric_id,
+            "intention_id": self.intention_id,
+            "title": self.title,
+            "unit": self.unit,
+            "polarity": self.polarity,
+            "period": self.period,
+            "value": None if hide else self.value,
+            "numerator": None if hide else self.numerator,
+            "denominator": self.denominator,
+            "ci_lower": None if hide else self.ci_lower,
+            "ci_upper": None if hide else self.ci_upper,
+            "baseline": {"period": self.baseline_period, "value": self.baseline_value},
+            "target": {"kind": self.target_kind, "value": self.target_value, "deadline": self.deadline},
+            "trajectory_value": self.trajectory_value,
+            "progress_pct": None if hide else self.progress_pct,
+            "status": self.status,
+            "status_reason": self.status_reason,
+        }
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def target_value(target: Target, baseline_value: float) -> float:
+    if target.kind == "relative_change":
+        return baseline_value * (1 + target.value / 100)
+    return target.value
+
+
+def baseline_value_from(series: pd.DataFrame, baseline: Baseline) -> float | None:
+    """The stated value, the value observed in the baseline period, or the mean over the window."""
+    if baseline.value is not None:
+        return baseline.value
+    if series.empty:
+        return None
+    if baseline.start is not None and baseline.end is not None:
+        window = series[(series["period_start"] >= baseline.start) & (series["period_end"] <= baseline.end)]
+        return float(window["value"].mean()) if not window.empty else None
+    month = baseline.period
+    hit = series[(series["period_start"] <= month) & (series["period_end"] >= month)]  # type: ignore[operator]
+    return float(hit["value"].iloc[0]) if not hit.empty else None
+
+
+def baseline_label(baseline: Baseline) -> str:
+    if baseline.label:
+        return baseline.label
+    if baseline.start is not None and baseline.end is not None:
+        if baseline.start.month == 4 and months_between(baseline.start, baseline.end) == 11:
+            return f"{baseline.start.year}/{(baseline.start.year + 1) % 100:02d}"
+        return f"{period_label(baseline.start, 'monthly')} to {period_label(baseline.end, 'monthly')}"
+    return period_label(baseline.period, "monthly")  # type: ignore[arg-type]
+
+
+def glide_path(target: Target, baseline_value: float) -> list[tuple[date, float]]:
+    """The glide path's corners: baseline, any milestones, and the target at the deadline."""
+    points = [(target.baseline.month, baseline_value)]
+    points += [(m.period, m.value) for m in sorted(target.milestones, key=lambda m: m.period)]
+    points.append((target.deadline, target_value(target, baseline_value)))
+    return points
+
+
+def trajectory_at(target: Target, baseline_value: float, month: date) -> float:
+    """The glide path's value at ``month``: straight lines between its corners."""
+    points = glide_path(target, baseline_value)
+    if month <= points[0][0]:
+        return points[0][1]
+    for (m0, v0), (m1, v1) in zip(points, points[1:]):
+        if month <= m1:
+            span = months_between(m0, m1)
+            return v0 + (v1 - v0) * (months_between(m0, month) / span if span else 1.0)
+    return points[-1][1]
+
+
+def progress(value: float, baseline: float, target: float) -> float | None:
+    if target == baseline:
+        return None
+    return (value - baseline) / (target - baseline) * 100
+
+
+def _meets(value: float, goal: float, higher_is_better: bool) -> bool:
+    return value >= goal if higher_is_better else value <= goal
+
+
+def _change_phrase(metric: Metric, value: float, base: float, base_label: str) -> str:
+    if metric.unit == "percent":
+        diff = value - base
+        direction = "up" if diff > 0 else "down"
+        if abs(diff) < 0.05:
+            return f"level with the {base_label} baseline of {format_value(base, metric)}"
+        return (f"{direction} {number(abs(diff), 1)} percentage points from the {base_label} baseline "
+                f"of {format_value(base, metric)}")
+    if base == 0:
+        return f"against a {base_label} baseline of 0"
+    pct = (value - base) / base * 100
+    if abs(pct) < 0.5:
+        return f"level with the {base_label} baseline"
+    return f"{number(abs(pct), 1)}% {'above' if pct > 0 else 'below'} the {base_label} baseline"
+
+
+def _target_phrase(metric: Metric, target: Target, goal: float) -> str:
+    deadline = month_label(target.deadline)
+    if target.kind == "relative_change":
+        direction = "below" if target.value < 0 else "above"
+        return (f"the target is {number(abs(target.value), 0)}% {direction} baseline "
+                f"({format_value(goal, metric, with_unit=False)}) by {deadline}")
+    return f"the target is {format_value(goal, metric)} by {deadline}"
+
+
+def _expected_phrase(metric: Metric, target: Target, base: float, expected: float) -> str:
+    if target.kind == "relative_change" and metric.unit != "percent" and base:
+        pct = (expected - base) / base * 100
+        return f"{number(abs(pct), 1)}% {'below' if pct < 0 else 'above'} baseline"
+    return format_value(expected, metric)
+
+
+def no_data_evaluation(metric: Metric, intention_id: str | None, reason: str,
+                       source_error: str | None = None, base: dict[str, Any] | None = None) -> Evaluation:
+    target = metric.target
+    fields: dict[str, Any] = dict(
+        metric_id=metric.id, intention_id=intention_id, title=metric.title, unit=metric.unit,
+        polarity=metric.polarity, period=None, period_label=None, value=None, numerator=None,
+        denominator=None, ci_lower=None, ci_upper=None,
+        baseline_period=month_key(target.baseline.month) if target else None,
+        baseline_value=target.baseline.value if target else None,
+        baseline_label=baseline_label(target.baseline) if target else None,
+        target_kind=target.kind if target else None, target_stated=target.value if target else None,
+        target_value=target.value if target and target.kind != "relative_change" else None,
+        deadline=month_key(target.deadline) if target else None, trajectory_value=None,
+        progress_pct=None, expected_progress_pct=None, status="no_data", status_reason=reason,
+        source_error=source_error)
+    fields.update(base or {})
+    return Evaluation(**fields)
+
+
+def evaluate(metric: Metric, observations: pd.DataFrame, at: date, intention_id: str | None = None,
+             source_error: str | None = None, suppress: bool = False) -> Evaluation:
+    """The metric's evaluation at month ``at``: its latest period that has ended by then."""
+    name = metric.display_title
+    if source_error:
+        return no_data_evaluation(metric, intention_id, f"No data: {source_error}", source_error)
+    series = headline_series(observations)
+    upto = series[series["period_end"] <= at]
+    if upto.empty:
+        return no_data_evaluation(metric, intention_id,
+                                  f"No data: {name} has no figures for any period ending by {month_label(at)}.")
+    latest = upto.iloc[-1]
+    value = float(latest["value"])
+    current = dict(
+        period=latest["period"], period_label=latest["label"], value=value,
+        numerator=None if pd.isna(latest["numerator"]) else float(latest["numerator"]),
+        denominator=None if pd.isna(latest["denominator"]) else float(latest["denominator"]),
+        ci_lower=None if pd.isna(latest["ci_lower"]) else float(latest["ci_lower"]),
+        ci_upper=None if pd.isna(latest["ci_upper"]) else float(latest["ci_upper"]),
+        suppressed=bool(suppress and latest["numerator"] is not None and not pd.isna(latest["numerator"])
+                        and float(latest["numerator"]) < metric.suppress_below),
+    )
+    stale = months_between(latest["period_end"], at)
+    staleness = (f" (the latest figures are for {latest['label']})"
+                 if stale >= 2 * {"monthly": 1, "quarterly": 3, "annual": 12}[metric.frequency] else "")
+    value_text = "suppressed (small numbers)" if current["suppressed"] else format_value(value, metric)
+    target = metric.target
+    if target is None:
+        return no_data_evaluation(metric, intention_id, "", base={
+            **current, "status": "no_data",
+            "status_reason": f"{name} is {value_text} in {latest['label']}; no target is set, so it is "
+                             f"monitored without a status.{staleness}"})
+    base = baseline_value_from(series, target.baseline)
+    b_label = baseline_label(target.baseline)
+    if base is None:
+        return no_data_evaluation(metric, intention_id, "", base={
+            **current, "status": "no_data",
+            "status_reason": f"No data for the {b_label} baseline, so progress cannot be judged; "
+                             f"give the baseline value in the target or load data for that period."})
+    goal = target_value(target, base)
+    month = latest["period_end"]
+    expected = trajectory_at(target, base, month)
+    judged = dict(
+        **current, baseline_period=month_key(target.baseline.month), baseline_value=base,
+        baseline_label=b_label, target_kind=target.kind, target_stated=target.value, target_value=goal,
+        deadline=month_key(target.deadline), trajectory_value=expected,
+        progress_pct=progress(value, base, goal), expected_progress_pct=progress(expected, base, goal),
+    )
+    higher = metric.polarity == "higher_is_better"
+    change = _change_phrase(metric, value, base, b_label)
+    target_words = _target_phrase(metric, target, goal)
+    opening = f"{name} is {value_text} in {latest['label']}, {change}; {target_words}"
+    if month <= target.baseline.month:
+        status = "not_started"
+        reason = (f"{name} has no figures after the {b_label} baseline yet; {target_words}.")
+    elif _meets(value, goal, higher):
+        status = "achieved"
+        reason = f"{opening}: achieved.{staleness}"
+    elif month > target.deadline:
+        status = "off_track"
+        reason = f"{opening}, and that deadline has passed: off track.{staleness}"
+    else:
+        expected_words = _expected_phrase(metric, target, base, expected)
+        shortfall = (expected - value) if higher else (value - expected)
+        tolerance = abs(expected) * target.amber_tolerance_pct / 100
+        if shortfall <= 0:
+            status = "on_track"
+        elif shortfall <= tolerance:
+            status = "at_risk"
+        else:
+            status = "off_track"
+        reason = (f"{opening}, and the glide path expects {expected_words} by now: "
+                  f"{STATUS_WORDS[status].lower()}.{staleness}")
+    if current["suppressed"]:
+        judged.update(progress_pct=None)
+    return Evaluation(metric_id=metric.id, intention_id=intention_id, title=metric.title, unit=metric.unit,
+                      polarity=metric.polarity, status=status, status_reason=reason, source_error=None,
+                      **judged)

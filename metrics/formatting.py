@@ -1,0 +1,59 @@
+"""Numbers and words as a commissioner reads them (UK style: 1,702.3; 66.7%; £1,250)."""
+
+from __future__ import annotations
+
+from metrics.definitions import Metric
+
+STATUS_WORDS: dict[str, str] = {
+    "achieved": "Achieved",
+    "on_track": "On track",
+    "at_risk": "At risk",
+    "off_track": "Off track",
+    "not_started": "Not started",
+    "no_data": "No data",
+}
+
+# Shapes as well as colours, so status never relies on colour alone.
+STATUS_ICONS: dict[str, str] = {
+    "achieved": "★",
+    "on_track": "✔",
+    "at_risk": "▲",
+    "off_track": "✖",
+    "not_started": "○",
+    "no_data": "?",
+}
+
+UNIT_SUFFIX: dict[str, str] = {
+    "count": "",
+    "percent": "%",
+    "rate_per_1000": " per 1,000",
+    "rate_per_100k": " per 100,000",
+    "dsr_per_100k": " per 100,000 (age-standardised)",
+    "currency": "",
+    "mean": "",
+}
+
+
+def number(value: float | None, decimals: int = 1) -> str:
+    if value is None:
+        return "–"
+    return f"{value:,.{decimals}f}"
+
+
+def format_value(value: float | None, metric: Metric, with_unit: bool = True) -> str:
+    if value is None:
+        return "no value"
+    decimals = 0 if metric.unit == "count" and float(value).is_integer() else metric.decimals
+    text = number(value, decimals)
+    if metric.unit == "currency":
+        return f"£{text}"
+    if not with_unit:
+        return text + ("%" if metric.unit == "percent" else "")
+    suffix = metric.unit_label if metric.unit_label else UNIT_SUFFIX[metric.unit]
+    if metric.unit_label and not suffix.startswith(("%", " ")):
+        suffix = " " + suffix
+    return text + suffix
+
+
+def status_text(status: str) -> str:
+    return f"{STATUS_ICONS[status]} {STATUS_WORDS[status]}"

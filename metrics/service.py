@@ -1,0 +1,190 @@
+"""The one entry point that pages, the CLI and snapshots use to get evaluations.
+
+Observations are cached per metric until its definition or its source's data vintage
+changes, so a page load costs one query per metric at most. A failing data source
+degrades only its own metrics: they come back as ``no_data`` with the reason.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from datasources.engines import DataSourceError
+from datasources.registry import DataSourceRegistry, SourceSettings
+from metrics.compile import compile_metric
+from metrics.config_loader import Config, load_config
+from metrics.definitions import Framework, Intention, Metric, Milestone
+from metrics.evaluate import Evaluation, evaluate
+from metrics.observations import build_observations, headline_series
+from metrics.periods import month_key, parse_month
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG_DIR = PROJECT_ROOT / "config"
+
+
+@dataclass(frozen=True)
+class ObservationSet:
+    metric_id: str
+    frame: pd.DataFrame
+    error: str | None
+    sql: str | None
+    truncated: bool
+    vintage: str
+
+
+@dataclass(frozen=True)
+class MilestoneState:
+    milestone: Milestone
+    intention_id: str
+    state: str  # not_started | in_progress | done | late
+
+
+@dataclass(frozen=True)
+class FrameworkEvaluation:
+    framework: Framework
+    period: str
+    evaluations: list[Evaluation]
+    milestones: list[MilestoneState] = field(default_factory=list)
+
+    def for_intention(self, intention_id: str) -> list[Evaluation]:
+        return [e for e in self.evaluations if e.intention_id == intention_id]
+
+    def status_counts(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for e in self.evaluations:
+            counts[e.status] = counts.get(e.status, 0) + 1
+        return counts
+
+    def to_contract(self) -> dict[str, Any]:
+        return {"framework": self.framework.id, "period": self.period,
+                "metrics": [e.to_contract() for e in self.evaluations]}
+
+
+def definition_hash(metric: Metric) -> str:
+    return hashlib.sha256(metric.model_dump_json().encode()).hexdigest()[:16]
+
+
+def milestone_state(milestone: Milestone, at: date) -> str:
+    if milestone.status == "done":
+        return "done"
+    if milestone.due < at:
+        return "late"
+    return milestone.status
+
+
+class MetricsService:
+    def __init__(self, config: Config, registry: DataSourceRegistry | None = None):
+        self.config = config
+        self.registry = registry or DataSourceRegistry(
+            [SourceSettings(d.id, d.url, d.title, d.timeout_seconds, d.row_cap) for d in config.datasources.values()],
+            project_root=config.root.parent,
+        )
+        self._cache: dict[tuple[str, str, str], ObservationSet] = {}
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_config_dir(cls, config_dir: str | Path | None = None) -> "MetricsService":
+        return cls(load_config(config_dir or DEFAULT_CONFIG_DIR))
+
+    # ------------------------------------------------------------ lookups
+    def metric(self, metric_id: str) -> Metric:
+        try:
+            return self.config.metrics[metric_id]
+        except KeyError:
+            raise KeyError(f"no metric '{metric_id}'") from None
+
+    def framework(self, framework_id: str | None = None) -> Framework:
+        return self.config.framework(framework_id)
+
+    def framework_of_metric(self, metric_id: str) -> tuple[Framework, Intention] | None:
+        for fw in self.config.frameworks.values():
+            for intention in fw.intentions:
+                if metric_id in intention.metrics:
+                    return fw, intention
+        return None
+
+    # ------------------------------------------------------------ data
+    def observations(self, metric_id: str) -> ObservationSet:
+        metric = self.metric(metric_id)
+        source_id = metric.binding.datasource
+        vintage = self.registry.vintage(source_id)
+        key = (metric_id, definition_hash(metric), vintage)
+        with self._lock:
+            cached = self._cache.get(key)
+        if cached is not None:
+            return cached
+        statement = compile_metric(metric)
+        try:
+            result = self.registry.execute(source_id, statement)
+            frame = build_observations(metric, result.frame, metric.binding.headline_area)
+            obs = ObservationSet(metric_id, frame, None, result.sql, result.truncated, vintage)
+        except DataSourceError as exc:
+            obs = ObservationSet(metric_id, pd.DataFrame(), str(exc), None, False, vintage)
+        with self._lock:
+            self._cache = {k: v for k, v in self._cache.items() if k[0] != metric_id}
+            self._cache[key] = obs
+        return obs
+
+    def series(self, metric_id: str) -> pd.DataFrame:
+        obs = self.observations(metric_id)
+        return headline_series(obs.frame) if obs.error is None else pd.DataFrame()
+
+    # ------------------------------------------------------------ evaluation
+    def latest_period(self, framework_id: str | None = None) -> date | None:
+        """The last month for which any of the framework's metrics has data."""
+        latest: date | None = None
+        for metric_id in self.framework(framework_id).metric_ids():
+            series = self.series(metric_id)
+            if not series.empty:
+                end = max(series["period_end"])
+                latest = end if latest is None or end > latest else latest
+        return latest
+
+    def available_periods(self, framework_id: str | None = None) -> list[str]:
+        months: set[date] = set()
+        for metric_id in self.framework(framework_id).metric_ids():
+            series = self.series(metric_id)
+            if not series.empty:
+                months.update(series["period_end"])
+        return [month_key(m) for m in sorted(months, reverse=True)]
+
+    def evaluate_metric(self, metric_id: str, period: str | date | None = None,
+                        intention_id: str | None = None, suppress: bool = False) -> Evaluation:
+        metric = self.metric(metric_id)
+        obs = self.observations(metric_id)
+        if period is None:
+            series = headline_series(obs.frame) if obs.error is None else pd.DataFrame()
+            at = max(series["period_end"]) if not series.empty else date.today().replace(day=1)
+        else:
+            at = parse_month(period)
+        if intention_id is None:
+            owner = self.framework_of_metric(metric_id)
+            intention_id = owner[1].id if owner else None
+        return evaluate(metric, obs.frame, at, intention_id, obs.error, suppress)
+
+    def resolve_period(self, framework_id: str | None, period: str | date | None) -> date:
+        if period is not None:
+            return parse_month(period)
+        latest = self.latest_period(framework_id)
+        return latest or date.today().replace(day=1)
+
+    def evaluate_framework(self, framework_id: str | None = None, period: str | date | None = None,
+                           suppress: bool = False) -> FrameworkEvaluation:
+        framework = self.framework(framework_id)
+        at = self.resolve_period(framework.id, period)
+        evaluations = []
+        for intention in framework.intentions:
+            for metric_id in intention.metrics:
+                metric = self.metric(metric_id)
+                obs = self.observations(metric_id)
+                evaluations.append(evaluate(metric, obs.frame, at, intention.id, obs.error, suppress))
+        milestones = [MilestoneState(m, intention.id, milestone_state(m, at))
+                      for intention in framework.intentions for m in intention.milestones]
+        return FrameworkEvaluation(framework, month_key(at), evaluations, milestones)

@@ -1,0 +1,319 @@
+"""Statistical process control (XmR charts) as NHS England "Making Data Count".
+
+Method sources:
+
+* NHS England / NHS Improvement, *Making Data Count: Getting started* (2019)
+  and *Making Data Count: strengthening your decisions* (2021): XmR chart,
+  limits at mean +/- 2.66 x mean moving range, the four special-cause rules
+  and the variation / assurance icons.
+* The R package NHSRplotthedots (github.com/nhs-r-community/NHSRplotthedots),
+  ``R/ptd_spc_standard.R`` and ``R/ptd_calculate_point_type.R``, whose exact
+  conventions are followed here:
+
+  - the centre line is the mean of the points used for the limits;
+  - outlier screening drops moving ranges that are *not strictly below*
+    3.267 x the mean moving range, then recomputes the mean moving range
+    (the centre line is unchanged);
+  - ``fix_after_n_points`` (here ``baseline_points``) and rebasing apply per
+    segment, and every rule is evaluated within a segment;
+  - rule 1, outside the limits: strictly above the upper / below the lower
+    limit;
+  - rule 2, trend: seven consecutive points each strictly higher (or lower)
+    than the one before, i.e. six successive rises/falls; a tie breaks it;
+    all seven points are flagged and a trend point takes the trend's
+    direction;
+  - rule 3, two out of three: in a window of three consecutive points all on
+    the same side of the mean, at least two lie beyond two-sigma
+    (mean +/- 2/3 of the distance to the limit) but inside the limits; only
+    those near-limit points are flagged;
+  - rule 4, shift: seven or more consecutive points on the same side of the
+    mean; a point exactly on the mean breaks the run;
+  - a point flagged by several rules is labelled by the first in that order.
+
+Assurance (NHSRplotthedots ``ptd_calculate_assurance_type``): with the latest
+segment's limits, a target beyond the limits on the good side means the
+process consistently passes, on the bad side consistently fails, otherwise it
+is hit and miss.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, List, Optional, Sequence, Tuple
+
+import numpy as np
+
+__all__ = ["SpcResult", "xmr", "LIMIT_FACTOR", "SCREEN_FACTOR", "TRIAL_LIMIT_POINTS"]
+
+#: 2.66 = 3 / d2 with d2 = 1.128 for moving ranges of two (Wheeler).
+LIMIT_FACTOR = 2.66
+#: Upper range limit for a moving-range chart, D4 = 3.267 (Wheeler).
+SCREEN_FACTOR = 3.267
+#: Making Data Count treats limits from fewer points than this as trial limits.
+TRIAL_LIMIT_POINTS = 13
+
+_RUN = 7
+
+_IMPROVEMENT_SIGN = {"increase": 1, "decrease": -1, "neutral": 0}
+
+RULE_OUTSIDE = "outside_limits"
+RULE_TREND = "trend"
+RULE_TWO_IN_THREE = "two_in_three"
+RULE_SHIFT = "shift"
+
+
+@dataclass(frozen=True)
+class SpcResult:
+    """Outcome of :func:`xmr`.
+
+    Scalars describe the latest segment; per-point lists cover every input
+    point so that rebased limits can be drawn.
+    """
+
+    mean: Optional[float]
+    lower_limit: Optional[float]
+    upper_limit: Optional[float]
+    mean_moving_range: Optional[float]
+    centre: List[Optional[float]]
+    lower: List[Optional[float]]
+    upper: List[Optional[float]]
+    point_types: List[str]
+    special_cause: List[bool]
+    rules: List[Optional[str]]
+    variation: str
+    assurance: Optional[str]
+    trial_limits: bool
+    variation_label: str
+    assurance_label: str
+    improvement: str
+    target: Optional[float]
+    segment_starts: List[int]
+
+
+@dataclass(frozen=True)
+class _Segment:
+    mean: Optional[float]
+    amr: Optional[float]
+    n_used: int
+
+    @property
+    def lpl(self) -> Optional[float]:
+        if self.mean is None or self.amr is None:
+            return None
+        return self.mean - LIMIT_FACTOR * self.amr
+
+    @property
+    def upl(self) -> Optional[float]:
+        if self.mean is None or self.amr is None:
+            return None
+        return self.mean + LIMIT_FACTOR * self.amr
+
+
+def _segment_limits(y: np.ndarray, baseline_points: Optional[int], screen: bool) -> _Segment:
+    used = y if baseline_points is None else y[:baseline_points]
+    if used.size == 0:
+        return _Segment(None, None, 0)
+    mean = float(used.mean())
+    if used.size < 2:
+        # One point has no moving range, so no limits can be drawn.
+        return _Segment(mean, None, int(used.size))
+    mr = np.abs(np.diff(used))
+    amr = float(mr.mean())
+    if screen:
+        # NHSRplotthedots keeps only mr < 3.267 * amr (strict), so a range
+        # equal to the cut-off is also dropped.
+        kept = mr[mr < SCREEN_FACTOR * amr]
+        if kept.size:
+            amr = float(kept.mean())
+    return _Segment(mean, amr, int(used.size))
+
+
+def _sign(v: float) -> int:
+    return (v > 0) - (v < 0)
+
+
+def _classify_segment(y: np.ndarray, seg: _Segment) -> Tuple[List[Optional[str]], List[int]]:
+    """Return per-point (rule, direction) for one segment; direction +1/-1/0."""
+    n = y.size
+    rules: List[Optional[str]] = [None] * n
+    dirs: List[int] = [0] * n
+    if seg.mean is None or seg.amr is None:
+        return rules, dirs
+    mean, lpl, upl = seg.mean, seg.lpl, seg.upl
+    assert lpl is not None and upl is not None
+    near = 2 * (LIMIT_FACTOR / 3) * seg.amr
+    nlpl, nupl = mean - near, mean + near
+
+    outside = [bool(v > upl or v < lpl) for v in y]
+    rtm = [_sign(float(v - mean)) for v in y]
+    close = [(not outside[i]) and bool(y[i] < nlpl or y[i] > nupl) for i in range(n)]
+
+    # Rule 2 - trend: windows of seven whose six steps all share a strict sign.
+    in_trend = [False] * n
+    for end in range(_RUN - 1, n):
+        steps = [_sign(float(y[k + 1] - y[k])) for k in range(end - _RUN + 1, end)]
+        if all(s == 1 for s in steps) or all(s == -1 for s in steps):
+            for k in range(end - _RUN + 1, end + 1):
+                in_trend[k] = True
+    diffs = [_sign(float(y[k + 1] - y[k])) for k in range(n - 1)]
+    trend_dir = [0] * n
+    for i in range(n):
+        if not in_trend[i]:
+            continue
+        # As NHSRplotthedots: use the step to the right when the next point is
+        # in the trend too, otherwise the step from the left.
+        if i + 1 < n and in_trend[i + 1]:
+            trend_dir[i] = diffs[i]
+        elif i > 0:
+            trend_dir[i] = diffs[i - 1]
+        elif diffs:
+            trend_dir[i] = diffs[0]
+
+    # Rule 3 - two of three near the limit, all three on one side.
+    two_three = [False] * n
+    for start in range(0, n - 2):
+        window = range(start, start + 3)
+        if sum(close[k] for k in window) >= 2 and abs(sum(rtm[k] for k in window)) == 3:
+            for k in window:
+                if close[k]:
+                    two_three[k] = True
+
+    # Rule 4 - shift: seven consecutive non-zero, equal sides of the mean.
+    in_shift = [False] * n
+    for end in range(_RUN - 1, n):
+        side = rtm[end]
+        if side != 0 and all(rtm[k] == side for k in range(end - _RUN + 1, end + 1)):
+            for k in range(end - _RUN + 1, end + 1):
+                in_shift[k] = True
+
+    for i in range(n):
+        if outside[i]:
+            rules[i], dirs[i] = RULE_OUTSIDE, rtm[i]
+        elif in_trend[i]:
+            rules[i], dirs[i] = RULE_TREND, trend_dir[i]
+        elif two_three[i]:
+            rules[i], dirs[i] = RULE_TWO_IN_THREE, rtm[i]
+        elif in_shift[i]:
+            rules[i], dirs[i] = RULE_SHIFT, rtm[i]
+    return rules, dirs
+
+
+def _point_type(direction: int, improvement_sign: int) -> str:
+    if direction == 0:
+        return "common_cause"
+    if improvement_sign == 0:
+        return "neutral_high" if direction > 0 else "neutral_low"
+    return "improvement" if direction * improvement_sign > 0 else "concern"
+
+
+def _variation_label(variation: str, improvement: str) -> str:
+    better = "higher is better" if improvement == "increase" else "lower is better"
+    if variation == "improvement":
+        return f"Special cause variation – improvement ({better})"
+    if variation == "concern":
+        return f"Special cause variation – concern ({better})"
+    if variation == "neutral_high":
+        return "Special cause variation – neither improvement nor concern (higher values)"
+    if variation == "neutral_low":
+        return "Special cause variation – neither improvement nor concern (lower values)"
+    return "Common cause variation"
+
+
+def _assurance_label(assurance: Optional[str], target: Optional[float], improvement: str) -> str:
+    if assurance == "pass":
+        return "Assurance: consistently passes the target"
+    if assurance == "fail":
+        return "Assurance: consistently fails the target"
+    if assurance == "hit_and_miss":
+        return "Assurance: hit and miss – the target may or may not be met"
+    if target is None:
+        return "No assurance assessment: no target set"
+    if improvement == "neutral":
+        return "No assurance assessment: no improvement direction"
+    return "No assurance assessment: limits could not be calculated"
+
+
+def xmr(
+    values: Sequence[float],
+    improvement: str = "increase",
+    target: Optional[float] = None,
+    screen_outliers: bool = True,
+    baseline_points: Optional[int] = None,
+    rebase_at: Optional[Iterable[int]] = None,
+) -> SpcResult:
+    """XmR (individuals) chart with Making Data Count rules and icons.
+
+    Method: NHS England *Making Data Count* (2019, 2021) as implemented by
+    NHSRplotthedots ``ptd_spc`` (see module docstring for every convention).
+
+    Args:
+        values: the series in time order, with no gaps.
+        improvement: ``"increase"``, ``"decrease"`` or ``"neutral"``.
+        target: optional target used for the assurance icon.
+        screen_outliers: drop moving ranges >= 3.267 x mean moving range
+            before computing the limits.
+        baseline_points: fix each segment's limits from its first ``k`` points.
+        rebase_at: indices at which a new segment (recalculated limits) starts.
+    """
+    if improvement not in _IMPROVEMENT_SIGN:
+        raise ValueError("improvement must be 'increase', 'decrease' or 'neutral'")
+    y = np.asarray([float(v) for v in values], dtype=float)
+    if not np.all(np.isfinite(y)):
+        raise ValueError("values must be finite numbers with no gaps")
+    if baseline_points is not None and baseline_points < 1:
+        raise ValueError("baseline_points must be at least 1")
+    n = y.size
+    rebase = [int(i) for i in (rebase_at or ())]
+    if any(i < 0 or i >= n for i in rebase):
+        raise ValueError("rebase_at indices must lie within the series")
+    starts = sorted({0, *(i for i in rebase if i > 0)})
+    bounds = list(zip(starts, starts[1:] + [n]))
+
+    imp = _IMPROVEMENT_SIGN[improvement]
+    centre: List[Optional[float]] = []
+    lower: List[Optional[float]] = []
+    upper: List[Optional[float]] = []
+    rules: List[Optional[str]] = []
+    types: List[str] = []
+    last = _Segment(None, None, 0)
+    for a, b in bounds:
+        seg = _segment_limits(y[a:b], baseline_points, screen_outliers)
+        seg_rules, seg_dirs = _classify_segment(y[a:b], seg)
+        centre += [seg.mean] * (b - a)
+        lower += [seg.lpl] * (b - a)
+        upper += [seg.upl] * (b - a)
+        rules += seg_rules
+        types += [_point_type(d, imp) if r else "common_cause" for r, d in zip(seg_rules, seg_dirs)]
+        last = seg
+
+    variation = types[-1] if types else "common_cause"
+    assurance: Optional[str] = None
+    if target is not None and imp != 0 and last.lpl is not None and last.upl is not None:
+        t = float(target)
+        if t > last.upl:
+            assurance = "fail" if imp > 0 else "pass"
+        elif t < last.lpl:
+            assurance = "pass" if imp > 0 else "fail"
+        else:
+            assurance = "hit_and_miss"
+
+    return SpcResult(
+        mean=last.mean,
+        lower_limit=last.lpl,
+        upper_limit=last.upl,
+        mean_moving_range=last.amr,
+        centre=centre,
+        lower=lower,
+        upper=upper,
+        point_types=types,
+        special_cause=[r is not None for r in rules],
+        rules=rules,
+        variation=variation,
+        assurance=assurance,
+        trial_limits=last.n_used < TRIAL_LIMIT_POINTS,
+        variation_label=_variation_label(variation, improvement),
+        assurance_label=_assurance_label(assurance, target, improvement),
+        improvement=improvement,
+        target=None if target is None else float(target),
+        segment_starts=starts,
+    )

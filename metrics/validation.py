@@ -1,0 +1,151 @@
+"""Cross-reference rules over the parsed config.
+
+Each rule returns a list of issues instead of raising, so every problem is reported at
+once; a crash inside a rule is reported as our bug, not as the user's.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable
+
+from metrics.config_loader import Config, ConfigIssue, SourceFile
+from metrics.definitions import ConfigFile, SqlBinding, TableBinding
+
+Parsed = list[tuple[SourceFile, ConfigFile]]
+
+
+def _close(word: str, known: set[str]) -> str:
+    import difflib
+
+    match = difflib.get_close_matches(word, sorted(known), n=1)
+    return f"; did you mean '{match[0]}'?" if match else ""
+
+
+def _unique_ids(parsed: Parsed) -> list[ConfigIssue]:
+    issues = []
+    seen: dict[tuple[str, str], str] = {}
+    for source, cfg in parsed:
+        groups: list[tuple[str, tuple[str, ...]]] = [
+            ("datasources", tuple(d.id for d in cfg.datasources)),
+            ("metrics", tuple(m.id for m in cfg.metrics)),
+        ]
+        if cfg.framework:
+            groups.append(("framework", (cfg.framework.id,)))
+        for kind, ids in groups:
+            for index, ident in enumerate(ids):
+                loc = (kind, "id") if kind == "framework" else (kind, index, "id")
+                where = f"{source.display}:{source.line_of(loc)}"
+                if (kind, ident) in seen:
+                    issues.append(ConfigIssue(source.display, source.line_of(loc), source.field_name(loc),
+                                              f"duplicate {kind} id '{ident}' (first defined at {seen[(kind, ident)]}); "
+                                              "ids must be unique across config"))
+                else:
+                    seen[(kind, ident)] = where
+    return issues
+
+
+def _intention_refs(parsed: Parsed, metric_ids: set[str]) -> list[ConfigIssue]:
+    issues = []
+    for source, cfg in parsed:
+        fw = cfg.framework
+        if fw is None:
+            continue
+        codes = fw.outcome_codes()
+        intention_ids: set[str] = set()
+        for i, intention in enumerate(fw.intentions):
+            if intention.id in intention_ids:
+                loc = ("framework", "intentions", i, "id")
+                issues.append(ConfigIssue(source.display, source.line_of(loc), source.field_name(loc),
+                                          f"duplicate intention id '{intention.id}' in framework '{fw.id}'"))
+            intention_ids.add(intention.id)
+            for j, code in enumerate(intention.outcomes):
+                if code not in codes:
+                    loc = ("framework", "intentions", i, "outcomes", j)
+                    issues.append(ConfigIssue(source.display, source.line_of(loc), source.field_name(loc),
+                                              f"unknown outcome code '{code}'{_close(code, codes)}; "
+                                              f"declare it under framework.outcomes"))
+            for j, metric_id in enumerate(intention.metrics):
+                if metric_id not in metric_ids:
+                    loc = ("framework", "intentions", i, "metrics", j)
+                    issues.append(ConfigIssue(source.display, source.line_of(loc), source.field_name(loc),
+                                              f"unknown metric '{metric_id}'{_close(metric_id, metric_ids)}; "
+                                              "declare it under 'metrics' in any config file"))
+    return issues
+
+
+def _datasource_refs(parsed: Parsed, datasource_ids: set[str]) -> list[ConfigIssue]:
+    issues = []
+    for source, cfg in parsed:
+        for i, metric in enumerate(cfg.metrics):
+            binding = metric.binding
+            if binding.datasource not in datasource_ids:
+                loc = ("metrics", i, "binding", "datasource")
+                known = ", ".join(sorted(datasource_ids)) or "none declared"
+                issues.append(ConfigIssue(source.display, source.line_of(loc), source.field_name(loc),
+                                          f"unknown data source '{binding.datasource}'"
+                                          f"{_close(binding.datasource, datasource_ids)}; known: {known}"))
+    return issues
+
+
+def _baselines_fit_metrics(parsed: Parsed) -> list[ConfigIssue]:
+    """A stated baseline value must exist for count targets; milestones must sit between
+    baseline and deadline, or the glide path makes no sense."""
+    issues = []
+    for source, cfg in parsed:
+        for i, metric in enumerate(cfg.metrics):
+            target = metric.target
+            if target is None:
+                continue
+            for j, point in enumerate(target.milestones):
+                if not target.baseline.month < point.period <= target.deadline:
+                    loc = ("metrics", i, "target", "milestones", j, "period")
+                    issues.append(ConfigIssue(source.display, source.line_of(loc), source.field_name(loc),
+                                              "a trajectory milestone must fall after the baseline and "
+                                              "no later than the deadline"))
+            if isinstance(metric.binding, SqlBinding) and ":" not in metric.binding.sql and metric.binding.params:
+                loc = ("metrics", i, "binding", "params")
+                issues.append(ConfigIssue(source.display, source.line_of(loc), source.field_name(loc),
+                                          "params are given but the SQL uses no ':name' placeholders"))
+    return issues
+
+
+def _table_bindings_have_names(parsed: Parsed) -> list[ConfigIssue]:
+    issues = []
+    for source, cfg in parsed:
+        for i, metric in enumerate(cfg.metrics):
+            binding = metric.binding
+            if isinstance(binding, TableBinding) and binding.denominator and binding.denominator.table:
+                if binding.area_column and not binding.denominator.area_column:
+                    loc = ("metrics", i, "binding", "denominator")
+                    issues.append(ConfigIssue(source.display, source.line_of(loc), source.field_name(loc),
+                                              "the numerator is broken down by area, so the denominator "
+                                              "table needs an 'area_column' too"))
+    return issues
+
+
+def cross_reference_issues(root: Path, parsed: Parsed,
+                           files: dict[str, SourceFile]) -> tuple[Config, list[ConfigIssue]]:
+    datasources = {d.id: d for _, cfg in parsed for d in cfg.datasources}
+    metrics = {m.id: m for _, cfg in parsed for m in cfg.metrics}
+    frameworks = {cfg.framework.id: cfg.framework for _, cfg in parsed if cfg.framework}
+    ingest: list[dict[str, Any]] = [dict(item) for _, cfg in parsed for item in cfg.ingest]
+    rules: list[tuple[str, Callable[[], list[ConfigIssue]]]] = [
+        ("unique ids", lambda: _unique_ids(parsed)),
+        ("intention references", lambda: _intention_refs(parsed, set(metrics))),
+        ("data source references", lambda: _datasource_refs(parsed, set(datasources))),
+        ("targets", lambda: _baselines_fit_metrics(parsed)),
+        ("table bindings", lambda: _table_bindings_have_names(parsed)),
+    ]
+    issues: list[ConfigIssue] = []
+    for name, rule in rules:
+        try:
+            issues.extend(rule())
+        except Exception as exc:  # a bug of ours must not hide the user's other problems
+            issues.append(ConfigIssue("(outcomes)", 0, name,
+                                      f"internal error while checking ({exc!r}); this is a bug, please report it"))
+    if parsed and not frameworks and not issues:
+        issues.append(ConfigIssue(str(root), 1, "framework", "no framework declared; add a file with a 'framework:' section"))
+    config = Config(root=root, datasources=datasources, frameworks=frameworks, metrics=metrics,
+                    files=files, ingest=ingest)
+    return config, issues
