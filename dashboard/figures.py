@@ -70,3 +70,54 @@ def breakdown_figure(frame: pd.DataFrame, title: str, x_title: str) -> go.Figure
     fig = _layout(fig, title, "")
     fig.update_layout(xaxis_title=x_title, height=max(260, 60 + 40 * len(ordered)), hovermode="closest")
     return fig
+
+
+# ---------------------------------------------------------------- SPC (Making Data Count)
+
+#: Point types as Making Data Count colours them, each with its own marker shape so colour is not needed.
+SPC_POINT_STYLES: dict[str, tuple[str, str, str]] = {
+    # type: (legend name, colour, marker symbol)
+    "common_cause": ("Common cause", "#7f7f7f", "circle"),
+    "improvement": ("Special cause – improvement", "#1d70b8", "diamond"),
+    "concern": ("Special cause – concern", "#d45d00", "square"),
+    "neutral_high": ("Special cause – neither (high)", "#6f3c97", "triangle-up"),
+    "neutral_low": ("Special cause – neither (low)", "#6f3c97", "triangle-down"),
+}
+
+
+def spc_figure(series: pd.DataFrame, spc_result, title: str, y_title: str) -> go.Figure:
+    """An XmR chart: the values, their 95% CI as a band, the mean, the process limits (per point, so
+    rebased limits step), the target if any, and points coloured *and* shaped by their point type.
+
+    ``series`` has one row per point in ``spc_result`` with columns period_end (date), value and
+    optionally ci_lower, ci_upper; ``spc_result`` is a :class:`metrics.spc.SpcResult`."""
+    fig = go.Figure()
+    x = [pd.Timestamp(d) for d in series["period_end"]]
+    values = list(series["value"])
+    lower_ci = list(series["ci_lower"]) if "ci_lower" in series else []
+    upper_ci = list(series["ci_upper"]) if "ci_upper" in series else []
+    if lower_ci and pd.notna(pd.Series(lower_ci, dtype="float64")).all():
+        fig.add_trace(go.Scatter(x=x + x[::-1], y=upper_ci + lower_ci[::-1], fill="toself",
+                                 fillcolor="rgba(29,112,184,0.12)", line=dict(width=0),
+                                 name="95% confidence interval", hoverinfo="skip"))
+    fig.add_trace(go.Scatter(x=x, y=values, mode="lines", name="Value", line=dict(color="#505a5f", width=1.5),
+                             hoverinfo="skip", showlegend=False))
+    fig.add_trace(go.Scatter(x=x, y=spc_result.centre, mode="lines", name="Mean",
+                             line=dict(color="#0b0c0c", width=1.5), line_shape="hv"))
+    fig.add_trace(go.Scatter(x=x, y=spc_result.lower, mode="lines", name="Lower process limit",
+                             line=dict(color="#505a5f", width=1.5, dash="dash"), line_shape="hv"))
+    fig.add_trace(go.Scatter(x=x, y=spc_result.upper, mode="lines", name="Upper process limit",
+                             line=dict(color="#505a5f", width=1.5, dash="dash"), line_shape="hv"))
+    if spc_result.target is not None:
+        fig.add_trace(go.Scatter(x=[x[0], x[-1]], y=[spc_result.target] * 2, mode="lines", name="Target",
+                                 line=dict(color=TARGET, width=2, dash="dot")))
+    for point_type, (name, colour, symbol) in SPC_POINT_STYLES.items():
+        picked = [i for i, t in enumerate(spc_result.point_types) if t == point_type]
+        if not picked:
+            continue
+        fig.add_trace(go.Scatter(x=[x[i] for i in picked], y=[values[i] for i in picked], mode="markers",
+                                 name=name, marker=dict(color=colour, symbol=symbol, size=9,
+                                                        line=dict(color="#ffffff", width=1))))
+    fig = _layout(fig, title, y_title)
+    fig.update_layout(hovermode="closest", height=420, legend=dict(orientation="h", y=-0.18))
+    return fig

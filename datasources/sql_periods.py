@@ -20,22 +20,47 @@ from sqlalchemy.sql.expression import ColumnElement, FunctionElement
 _FREQUENCIES = ("monthly", "quarterly", "annual")
 
 
-class period_start(FunctionElement[Any]):  # noqa: N801 - reads as a SQL function
-    """``period_start(column, 'monthly'|'quarterly'|'annual')`` -> DATE of the period's first day."""
+class _PeriodStart(FunctionElement[Any]):
+    """Base of the three period elements. Each frequency is its own class: SQLAlchemy
+    caches compiled SQL by element type and arguments, so a frequency held as an
+    attribute would be left out of the cache key and the wrong SQL reused."""
 
     type = Date()
     inherit_cache = True
-    name = "period_start"
-
-    def __init__(self, expr: ColumnElement[Any], frequency: str):
-        if frequency not in _FREQUENCIES:
-            raise ValueError(f"unknown frequency {frequency!r}; expected one of {_FREQUENCIES}")
-        self.frequency = frequency
-        super().__init__(expr)
+    frequency = ""
 
 
-@compiles(period_start)
-def _period_start_default(element: period_start, compiler: Any, **kw: Any) -> str:
+class month_start(_PeriodStart):  # noqa: N801 - reads as a SQL function
+    inherit_cache = True
+    name = "month_start"
+    frequency = "monthly"
+
+
+class quarter_start(_PeriodStart):  # noqa: N801
+    inherit_cache = True
+    name = "quarter_start"
+    frequency = "quarterly"
+
+
+class financial_year_start(_PeriodStart):  # noqa: N801
+    inherit_cache = True
+    name = "financial_year_start"
+    frequency = "annual"
+
+
+_ELEMENTS: dict[str, type[_PeriodStart]] = {"monthly": month_start, "quarterly": quarter_start,
+                                            "annual": financial_year_start}
+
+
+def period_start(expr: ColumnElement[Any], frequency: str) -> _PeriodStart:
+    """``period_start(column, 'monthly'|'quarterly'|'annual')`` -> DATE of the period's first day."""
+    if frequency not in _ELEMENTS:
+        raise ValueError(f"unknown frequency {frequency!r}; expected one of {_FREQUENCIES}")
+    return _ELEMENTS[frequency](expr)
+
+
+@compiles(_PeriodStart)
+def _period_start_default(element: _PeriodStart, compiler: Any, **kw: Any) -> str:
     (expr,) = list(element.clauses)
     x = compiler.process(expr, **kw)
     if element.frequency == "monthly":
@@ -47,8 +72,8 @@ def _period_start_default(element: period_start, compiler: Any, **kw: Any) -> st
             f"+ INTERVAL '3 months' AS DATE)")
 
 
-@compiles(period_start, "sqlite")
-def _period_start_sqlite(element: period_start, compiler: Any, **kw: Any) -> str:
+@compiles(_PeriodStart, "sqlite")
+def _period_start_sqlite(element: _PeriodStart, compiler: Any, **kw: Any) -> str:
     (expr,) = list(element.clauses)
     x = compiler.process(expr, **kw)
     if element.frequency == "monthly":

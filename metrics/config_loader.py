@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, get_args, get_origin
 
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError
@@ -144,10 +144,10 @@ def parse_file(path: Path, root: Path) -> tuple[SourceFile | None, list[ConfigIs
     return SourceFile(path, display, data, lines), []
 
 
-def _pydantic_issues(source: SourceFile, error: ValidationError) -> list[ConfigIssue]:
+def _pydantic_issues(source: SourceFile, error: ValidationError, prefix: PathKey = ()) -> list[ConfigIssue]:
     issues = []
     for err in error.errors(include_url=False):
-        loc = err["loc"]
+        loc = prefix + tuple(err["loc"])
         message = err["msg"]
         if err["type"] == "extra_forbidden":
             message = f"unknown key '{loc[-1]}'; remove it or check its spelling"
@@ -161,6 +161,54 @@ def _pydantic_issues(source: SourceFile, error: ValidationError) -> list[ConfigI
             message = "binding 'type' must be 'table' or 'sql'"
         issues.append(ConfigIssue(source.display, source.line_of(loc), source.field_name(loc), message))
     return issues
+
+
+def _validate_sections(source: SourceFile) -> tuple[ConfigFile, list[ConfigIssue]]:
+    """Validate each section item on its own, so one broken metric does not hide the
+    rest of the file (and references to the others still resolve)."""
+    issues: list[ConfigIssue] = []
+    valid: dict[str, Any] = {}
+    for key, value in source.data.items():
+        field_info = ConfigFile.model_fields.get(key)
+        if field_info is None:
+            known = ", ".join(ConfigFile.model_fields)
+            issues.append(ConfigIssue(source.display, source.line_of((key,)), str(key),
+                                      f"unknown section '{key}'; a config file may hold: {known}"))
+            continue
+        annotation = field_info.annotation
+        if get_origin(annotation) is tuple:
+            if not isinstance(value, list):
+                issues.append(ConfigIssue(source.display, source.line_of((key,)), str(key),
+                                          f"'{key}' must be a list of items, each starting with '- '"))
+                continue
+            adapter = TypeAdapter(get_args(annotation)[0])
+            items = []
+            for index, item in enumerate(value):
+                try:
+                    items.append(adapter.validate_python(item))
+                except ValidationError as exc:
+                    issues.extend(_pydantic_issues(source, exc, prefix=(key, index)))
+            valid[key] = tuple(items)
+        else:
+            try:
+                valid[key] = TypeAdapter(annotation).validate_python(value)
+            except ValidationError as exc:
+                issues.extend(_pydantic_issues(source, exc, prefix=(key,)))
+    return ConfigFile.model_construct(**valid), issues
+
+
+def declared_ids(files: dict[str, SourceFile]) -> dict[str, set[str]]:
+    """Ids as written, valid or not: a reference to a broken item is not a second problem."""
+    found: dict[str, set[str]] = {"datasources": set(), "metrics": set(), "framework": set()}
+    for source in files.values():
+        for kind in ("datasources", "metrics"):
+            items = source.data.get(kind)
+            if isinstance(items, list):
+                found[kind].update(str(i["id"]) for i in items if isinstance(i, dict) and "id" in i)
+        framework = source.data.get("framework")
+        if isinstance(framework, dict):
+            found["framework"].add(str(framework.get("id", "")))
+    return found
 
 
 def load_config(config_dir: str | Path) -> Config:
@@ -183,12 +231,15 @@ def load_config(config_dir: str | Path) -> Config:
         if source is None:
             continue
         files[source.display] = source
-        try:
-            parsed.append((source, ConfigFile.model_validate(source.data)))
-        except ValidationError as exc:
-            issues.extend(_pydantic_issues(source, exc))
-    config, ref_issues = cross_reference_issues(root, parsed, files)
+        config_file, section_issues = _validate_sections(source)
+        issues.extend(section_issues)
+        parsed.append((source, config_file))
+    declared = declared_ids(files)
+    config, ref_issues = cross_reference_issues(root, parsed, files, declared)
     issues.extend(ref_issues)
+    if paths and not declared["framework"] and not issues:
+        issues.append(ConfigIssue(str(root), 1, "framework", "no framework declared; add a file with a "
+                                  "'framework:' section"))
     if issues:
-        raise ConfigError(sorted(issues, key=lambda i: (i.file, i.line)))
+        raise ConfigError(sorted(set(issues), key=lambda i: (i.file, i.line, i.field)))
     return config

@@ -22,6 +22,7 @@ from metrics.compile import compile_metric
 from metrics.config_loader import Config, load_config
 from metrics.definitions import Framework, Intention, Metric, Milestone
 from metrics.evaluate import Evaluation, evaluate
+from metrics.insights import enrich
 from metrics.observations import build_observations, headline_series
 from metrics.periods import month_key, parse_month
 
@@ -167,7 +168,15 @@ class MetricsService:
         if intention_id is None:
             owner = self.framework_of_metric(metric_id)
             intention_id = owner[1].id if owner else None
-        return evaluate(metric, obs.frame, at, intention_id, obs.error, suppress)
+        return self._evaluate(metric, obs, at, intention_id, suppress)
+
+    def _evaluate(self, metric: Metric, obs: ObservationSet, at: date, intention_id: str | None,
+                  suppress: bool) -> Evaluation:
+        """The pure judgement, then SPC, trend, forecast and benchmark in extras (metrics.insights)."""
+        evaluation = evaluate(metric, obs.frame, at, intention_id, obs.error, suppress)
+        if obs.error is not None:
+            return evaluation
+        return enrich(evaluation, metric, headline_series(obs.frame), suppress)
 
     def resolve_period(self, framework_id: str | None, period: str | date | None) -> date:
         if period is not None:
@@ -184,7 +193,7 @@ class MetricsService:
             for metric_id in intention.metrics:
                 metric = self.metric(metric_id)
                 obs = self.observations(metric_id)
-                evaluations.append(evaluate(metric, obs.frame, at, intention.id, obs.error, suppress))
+                evaluations.append(self._evaluate(metric, obs, at, intention.id, suppress))
         milestones = [MilestoneState(m, intention.id, milestone_state(m, at))
                       for intention in framework.intentions for m in intention.milestones]
         return FrameworkEvaluation(framework, month_key(at), evaluations, milestones)

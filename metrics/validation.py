@@ -124,18 +124,67 @@ def _table_bindings_have_names(parsed: Parsed) -> list[ConfigIssue]:
     return issues
 
 
-def cross_reference_issues(root: Path, parsed: Parsed,
-                           files: dict[str, SourceFile]) -> tuple[Config, list[ConfigIssue]]:
+def _comparators_need_headline(parsed: Parsed) -> list[ConfigIssue]:
+    """Comparator rows come back beside the council's own; without ``headline_area`` the
+    headline would sum them in (or, for published figures, have no headline at all)."""
+    issues = []
+    for source, cfg in parsed:
+        for i, metric in enumerate(cfg.metrics):
+            binding = metric.binding
+            if binding.comparators and not binding.headline_area:
+                loc = ("metrics", i, "binding", "comparators")
+                issues.append(ConfigIssue(source.display, source.line_of(loc), source.field_name(loc),
+                                          "comparators need 'headline_area' (the council's own area code), "
+                                          "or the comparator rows would be mixed into the headline"))
+            codes = [c for comp in binding.comparators for c in comp.codes]
+            if binding.headline_area and binding.headline_area in codes:
+                loc = ("metrics", i, "binding", "comparators")
+                issues.append(ConfigIssue(source.display, source.line_of(loc), source.field_name(loc),
+                                          f"the headline area '{binding.headline_area}' cannot also be a comparator"))
+    return issues
+
+
+def _ingest_refs(root: Path, parsed: Parsed, datasource_ids: set[str]) -> list[ConfigIssue]:
+    """Ingest specs name a known data source and files that exist in the project."""
+    issues = []
+    project = root.parent
+    seen: dict[str, str] = {}
+    for source, cfg in parsed:
+        for i, spec in enumerate(cfg.ingest):
+            if spec.datasource not in datasource_ids:
+                loc = ("ingest", i, "datasource")
+                issues.append(ConfigIssue(source.display, source.line_of(loc), source.field_name(loc),
+                                          f"unknown data source '{spec.datasource}'"
+                                          f"{_close(spec.datasource, datasource_ids)}"))
+            if spec.id in seen:
+                loc = ("ingest", i, "id")
+                issues.append(ConfigIssue(source.display, source.line_of(loc), source.field_name(loc),
+                                          f"duplicate ingest id '{spec.id}' (first at {seen[spec.id]})"))
+            seen.setdefault(spec.id, f"{source.display}:{source.line_of(('ingest', i, 'id'))}")
+            for j, pattern in enumerate(spec.files):
+                if not any(project.glob(pattern)):
+                    loc = ("ingest", i, "files", j)
+                    issues.append(ConfigIssue(source.display, source.line_of(loc), source.field_name(loc),
+                                              f"no file matches '{pattern}' (paths are relative to the project folder)"))
+    return issues
+
+
+def cross_reference_issues(root: Path, parsed: Parsed, files: dict[str, SourceFile],
+                           declared: dict[str, set[str]]) -> tuple[Config, list[ConfigIssue]]:
+    """Rules over the valid items; ``declared`` holds every id as written, so a reference
+    to an item that is itself broken is not reported a second time."""
     datasources = {d.id: d for _, cfg in parsed for d in cfg.datasources}
     metrics = {m.id: m for _, cfg in parsed for m in cfg.metrics}
     frameworks = {cfg.framework.id: cfg.framework for _, cfg in parsed if cfg.framework}
-    ingest: list[dict[str, Any]] = [dict(item) for _, cfg in parsed for item in cfg.ingest]
+    ingest: list[Any] = [item for _, cfg in parsed for item in cfg.ingest]
     rules: list[tuple[str, Callable[[], list[ConfigIssue]]]] = [
         ("unique ids", lambda: _unique_ids(parsed)),
-        ("intention references", lambda: _intention_refs(parsed, set(metrics))),
-        ("data source references", lambda: _datasource_refs(parsed, set(datasources))),
+        ("intention references", lambda: _intention_refs(parsed, declared["metrics"])),
+        ("data source references", lambda: _datasource_refs(parsed, declared["datasources"])),
         ("targets", lambda: _baselines_fit_metrics(parsed)),
         ("table bindings", lambda: _table_bindings_have_names(parsed)),
+        ("comparators", lambda: _comparators_need_headline(parsed)),
+        ("ingest", lambda: _ingest_refs(root, parsed, set(datasources))),
     ]
     issues: list[ConfigIssue] = []
     for name, rule in rules:
@@ -144,8 +193,6 @@ def cross_reference_issues(root: Path, parsed: Parsed,
         except Exception as exc:  # a bug of ours must not hide the user's other problems
             issues.append(ConfigIssue("(outcomes)", 0, name,
                                       f"internal error while checking ({exc!r}); this is a bug, please report it"))
-    if parsed and not frameworks and not issues:
-        issues.append(ConfigIssue(str(root), 1, "framework", "no framework declared; add a file with a 'framework:' section"))
     config = Config(root=root, datasources=datasources, frameworks=frameworks, metrics=metrics,
                     files=files, ingest=ingest)
     return config, issues

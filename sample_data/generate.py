@@ -638,8 +638,8 @@ def _positive_scale(text: str) -> float:
 def _month_arg(text: str) -> str:
     try:
         _parse_month(text, "month")
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a month as YYYY-MM, got {text!r}") from None
     return text
 
 
@@ -674,6 +674,8 @@ def main(argv: list[str] | None = None) -> int:
                        seed=args.seed, scale=args.scale)
     except ValueError as exc:
         parser.error(str(exc))
+    except sa.exc.SQLAlchemyError as exc:
+        parser.exit(1, f"{parser.prog}: error: could not build {out}: {exc.orig or exc}\n")
     seconds = time.perf_counter() - t0
     summary = " ".join(f"{k}={v}" for k, v in counts.items())
     print(f"built {out} (synthetic, seed {args.seed}, scale {args.scale:g}): {summary} in {seconds:.1f} s")

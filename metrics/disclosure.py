@@ -1,0 +1,65 @@
+"""Disclosure control: values built from small counts are not shown on public pages or in exports.
+
+Rule (one place, so pages, exports and the method text agree): a value is suppressed when the
+count it is built from (its numerator) is below the metric's ``suppress_below`` threshold
+(default 5). The value, its confidence interval and the numerator are withheld; the
+denominator (a population or register size) is kept. A row with no numerator (published
+figures) is never suppressed by this rule.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from metrics.definitions import Metric
+
+SUPPRESSED = "suppressed"
+#: Columns withheld for a suppressed row.
+HIDDEN_COLUMNS = ("numerator", "value", "ci_lower", "ci_upper")
+
+
+def is_small(numerator: object, threshold: int) -> bool:
+    """True when ``numerator`` is a known count below ``threshold``."""
+    if numerator is None:
+        return False
+    try:
+        count = float(numerator)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False
+    return not math.isnan(count) and count < threshold
+
+
+def small_mask(frame: pd.DataFrame, metric: Metric) -> pd.Series:
+    """Per row: is it built from a count below the metric's threshold?"""
+    if frame.empty or "numerator" not in frame:
+        return pd.Series(False, index=frame.index, dtype=bool)
+    numerators = pd.to_numeric(frame["numerator"], errors="coerce")
+    return (numerators.notna() & (numerators < metric.suppress_below)).astype(bool)
+
+
+def suppress_frame(frame: pd.DataFrame, metric: Metric) -> pd.DataFrame:
+    """A copy with the small-count rows' value, interval and numerator set to missing.
+
+    Adds a boolean ``suppressed`` column so callers can say "suppressed" rather than "no data".
+    """
+    out = frame.copy()
+    mask = small_mask(out, metric)
+    for column in HIDDEN_COLUMNS:
+        if column in out:
+            out[column] = pd.to_numeric(out[column], errors="coerce").astype("float64")
+            out.loc[mask, column] = float("nan")
+    out["suppressed"] = mask
+    return out
+
+
+def rule_in_words(metric: Metric) -> str:
+    threshold = metric.suppress_below
+    if threshold <= 0:
+        return "Small numbers: this metric has no suppression threshold, so every value is shown."
+    return (f"Small numbers (disclosure control): the threshold for this metric is {threshold}. On public pages "
+            f"and in every export, a value built from a count (numerator) below {threshold} is shown as "
+            f"'suppressed', and its confidence interval and count are withheld; the denominator is still shown. "
+            f"Charts leave a gap, and statistics that need the value (SPC, recent trend, forecast) use only "
+            f"the unsuppressed figures.")

@@ -1,0 +1,161 @@
+"""Shared fixtures.
+
+Browser and PostgreSQL tests must run in CI: when ``CI`` or ``OUTCOMES_REQUIRE_ALL``
+is set, a missing Chromium or PostgreSQL fails the test instead of skipping it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+PROJECT = Path(__file__).resolve().parent.parent
+SAMPLE_DB = PROJECT / "sample_data" / "sample.db"
+CONFIG_DIR = PROJECT / "config"
+CHROMIUM = os.environ.get("OUTCOMES_CHROMIUM", "/usr/bin/chromium")
+PG_BIN = Path(os.environ.get("OUTCOMES_PG_BIN", "/usr/lib/postgresql/15/bin"))
+CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+def must_run() -> bool:
+    return bool(os.environ.get("CI") or os.environ.get("OUTCOMES_REQUIRE_ALL"))
+
+
+def unavailable(reason: str) -> None:
+    """Skip on a developer's machine; fail in CI, where everything must run."""
+    if must_run():
+        pytest.fail(f"{reason} (required in CI: browser and PostgreSQL tests may not skip)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def sample_db() -> Path:
+    if not SAMPLE_DB.exists():
+        from sample_data.generate import build
+
+        build(f"sqlite:///{SAMPLE_DB}")
+    return SAMPLE_DB
+
+
+@pytest.fixture(scope="session")
+def service(sample_db: Path):
+    from metrics.service import MetricsService
+
+    return MetricsService.from_config_dir(CONFIG_DIR)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def dash_app(service):
+    """One app per test session: Dash moves global callbacks into the first app built."""
+    from app import create_app
+
+    return create_app(service=service)
+
+
+@pytest.fixture(scope="session")
+def live_server(dash_app) -> Iterator[str]:
+    from werkzeug.serving import make_server
+
+    port = free_port()
+    server = make_server("127.0.0.1", port, dash_app.server, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{port}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        unavailable(f"Chromium not found at {CHROMIUM}; install Debian's chromium package")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        unavailable("playwright is not installed; pip install -e '.[test]'")
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh page that records console errors and failed requests; the test fails on any."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    pg = context.new_page()
+    errors: list[str] = []
+    pg.on("console", lambda msg: errors.append(f"console {msg.type}: {msg.text}") if msg.type == "error" else None)
+    pg.on("pageerror", lambda exc: errors.append(f"page error: {exc}"))
+    pg.on("requestfailed", lambda req: errors.append(f"request failed: {req.url}"))
+    pg.console_errors = errors  # type: ignore[attr-defined]
+    yield pg
+    context.close()
+    assert not errors, "browser reported errors:\n" + "\n".join(errors)
+
+
+def _start_postgres() -> tuple[str, callable]:
+    """A throwaway PostgreSQL cluster from the installed server binaries (initdb refuses root)."""
+    if not (PG_BIN / "initdb").exists():
+        unavailable(f"PostgreSQL server binaries not found in {PG_BIN}")
+    base = Path(tempfile.mkdtemp(prefix="outcomes-pg-"))
+    port = free_port()
+    as_postgres: list[str] = []
+    if os.geteuid() == 0:
+        shutil.chown(base, "postgres", "postgres")
+        as_postgres = ["runuser", "-u", "postgres", "--"]
+    data = base / "data"
+    subprocess.run(as_postgres + [str(PG_BIN / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust",
+                                  "-E", "UTF8", "--locale=C.UTF-8"], check=True, capture_output=True)
+    subprocess.run(as_postgres + [str(PG_BIN / "pg_ctl"), "-D", str(data), "-l", str(base / "server.log"), "-w",
+                                  "-o", f"-p {port} -c listen_addresses=127.0.0.1 -k {base} -c fsync=off", "start"],
+                   check=True, capture_output=True)
+
+    def stop() -> None:
+        subprocess.run(as_postgres + [str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"],
+                       capture_output=True)
+        shutil.rmtree(base, ignore_errors=True)
+
+    return f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres", stop
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """OUTCOMES_TEST_PG_URL if given (CI starts a server), else a cluster started here."""
+    url = os.environ.get("OUTCOMES_TEST_PG_URL")
+    if url:
+        yield url
+        return
+    try:
+        url, stop = _start_postgres()
+    except (subprocess.CalledProcessError, OSError) as exc:
+        unavailable(f"could not start PostgreSQL: {exc}")
+        return
+    try:
+        yield url
+    finally:
+        stop()
+
+
+def wait_for(predicate, timeout: float = 10.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.1)
+    return False

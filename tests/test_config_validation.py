@@ -1,0 +1,220 @@
+"""Config problems are all reported at once, each as file:line: field: message."""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from cli.main import app
+from metrics.config_loader import ConfigError, load_config
+
+PROJECT = Path(__file__).resolve().parent.parent
+
+DATASOURCES = """\
+datasources:
+  - id: sample
+    url: sqlite:///sample_data/sample.db
+"""
+
+FRAMEWORK = """\
+framework:
+  id: test
+  title: Test framework
+  organisation: Test council
+  outcomes:
+    - code: IH
+      title: Improved health
+      sub_outcomes:
+        - code: IH1
+          title: Fewer falls
+  intentions:
+    - id: falls
+      title: Reduce falls
+      outcomes: [IH1]
+      metrics: [falls_rate]
+metrics:
+  - id: falls_rate
+    title: Falls admissions
+    definition: Emergency admissions for falls
+    unit: count
+    polarity: lower_is_better
+    frequency: monthly
+    method: count
+    source: {name: test}
+    binding:
+      type: table
+      datasource: sample
+      table: hospital_admissions
+      date_column: admission_date
+      numerator: {count: rows}
+    target:
+      kind: relative_change
+      value: -20
+      deadline: 2018-03
+      baseline: {period: 2014-03}
+"""
+
+
+def ln(text: str, needle: str) -> int:
+    """The 1-based line of the first occurrence of ``needle`` in ``text``."""
+    return text[: text.index(needle)].count("\n") + 1
+
+
+def write_config(tmp_path: Path, framework: str = FRAMEWORK, datasources: str = DATASOURCES) -> Path:
+    config = tmp_path / "config"
+    config.mkdir()
+    (config / "datasources.yaml").write_text(datasources)
+    (config / "framework.yaml").write_text(framework)
+    return config
+
+
+def problems(config: Path) -> list[str]:
+    with pytest.raises(ConfigError) as info:
+        load_config(config)
+    return [str(issue) for issue in info.value.issues]
+
+
+def test_valid_config_loads(tmp_path: Path) -> None:
+    config = load_config(write_config(tmp_path))
+    assert list(config.frameworks) == ["test"]
+    assert config.metrics["falls_rate"].target.value == -20
+
+
+def test_project_config_is_clean() -> None:
+    config = load_config(PROJECT / "config")
+    assert "warwickshire" in config.frameworks
+
+
+def test_mistyped_metric_id_names_file_line_and_suggests(tmp_path: Path) -> None:
+    found = problems(write_config(tmp_path, FRAMEWORK.replace("metrics: [falls_rate]", "metrics: [fals_rate]")))
+    assert found == [f"config/framework.yaml:{ln(FRAMEWORK, 'metrics: [falls_rate]')}: framework.intentions[0].metrics[0]: unknown metric 'fals_rate'; "
+                     "did you mean 'falls_rate'?; declare it under 'metrics' in any config file"]
+
+
+def test_missing_data_source(tmp_path: Path) -> None:
+    found = problems(write_config(tmp_path, FRAMEWORK.replace("datasource: sample", "datasource: warehouse")))
+    assert len(found) == 1
+    assert found[0].startswith(f"config/framework.yaml:{ln(FRAMEWORK, 'datasource: sample')}: "
+                               "metrics[0].binding.datasource: unknown data source "
+                               "'warehouse'")
+    assert "known: sample" in found[0]
+
+
+def test_unknown_key(tmp_path: Path) -> None:
+    broken = FRAMEWORK.replace("    polarity: lower_is_better\n", "    polarity: lower_is_better\n    polarty: x\n")
+    found = problems(write_config(tmp_path, broken))
+    assert found == [f"config/framework.yaml:{ln(broken, 'polarty')}: metrics[0].polarty: unknown key 'polarty'; "
+                     "remove it or check its spelling"]
+
+
+def test_three_problems_reported_together(tmp_path: Path) -> None:
+    broken = (FRAMEWORK.replace("metrics: [falls_rate]", "metrics: [fals_rate]")
+              .replace("datasource: sample", "datasource: warehouse")
+              .replace("    frequency: monthly\n", "    frequency: monthly\n    colour: red\n"))
+    found = problems(write_config(tmp_path, broken))
+    # Pydantic stops a model at its own errors; the unknown key invalidates the metric
+    # block, so its cross-references are checked only once it parses. All problems the
+    # parser can see are reported together, with file and line.
+    assert any(f"config/framework.yaml:{ln(broken, 'colour')}: metrics[0].colour: unknown key 'colour'" in p
+               for p in found)
+
+
+def test_cli_check_reports_mistyped_metric_missing_source_and_unknown_key(tmp_path: Path) -> None:
+    config = write_config(tmp_path, FRAMEWORK.replace("metrics: [falls_rate]", "metrics: [fals_rate]")
+                          .replace("datasource: sample", "datasource: warehouse"),
+                          datasources=DATASOURCES + "    colour: red\n")
+    result = CliRunner().invoke(app, ["check", "--config", str(config)])
+    assert result.exit_code == 1
+    lines = [line for line in result.stdout.splitlines() if line]
+    assert "config/datasources.yaml:4: datasources[0].colour: unknown key 'colour'; remove it or check its spelling" in lines
+    assert any(line.startswith(f"config/framework.yaml:{ln(FRAMEWORK, 'metrics: [falls_rate]')}: "
+                               "framework.intentions[0].metrics[0]: unknown metric 'fals_rate'") for line in lines)
+    assert any(line.startswith(f"config/framework.yaml:{ln(FRAMEWORK, 'datasource: sample')}: "
+                               "metrics[0].binding.datasource: unknown data source 'warehouse'") for line in lines)
+
+
+def test_cli_check_clean_config_exits_zero() -> None:
+    result = CliRunner().invoke(app, ["check"])
+    assert result.exit_code == 0, result.stdout
+    assert result.stdout.startswith("config OK")
+
+
+def test_unknown_outcome_code(tmp_path: Path) -> None:
+    found = problems(write_config(tmp_path, FRAMEWORK.replace("outcomes: [IH1]", "outcomes: [IH9]")))
+    assert found == [f"config/framework.yaml:{ln(FRAMEWORK, 'outcomes: [IH1]')}: framework.intentions[0].outcomes[0]: unknown outcome code 'IH9'; "
+                     "did you mean 'IH'?; declare it under framework.outcomes"]
+
+
+def test_bad_month(tmp_path: Path) -> None:
+    found = problems(write_config(tmp_path, FRAMEWORK.replace("deadline: 2018-03", "deadline: March 2018")))
+    assert found == [f"config/framework.yaml:{ln(FRAMEWORK, 'deadline:')}: metrics[0].target.deadline: 'March 2018' is not a month; "
+                     "write it as YYYY-MM, e.g. 2024-03"]
+
+
+def test_missing_required_field(tmp_path: Path) -> None:
+    found = problems(write_config(tmp_path, FRAMEWORK.replace("    definition: Emergency admissions for falls\n", "")))
+    assert found == [f"config/framework.yaml:{ln(FRAMEWORK, '- id: falls_rate')}: metrics[0].definition: 'definition' is required"]
+
+
+def test_bad_literal_names_the_choices(tmp_path: Path) -> None:
+    found = problems(write_config(tmp_path, FRAMEWORK.replace("frequency: monthly", "frequency: weekly")))
+    assert len(found) == 1
+    assert found[0].startswith(f"config/framework.yaml:{ln(FRAMEWORK, 'frequency:')}: metrics[0].frequency: ")
+    assert "'monthly', 'quarterly' or 'annual'" in found[0] and "'weekly'" in found[0]
+
+
+def test_rate_without_denominator(tmp_path: Path) -> None:
+    found = problems(write_config(tmp_path, FRAMEWORK.replace("method: count", "method: proportion")))
+    assert found == [f"config/framework.yaml:{ln(FRAMEWORK, '- id: falls_rate')}: metrics[0]: method 'proportion' needs a 'denominator' in the binding"]
+
+
+def test_deadline_before_baseline(tmp_path: Path) -> None:
+    found = problems(write_config(tmp_path, FRAMEWORK.replace("deadline: 2018-03", "deadline: 2013-03")))
+    assert found == [f"config/framework.yaml:{ln(FRAMEWORK, 'target:')}: metrics[0].target: the deadline must fall after the baseline period"]
+
+
+def test_duplicate_metric_id_across_files(tmp_path: Path) -> None:
+    config = write_config(tmp_path)
+    metrics_only = FRAMEWORK[FRAMEWORK.index("metrics:\n"):]
+    (config / "more.yaml").write_text(metrics_only)
+    found = problems(config)
+    assert found == ["config/more.yaml:2: metrics[0].id: duplicate metrics id 'falls_rate' "
+                     f"(first defined at config/framework.yaml:{ln(FRAMEWORK, '- id: falls_rate')}); "
+                     "ids must be unique across config"]
+
+
+def test_yaml_syntax_error_names_line(tmp_path: Path) -> None:
+    found = problems(write_config(tmp_path, FRAMEWORK.replace("  title: Test framework", "  title: [unclosed")))
+    assert len(found) == 1 and found[0].startswith("config/framework.yaml:")
+    assert "(yaml)" in found[0] and "fix the YAML syntax" in found[0]
+
+
+def test_filter_value_must_fit_op(tmp_path: Path) -> None:
+    broken = FRAMEWORK.replace(
+        "      numerator: {count: rows}\n",
+        "      filters:\n        - {column: cause, op: in, value: falls}\n      numerator: {count: rows}\n")
+    found = problems(write_config(tmp_path, broken))
+    assert found == [f"config/framework.yaml:{ln(broken, '- {column: cause')}: metrics[0].binding.filters[0]: op 'in' needs a list value, "
+                     "e.g. value: [a, b]"]
+
+
+def test_problems_in_several_files_all_reported(tmp_path: Path) -> None:
+    config = write_config(tmp_path, FRAMEWORK.replace("outcomes: [IH1]", "outcomes: [XX]"),
+                          datasources=DATASOURCES.replace("url:", "link:"))
+    found = problems(config)
+    assert any(p.startswith("config/datasources.yaml:") for p in found)
+    assert any(p.startswith(f"config/framework.yaml:{ln(FRAMEWORK, 'outcomes: [IH1]')}:") for p in found)
+
+
+def test_copied_project_config_with_unknown_key_fails(tmp_path: Path) -> None:
+    copy = tmp_path / "config"
+    shutil.copytree(PROJECT / "config", copy)
+    target = copy / "datasources.yaml"
+    target.write_text(target.read_text().replace("    timeout_seconds: 30\n", "    timeout_seconds: 30\n    tmeout: 1\n", 1))
+    found = problems(copy)
+    assert len(found) == 1 and "unknown key 'tmeout'" in found[0]
+    assert textwrap.dedent(found[0]).startswith("config/datasources.yaml:")
