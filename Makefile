@@ -13,8 +13,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-$(SAMPLE_DB): $(STAMP) sample_data/generate.py
+$(SAMPLE_DB): $(STAMP) sample_data/generate.py config/ingest.yaml
 	$(BIN)/python -m sample_data.generate --out $(SAMPLE_DB)
+	$(BIN)/outcomes ingest
 
 sample: $(SAMPLE_DB)
 

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import dash
@@ -49,9 +50,19 @@ def _shell() -> html.Div:
     ])
 
 
-def create_app(config_dir: str | Path | None = None, service: MetricsService | None = None) -> dash.Dash:
-    """The dashboard on the given config (default: the project's ``config/``)."""
-    state.install(service or MetricsService.from_config_dir(config_dir or DEFAULT_CONFIG_DIR))
+def public_from_env() -> bool:
+    """OUTCOMES_PUBLIC=1 (or true/yes/on) marks the pages public: small numbers are suppressed."""
+    return os.environ.get("OUTCOMES_PUBLIC", "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def create_app(config_dir: str | Path | None = None, service: MetricsService | None = None,
+               public: bool | None = None) -> dash.Dash:
+    """The dashboard on the given config (default: the project's ``config/``).
+
+    ``public`` (default: the OUTCOMES_PUBLIC environment variable, read once here) suppresses values
+    built from small counts on every page; it cannot be changed by a request."""
+    state.install(service or MetricsService.from_config_dir(config_dir or DEFAULT_CONFIG_DIR),
+                  public=public_from_env() if public is None else public)
     app = dash.Dash(
         __name__, use_pages=True, pages_folder=str(HERE / "dashboard" / "pages"),
         assets_folder=str(HERE / "dashboard" / "assets"),
@@ -60,6 +71,8 @@ def create_app(config_dir: str | Path | None = None, service: MetricsService | N
     )
     app.index_string = INDEX
     app.layout = _shell
+    from dashboard.pages.snapshots import register_routes  # imported after Dash has loaded the pages
+    register_routes(app.server)
     return app
 
 

@@ -15,9 +15,11 @@ from typing import Any, Optional
 
 import typer
 
+from cli.ingest import ingest
 from metrics.config_loader import ConfigError, load_config
 from metrics.formatting import STATUS_WORDS, format_value
 from metrics.service import DEFAULT_CONFIG_DIR, MetricsService
+from cli.snapshot import snapshot_app
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Outcomes-framework performance monitoring for commissioners.")
@@ -139,6 +141,12 @@ def serve(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Opt
     dash_app = create_app(config)
     typer.echo(f"Serving the dashboard at http://{host}:{port}", err=True)
     dash_app.run(host=host, port=port, debug=debug)
+
+
+app.add_typer(snapshot_app, name="snapshot")
+
+
+app.command(name="ingest")(ingest)
 
 
 def main() -> None:

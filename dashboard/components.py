@@ -36,6 +36,17 @@ def sparkline(values: Sequence[float], description: str, width: int = 120, heigh
     return html.Img(src=src, alt=description, width=width, height=height, className="sparkline")
 
 
+def chart(figure, caption: str, label: str) -> html.Figure:
+    """A chart with its words: the plot is hidden from screen readers (it has no
+    focusable controls: the mode bar is off) and the caption, plus the table that
+    always accompanies it, carry the content."""
+    return html.Figure([
+        html.Div(dcc.Graph(figure=figure, config={"displayModeBar": False, "responsive": True}),
+                 **{"aria-hidden": "true"}),
+        html.Figcaption(caption, className="small"),
+    ], role="group", **{"aria-label": label})
+
+
 def notice(text: str, kind: str = "synthetic") -> html.Div:
     return html.Div(text, className=f"{kind}-banner", role="note")
 
@@ -65,7 +76,16 @@ def labelled(label: str, control_id: str, control: Any) -> html.Div:
                     className="me-3 mb-2", style={"minWidth": "14rem"})
 
 
-def dropdown(control_id: str, options: list[dict[str, str]], value: Any, placeholder: str = "",
-             clearable: bool = False, multi: bool = False) -> dcc.Dropdown:
-    return dcc.Dropdown(id=control_id, options=options, value=value, clearable=clearable, multi=multi,
-                        placeholder=placeholder, searchable=True)
+def select(control_id: str, options: list[dict[str, str]], value: Any, all_label: str | None = None) -> Any:
+    """A native <select>: fully keyboard-operable and announced by screen readers.
+
+    With ``all_label`` an empty first option means "no filter"."""
+    import dash_bootstrap_components as dbc
+
+    choices = ([{"label": all_label, "value": ""}] if all_label else []) + options
+    return dbc.Select(id=control_id, options=choices, value=value if value is not None else "")
+
+
+def dropdown(control_id: str, options: list[dict[str, str]], value: Any, placeholder: str = "") -> Any:
+    """A single choice from a list: a native <select> (see ``select``)."""
+    return select(control_id, options, value, placeholder or None)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, get_args, get_origin
+from typing import Any, Iterable, get_args, get_origin, get_type_hints
 
 from pydantic import TypeAdapter, ValidationError
 from ruamel.yaml import YAML
@@ -163,19 +163,27 @@ def _pydantic_issues(source: SourceFile, error: ValidationError, prefix: PathKey
     return issues
 
 
+def _section_types() -> dict[str, Any]:
+    """ConfigFile's sections with their annotations resolved (the models module uses
+    postponed annotations, so model_fields may still hold forward references)."""
+    import metrics.definitions as definitions
+
+    return get_type_hints(ConfigFile, globalns=vars(definitions))
+
+
 def _validate_sections(source: SourceFile) -> tuple[ConfigFile, list[ConfigIssue]]:
     """Validate each section item on its own, so one broken metric does not hide the
     rest of the file (and references to the others still resolve)."""
     issues: list[ConfigIssue] = []
     valid: dict[str, Any] = {}
+    hints = _section_types()
     for key, value in source.data.items():
-        field_info = ConfigFile.model_fields.get(key)
-        if field_info is None:
+        if key not in hints:
             known = ", ".join(ConfigFile.model_fields)
             issues.append(ConfigIssue(source.display, source.line_of((key,)), str(key),
                                       f"unknown section '{key}'; a config file may hold: {known}"))
             continue
-        annotation = field_info.annotation
+        annotation = hints[key]
         if get_origin(annotation) is tuple:
             if not isinstance(value, list):
                 issues.append(ConfigIssue(source.display, source.line_of((key,)), str(key),

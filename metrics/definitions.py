@@ -94,6 +94,20 @@ class Denominator(Measure):
         return self
 
 
+class Comparator(Model):
+    """Another area's published series shown beside the council's line (England, region, peer).
+
+    ``area`` is the code in the binding's area column; give a list when the publisher
+    renumbered the same area over time (e.g. NHS regions)."""
+
+    area: str | tuple[str, ...]
+    label: str
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        return (self.area,) if isinstance(self.area, str) else tuple(self.area)
+
+
 class TableBinding(Model):
     """A declarative binding, compiled to one aggregating SELECT."""
 
@@ -106,7 +120,7 @@ class TableBinding(Model):
     numerator: Measure
     denominator: Denominator | None = None
     headline_area: str | None = None
-    comparators: tuple["Comparator", ...] = ()
+    comparators: tuple[Comparator, ...] = ()
 
 
 class SqlBinding(Model):
@@ -125,24 +139,11 @@ class SqlBinding(Model):
     params: dict[str, Scalar] = {}
     returns_published_values: bool = False
     headline_area: str | None = None
-    comparators: tuple["Comparator", ...] = ()
+    comparators: tuple[Comparator, ...] = ()
 
 
 Binding = Annotated[Union[TableBinding, SqlBinding], Field(discriminator="type")]
 
-
-class Comparator(Model):
-    """Another area's published series shown beside the council's line (England, region, peer).
-
-    ``area`` is the code in the binding's area column; give a list when the publisher
-    renumbered the same area over time (e.g. NHS regions)."""
-
-    area: str | tuple[str, ...]
-    label: str
-
-    @property
-    def codes(self) -> tuple[str, ...]:
-        return (self.area,) if isinstance(self.area, str) else tuple(self.area)
 
 
 # ---------------------------------------------------------------- targets
@@ -327,15 +328,6 @@ class Framework(Model):
         return seen
 
 
-class ConfigFile(Model):
-    """One YAML file: any of these sections."""
-
-    datasources: tuple[DataSource, ...] = ()
-    framework: Framework | None = None
-    metrics: tuple[Metric, ...] = ()
-    ingest: tuple["IngestSpec", ...] = ()
-
-
 # ---------------------------------------------------------------- ingestion of published files
 
 IngestType = Literal["text", "integer", "number", "date", "month", "financial_year", "fy_start_year"]
@@ -405,3 +397,12 @@ class IngestSpec(Model):
         if self.header_rows > self.header_row:
             raise ValueError("header_rows cannot be more than header_row")
         return self
+
+
+class ConfigFile(Model):
+    """One YAML file: any of these sections."""
+
+    datasources: tuple[DataSource, ...] = ()
+    framework: Framework | None = None
+    metrics: tuple[Metric, ...] = ()
+    ingest: tuple[IngestSpec, ...] = ()

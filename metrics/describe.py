@@ -5,6 +5,9 @@ from __future__ import annotations
 from metrics.definitions import Filter, Metric, SqlBinding, TableBinding
 from metrics.evaluate import baseline_label
 from metrics.periods import month_label
+from metrics.disclosure import rule_in_words
+from metrics.insights import FORECAST_POINTS, TREND_POINTS
+from metrics.spc import LIMIT_FACTOR, SCREEN_FACTOR, TRIAL_LIMIT_POINTS
 
 _OPS = {"eq": "is", "ne": "is not", "lt": "is below", "le": "is at most", "gt": "is above", "ge": "is at least",
         "in": "is one of", "not_in": "is not one of", "between": "is between", "is_null": "is empty",
@@ -91,6 +94,42 @@ def method_in_words(metric: Metric) -> list[str]:
             f"or when the deadline has passed unmet."
         )
         lines.append("Progress: (value − baseline) ÷ (target − baseline) × 100, negative when moving away.")
-    lines.append(f"Small numbers: values from counts below {metric.suppress_below} are suppressed on public pages "
-                 f"and in every export.")
+    lines += statistics_in_words(metric)
+    lines.append(rule_in_words(metric))
+    return lines
+
+
+def statistics_in_words(metric: Metric) -> list[str]:
+    """The SPC, recent trend, benchmark and forecast methods, each with its source."""
+    lines = [
+        "Statistical process control (SPC): an XmR (individuals) chart. The centre line is the mean; the process "
+        f"limits are the mean ± {LIMIT_FACTOR} × the mean moving range, after screening out moving ranges of "
+        f"{SCREEN_FACTOR} × the mean moving range or more. Special cause variation is flagged by four rules: a point "
+        "outside the limits; a run of seven points each higher (or each lower) than the one before; two of three "
+        "points beyond two-thirds of the way to a limit, all on one side of the mean; seven or more points in a "
+        f"row on one side of the mean. Limits from fewer than {TRIAL_LIMIT_POINTS} points are trial limits. The "
+        "variation and assurance icons and their rules are NHS England's Making Data Count (2019, 2021), "
+        "following the NHSRplotthedots package.",
+    ]
+    if metric.frequency == "monthly":
+        lines.append("SPC and seasonality: the limits do not adjust for season, so regular seasonal peaks (for "
+                     "example in winter) can show as special cause variation.")
+    test = ("the chi-square test for trend (Cochran-Armitage), with the direction from the slope of the log odds"
+            if metric.method == "proportion" else
+            "an inverse-variance weighted least-squares regression of the value on time")
+    lines.append(f"Recent trend: the last {TREND_POINTS} points, tested with {test}; a change counts as significant "
+                 "at the 99.8% level, and not if dropping any one point reverses the direction. Source: OHID "
+                 "Fingertips recent trends, as coded in PHEindicatormethods (assign_trend_markers).")
+    lines.append("Benchmarking (when a comparator such as England is available): significantly better or worse "
+                 "when this area's whole 95% confidence interval lies on one side of the comparator's value, "
+                 "similar when the interval includes it. Source: OHID Fingertips 'compare with benchmark' and "
+                 "PHE Technical Guide: Confidence Intervals.")
+    if metric.target is not None:
+        points = FORECAST_POINTS[metric.frequency]
+        lines.append(f"Forecast to the deadline: an ordinary least squares straight line through the last {points} "
+                     "points, projected to the deadline with a 95% prediction interval for a single value; the "
+                     "target is likely to be met when the whole interval is on the right side of it, unlikely when "
+                     "the whole interval is on the wrong side, and uncertain otherwise. Made only while the deadline "
+                     "is ahead. Source: the classical prediction interval (Draper & Smith, Applied Regression "
+                     "Analysis, 3rd edition, section 3.1).")
     return lines

@@ -63,3 +63,14 @@ def rule_in_words(metric: Metric) -> str:
             f"'suppressed', and its confidence interval and count are withheld; the denominator is still shown. "
             f"Charts leave a gap, and statistics that need the value (SPC, recent trend, forecast) use only "
             f"the unsuppressed figures.")
+
+
+def mark_suppressed(frame: pd.DataFrame, metric: Metric, columns: tuple[str, ...] = HIDDEN_COLUMNS) -> pd.DataFrame:
+    """For tables and CSV: small-count rows show the word 'suppressed' in ``columns`` instead of a number."""
+    out = frame.copy()
+    mask = small_mask(out, metric)
+    for column in columns:
+        if column in out:
+            out[column] = out[column].astype(object)
+            out.loc[mask, column] = SUPPRESSED
+    return out

@@ -8,9 +8,10 @@ import dash
 from dash import dcc, html
 
 from dashboard import state
-from dashboard.components import data_table, notice, progress_text, status_badge
+from dashboard.components import chart, data_table, notice, progress_text, status_badge
 from dashboard.figures import trajectory_figure
 from metrics.definitions import Framework, Intention
+from metrics.disclosure import SUPPRESSED, suppress_frame
 from metrics.evaluate import Evaluation, glide_path
 from metrics.formatting import format_value, number
 from metrics.service import MetricsService
@@ -37,6 +38,7 @@ def metric_chart(service: MetricsService, evaluation: Evaluation, period: str) -
     if series.empty:
         return html.P("No data to chart.", className="text-muted")
     shown = series[series["period"] <= period]
+    shown = suppress_frame(shown, metric) if state.public() else shown.assign(suppressed=False)
     glide = baseline = target = None
     if metric.target is not None and evaluation.baseline_value is not None:
         glide = glide_path(metric.target, evaluation.baseline_value)
@@ -45,20 +47,17 @@ def metric_chart(service: MetricsService, evaluation: Evaluation, period: str) -
     y_title = metric.unit_label or metric.unit.replace("_", " ")
     figure = trajectory_figure(shown, metric.display_title, y_title, glide, baseline, target)
     summary = (f"Line chart of {metric.display_title} from {shown['label'].iloc[0]} to {shown['label'].iloc[-1]}. "
-               f"Latest {format_value(evaluation.value, metric)}; baseline "
+               f"Latest {SUPPRESSED if evaluation.suppressed else format_value(evaluation.value, metric)}; baseline "
                f"{format_value(evaluation.baseline_value, metric)}; target "
                f"{format_value(evaluation.target_value, metric)} by {evaluation.deadline}. "
                f"The table below gives every value.") if not shown.empty else "No data up to this period."
-    rows = [(r.label, format_value(r.value, metric, with_unit=False),
+    rows = [(r.label, SUPPRESSED, SUPPRESSED) if r.suppressed else
+            (r.label, format_value(r.value, metric, with_unit=False),
              "–" if r.ci_lower != r.ci_lower or r.ci_lower is None else
              f"{number(r.ci_lower, metric.decimals)} to {number(r.ci_upper, metric.decimals)}")
             for r in shown.itertuples()]
     return html.Div([
-        html.Figure([
-            dcc.Graph(figure=figure, config={"displaylogo": False, "responsive": True},
-                      **{"aria-hidden": "true"}),
-            html.Figcaption(summary, className="small"),
-        ], role="group", **{"aria-label": f"Chart: {metric.display_title}"}),
+        chart(figure, summary, f"Chart: {metric.display_title}"),
         html.Details([html.Summary("Show the figures as a table"),
                       data_table(["Period", "Value", "95% confidence interval"], rows,
                                  f"{metric.display_title}: values by period")]),
@@ -77,7 +76,7 @@ def layout(intention_id: str | None = None, framework: str | None = None, period
         at = service.resolve_period(fw.id, period)
     except ValueError as exc:
         return html.Div([html.H1("Bad period"), html.P(str(exc))])
-    result = service.evaluate_framework(fw.id, at)
+    result = service.evaluate_framework(fw.id, at, suppress=state.public())
     evaluations = result.for_intention(intention.id)
     synthetic = any(service.metric(m).source.synthetic for m in intention.metrics)
     outcomes = html.Ul([html.Li(f"{code} – {fw.outcome_title(code)}") for code in intention.outcomes])

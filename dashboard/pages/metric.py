@@ -12,8 +12,10 @@ from dash import Input, Output, State, callback, dcc, html
 from dashboard import ids, state
 from dashboard.components import data_table, notice, status_badge
 from dashboard.figures import breakdown_figure
+from dashboard.insight_sections import insight_sections
 from metrics.definitions import Metric, SqlBinding
 from metrics.describe import binding_in_words, method_in_words
+from metrics.disclosure import SUPPRESSED, mark_suppressed, suppress_frame
 from metrics.formatting import format_value, number
 from metrics.observations import HEADLINE
 from metrics.service import MetricsService
@@ -40,7 +42,8 @@ def table_frame(service: MetricsService, metric: Metric) -> pd.DataFrame:
     frame["area"] = ["" if a == HEADLINE else a for a in frame["area"]]
     frame = frame[["period", "label", "area", "area_name", "numerator", "denominator", "value", "ci_lower",
                    "ci_upper"]]
-    return frame.sort_values(["period", "area"], ascending=[False, True]).round(6)
+    frame = frame.sort_values(["period", "area"], ascending=[False, True]).round(6)
+    return mark_suppressed(frame, metric) if state.public() else frame
 
 
 def breakdown_section(service: MetricsService, metric: Metric, period: str) -> html.Section:
@@ -48,7 +51,8 @@ def breakdown_section(service: MetricsService, metric: Metric, period: str) -> h
     frame = obs.frame
     if obs.error or frame.empty:
         return html.Section([html.H2("Breakdown by area", className="h4"), html.P("No data.")])
-    upto = frame[(frame["period"] <= period) & frame["value"].notna()]
+    frame = suppress_frame(frame, metric) if state.public() else frame.assign(suppressed=False)
+    upto = frame[(frame["period"] <= period) & (frame["value"].notna() | frame["suppressed"])]
     if upto.empty:
         return html.Section([html.H2("Breakdown by area", className="h4"), html.P("No data up to this period.")])
     latest = upto["period"].max()
@@ -60,13 +64,14 @@ def breakdown_section(service: MetricsService, metric: Metric, period: str) -> h
         return html.Section([html.H2("Breakdown by area", className="h4"), html.P("This metric has no area breakdown.")])
     x_title = metric.unit_label or metric.unit.replace("_", " ")
     figure = breakdown_figure(at, f"{metric.display_title} by area, {label}", x_title)
-    rows = [(r.area_name, format_value(r.value, metric, with_unit=False),
+    rows = [(r.area_name, SUPPRESSED, SUPPRESSED, SUPPRESSED) if r.suppressed else
+            (r.area_name, format_value(r.value, metric, with_unit=False),
              "–" if pd.isna(r.ci_lower) else f"{number(r.ci_lower, metric.decimals)} to {number(r.ci_upper, metric.decimals)}",
              "–" if pd.isna(r.numerator) else f"{r.numerator:,.0f}")
             for r in at.sort_values("value").itertuples()]
     return html.Section([
         html.H2(f"Breakdown by area, {label}", className="h4"),
-        html.Figure([dcc.Graph(figure=figure, config={"displaylogo": False}, **{"aria-hidden": "true"}),
+        html.Figure([html.Div(dcc.Graph(figure=figure, config={"displaylogo": False}), **{"aria-hidden": "true"}),
                      html.Figcaption("Bar chart of the values by area with 95% confidence intervals; "
                                      "the table gives the same figures.", className="small")]),
         data_table(["Area", "Value", "95% confidence interval", "Numerator"], rows,
@@ -87,7 +92,7 @@ def layout(metric_id: str | None = None, framework: str | None = None, period: s
         at = service.resolve_period(fw_id, period)
     except ValueError as exc:
         return html.Div([html.H1("Bad period"), html.P(str(exc))])
-    evaluation = service.evaluate_metric(metric.id, at)
+    evaluation = service.evaluate_metric(metric.id, at, suppress=state.public())
     obs = service.observations(metric.id)
     period_key = evaluation.period or at.strftime("%Y-%m")
     back = ("/?" + urlencode({"framework": fw_id, "period": at.strftime("%Y-%m")})) if fw_id else "/"
@@ -113,6 +118,7 @@ def layout(metric_id: str | None = None, framework: str | None = None, period: s
             html.Dt("Frequency"), html.Dd(metric.frequency),
             html.Dt("Source"), html.Dd(", ".join(source_bits)),
         ], className="row-like"),
+        *insight_sections(metric, evaluation),
         html.H2("Where the data come from", className="h4"), html.P(binding_in_words(metric)),
         html.H2("How this is calculated", className="h4"),
         html.Ul([html.Li(line) for line in method_in_words(metric)], id="how-calculated"),
@@ -129,12 +135,18 @@ def layout(metric_id: str | None = None, framework: str | None = None, period: s
     frame = table_frame(service, metric)
     sections += [
         html.H2("Data", className="h4 mt-3"),
+        html.P((f"These pages are public: values built from counts below {metric.suppress_below} show as "
+                "'suppressed'." if state.public() else
+                f"These pages are not public, so small numbers are shown; on public pages and in exports, "
+                f"values built from counts below {metric.suppress_below} show as 'suppressed'."),
+               className="small", id="disclosure-note"),
         html.Button("Download CSV", id=ids.METRIC_DOWNLOAD_BUTTON, className="btn btn-outline-dark mb-2 no-print"),
         dcc.Download(id=ids.METRIC_DOWNLOAD),
         dcc.Store(id="metric-id-store", data=metric.id),
         dag.AgGrid(id=ids.METRIC_GRID, rowData=frame.to_dict("records"),
                    columnDefs=[{"field": c, "headerName": c.replace("_", " ").capitalize(), "sortable": True,
-                                "filter": True} for c in frame.columns],
+                                "filter": True, "cellDataType": False}  # 'suppressed' words sit among numbers
+                               for c in frame.columns],
                    dashGridOptions={"pagination": True, "paginationPageSize": 20},
                    style={"height": "420px"}, className="ag-theme-alpine"),
     ]

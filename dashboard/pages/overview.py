@@ -6,11 +6,12 @@ from urllib.parse import urlencode
 
 import dash
 from dash import Input, Output, State, callback, dcc, html
+from dash.exceptions import PreventUpdate
 
 from dashboard import ids, state
-from dashboard.components import (dropdown, labelled, notice, period_options, progress_text, sparkline,
-                                  status_badge)
+from dashboard.components import labelled, notice, period_options, progress_text, select, sparkline, status_badge
 from metrics.definitions import Framework, Intention
+from metrics.disclosure import suppress_frame
 from metrics.evaluate import Evaluation
 from metrics.formatting import STATUS_WORDS, format_value
 from metrics.service import FrameworkEvaluation
@@ -32,6 +33,10 @@ def view_href(framework_id: str, period: str | None, theme: list[str] | None = N
     return "/?" + urlencode(query)
 
 
+def _first(value: str | None) -> str:
+    return _split(value)[0] if _split(value) else ""
+
+
 def _split(value: str | list[str] | None) -> list[str]:
     if not value:
         return []
@@ -45,10 +50,14 @@ def _metric_row(evaluation: Evaluation, framework: Framework, period: str) -> ht
     metric = service.metric(evaluation.metric_id)
     series = service.series(metric.id)
     series = series[series["period"] <= period] if not series.empty else series
-    values = list(series["value"].tail(36)) if not series.empty else []
-    if len(values) >= 2:
+    if state.public() and not series.empty:
+        series = suppress_frame(series, metric)  # small numbers leave gaps in the sparkline
+    values = [None if v != v else float(v) for v in series["value"].tail(36)] if not series.empty else []
+    known = [v for v in values if v is not None]
+    if len(known) >= 2:
         alt = (f"Trend of {metric.display_title} over the last {len(values)} periods: from "
-               f"{format_value(values[0], metric)} to {format_value(values[-1], metric)}")
+               f"{format_value(known[0], metric)} to {format_value(known[-1], metric)}"
+               + (" (some values suppressed: small numbers)" if len(known) < len(values) else ""))
     else:
         alt = "No trend available"
     value = ("suppressed" if evaluation.suppressed
@@ -103,7 +112,7 @@ def _summary(result: FrameworkEvaluation) -> html.Section:
 
 def overview_body(framework_id: str, period: str | None, themes: list[str], leads: list[str]) -> list:
     service = state.service()
-    result = service.evaluate_framework(framework_id, period)
+    result = service.evaluate_framework(framework_id, period, suppress=state.public())
     framework = result.framework
     intentions = [i for i in framework.intentions
                   if (not themes or i.theme in themes) and (not leads or i.lead in leads)]
@@ -147,12 +156,12 @@ def layout(framework: str | None = None, period: str | None = None, theme: str |
     leads = sorted({i.lead for i in fw.intentions if i.lead})
     frameworks = [{"label": f.title, "value": f.id} for f in service.config.frameworks.values()]
     controls = html.Div([
-        labelled("Framework", ids.FRAMEWORK_SELECT, dropdown(ids.FRAMEWORK_SELECT, frameworks, fw.id)),
-        labelled("Period", ids.PERIOD_SELECT, dropdown(ids.PERIOD_SELECT, period_options(periods), chosen)),
-        labelled("Theme", ids.THEME_FILTER, dropdown(ids.THEME_FILTER, [{"label": t, "value": t} for t in themes],
-                                                     _split(theme), "All themes", True, True)),
-        labelled("Lead", ids.LEAD_FILTER, dropdown(ids.LEAD_FILTER, [{"label": x, "value": x} for x in leads],
-                                                   _split(lead), "All leads", True, True)),
+        labelled("Framework", ids.FRAMEWORK_SELECT, select(ids.FRAMEWORK_SELECT, frameworks, fw.id)),
+        labelled("Period", ids.PERIOD_SELECT, select(ids.PERIOD_SELECT, period_options(periods), chosen)),
+        labelled("Theme", ids.THEME_FILTER, select(ids.THEME_FILTER, [{"label": t, "value": t} for t in themes],
+                                                   _first(theme), "All themes")),
+        labelled("Lead", ids.LEAD_FILTER, select(ids.LEAD_FILTER, [{"label": x, "value": x} for x in leads],
+                                                 _first(lead), "All leads")),
     ], className="d-flex flex-wrap no-print", role="group", **{"aria-label": "Choose what to show"})
     return html.Div([
         html.H1(fw.title, className="h2"),
@@ -166,15 +175,26 @@ def layout(framework: str | None = None, period: str | None = None, theme: str |
 @callback(Output(ids.OVERVIEW_BODY, "children"),
           Input(ids.PERIOD_SELECT, "value"), Input(ids.THEME_FILTER, "value"), Input(ids.LEAD_FILTER, "value"),
           State(ids.FRAMEWORK_SELECT, "value"), prevent_initial_call=True)
-def update_overview(period: str | None, themes: list[str] | None, leads: list[str] | None,
+def update_overview(period: str | None, themes: str | list[str] | None, leads: str | list[str] | None,
                     framework_id: str | None) -> list:
-    return overview_body(framework_id or state.service().framework().id, period, themes or [], leads or [])
+    return overview_body(framework_id or state.service().framework().id, period or None, _split(themes),
+                         _split(leads))
 
 
-@callback(Output(ids.URL, "href"), Input(ids.FRAMEWORK_SELECT, "value"), prevent_initial_call=True)
-def choose_framework(framework_id: str | None) -> str:
-    """Another framework has other periods, themes and leads: load its own overview."""
-    return view_href(framework_id or state.service().framework().id, None)
+@callback(Output(ids.URL, "href"), Input(ids.FRAMEWORK_SELECT, "value"), State(ids.URL, "href"),
+          prevent_initial_call=True)
+def choose_framework(framework_id: str | None, current_href: str | None) -> str:
+    """Another framework has other periods, themes and leads: load its own overview.
+
+    Dash fires this when the page mounts too; staying on the shown framework keeps the
+    URL (and its period) as it is."""
+    from urllib.parse import parse_qs, urlparse
+
+    default = state.service().framework().id
+    shown = parse_qs(urlparse(current_href or "").query).get("framework", [default])[0]
+    if not framework_id or framework_id == shown:
+        raise PreventUpdate
+    return view_href(framework_id, None)
 
 
 # Keep the words in one place for tests and other pages.

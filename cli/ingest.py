@@ -1,0 +1,77 @@
+"""``outcomes ingest``: load the published files declared in config into their database.
+
+    outcomes ingest                          # every spec in config/ingest.yaml
+    outcomes ingest pcdd_dementia_65plus     # one spec
+    outcomes ingest pcdd_dementia_65plus --file new-month.xlsx   # that spec, other file(s)
+
+All or nothing: every cell is checked before anything is written; a problem is
+reported with file, sheet, row and column and the database is left unchanged.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from datasources.ingest import IngestError, ingest as run_ingest
+from datasources.registry import DataSourceRegistry, SourceSettings
+from metrics.config_loader import ConfigError, load_config
+from metrics.service import DEFAULT_CONFIG_DIR
+
+
+def ingest(spec_ids: Optional[List[str]] = typer.Argument(None, help="Ingest spec ids (default: all)."),
+           file: Optional[List[Path]] = typer.Option(None, "--file", help="Load these files instead of the "
+                                                     "spec's own (needs exactly one spec id)."),
+           database: Optional[str] = typer.Option(None, "--database", help="SQLAlchemy URL to load into "
+                                                  "(default: the spec's data source)."),
+           config: Optional[Path] = typer.Option(None, "--config", help="Folder of YAML config.")) -> None:
+    """Load published CSV/XLSX files into the database, all or nothing."""
+    try:
+        loaded = load_config(config or DEFAULT_CONFIG_DIR)
+    except ConfigError as exc:
+        for issue in exc.issues:
+            typer.echo(str(issue), err=True)
+        typer.echo(f"error: {len(exc.issues)} problem(s) in config; run 'outcomes check'", err=True)
+        raise typer.Exit(1)
+    specs = list(loaded.ingest)
+    known = [s.id for s in specs]
+    if spec_ids:
+        unknown = [s for s in spec_ids if s not in known]
+        if unknown:
+            typer.echo(f"error: unknown ingest spec(s) {', '.join(unknown)}; known: {', '.join(known)}", err=True)
+            raise typer.Exit(1)
+        specs = [s for s in specs if s.id in spec_ids]
+    if not specs:
+        typer.echo("error: no ingest specs declared in config", err=True)
+        raise typer.Exit(1)
+    files = None
+    if file:
+        if len(specs) != 1:
+            typer.echo("error: --file needs exactly one spec id", err=True)
+            raise typer.Exit(2)
+        files = {specs[0].id: [p.resolve() for p in file]}
+    project = loaded.root.parent
+    totals: dict[str, int] = {}
+    for source_id in sorted({s.datasource for s in specs}):
+        group = [s for s in specs if s.datasource == source_id]
+        if database:
+            from sqlalchemy import create_engine
+
+            engine = create_engine(database)
+        else:
+            ds = loaded.datasources[source_id]
+            registry = DataSourceRegistry([SourceSettings(ds.id, ds.url)], project_root=project)
+            from sqlalchemy import create_engine
+
+            engine = create_engine(registry.url(source_id))
+        try:
+            totals.update(run_ingest(engine, group, project, files))
+        except IngestError as exc:
+            typer.echo(str(exc), err=True)
+            raise typer.Exit(1)
+        finally:
+            engine.dispose()
+    for table, rows in totals.items():
+        typer.echo(f"{table}: {rows} rows")

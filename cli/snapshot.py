@@ -1,0 +1,126 @@
+"""``outcomes snapshot create|list|show|export``: fit for cron.
+
+Non-interactive; one log line per step on stderr (``<UTC time> snapshot <step>``);
+results on stdout; exit 0 on success, 1 with ``error: ...`` on bad input or failure.
+A create runs in one transaction: interrupted, it leaves no snapshot behind."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from datasources.store import StoreError
+from metrics.config_loader import ConfigError
+from metrics.service import DEFAULT_CONFIG_DIR, MetricsService
+from metrics import snapshots
+
+snapshot_app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                           help="Immutable monthly snapshots and their exports (xlsx, csv, pdf, docx).")
+
+FORMATS = ("xlsx", "csv", "pdf", "docx")
+
+
+def step(message: str) -> None:
+    stamp = datetime.now(tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    typer.echo(f"{stamp} snapshot {message}", err=True)
+
+
+def fail(message: str) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(1)
+
+
+def _service(config: Optional[Path]) -> MetricsService:
+    try:
+        return MetricsService.from_config_dir(config or DEFAULT_CONFIG_DIR)
+    except ConfigError as exc:
+        for issue in exc.issues:
+            typer.echo(str(issue), err=True)
+        fail(f"{len(exc.issues)} problem(s) in config; run 'outcomes check' after fixing them")
+    raise AssertionError("unreachable")
+
+
+def _load(snapshot_id: str) -> snapshots.Snapshot:
+    try:
+        return snapshots.load(snapshot_id)
+    except snapshots.SnapshotError as exc:
+        fail(str(exc))
+    except StoreError as exc:
+        fail(str(exc))
+    raise AssertionError("unreachable")
+
+
+@snapshot_app.command()
+def create(framework: str = typer.Option(..., "--framework", help="Framework id."),
+           period: str = typer.Option(..., "--period", help="YYYY-MM."),
+           by: Optional[str] = typer.Option(None, "--by", help="Who made it (default: the login name)."),
+           config: Optional[Path] = typer.Option(None, "--config", help="Folder of YAML config.")) -> None:
+    """Evaluate a framework at a period and store it as the next version (prints the snapshot as JSON)."""
+    started = time.monotonic()
+    service = _service(config)
+    who = by or os.environ.get("USER") or getpass.getuser()
+    step(f"create framework={framework} period={period} by={who}")
+    try:
+        snap = snapshots.create(service, framework, period, who, step=step)
+    except snapshots.SnapshotError as exc:
+        fail(str(exc))
+    except StoreError as exc:
+        fail(str(exc))
+    step(f"done in {time.monotonic() - started:.1f} s")
+    typer.echo(json.dumps(snap.summary(), indent=2))
+
+
+@snapshot_app.command("list")
+def list_(framework: Optional[str] = typer.Option(None, "--framework", help="Only this framework."),
+          format: str = typer.Option("table", "--format", help="json or table")) -> None:
+    """List snapshots, newest first."""
+    if format not in ("json", "table"):
+        fail(f"unknown --format '{format}'; use json or table")
+    try:
+        rows = snapshots.list_all(framework)
+    except StoreError as exc:
+        fail(str(exc))
+    if format == "json":
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    for r in rows:
+        typer.echo(f"{r['id']:>5}  {r['framework']:<20} {r['period']}  v{r['version']:<3} {r['created_at']}  "
+                   f"{r['created_by']}")
+
+
+@snapshot_app.command()
+def show(snapshot_id: str = typer.Argument(..., help="Snapshot id (see 'outcomes snapshot list')."),
+         format: str = typer.Option("json", "--format", help="json")) -> None:
+    """The snapshot with its evaluations, in the shape of 'outcomes evaluate --format json'."""
+    if format != "json":
+        fail(f"unknown --format '{format}'; use json")
+    typer.echo(json.dumps(_load(snapshot_id).to_contract(), indent=2))
+
+
+@snapshot_app.command()
+def export(snapshot_id: str = typer.Argument(..., help="Snapshot id."),
+           format: str = typer.Option(..., "--format", help="xlsx, csv, pdf or docx"),
+           out: Path = typer.Option(..., "--out", help="Folder to write into (created if missing).")) -> None:
+    """Export a snapshot; prints the paths written, one per line."""
+    if format not in FORMATS:
+        fail(f"unknown --format '{format}'; use one of {', '.join(FORMATS)}")
+    started = time.monotonic()
+    snap = _load(snapshot_id)
+    previous = snapshots.previous(snap)
+    step(f"export id={snap.id} format={format} out={out}")
+    from reports.export import export as run_export
+
+    try:
+        paths = run_export(snap, format, out, previous)
+    except OSError as exc:
+        fail(f"cannot write to {out}: {exc}")
+    step(f"wrote {len(paths)} file(s) in {time.monotonic() - started:.1f} s")
+    for path in paths:
+        typer.echo(str(path))

@@ -1,0 +1,125 @@
+"""Metric page sections for SPC (Making Data Count), recent trend, benchmark and forecast.
+
+Reads only ``Evaluation.extras`` (filled by :func:`metrics.insights.enrich` in the service), so the page
+shows exactly what snapshots and exports record.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+from dash import dcc, html
+
+from dashboard.components import data_table
+from dashboard.figures import spc_figure
+from metrics.definitions import Metric
+from metrics.evaluate import Evaluation
+from metrics.formatting import format_value, number
+from metrics.insights import POINT_TYPE_WORDS, RULE_WORDS, spc_from_dict
+from metrics.periods import month_label, parse_month
+
+SPC_FIGURE_ID = "spc-figure"
+SPC_SECTION_ID = "spc-section"
+
+_VARIATION_CLASS = {"common_cause": "common", "improvement": "improvement", "concern": "concern",
+                    "neutral_high": "neutral", "neutral_low": "neutral"}
+_ASSURANCE_ICON = {"pass": ("P", "improvement"), "fail": ("F", "concern"), "hit_and_miss": ("?", "common")}
+
+
+def variation_icon(variation: str, improvement: str) -> str:
+    """The letter on the Making Data Count variation icon: H(igh) or L(ow) special cause, ~ common cause."""
+    if variation == "common_cause":
+        return "~"
+    if variation in ("neutral_high", "neutral_low"):
+        return "H" if variation == "neutral_high" else "L"
+    high = (variation == "improvement") == (improvement == "increase")
+    return "H" if high else "L"
+
+
+def icon_badge(glyph: str, kind: str, label: str, role: str) -> html.Span:
+    """An icon as text: the glyph is decorative (aria-hidden); the words carry the meaning."""
+    return html.Span([html.Span(glyph, className=f"spc-icon spc-icon-{kind}", **{"aria-hidden": "true"}),
+                      html.Span(label, className="spc-icon-label")],
+                     className="spc-badge", **{"data-spc": role})
+
+
+def _badges(spc: dict) -> html.Div:
+    variation = spc["variation"]
+    badges = [icon_badge(variation_icon(variation, spc["improvement"]), _VARIATION_CLASS.get(variation, "common"),
+                         spc["variation_label"], "variation")]
+    glyph, kind = _ASSURANCE_ICON.get(spc.get("assurance") or "", ("–", "none"))
+    badges.append(icon_badge(glyph, kind, spc["assurance_label"], "assurance"))
+    return html.Div(badges, className="spc-badges")
+
+
+def _cell(value: float | None, metric: Metric) -> str:
+    return "–" if value is None else number(value, metric.decimals)
+
+
+def spc_section(metric: Metric, evaluation: Evaluation) -> html.Section:
+    spc = (evaluation.extras or {}).get("spc")
+    heading = html.H2("Statistical process control", className="h4", id="spc-heading")
+    if not spc:
+        reason = "No SPC chart: there are not enough figures up to this period."
+        return html.Section([heading, html.P(reason)], id=SPC_SECTION_ID, **{"aria-labelledby": "spc-heading"})
+    result = spc_from_dict(spc)
+    series = pd.DataFrame({"period_end": [parse_month(p) for p in spc["periods"]], "value": spc["values"],
+                           "ci_lower": spc["ci_lower"], "ci_upper": spc["ci_upper"]}).astype(
+        {"value": "float64", "ci_lower": "float64", "ci_upper": "float64"})
+    y_title = metric.unit_label or metric.unit.replace("_", " ")
+    labels = spc["labels"]
+    figure = spc_figure(series, result, f"{metric.display_title}: SPC chart", y_title)
+    specials = sum(result.special_cause)
+    caption = (f"XmR chart of {metric.display_title} from {labels[0]} to {labels[-1]} ({len(labels)} points): "
+               f"mean {_cell(result.mean, metric)}, process limits {_cell(result.lower_limit, metric)} to "
+               f"{_cell(result.upper_limit, metric)}"
+               + (f", target {_cell(result.target, metric)}" if result.target is not None else "")
+               + f"; {specials} special cause point{'s' if specials != 1 else ''}. "
+               "Points are coloured and shaped by type; the table gives every value.")
+    rows = [(labels[i], format_value(spc["values"][i], metric, with_unit=False), _cell(result.centre[i], metric),
+             _cell(result.lower[i], metric), _cell(result.upper[i], metric),
+             POINT_TYPE_WORDS.get(result.point_types[i], result.point_types[i])
+             + (f" ({RULE_WORDS.get(result.rules[i], result.rules[i])})" if result.rules[i] else ""))
+            for i in range(len(labels))]
+    return html.Section([
+        heading,
+        _badges(spc),
+        html.P(spc["words"], className="spc-words"),
+        html.Figure([
+            html.Div(dcc.Graph(figure=figure, config={"displaylogo": False, "responsive": True}),
+                     **{"aria-hidden": "true"}),
+            html.Figcaption(caption, className="small"),
+        ], id=SPC_FIGURE_ID, role="group", **{"aria-label": f"SPC chart: {metric.display_title}"}),
+        html.Details([html.Summary("Show the SPC figures as a table"),
+                      data_table(["Period", "Value", "Mean", "Lower process limit", "Upper process limit",
+                                  "Point type"], rows, f"{metric.display_title}: SPC values, limits and point types")]),
+    ], id=SPC_SECTION_ID, **{"aria-labelledby": "spc-heading"})
+
+
+def verdicts_section(metric: Metric, evaluation: Evaluation) -> html.Section:
+    extras = evaluation.extras or {}
+    trend = extras.get("trend")
+    bench = extras.get("benchmark")
+    fc = extras.get("forecast")
+    body: list = [html.H2("Trend, benchmark and forecast", className="h4 mt-3", id="verdicts-heading")]
+    trend_words = trend["words"] if trend else "Recent trend could not be calculated: no data."
+    body += [html.H3("Recent trend", className="h6"), html.P(trend_words, id="recent-trend")]
+    if bench:
+        body += [html.H3("Benchmark", className="h6"), html.P(bench["words"], id="benchmark")]
+    if fc and fc.get("words"):
+        forecast_words = fc["words"]
+    elif evaluation.deadline and evaluation.period and evaluation.deadline <= evaluation.period:
+        forecast_words = (f"No forecast: the deadline ({month_label(parse_month(evaluation.deadline))}) "
+                          f"has been reached.")
+    elif evaluation.suppressed:
+        forecast_words = "No forecast: the latest value is suppressed (small numbers)."
+    elif evaluation.deadline is None:
+        forecast_words = "No forecast: the metric has no target with a deadline."
+    else:
+        forecast_words = "No forecast: there are too few figures to project."
+    body += [html.H3("Forecast to the deadline", className="h6"), html.P(forecast_words, id="forecast")]
+    return html.Section(body, **{"aria-labelledby": "verdicts-heading"})
+
+
+def insight_sections(metric: Metric, evaluation: Evaluation) -> list:
+    """The SPC section and the trend / benchmark / forecast verdicts, for the metric page."""
+    return [spc_section(metric, evaluation), verdicts_section(metric, evaluation)]

@@ -1,0 +1,142 @@
+"""Snapshots: the frozen monthly records, their downloads, and what changed between two."""
+
+from __future__ import annotations
+
+import io
+import tempfile
+import zipfile
+from pathlib import Path
+
+import dash
+from dash import Input, Output, callback, html
+
+from dashboard.components import data_table, dropdown, labelled, status_badge
+from datasources.store import StoreError
+from metrics import snapshots
+from metrics.formatting import STATUS_WORDS
+
+dash.register_page(__name__, path="/snapshots", name="Snapshots", title="Snapshots – Outcomes monitor",
+                   nav_order=50)
+
+COMPARE_BEFORE = "snapshot-compare-before"
+COMPARE_AFTER = "snapshot-compare-after"
+COMPARE_RESULT = "snapshot-compare-result"
+FORMATS = {"pdf": "PDF report", "docx": "Word report", "xlsx": "Excel workbook", "csv": "CSV tables (zip)"}
+MIME = {"pdf": "application/pdf", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "csv": "application/zip"}
+
+
+def download_href(snapshot_id: int, fmt: str) -> str:
+    return f"/snapshots/{snapshot_id}/download/{fmt}"
+
+
+def register_routes(server) -> None:
+    """``GET /snapshots/<id>/download/<fmt>``: the export, made from the stored snapshot."""
+    from flask import abort, send_file
+
+    from reports.export import export
+
+    @server.route("/snapshots/<int:snapshot_id>/download/<fmt>")
+    def download_snapshot(snapshot_id: int, fmt: str):
+        if fmt not in FORMATS:
+            abort(404)
+        try:
+            snap = snapshots.load(snapshot_id)
+        except snapshots.SnapshotError:
+            abort(404)
+        with tempfile.TemporaryDirectory() as tmp:
+            paths = export(snap, fmt, Path(tmp), snapshots.previous(snap))
+            if fmt == "csv":
+                buffer = io.BytesIO()
+                with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+                    for path in paths:
+                        archive.write(path, path.name)
+                data, name = buffer.getvalue(), f"{paths[0].name.rsplit('-evaluations', 1)[0]}-csv.zip"
+            else:
+                data, name = paths[0].read_bytes(), paths[0].name
+        return send_file(io.BytesIO(data), mimetype=MIME[fmt], as_attachment=True, download_name=name)
+
+
+def _option(row: dict) -> dict[str, str]:
+    return {"label": f"#{row['id']} {row['framework']} {row['period']} v{row['version']} ({row['created_at'][:10]})",
+            "value": str(row["id"])}
+
+
+def compare_table(before_id: str | None, after_id: str | None) -> html.Div | html.P | html.Table:
+    if not before_id or not after_id:
+        return html.P("Choose two snapshots to compare.")
+    try:
+        before, after = snapshots.load(before_id), snapshots.load(after_id)
+    except snapshots.SnapshotError as exc:
+        return html.P(str(exc), role="alert")
+    changes = snapshots.compare(before, after)
+    rows = []
+    for c in changes:
+        rows.append(html.Tr([
+            html.Th(c.title, scope="row"),
+            html.Td(status_badge(c.status_before) if c.status_before else "–"),
+            html.Td(status_badge(c.status_after) if c.status_after else "–"),
+            html.Td(f"{c.value_before} ({c.period_before or '–'})"),
+            html.Td(f"{c.value_after} ({c.period_after or '–'})"),
+            html.Td(str(len(c.revised_periods))),
+            html.Td(str(len(c.new_periods))),
+            html.Td(", ".join(c.kinds) or "No change"),
+        ], **{"data-metric": c.metric_id}))
+    changed = sum(1 for c in changes if c.status_changed)
+    return html.Div([
+        html.P(f"{changed} status change(s) from {before.label} to {after.label}."),
+        html.Table([
+            html.Caption(f"Changes from snapshot #{before.id} to snapshot #{after.id}"),
+            html.Thead(html.Tr([html.Th(h, scope="col") for h in
+                                ["Metric", "Status before", "Status after", "Value before", "Value after",
+                                 "Revised periods", "New periods", "What changed"]])),
+            html.Tbody(rows),
+        ], className="table table-sm", id="snapshot-compare-table"),
+    ])
+
+
+def layout(**_: str) -> html.Div:
+    try:
+        rows = snapshots.list_all()
+    except StoreError as exc:
+        return html.Div([html.H1("Snapshots", className="h2"), html.P(f"The snapshot store is unavailable: {exc}",
+                                                                     role="alert")])
+    intro = html.P("A snapshot is the frozen record of every evaluation of a framework at a period, with the data "
+                   "and definitions it came from. It never changes: taking one again makes the next version. "
+                   "Every download is made from the snapshot, not from today's data.")
+    if not rows:
+        return html.Div([html.H1("Snapshots", className="h2"), intro,
+                         html.P(["No snapshots yet. Create one with ",
+                                 html.Code("outcomes snapshot create --framework ID --period YYYY-MM"), "."])])
+    table = html.Table([
+        html.Caption("Snapshots, newest first, with downloads"),
+        html.Thead(html.Tr([html.Th(h, scope="col") for h in
+                            ["Id", "Framework", "Period", "Version", "Created", "By", "Downloads"]])),
+        html.Tbody([html.Tr([
+            html.Td(str(r["id"])), html.Td(r["framework"]), html.Td(r["period"]), html.Td(str(r["version"])),
+            html.Td(r["created_at"].replace("T", " ").replace("+00:00", " UTC")), html.Td(r["created_by"]),
+            html.Td(html.Ul([html.Li(html.A(
+                [label, html.Span(f" of snapshot {r['id']}", className="visually-hidden")],
+                href=download_href(r["id"], fmt), download="")) for fmt, label in FORMATS.items()],
+                className="list-inline mb-0 d-flex gap-3")),
+        ], **{"data-snapshot": str(r["id"])}) for r in rows]),
+    ], className="table table-sm", id="snapshot-table")
+    options = [_option(r) for r in rows]
+    after = options[0]["value"]
+    before = options[1]["value"] if len(options) > 1 else options[0]["value"]
+    return html.Div([
+        html.H1("Snapshots", className="h2"), intro, table,
+        html.H2("Compare two snapshots", className="h4 mt-4"),
+        html.Div([labelled("Earlier snapshot", COMPARE_BEFORE, dropdown(COMPARE_BEFORE, options, before)),
+                  labelled("Later snapshot", COMPARE_AFTER, dropdown(COMPARE_AFTER, options, after))],
+                 className="d-flex flex-wrap", role="group", **{"aria-label": "Snapshots to compare"}),
+        html.Div(compare_table(before, after), id=COMPARE_RESULT, **{"aria-live": "polite"}),
+        html.P(["Status words: ", *[html.Span([status_badge(s), " "]) for s in ("off_track", "on_track")],
+                f"and so on ({', '.join(STATUS_WORDS.values())})."], className="small text-muted mt-3"),
+    ])
+
+
+@callback(Output(COMPARE_RESULT, "children"), Input(COMPARE_BEFORE, "value"), Input(COMPARE_AFTER, "value"),
+          prevent_initial_call=True)
+def update_compare(before_id: str | None, after_id: str | None):
+    return compare_table(before_id, after_id)

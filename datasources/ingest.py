@@ -1,0 +1,429 @@
+"""Load published files (CSV, NHS England style XLSX workbooks) into a database, all or nothing.
+
+Every cell of every file named by the ingest specs is read and checked first; any
+problem (missing file, missing sheet, unexpected header, a cell that is not the
+declared type, a duplicate key) is collected with the file, sheet, row and column
+and raised together as an ``IngestError``. Only when nothing is wrong are the target
+tables dropped, recreated and filled, in one transaction: a failure half-way rolls
+back, so the database is never left half loaded.
+
+The specs are the ``ingest:`` models declared in ``config/ingest.yaml`` (see
+``metrics.definitions.IngestSpec``); this module reads their attributes only, so it
+does not import the metrics layer.
+"""
+
+from __future__ import annotations
+
+import csv
+import glob
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
+
+import sqlalchemy as sa
+
+if TYPE_CHECKING:  # pragma: no cover
+    from metrics.definitions import IngestColumn, IngestSpec
+
+MAX_LISTED = 25
+_MONTHS = {name.lower(): i for i, name in enumerate(
+    ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+     "November", "December"], start=1)}
+_MONTHS.update({name[:3].lower(): i for name, i in list(_MONTHS.items())})
+
+
+@dataclass(frozen=True)
+class IngestProblem:
+    file: str
+    sheet: str | None
+    row: int | None
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = [self.file]
+        if self.sheet:
+            where.append(f"sheet '{self.sheet}'")
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.column:
+            where.append(f"column {self.column}")
+        return f"{', '.join(where)}: {self.message}"
+
+
+class IngestError(Exception):
+    """The files cannot be loaded; nothing was written. Carries every problem found."""
+
+    def __init__(self, problems: list[IngestProblem]):
+        self.problems = problems
+        shown = [str(p) for p in problems[:MAX_LISTED]]
+        if len(problems) > MAX_LISTED:
+            shown.append(f"... and {len(problems) - MAX_LISTED} more problem(s)")
+        super().__init__("\n".join(shown) + "\nNothing was loaded; fix the file(s) and run the ingest again.")
+
+
+@dataclass
+class LoadedTable:
+    spec_id: str
+    table: str
+    files: list[str]
+    rows: list[dict[str, Any]]
+
+
+# ------------------------------------------------------------------ cell values
+
+def column_letter(index: int) -> str:
+    """0-based index -> spreadsheet letter (0 -> A)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def _norm(text: Any) -> str:
+    return re.sub(r"\s+", " ", str(text)).strip().lower() if text is not None else ""
+
+
+def parse_month_text(text: str) -> date:
+    s = text.strip()
+    m = re.fullmatch(r"(\d{4})-(\d{1,2})(?:-(\d{1,2}))?", s)
+    if m:
+        return date(int(m.group(1)), int(m.group(2)), 1)
+    m = re.fullmatch(r"([A-Za-z]+)\.?\s+(\d{4})", s)
+    if m and m.group(1).lower() in _MONTHS:
+        return date(int(m.group(2)), _MONTHS[m.group(1).lower()], 1)
+    raise ValueError(f"'{text}' is not a month; expected e.g. 2024-01 or January 2024")
+
+
+def convert(raw: Any, kind: str) -> Any:
+    """A cell -> its typed value; raises ValueError with words for the user."""
+    if kind == "text":
+        if isinstance(raw, float) and raw.is_integer():
+            raw = int(raw)
+        return str(raw).strip()
+    if kind in ("integer", "number"):
+        if isinstance(raw, bool):
+            raise ValueError(f"{raw!r} is not a number")
+        if isinstance(raw, (int, float)):
+            number = float(raw)
+        else:
+            text = str(raw).strip().replace(",", "")
+            try:
+                number = float(text)
+            except ValueError:
+                raise ValueError(f"'{raw}' is not a number") from None
+        if number != number:  # NaN
+            raise ValueError("is not a number (NaN)")
+        if kind == "integer":
+            if not number.is_integer():
+                raise ValueError(f"'{raw}' is not a whole number")
+            return int(number)
+        return number
+    if kind == "date":
+        if isinstance(raw, datetime):
+            return raw.date()
+        if isinstance(raw, date):
+            return raw
+        try:
+            return date.fromisoformat(str(raw).strip()[:10])
+        except ValueError:
+            raise ValueError(f"'{raw}' is not a date; expected YYYY-MM-DD") from None
+    if kind == "month":
+        if isinstance(raw, (datetime, date)):
+            return date(raw.year, raw.month, 1)
+        return parse_month_text(str(raw))
+    if kind == "financial_year":
+        m = re.fullmatch(r"(\d{4})\s*[-/]\s*(\d{2}|\d{4})", str(raw).strip())
+        if not m:
+            raise ValueError(f"'{raw}' is not a financial year; expected e.g. 2023-24")
+        start = int(m.group(1))
+        end = int(m.group(2))
+        if (end % 100) != (start + 1) % 100:
+            raise ValueError(f"'{raw}' is not a financial year: the second year must follow the first")
+        return date(start, 4, 1)
+    if kind == "fy_start_year":
+        try:
+            year = int(float(str(raw).strip()))
+        except ValueError:
+            raise ValueError(f"'{raw}' is not a year; expected e.g. 2023 for 2023/24") from None
+        if not 1990 <= year <= 2100:
+            raise ValueError(f"'{raw}' is not a plausible year")
+        return date(year, 4, 1)
+    raise ValueError(f"unknown type '{kind}'")
+
+
+_TYPE_WORDS = {"text": "text", "integer": "a whole number", "number": "a number", "date": "a date (YYYY-MM-DD)",
+               "month": "a month (YYYY-MM)", "financial_year": "a financial year (e.g. 2023-24)",
+               "fy_start_year": "a year (e.g. 2023)"}
+
+
+# ------------------------------------------------------------------ readers
+
+class _Sheet:
+    """Rows of one CSV file or one workbook sheet, as lists of raw cell values (1-based row numbers)."""
+
+    def __init__(self, display: str, sheet: str | None, rows: Iterable[tuple[int, Sequence[Any]]],
+                 cell: Any = None):
+        self.display = display
+        self.sheet = sheet
+        self.rows = rows
+        self.cell = cell
+
+
+def _csv_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        reader = csv.reader(handle)
+        for record in reader:
+            yield reader.line_num, record
+
+
+def _open(path: Path, display: str, spec: "IngestSpec", problems: list[IngestProblem]) -> _Sheet | None:
+    if spec.format == "csv":
+        try:
+            with path.open(encoding="utf-8-sig") as handle:
+                handle.read(4096)
+        except UnicodeDecodeError:
+            problems.append(IngestProblem(display, None, None, None, "is not UTF-8 text; save it as CSV (UTF-8)"))
+            return None
+        return _Sheet(display, None, _csv_rows(path))
+    import openpyxl
+    from openpyxl.utils.exceptions import InvalidFileException
+    import zipfile
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as exc:
+        problems.append(IngestProblem(display, None, None, None, f"cannot be opened as an .xlsx workbook ({exc})"))
+        return None
+    if spec.sheet not in book.sheetnames:
+        problems.append(IngestProblem(display, spec.sheet, None, None,
+                                      f"has no sheet '{spec.sheet}'; sheets are: {', '.join(book.sheetnames)}"))
+        return None
+    ws = book[spec.sheet]
+    rows = list(ws.iter_rows(values_only=True))
+    book.close()
+
+    def cell(ref: str) -> Any:
+        m = re.fullmatch(r"([A-Z]+)(\d+)", ref)
+        col = 0
+        for ch in m.group(1):  # type: ignore[union-attr]
+            col = col * 26 + (ord(ch) - 64)
+        r = int(m.group(2))  # type: ignore[union-attr]
+        if r > len(rows) or col > len(rows[r - 1]):
+            return None
+        return rows[r - 1][col - 1]
+
+    return _Sheet(display, spec.sheet, ((i, list(r)) for i, r in enumerate(rows, start=1)), cell)
+
+
+# ------------------------------------------------------------------ reading one file
+
+def _blank(values: Iterable[Any]) -> bool:
+    return all(v is None or str(v).strip() == "" for v in values)
+
+
+def read_file(path: Path, display: str, spec: "IngestSpec") -> tuple[list[dict[str, Any]], list[IngestProblem]]:
+    """Every row of one file as typed dicts, or the problems found (never both half-way)."""
+    problems: list[IngestProblem] = []
+    sheet = _open(path, display, spec, problems)
+    if sheet is None:
+        return [], problems
+
+    file_values: dict[str, Any] = {}
+    for fv in spec.file_values:
+        raw = sheet.cell(fv.cell) if sheet.cell else None
+        match = re.search(fv.pattern, str(raw)) if raw is not None else None
+        if not match:
+            problems.append(IngestProblem(display, sheet.sheet, int(re.sub(r"[A-Z]", "", fv.cell)),
+                                          re.sub(r"\d", "", fv.cell),
+                                          f"expected {fv.name} matching /{fv.pattern}/ in cell {fv.cell}, "
+                                          f"found {raw!r}"))
+            continue
+        text = match.groupdict().get(fv.name) or (match.group(1) if match.groups() else match.group(0))
+        try:
+            file_values[fv.name] = convert(text, fv.type)
+        except ValueError as exc:
+            problems.append(IngestProblem(display, sheet.sheet, int(re.sub(r"[A-Z]", "", fv.cell)),
+                                          re.sub(r"\d", "", fv.cell), f"{fv.name}: {exc}"))
+
+    header_first = spec.header_row - spec.header_rows + 1
+    header_cells: list[list[Any]] = []
+    positions: dict[str, int] = {}
+    rows_out: list[dict[str, Any]] = []
+    seen_keys: dict[tuple[Any, ...], int] = {}
+    data_started = False
+    for number, values in sheet.rows:
+        if number < header_first:
+            continue
+        if number <= spec.header_row:
+            header_cells.append(list(values))
+            if number < spec.header_row:
+                continue
+            width = max(len(r) for r in header_cells)
+            headers = [" ".join(_norm(r[i]) for r in header_cells if i < len(r) and _norm(r[i])).strip()
+                       for i in range(width)]
+            wanted = [c for c in spec.columns if c.header is not None]
+            for col in wanted:
+                target = _norm(col.header)
+                hits = [i for i, h in enumerate(headers) if h == target]
+                if len(hits) != 1:
+                    found = ", ".join(f"{column_letter(i)}='{h}'" for i, h in enumerate(headers) if h) or "none"
+                    problem = "is missing" if not hits else "appears more than once"
+                    problems.append(IngestProblem(display, sheet.sheet, spec.header_row, None,
+                                                  f"expected header '{col.header}' (for {col.name}) {problem}; "
+                                                  f"headers found: {found}"))
+                else:
+                    positions[col.name] = hits[0]
+            if problems:
+                return [], problems
+            data_started = True
+            continue
+        if not data_started:
+            continue
+        cells = [values[positions[c.name]] if positions[c.name] < len(values) else None
+                 for c in spec.columns if c.header is not None]
+        if _blank(cells):
+            if spec.stop_at_blank_row:
+                break
+            continue
+        record: dict[str, Any] = {}
+        for col in spec.columns:
+            if col.value is not None:
+                record[col.name] = file_values.get(col.value)
+                continue
+            index = positions[col.name]
+            raw = values[index] if index < len(values) else None
+            where = f"{column_letter(index)} ({col.header})" if spec.format == "xlsx" else \
+                f"{index + 1} ({col.header})"
+            text = "" if raw is None else str(raw).strip()
+            if text == "" or text in col.missing:
+                if col.required:
+                    what = "is empty" if text == "" else f"holds '{text}' (not available)"
+                    problems.append(IngestProblem(display, sheet.sheet, number, where,
+                                                  f"{col.name} {what} but is required; "
+                                                  f"enter {_TYPE_WORDS[col.type]}"))
+                record[col.name] = None
+                continue
+            try:
+                value = convert(raw, col.type)
+            except ValueError as exc:
+                extra = f" or one of {list(col.missing)} for not available" if col.missing else ""
+                problems.append(IngestProblem(display, sheet.sheet, number, where,
+                                              f"{col.name}: {exc}; enter {_TYPE_WORDS[col.type]}{extra}"))
+                continue
+            if col.allowed and value not in col.allowed:
+                problems.append(IngestProblem(display, sheet.sheet, number, where,
+                                              f"{col.name}: unexpected value '{value}'; expected one of "
+                                              f"{', '.join(col.allowed)}"))
+                continue
+            record[col.name] = value
+        if spec.key and len(record) == len(spec.columns):
+            key = tuple(record.get(k) for k in spec.key)
+            if key in seen_keys:
+                problems.append(IngestProblem(display, sheet.sheet, number, None,
+                                              f"duplicate row for {dict(zip(spec.key, key))} "
+                                              f"(first at row {seen_keys[key]})"))
+            else:
+                seen_keys[key] = number
+        record["source_file"] = Path(display).name
+        rows_out.append(record)
+    if not data_started and not problems:
+        problems.append(IngestProblem(display, sheet.sheet, spec.header_row, None,
+                                      "the header row is missing (the file is shorter than header_row)"))
+    if data_started and not rows_out and not problems:
+        problems.append(IngestProblem(display, sheet.sheet, spec.header_row + 1, None, "has no data rows"))
+    return ([], problems) if problems else (rows_out, [])
+
+
+# ------------------------------------------------------------------ whole load
+
+def spec_files(spec: "IngestSpec", project_root: Path) -> list[tuple[Path, str]]:
+    found: list[tuple[Path, str]] = []
+    for pattern in spec.files:
+        matches = sorted(glob.glob(str(project_root / pattern)))
+        if not matches:
+            found.append((project_root / pattern, pattern))
+        for m in matches:
+            path = Path(m)
+            try:
+                display = str(path.relative_to(project_root))
+            except ValueError:
+                display = str(path)
+            found.append((path, display))
+    return found
+
+
+def read_all(specs: Sequence["IngestSpec"], project_root: Path,
+             files: dict[str, list[Path]] | None = None) -> list[LoadedTable]:
+    """Read and check every file of every spec; raise IngestError listing all problems.
+
+    ``files`` overrides a spec's own file list by spec id (for ``outcomes ingest --file``)."""
+    problems: list[IngestProblem] = []
+    tables: list[LoadedTable] = []
+    for spec in specs:
+        if files and spec.id in files:
+            chosen = [(p, str(p)) for p in files[spec.id]]
+        else:
+            chosen = spec_files(spec, project_root)
+        rows: list[dict[str, Any]] = []
+        keys: dict[tuple[Any, ...], str] = {}
+        for path, display in chosen:
+            if not path.is_file():
+                problems.append(IngestProblem(display, None, None, None, "file not found"))
+                continue
+            file_rows, file_problems = read_file(path, display, spec)
+            problems.extend(file_problems)
+            if spec.key:
+                for r in file_rows:
+                    key = tuple(r.get(k) for k in spec.key)
+                    if key in keys and keys[key] != display:
+                        problems.append(IngestProblem(display, spec.sheet, None, None,
+                                                      f"duplicate row for {dict(zip(spec.key, key))}: "
+                                                      f"also in {keys[key]}"))
+                        break
+                    keys.setdefault(key, display)
+            rows.extend(file_rows)
+        tables.append(LoadedTable(spec.id, spec.table, [d for _, d in chosen], rows))
+    if problems:
+        raise IngestError(problems)
+    return tables
+
+
+_SQL_TYPES = {"text": sa.Text, "integer": sa.Integer, "number": sa.Float, "date": sa.Date, "month": sa.Date,
+              "financial_year": sa.Date, "fy_start_year": sa.Date}
+
+
+def table_for(spec: "IngestSpec", metadata: sa.MetaData) -> sa.Table:
+    columns = [sa.Column(c.name, _SQL_TYPES[c.type](), nullable=not c.required) for c in spec.columns]
+    columns.append(sa.Column("source_file", sa.Text(), nullable=False))
+    return sa.Table(spec.table, metadata, *columns)
+
+
+def write_all(engine: sa.Engine, specs: Sequence["IngestSpec"], tables: list[LoadedTable]) -> dict[str, int]:
+    """Drop, recreate and fill every target table in ONE transaction."""
+    by_id = {s.id: s for s in specs}
+    counts: dict[str, int] = {}
+    metadata = sa.MetaData()
+    with engine.begin() as conn:
+        for loaded in tables:
+            spec = by_id[loaded.spec_id]
+            table = table_for(spec, metadata)
+            table.drop(conn, checkfirst=True)
+            table.create(conn)
+            if spec.key:
+                sa.Index(f"ix_{spec.table}_key", *(table.c[k] for k in spec.key)).create(conn)
+            for start in range(0, len(loaded.rows), 5000):
+                conn.execute(table.insert(), loaded.rows[start:start + 5000])
+            counts[spec.table] = counts.get(spec.table, 0) + len(loaded.rows)
+    return counts
+
+
+def ingest(engine: sa.Engine, specs: Sequence["IngestSpec"], project_root: Path,
+           files: dict[str, list[Path]] | None = None) -> dict[str, int]:
+    """Check everything, then load everything; on any problem load nothing and raise IngestError."""
+    tables = read_all(specs, project_root, files)
+    return write_all(engine, specs, tables)

@@ -1,0 +1,97 @@
+"""CSV from a stored snapshot: tidy evaluations and series tables, and a data dictionary."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from metrics.formatting import STATUS_WORDS
+from metrics.snapshots import Snapshot
+
+EVALUATION_COLUMNS = [
+    ("snapshot_id", "Snapshot id (outcomes snapshot list)"),
+    ("framework", "Framework id"),
+    ("snapshot_period", "Period the snapshot reports on, YYYY-MM (its last month)"),
+    ("snapshot_version", "Version of the snapshot for that framework and period"),
+    ("intention_id", "Commissioning intention id"),
+    ("metric_id", "Metric id"),
+    ("title", "Metric title"),
+    ("unit", "Unit: count, percent, rate_per_1000, rate_per_100k, dsr_per_100k, currency, mean"),
+    ("polarity", "higher_is_better or lower_is_better"),
+    ("period", "Period of the latest figure, named by its last month YYYY-MM"),
+    ("period_label", "Period of the latest figure in words"),
+    ("value", "Latest value (empty when suppressed or unknown)"),
+    ("numerator", "Numerator of the latest value (empty when suppressed)"),
+    ("denominator", "Denominator of the latest value"),
+    ("ci_lower", "Lower 95% confidence limit"),
+    ("ci_upper", "Upper 95% confidence limit"),
+    ("baseline_period", "Baseline period YYYY-MM"),
+    ("baseline_value", "Baseline value"),
+    ("target_kind", "relative_change, level or count"),
+    ("target_value", "Target value (relative targets converted to a level)"),
+    ("target_deadline", "Target deadline YYYY-MM"),
+    ("trajectory_value", "Glide path value at the latest period"),
+    ("progress_pct", "(value - baseline) / (target - baseline) * 100"),
+    ("status", "achieved, on_track, at_risk, off_track, not_started or no_data"),
+    ("status_word", "Status in words"),
+    ("trend", "Recent trend (Fingertips method)"),
+    ("suppressed", "true when the latest figure is withheld as a small number"),
+    ("status_reason", "Why the status is what it is, in words"),
+]
+SERIES_COLUMNS = [
+    ("snapshot_id", "Snapshot id"),
+    ("framework", "Framework id"),
+    ("metric_id", "Metric id"),
+    ("period", "Period, named by its last month YYYY-MM"),
+    ("label", "Period in words"),
+    ("value", "Value (empty when suppressed)"),
+    ("ci_lower", "Lower 95% confidence limit"),
+    ("ci_upper", "Upper 95% confidence limit"),
+    ("numerator", "Numerator (empty when suppressed)"),
+    ("denominator", "Denominator"),
+    ("suppressed", "true when the figure is withheld as a small number"),
+]
+
+
+def _cell(value):
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value
+
+
+def render(snapshot: Snapshot, out_dir: Path, stem: str) -> list[Path]:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    evaluations = out_dir / f"{stem}-evaluations.csv"
+    series = out_dir / f"{stem}-series.csv"
+    dictionary = out_dir / f"{stem}-data-dictionary.csv"
+    base = {"snapshot_id": snapshot.id, "framework": snapshot.record.framework_id}
+    with evaluations.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, [c for c, _ in EVALUATION_COLUMNS])
+        writer.writeheader()
+        for e in snapshot.evaluations:
+            r = e["report"]
+            row = {**base, "snapshot_period": snapshot.period, "snapshot_version": snapshot.version,
+                   **{k: e[k] for k in ("intention_id", "metric_id", "title", "unit", "polarity", "period", "value",
+                                        "numerator", "denominator", "ci_lower", "ci_upper", "trajectory_value",
+                                        "progress_pct", "status", "status_reason")},
+                   "period_label": r["period_label"], "baseline_period": e["baseline"]["period"],
+                   "baseline_value": e["baseline"]["value"], "target_kind": e["target"]["kind"],
+                   "target_value": e["target"]["value"], "target_deadline": e["target"]["deadline"],
+                   "status_word": STATUS_WORDS[e["status"]], "trend": r["trend"]["label"],
+                   "suppressed": r["suppressed"]}
+            writer.writerow({k: _cell(v) for k, v in row.items()})
+    with series.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, [c for c, _ in SERIES_COLUMNS])
+        writer.writeheader()
+        for e in snapshot.evaluations:
+            for p in snapshot.series(e["metric_id"]):
+                writer.writerow({k: _cell(v) for k, v in {**base, "metric_id": e["metric_id"], **p}.items()})
+    with dictionary.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["file", "column", "description"])
+        for name, columns in ((evaluations.name, EVALUATION_COLUMNS), (series.name, SERIES_COLUMNS)):
+            for column, description in columns:
+                writer.writerow([name, column, description])
+    return [evaluations, series, dictionary]

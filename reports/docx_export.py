@@ -1,0 +1,100 @@
+"""The select committee report as an editable Word document (python-docx): the same
+blocks as the PDF, with real heading styles, tables with header rows, and each chart
+a picture with alt text (descr) next to its table of figures."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from docx import Document
+from docx.enum.text import WD_BREAK
+from docx.shared import Cm, Pt
+
+from metrics.snapshots import Snapshot
+from reports import charts, content
+
+
+def _table(doc, caption: str, headers: list[str], rows: list[list[str]]):
+    doc.add_paragraph(caption, style="Caption")
+    table = doc.add_table(rows=1, cols=len(headers))
+    table.style = "Table Grid"
+    for cell, text in zip(table.rows[0].cells, headers):
+        cell.text = ""
+        cell.paragraphs[0].add_run(text).bold = True
+    # mark the first row as a header row repeated on each page
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    tr_pr = table.rows[0]._tr.get_or_add_trPr()
+    header = OxmlElement("w:tblHeader")
+    header.set(qn("w:val"), "true")
+    tr_pr.append(header)
+    for row in rows:
+        cells = table.add_row().cells
+        for cell, text in zip(cells, row):
+            cell.text = str(text)
+    return table
+
+
+def _picture(doc, png: bytes, alt: str) -> None:
+    doc.add_picture(io.BytesIO(png), width=Cm(15))
+    inline = doc.inline_shapes[-1]._inline
+    inline.docPr.set("descr", alt)
+    inline.docPr.set("title", alt.split(":")[0])
+
+
+def render(snapshot: Snapshot, path: Path, previous: Snapshot | None = None) -> Path:
+    pngs = charts.charts_for(snapshot, "png")
+    doc = Document()
+    doc.styles["Normal"].font.name = "Arial"
+    doc.styles["Normal"].font.size = Pt(10)
+    doc.core_properties.title = snapshot.label
+    doc.core_properties.author = snapshot.record.created_by
+    doc.core_properties.subject = f"Snapshot {snapshot.id}, definitions hash {snapshot.record.definitions_hash}"
+    pending_break = False
+    for block in content.build(snapshot, previous):
+        kind = block[0]
+        if kind == "break":
+            pending_break = True
+            continue
+        if kind == "cover":
+            c = block[1]
+            doc.add_paragraph(c["organisation"])
+            doc.add_heading(c["title"], level=0)
+            doc.add_paragraph(f"Progress report for {c['period']}, version {c['version']}")
+            _table(doc, "About this report", ["Item", "Detail"],
+                   [["Period", c["period"]], ["Version", str(c["version"])], ["Date of snapshot", c["date"]],
+                    ["Prepared by", c["created_by"]], ["Snapshot id", str(c["snapshot_id"])],
+                    ["Definitions hash", c["definitions_hash"]]])
+            if c["synthetic"]:
+                doc.add_paragraph("Synthetic sample data: figures marked synthetic are generated for demonstration "
+                                  "and are not real statistics.")
+            pending_break = True
+            continue
+        if pending_break and kind == "h":
+            doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+            pending_break = False
+        if kind == "h":
+            doc.add_heading(block[2], level=min(block[1], 4))
+        elif kind == "p":
+            paragraph = doc.add_paragraph()
+            run = paragraph.add_run(block[1])
+            if block[2] == "status":
+                run.bold = True
+            elif block[2] == "small":
+                run.font.size = Pt(8.5)
+        elif kind == "list":
+            for item in block[1]:
+                doc.add_paragraph(item, style="List Bullet")
+        elif kind == "table":
+            _table(doc, block[1], block[2], block[3])
+        elif kind == "chart":
+            alt, png = pngs[block[1]]
+            _picture(doc, png, alt)
+        elif kind == "figures":
+            _table(doc, "Figures", ["Measure", "Figure"], block[2])
+            if block[3]:
+                _table(doc, f"Latest {len(block[3])} periods", ["Period", "Value", "95% CI"], block[3])
+    doc.save(str(path))
+    return path

@@ -1,0 +1,126 @@
+"""The select committee report as PDF: HTML from the report blocks, rendered by WeasyPrint.
+
+Real headings (h1-h4, which become PDF bookmarks), each chart an image with alt text and
+a table of its figures beside it, tables with header cells and captions."""
+
+from __future__ import annotations
+
+import base64
+from html import escape
+from pathlib import Path
+
+from metrics.snapshots import Snapshot
+from reports import charts, content
+
+CSS = """
+@page { size: A4; margin: 18mm 16mm 20mm 16mm;
+        @bottom-left { content: string(doc-title); font-size: 8pt; color: #505a5f; }
+        @bottom-right { content: "Page " counter(page) " of " counter(pages); font-size: 8pt; color: #505a5f; } }
+@page:first { @bottom-left { content: none; } @bottom-right { content: none; } }
+html { font-family: "DejaVu Sans", "Liberation Sans", sans-serif; font-size: 9.5pt; color: #0b0c0c; line-height: 1.4; }
+h1 { font-size: 17pt; margin: 0 0 8pt; string-set: section content(); }
+h2 { font-size: 12.5pt; margin: 14pt 0 4pt; }
+h3 { font-size: 11pt; margin: 12pt 0 3pt; border-top: 1px solid #b1b4b6; padding-top: 6pt; break-after: avoid; }
+h4 { font-size: 10pt; margin: 8pt 0 2pt; }
+p { margin: 0 0 6pt; }
+p.small { color: #505a5f; font-size: 8.5pt; }
+p.status { font-weight: bold; }
+p.notice { background: #fff7bf; border-left: 4pt solid #8a4a00; padding: 4pt 6pt; }
+.break { break-before: page; }
+table { border-collapse: collapse; margin: 4pt 0 10pt; width: 100%; }
+caption { text-align: left; font-weight: bold; padding-bottom: 3pt; caption-side: top; }
+th, td { border: 1px solid #b1b4b6; padding: 2.5pt 4pt; text-align: left; vertical-align: top; }
+thead th { background: #f3f2f1; }
+tbody th { font-weight: normal; background: #f8f8f8; width: 40%; }
+figure { margin: 0 0 4pt; break-inside: avoid; }
+figure img { width: 82%; }
+figcaption { font-size: 8.5pt; color: #505a5f; }
+.metric-block { break-inside: avoid; }
+.side { display: flex; gap: 10pt; }
+.side > div { flex: 1; }
+.cover { height: 240mm; display: flex; flex-direction: column; justify-content: center; }
+.cover h1 { font-size: 26pt; string-set: doc-title content(); }
+.cover .org { font-size: 14pt; }
+.cover dl { margin-top: 20pt; font-size: 11pt; }
+.cover dt { font-weight: bold; float: left; width: 40mm; }
+.cover dd { margin: 0 0 4pt 42mm; }
+"""
+
+
+def _table(caption: str, headers: list[str], rows: list[list[str]], row_headers: bool = False) -> str:
+    head = "".join(f'<th scope="col">{escape(h)}</th>' for h in headers)
+    body = []
+    for row in rows:
+        cells = []
+        for i, cell in enumerate(row):
+            if row_headers and i == 0:
+                cells.append(f'<th scope="row">{escape(str(cell))}</th>')
+            else:
+                cells.append(f"<td>{escape(str(cell))}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return (f"<table><caption>{escape(caption)}</caption><thead><tr>{head}</tr></thead>"
+            f"<tbody>{''.join(body)}</tbody></table>")
+
+
+def html(snapshot: Snapshot, previous: Snapshot | None = None) -> str:
+    svgs = charts.charts_for(snapshot, "svg")
+    blocks = content.build(snapshot, previous)
+    parts: list[str] = []
+    pending_break = False
+    for block in blocks:
+        kind = block[0]
+        if kind == "break":
+            pending_break = True
+            continue
+        if kind == "cover":
+            c = block[1]
+            items = [("Organisation", c["organisation"]), ("Period", c["period"]), ("Version", str(c["version"])),
+                     ("Date of snapshot", c["date"]), ("Prepared by", c["created_by"]),
+                     ("Snapshot id", str(c["snapshot_id"])), ("Definitions hash", c["definitions_hash"])]
+            dl = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in items)
+            note = ('<p class="notice">Synthetic sample data: figures marked synthetic are generated for '
+                    'demonstration and are not real statistics.</p>' if c["synthetic"] else "")
+            parts.append(f'<section class="cover"><p class="org">{escape(c["organisation"])}</p>'
+                         f'<h1>{escape(c["title"])}</h1><p class="org">Progress report for {escape(c["period"])}, '
+                         f'version {c["version"]}</p><dl>{dl}</dl>{note}'
+                         f'<p class="small">{escape(c["source"])}</p></section>')
+            pending_break = True
+            continue
+        cls = ' class="break"' if pending_break and kind == "h" else ""
+        pending_break = False if kind == "h" else pending_break
+        if kind == "h":
+            level = block[1]
+            parts.append(f"<h{level}{cls}>{escape(block[2])}</h{level}>")
+        elif kind == "p":
+            style = f' class="{block[2]}"' if block[2] else ""
+            parts.append(f"<p{style}>{escape(block[1])}</p>")
+        elif kind == "list":
+            parts.append("<ul>" + "".join(f"<li>{escape(t)}</li>" for t in block[1]) + "</ul>")
+        elif kind == "table":
+            parts.append(_table(block[1], block[2], block[3]))
+        elif kind == "chart":
+            alt, svg = svgs[block[1]]
+            src = "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
+            parts.append(f'<figure><img src="{src}" alt="{escape(alt)}">'
+                         f'<figcaption>Chart: {escape(alt.split(":")[0])}. The table beside it gives the '
+                         f'figures.</figcaption></figure>')
+        elif kind == "figures":
+            figures = _table("Figures", ["Measure", "Figure"], block[2], row_headers=True)
+            recent = _table(f"Latest {len(block[3])} periods", ["Period", "Value", "95% CI"], block[3]) \
+                if block[3] else "<p>No published figures.</p>"
+            parts.append(f'<div class="side"><div>{figures}</div><div>{recent}</div></div>')
+    title = escape(snapshot.label)
+    return (f'<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8"><title>{title}</title>'
+            f'<meta name="description" content="Progress report"><style>{CSS}</style></head>'
+            f'<body>{"".join(parts)}</body></html>')
+
+
+def render(snapshot: Snapshot, path: Path, previous: Snapshot | None = None) -> Path:
+    from weasyprint import HTML
+
+    document = HTML(string=html(snapshot, previous), base_url=str(path.parent))
+    try:
+        document.write_pdf(str(path), pdf_variant="pdf/ua-1")
+    except (ValueError, TypeError, AssertionError):  # older WeasyPrint without PDF/UA: plain PDF
+        document.write_pdf(str(path))
+    return path

@@ -1,0 +1,2 @@
+SELECT date(dementia_register.month, 'start of month') AS period_start, dementia_register.area_code AS area, sum(dementia_register.registered_65plus) AS numerator, sum(dementia_register.estimated_prevalence_65plus) AS denominator 
+FROM dementia_register GROUP BY date(dementia_register.month, 'start of month'), dementia_register.area_code ORDER BY date(dementia_register.month, 'start of month'), dementia_register.area_code

@@ -1,0 +1,6 @@
+SELECT num.period_start, num.area, num.numerator, den.denominator AS denominator 
+FROM (SELECT date(care_home_admissions.admission_date, 'start of month', '-' || ((CAST(strftime('%m', care_home_admissions.admission_date) AS INTEGER) - 1) % 3) || ' months') AS period_start, care_home_admissions.area_code AS area, count(*) AS numerator 
+FROM care_home_admissions 
+WHERE care_home_admissions.permanent = ? AND care_home_admissions.age >= ? GROUP BY date(care_home_admissions.admission_date, 'start of month', '-' || ((CAST(strftime('%m', care_home_admissions.admission_date) AS INTEGER) - 1) % 3) || ' months'), care_home_admissions.area_code) AS num LEFT OUTER JOIN (SELECT date(population.year_start, 'start of month', '-3 months', 'start of year', '+3 months') AS period_start, population.area_code AS area, sum(population.persons) AS denominator 
+FROM population 
+WHERE population.age_band IN (__[POSTCOMPILE_age_band_1]) GROUP BY date(population.year_start, 'start of month', '-3 months', 'start of year', '+3 months'), population.area_code) AS den ON den.period_start = date(num.period_start, 'start of month', '-3 months', 'start of year', '+3 months') AND den.area = num.area ORDER BY num.period_start, num.area

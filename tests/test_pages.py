@@ -1,0 +1,122 @@
+"""Pages and callbacks called directly, without a browser."""
+
+from __future__ import annotations
+
+import json
+
+import plotly.io as pio
+import pytest
+from dash import html
+
+from dashboard.figures import trajectory_figure
+
+
+def text_of(component) -> str:
+    """All the text in a component tree."""
+    if component is None:
+        return ""
+    if isinstance(component, (str, int, float)):
+        return str(component)
+    if isinstance(component, (list, tuple)):
+        return " ".join(text_of(c) for c in component)
+    return text_of(getattr(component, "children", None))
+
+
+def find(component, predicate) -> list:
+    found = []
+    if isinstance(component, (list, tuple)):
+        for c in component:
+            found += find(c, predicate)
+        return found
+    if hasattr(component, "to_plotly_json"):
+        if predicate(component):
+            found.append(component)
+        found += find(getattr(component, "children", None), predicate)
+    return found
+
+
+@pytest.fixture(scope="module")
+def pages(dash_app):
+    from dashboard.pages import intention, metric, overview
+
+    return overview, intention, metric
+
+
+def test_overview_layout_shows_three_headline_metrics_with_status_words(pages) -> None:
+    overview, _, _ = pages
+    layout = overview.layout(framework="warwickshire", period="2016-03")
+    text = text_of(layout)
+    for title in ("Falls admissions 65+", "Dementia diagnosis rate 65+", "Care home admissions 65+"):
+        assert title in text
+    badges = find(layout, lambda c: "status-badge" in (getattr(c, "className", "") or ""))
+    statuses = {b.to_plotly_json()["props"].get("data-status") for b in badges}
+    assert {"achieved", "off_track"} <= statuses
+    words = {text_of(b.children[1]) for b in badges}
+    assert "Achieved" in words and "Off track" in words  # words, not colour alone
+
+
+def test_overview_callback_filters_by_theme(pages) -> None:
+    overview, _, _ = pages
+    body = overview.update_overview("2016-03", ["Frail Elderly - Accommodation with Support"], [], "warwickshire")
+    text = text_of(body)
+    assert "Care home admissions 65+" in text
+    assert "Falls admissions 65+" not in text
+
+
+def test_overview_callback_with_no_match_says_so(pages) -> None:
+    overview, _, _ = pages
+    body = overview.update_overview("2016-03", ["No such theme"], [], "warwickshire")
+    assert "No intentions match" in text_of(body)
+
+
+def test_intention_page_has_reason_chart_and_table(pages) -> None:
+    _, intention, _ = pages
+    layout = intention.layout(intention_id="fe-13-falls-prevention", period="2016-03")
+    text = text_of(layout)
+    assert "Rationale" in text and "Milestones" in text
+    assert "the glide path expects" in text
+    graphs = find(layout, lambda c: type(c).__name__ == "Graph")
+    assert len(graphs) == 1
+    names = [trace.name for trace in graphs[0].figure.data]
+    assert names[:2] == ["95% confidence interval", "Actual"]
+    assert {"Glide path", "Baseline", "Target at deadline"} <= set(names)
+    tables = find(layout, lambda c: isinstance(c, html.Table))
+    assert any("values by period" in text_of(t.children[0]) for t in tables)
+
+
+def test_unknown_intention_and_metric_pages_say_so(pages) -> None:
+    _, intention, metric = pages
+    assert "Intention not found" in text_of(intention.layout(intention_id="nope"))
+    assert "Metric not found" in text_of(metric.layout(metric_id="nope"))
+    assert "Bad period" in text_of(intention.layout(intention_id="fe-13-falls-prevention", period="2016-13"))
+
+
+def test_metric_page_explains_the_figure(pages) -> None:
+    _, _, metric = pages
+    text = text_of(metric.layout(metric_id="dementia_diagnosis_rate_65plus", period="2016-03"))
+    assert "Wilson score" in text
+    assert "From table 'dementia_register'" in text
+    assert "Breakdown by area" in text and "Nuneaton and Bedworth" in text
+    assert "Synthetic sample data" in text
+
+
+def test_metric_csv_download_callback(pages) -> None:
+    _, _, metric = pages
+    payload = metric.download_csv(1, "falls_admissions_65plus")
+    assert payload["filename"] == "falls_admissions_65plus.csv"
+    lines = payload["content"].splitlines()
+    assert lines[0] == "period,label,area,area_name,numerator,denominator,value,ci_lower,ci_upper"
+    assert len(lines) == 1 + 156 * 6
+
+
+def test_trajectory_figure_is_pure_and_serialisable() -> None:
+    import pandas as pd
+    from datetime import date
+
+    series = pd.DataFrame({"period_end": [date(2014, 3, 1), date(2014, 4, 1)], "value": [10.0, 9.0],
+                           "ci_lower": [8.0, 7.0], "ci_upper": [12.0, 11.0]})
+    fig = trajectory_figure(series, "T", "y", glide=[(date(2014, 3, 1), 10.0), (date(2016, 3, 1), 8.0)],
+                            baseline=(date(2014, 3, 1), 10.0), target=(date(2016, 3, 1), 8.0))
+    data = json.loads(pio.to_json(fig))
+    assert [t["name"] for t in data["data"]] == ["95% confidence interval", "Actual", "Glide path", "Baseline",
+                                                 "Target at deadline"]

@@ -1,0 +1,127 @@
+"""Snapshots are immutable, versioned, atomic; the store migrates itself (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, func, select
+
+from datasources import store
+from metrics import snapshots
+
+PROJECT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def store_url(tmp_path_factory) -> str:
+    url = f"sqlite:///{tmp_path_factory.mktemp('store') / 'outcomes.db'}"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(store.STORE_ENV, url)
+        yield url
+
+
+def test_second_create_is_next_version_and_first_is_unchanged(service, store_url):
+    first = snapshots.create(service, "warwickshire", "2024-03", "tester")
+    shown_before = json.dumps(snapshots.load(first.id).to_contract(), sort_keys=True)
+    second = snapshots.create(service, "warwickshire", "2024-03", "tester")
+    assert (first.version, second.version) == (1, 2)
+    assert second.id != first.id
+    assert json.dumps(snapshots.load(first.id).to_contract(), sort_keys=True) == shown_before
+    rows = [r for r in snapshots.list_all("warwickshire") if r["period"] == "2024-03"]
+    assert [r["version"] for r in rows] == [2, 1]
+    assert {"id", "framework", "period", "version", "created_at"} <= set(rows[0])
+
+
+def test_snapshot_holds_evaluations_like_evaluate(service, store_url):
+    snap = snapshots.create(service, "warwickshire", "2025-03", "tester")
+    live = service.evaluate_framework("warwickshire", "2025-03", suppress=True).to_contract()
+    shown = snap.to_contract()
+    assert shown["framework"] == live["framework"] and shown["period"] == live["period"]
+    assert shown["metrics"] == json.loads(json.dumps(live["metrics"]))
+    assert set(snap.record.vintages) == {"sample"}
+    for e in snap.evaluations:
+        assert snap.series(e["metric_id"]), e["metric_id"]
+        assert snap.definitions[e["metric_id"]]["hash"]
+        assert snap.metric(e["metric_id"]).id == e["metric_id"]
+
+
+def test_previous_and_compare(service, store_url):
+    latest = snapshots.load(max(r["id"] for r in snapshots.list_all("warwickshire") if r["period"] == "2025-03"))
+    before = snapshots.previous(latest)
+    assert before is not None and before.period == "2024-03" and before.version == 2
+    changes = snapshots.compare(before, latest)
+    assert {c.metric_id for c in changes} == {e["metric_id"] for e in latest.evaluations}
+    assert all(c.new_periods for c in changes)  # a year more of data
+    assert not any(c.revised_periods for c in changes)
+
+
+def test_commentary_is_append_only(store_url):
+    store.add_commentary("falls_admissions_65plus", "warwickshire", "2025-03", "lead", "First note")
+    store.add_commentary("falls_admissions_65plus", "warwickshire", "2025-03", "lead", "Second note")
+    notes = store.commentary_for("warwickshire", "2025-03")["falls_admissions_65plus"]
+    assert [n["text"] for n in notes] == ["First note", "Second note"]
+
+
+def _count(url: str) -> dict[str, int]:
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        counts = {t.name: conn.execute(select(func.count()).select_from(t)).scalar_one()
+                  for t in (store.snapshots, store.snapshot_evaluations, store.snapshot_series)}
+    engine.dispose()
+    return counts
+
+
+def test_killed_create_leaves_no_partial_snapshot(service, store_url):
+    before = _count(store_url)
+    env = {**os.environ, store.STORE_ENV: store_url, store.PAUSE_ENV: "60"}
+    proc = subprocess.Popen([sys.executable, "-m", "cli.main", "snapshot", "create", "--framework", "warwickshire",
+                             "--period", "2023-03", "--by", "cron"], cwd=PROJECT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        seen = []
+        while time.monotonic() < deadline:
+            line = proc.stderr.readline()
+            seen.append(line)
+            if "paused before commit" in line or not line:
+                break
+        assert any("paused before commit" in line for line in seen), seen
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.stdout.close()
+        proc.stderr.close()
+    assert proc.returncode == -signal.SIGKILL
+    assert _count(store_url) == before
+    assert not [r for r in snapshots.list_all("warwickshire") if r["period"] == "2023-03"]
+    # the store is still usable, and the next create is version 1
+    assert snapshots.create(service, "warwickshire", "2023-03", "tester").version == 1
+
+
+def test_unknown_framework_and_bad_period(service, store_url):
+    with pytest.raises(snapshots.SnapshotError, match="no framework"):
+        snapshots.create(service, "nowhere", "2024-03", "tester")
+    with pytest.raises(snapshots.SnapshotError, match="YYYY-MM"):
+        snapshots.create(service, "warwickshire", "March", "tester")
+    with pytest.raises(snapshots.SnapshotError, match="no snapshot"):
+        snapshots.load(99999)
+
+
+@pytest.mark.postgres
+def test_store_on_postgresql(service, postgres_url):
+    first = snapshots.create(service, "warwickshire", "2025-03", "pg", url=postgres_url)
+    second = snapshots.create(service, "warwickshire", "2025-03", "pg", url=postgres_url)
+    assert second.version == first.version + 1
+    loaded = snapshots.load(first.id, url=postgres_url)
+    assert loaded.to_contract() == first.to_contract()
+    assert loaded.created_at.tzinfo is not None
+    assert any(r["id"] == second.id for r in snapshots.list_all("warwickshire", url=postgres_url))
