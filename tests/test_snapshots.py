@@ -58,8 +58,12 @@ def test_previous_and_compare(service, store_url):
     assert before is not None and before.period == "2024-03" and before.version == 2
     changes = snapshots.compare(before, latest)
     assert {c.metric_id for c in changes} == {e["metric_id"] for e in latest.evaluations}
-    assert all(c.new_periods for c in changes)  # a year more of data
-    assert not any(c.revised_periods for c in changes)
+    for c in changes:
+        old = {p["period"]: p["value"] for p in before.series(c.metric_id)}
+        new = {p["period"]: p["value"] for p in latest.series(c.metric_id)}
+        assert c.new_periods == sorted(set(new) - set(old))
+        assert c.revised_periods == sorted(p for p in set(new) & set(old) if new[p] != old[p])
+        assert c.status_changed == (c.status_before != c.status_after)
 
 
 def test_commentary_is_append_only(store_url):

@@ -1,0 +1,34 @@
+"""The Snapshots page in Chromium: list, downloads, compare."""
+
+from __future__ import annotations
+
+import pytest
+
+from datasources import store
+from metrics import snapshots
+
+
+@pytest.mark.browser
+def test_snapshots_page_lists_downloads_and_compares(page, live_server, service, tmp_path, monkeypatch):
+    monkeypatch.setenv(store.STORE_ENV, f"sqlite:///{tmp_path / 'outcomes.db'}")
+    first = snapshots.create(service, "warwickshire", "2024-03", "tester")
+    second = snapshots.create(service, "warwickshire", "2025-03", "tester")
+    page.goto(f"{live_server}/snapshots")
+    table = page.locator("#snapshot-table")
+    table.wait_for(timeout=15000)
+    assert table.locator("tbody tr").count() == 2
+    assert page.get_by_label("Earlier snapshot").count() == 1
+    link = page.locator(f'tr[data-snapshot="{second.id}"] a[href$="/download/xlsx"]')
+    response = page.request.get(live_server + link.get_attribute("href"))
+    assert response.status == 200 and response.body()[:2] == b"PK"
+    assert page.request.get(f"{live_server}/snapshots/999/download/pdf").status == 404
+    compare = page.locator("#snapshot-compare-table")
+    compare.wait_for(timeout=15000)
+    rows = compare.locator("tbody tr")
+    assert rows.count() == len(second.evaluations)
+    text = compare.inner_text()
+    assert "new data" in text
+    # status words, not only colour
+    assert compare.locator(".status-badge").first.inner_text().split()[-1] in {
+        "Achieved", "track", "risk", "started", "data"}
+    assert f"#{first.id}" in page.locator("#snapshot-compare-before").inner_text()
