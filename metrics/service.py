@@ -137,6 +137,20 @@ class MetricsService:
         obs = self.observations(metric_id)
         return headline_series(obs.frame) if obs.error is None else pd.DataFrame()
 
+    def comparator_series(self, metric_id: str) -> dict[str, pd.DataFrame]:
+        """The binding's comparators (England, region, peers) as {label: series}, from the
+        same query as the council's own figures; empty when none are declared or found."""
+        metric = self.metric(metric_id)
+        obs = self.observations(metric_id)
+        out: dict[str, pd.DataFrame] = {}
+        if obs.error is not None or obs.frame.empty:
+            return out
+        for comparator in metric.binding.comparators:
+            rows = obs.frame[obs.frame["area"].isin(comparator.codes) & obs.frame["value"].notna()]
+            if not rows.empty:
+                out[comparator.label] = rows.sort_values("period_start").reset_index(drop=True)
+        return out
+
     # ------------------------------------------------------------ evaluation
     def latest_period(self, framework_id: str | None = None) -> date | None:
         """The last month for which any of the framework's metrics has data."""

@@ -45,7 +45,9 @@ def metric_chart(service: MetricsService, evaluation: Evaluation, period: str) -
         baseline = glide[0]
         target = glide[-1]
     y_title = metric.unit_label or metric.unit.replace("_", " ")
-    figure = trajectory_figure(shown, metric.display_title, y_title, glide, baseline, target)
+    comparators = {label: frame[frame["period"] <= period]
+                   for label, frame in service.comparator_series(metric.id).items()}
+    figure = trajectory_figure(shown, metric.display_title, y_title, glide, baseline, target, comparators)
     summary = (f"Line chart of {metric.display_title} from {shown['label'].iloc[0]} to {shown['label'].iloc[-1]}. "
                f"Latest {SUPPRESSED if evaluation.suppressed else format_value(evaluation.value, metric)}; baseline "
                f"{format_value(evaluation.baseline_value, metric)}; target "

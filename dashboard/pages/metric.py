@@ -11,7 +11,7 @@ from dash import Input, Output, State, callback, dcc, html
 
 from dashboard import ids, state
 from dashboard.components import data_table, notice, status_badge
-from dashboard.figures import breakdown_figure
+from dashboard.figures import breakdown_figure, trajectory_figure
 from dashboard.insight_sections import insight_sections
 from metrics.definitions import Metric, SqlBinding
 from metrics.describe import binding_in_words, method_in_words
@@ -79,6 +79,31 @@ def breakdown_section(service: MetricsService, metric: Metric, period: str) -> h
     ])
 
 
+def comparator_section(service: MetricsService, metric: Metric, period: str) -> html.Section | None:
+    """The council's series beside its published comparators (England, region, peers)."""
+    comparators = {label: frame[frame["period"] <= period]
+                   for label, frame in service.comparator_series(metric.id).items()}
+    series = service.series(metric.id)
+    if not comparators or series.empty:
+        return html.Section(id="comparators")
+    shown = series[series["period"] <= period]
+    y_title = metric.unit_label or metric.unit.replace("_", " ")
+    figure = trajectory_figure(shown, f"{metric.display_title} and comparators", y_title, comparators=comparators)
+    names = ", ".join(comparators)
+    rows = []
+    for label, frame in [("This area", shown)] + list(comparators.items()):
+        if not frame.empty:
+            last = frame.iloc[-1]
+            rows.append((label, last["label"], format_value(last["value"], metric, with_unit=False)))
+    return html.Section([
+        html.H2("Compared with " + names, className="h4"),
+        html.Figure([html.Div(dcc.Graph(figure=figure, config={"displaylogo": False}), **{"aria-hidden": "true"}),
+                     html.Figcaption(f"Line chart of {metric.display_title} beside {names}, from the same "
+                                     f"published source; the table gives the latest values.", className="small")]),
+        data_table(["Area", "Period", "Value"], rows, f"{metric.display_title}: latest values and comparators"),
+    ], id="comparators")
+
+
 def layout(metric_id: str | None = None, framework: str | None = None, period: str | None = None,
            **_: str) -> html.Div:
     service = state.service()
@@ -131,6 +156,7 @@ def layout(metric_id: str | None = None, framework: str | None = None, period: s
     if obs.truncated:
         sections.append(html.P("The query returned more rows than the data source's row cap; figures are incomplete.",
                                role="alert"))
+    sections.append(comparator_section(service, metric, period_key))
     sections.append(breakdown_section(service, metric, period_key))
     frame = table_frame(service, metric)
     sections += [

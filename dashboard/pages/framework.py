@@ -1,0 +1,19 @@
+"""/framework/<id>: one framework's overview at a stable URL (reuses the overview page's layout)."""
+
+from __future__ import annotations
+
+import dash
+from dash import html
+
+dash.register_page(__name__, path_template="/framework/<framework_id>", name="Framework overview",
+                   title="Framework – Outcomes monitor")
+
+
+def _overview_layout():
+    """The overview page's layout, found in the page registry (never imported twice)."""
+    return next(p["layout"] for p in dash.page_registry.values() if p["path"] == "/")
+
+
+def layout(framework_id: str | None = None, period: str | None = None, theme: str | None = None,
+           lead: str | None = None, **_: str) -> html.Div:
+    return _overview_layout()(framework=framework_id, period=period, theme=theme, lead=lead)
