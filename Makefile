@@ -13,9 +13,13 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+# Built beside the target and moved into place only when complete, so an interrupted
+# build never leaves a half-made database that make would take as done.
 $(SAMPLE_DB): $(STAMP) sample_data/generate.py config/ingest.yaml
-	$(BIN)/python -m sample_data.generate --out $(SAMPLE_DB)
-	$(BIN)/outcomes ingest
+	rm -f $(SAMPLE_DB).tmp
+	$(BIN)/python -m sample_data.generate --out $(SAMPLE_DB).tmp
+	$(BIN)/outcomes ingest --database sqlite:///$(abspath $(SAMPLE_DB)).tmp
+	mv $(SAMPLE_DB).tmp $(SAMPLE_DB)
 
 sample: $(SAMPLE_DB)
 

@@ -95,7 +95,8 @@ class Config:
 
     def framework(self, framework_id: str | None) -> Framework:
         if framework_id is None:
-            return next(iter(self.frameworks.values()))
+            marked = [fw for fw in self.frameworks.values() if fw.default]
+            return marked[0] if marked else next(iter(self.frameworks.values()))
         try:
             return self.frameworks[framework_id]
         except KeyError:

@@ -294,6 +294,7 @@ class Framework(Model):
     id: Identifier
     title: str
     organisation: str
+    default: bool = False  # the framework shown when none is named (at most one)
     area_name: str = ""
     area_code: str = ""
     source: str = ""

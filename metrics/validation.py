@@ -45,6 +45,16 @@ def _unique_ids(parsed: Parsed) -> list[ConfigIssue]:
     return issues
 
 
+def _one_default_framework(parsed: Parsed) -> list[ConfigIssue]:
+    marked = [(source, cfg.framework) for source, cfg in parsed if cfg.framework and cfg.framework.default]
+    issues = []
+    for source, fw in marked[1:]:
+        loc = ("framework", "default")
+        issues.append(ConfigIssue(source.display, source.line_of(loc), "framework.default",
+                                  f"'{fw.id}' and '{marked[0][1].id}' are both marked default; keep one"))
+    return issues
+
+
 def _intention_refs(parsed: Parsed, metric_ids: set[str]) -> list[ConfigIssue]:
     issues = []
     for source, cfg in parsed:
@@ -179,6 +189,7 @@ def cross_reference_issues(root: Path, parsed: Parsed, files: dict[str, SourceFi
     ingest: list[Any] = [item for _, cfg in parsed for item in cfg.ingest]
     rules: list[tuple[str, Callable[[], list[ConfigIssue]]]] = [
         ("unique ids", lambda: _unique_ids(parsed)),
+        ("default framework", lambda: _one_default_framework(parsed)),
         ("intention references", lambda: _intention_refs(parsed, declared["metrics"])),
         ("data source references", lambda: _datasource_refs(parsed, declared["datasources"])),
         ("targets", lambda: _baselines_fit_metrics(parsed)),
