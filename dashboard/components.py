@@ -76,14 +76,19 @@ def labelled(label: str, control_id: str, control: Any) -> html.Div:
                     className="me-3 mb-2", style={"minWidth": "14rem"})
 
 
+ALL = "__all__"  # the "no filter" choice of a select (an empty value would show as a blank box)
+
+
 def select(control_id: str, options: list[dict[str, str]], value: Any, all_label: str | None = None) -> Any:
     """A native <select>: fully keyboard-operable and announced by screen readers.
 
     With ``all_label`` an empty first option means "no filter"."""
     import dash_bootstrap_components as dbc
 
-    choices = ([{"label": all_label, "value": ""}] if all_label else []) + options
-    return dbc.Select(id=control_id, options=choices, value=value if value is not None else "")
+    choices = ([{"label": all_label, "value": ALL}] if all_label else []) + options
+    if value in (None, ""):
+        value = ALL if all_label else None
+    return dbc.Select(id=control_id, options=choices, value=value)
 
 
 def dropdown(control_id: str, options: list[dict[str, str]], value: Any, placeholder: str = "") -> Any:

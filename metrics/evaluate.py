@@ -246,7 +246,12 @@ def evaluate(metric: Metric, observations: pd.DataFrame, at: date, intention_id:
     higher = metric.polarity == "higher_is_better"
     change = _change_phrase(metric, value, base, b_label)
     target_words = _target_phrase(metric, target, goal)
-    opening = f"{name} is {value_text} in {latest['label']}, {change}; {target_words}"
+    if current["suppressed"]:
+        # No value and no change from baseline: either would reveal the small number.
+        opening = (f"{name} in {latest['label']} is suppressed because it counts fewer than "
+                   f"{metric.suppress_below} events; {target_words}")
+    else:
+        opening = f"{name} is {value_text} in {latest['label']}, {change}; {target_words}"
     if month <= target.baseline.month:
         status = "not_started"
         reason = (f"{name} has no figures after the {b_label} baseline yet; {target_words}.")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,11 @@ class ObservationSet:
     sql: str | None
     truncated: bool
     vintage: str
+
+    @cached_property
+    def headline(self) -> pd.DataFrame:
+        """The whole-area series, computed once per cached observation set."""
+        return headline_series(self.frame) if self.error is None and not self.frame.empty else pd.DataFrame()
 
 
 @dataclass(frozen=True)
@@ -135,7 +141,7 @@ class MetricsService:
 
     def series(self, metric_id: str) -> pd.DataFrame:
         obs = self.observations(metric_id)
-        return headline_series(obs.frame) if obs.error is None else pd.DataFrame()
+        return obs.headline
 
     def comparator_series(self, metric_id: str) -> dict[str, pd.DataFrame]:
         """The binding's comparators (England, region, peers) as {label: series}, from the
@@ -175,7 +181,7 @@ class MetricsService:
         metric = self.metric(metric_id)
         obs = self.observations(metric_id)
         if period is None:
-            series = headline_series(obs.frame) if obs.error is None else pd.DataFrame()
+            series = obs.headline
             at = max(series["period_end"]) if not series.empty else date.today().replace(day=1)
         else:
             at = parse_month(period)
@@ -190,7 +196,7 @@ class MetricsService:
         evaluation = evaluate(metric, obs.frame, at, intention_id, obs.error, suppress)
         if obs.error is not None:
             return evaluation
-        return enrich(evaluation, metric, headline_series(obs.frame), suppress)
+        return enrich(evaluation, metric, obs.headline, suppress)
 
     def resolve_period(self, framework_id: str | None, period: str | date | None) -> date:
         if period is not None:

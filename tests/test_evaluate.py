@@ -160,3 +160,13 @@ def test_contract_json_shape() -> None:
                             "progress_pct", "status", "status_reason"}
     assert payload["baseline"] == {"period": "2014-03", "value": 100}
     assert payload["target"] == {"kind": "relative_change", "value": pytest.approx(80), "deadline": "2016-03"}
+
+
+def test_suppressed_value_is_not_revealed_by_the_sentence() -> None:
+    m = metric(suppress_below=5)
+    e = evaluate(m, observations(m, {"2015-03": 3}), date(2015, 3, 1), suppress=True)
+    assert e.suppressed
+    assert "3" not in e.status_reason.replace("2015", "").replace("Mar ", "")
+    assert "below the" not in e.status_reason and "suppressed because it counts fewer than 5" in e.status_reason
+    payload = e.to_contract()
+    assert payload["value"] is None and payload["numerator"] is None and payload["progress_pct"] is None

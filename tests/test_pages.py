@@ -120,3 +120,15 @@ def test_trajectory_figure_is_pure_and_serialisable() -> None:
     data = json.loads(pio.to_json(fig))
     assert [t["name"] for t in data["data"]] == ["95% confidence interval", "Actual", "Glide path", "Baseline",
                                                  "Target at deadline"]
+
+
+def test_theme_select_offers_all_and_the_all_choice_filters_nothing(pages) -> None:
+    overview, _, _ = pages
+    from dashboard import ids
+    from dashboard.components import ALL
+
+    layout = overview.layout(framework="warwickshire", period="2016-03")
+    theme = find(layout, lambda c: getattr(c, "id", None) == ids.THEME_FILTER)[0]
+    assert theme.value == ALL and theme.options[0] == {"label": "All themes", "value": ALL}
+    body = overview.update_overview("2016-03", ALL, ALL, "warwickshire")
+    assert "Falls admissions 65+" in text_of(body) and "Care home admissions 65+" in text_of(body)

@@ -9,7 +9,7 @@ from dash import Input, Output, State, callback, dcc, html
 from dash.exceptions import PreventUpdate
 
 from dashboard import ids, state
-from dashboard.components import labelled, notice, period_options, progress_text, select, sparkline, status_badge
+from dashboard.components import ALL, labelled, notice, period_options, progress_text, select, sparkline, status_badge
 from metrics.definitions import Framework, Intention
 from metrics.disclosure import suppress_frame
 from metrics.evaluate import Evaluation
@@ -38,11 +38,11 @@ def _first(value: str | None) -> str:
 
 
 def _split(value: str | list[str] | None) -> list[str]:
-    if not value:
+    if not value or value == ALL:
         return []
     if isinstance(value, list):
-        return value
-    return [v for v in value.split(",") if v]
+        return [v for v in value if v != ALL]
+    return [v for v in value.split(",") if v and v != ALL]
 
 
 def _metric_row(evaluation: Evaluation, framework: Framework, period: str) -> html.Tr:
