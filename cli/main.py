@@ -15,6 +15,7 @@ from typing import Any, Optional
 
 import typer
 
+from cli.common import fail, service_for
 from cli.ingest import ingest
 from metrics.config_loader import ConfigError, load_config
 from metrics.formatting import STATUS_WORDS, format_value
@@ -25,21 +26,6 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
                   help="Outcomes-framework performance monitoring for commissioners.")
 
 ConfigOption = typer.Option(None, "--config", help="Folder of YAML config (default: the project's config/).")
-
-
-def fail(message: str, code: int = 1) -> None:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(code)
-
-
-def service_for(config_dir: Optional[Path]) -> MetricsService:
-    try:
-        return MetricsService.from_config_dir(config_dir or DEFAULT_CONFIG_DIR)
-    except ConfigError as exc:
-        for issue in exc.issues:
-            typer.echo(str(issue), err=True)
-        fail(f"{len(exc.issues)} problem(s) in config; run 'outcomes check' after fixing them")
-    raise AssertionError("unreachable")
 
 
 @app.command()

@@ -16,9 +16,8 @@ from typing import Optional
 
 import typer
 
+from cli.common import fail, service_for
 from datasources.store import StoreError
-from metrics.config_loader import ConfigError
-from metrics.service import DEFAULT_CONFIG_DIR, MetricsService
 from metrics import snapshots
 
 snapshot_app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -30,21 +29,6 @@ FORMATS = ("xlsx", "csv", "pdf", "docx")
 def step(message: str) -> None:
     stamp = datetime.now(tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     typer.echo(f"{stamp} snapshot {message}", err=True)
-
-
-def fail(message: str) -> None:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(1)
-
-
-def _service(config: Optional[Path]) -> MetricsService:
-    try:
-        return MetricsService.from_config_dir(config or DEFAULT_CONFIG_DIR)
-    except ConfigError as exc:
-        for issue in exc.issues:
-            typer.echo(str(issue), err=True)
-        fail(f"{len(exc.issues)} problem(s) in config; run 'outcomes check' after fixing them")
-    raise AssertionError("unreachable")
 
 
 def _load(snapshot_id: str) -> snapshots.Snapshot:
@@ -64,7 +48,7 @@ def create(framework: str = typer.Option(..., "--framework", help="Framework id.
            config: Optional[Path] = typer.Option(None, "--config", help="Folder of YAML config.")) -> None:
     """Evaluate a framework at a period and store it as the next version (prints the snapshot as JSON)."""
     started = time.monotonic()
-    service = _service(config)
+    service = service_for(config)
     who = by or os.environ.get("USER") or getpass.getuser()
     step(f"create framework={framework} period={period} by={who}")
     try:

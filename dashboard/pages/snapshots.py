@@ -10,7 +10,7 @@ from pathlib import Path
 import dash
 from dash import Input, Output, callback, html
 
-from dashboard.components import data_table, dropdown, labelled, status_badge
+from dashboard.components import dropdown, labelled, status_badge
 from datasources.store import StoreError
 from metrics import snapshots
 from metrics.formatting import STATUS_WORDS
