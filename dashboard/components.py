@@ -36,7 +36,7 @@ def sparkline(values: Sequence[float], description: str, width: int = 120, heigh
     return html.Img(src=src, alt=description, width=width, height=height, className="sparkline")
 
 
-def chart(figure, caption: str, label: str) -> html.Figure:
+def chart(figure, caption: str, label: str, figure_id: str | None = None) -> html.Figure:
     """A chart with its words: the plot is hidden from screen readers (it has no
     focusable controls: the mode bar is off) and the caption, plus the table that
     always accompanies it, carry the content."""
@@ -44,7 +44,7 @@ def chart(figure, caption: str, label: str) -> html.Figure:
         html.Div(dcc.Graph(figure=figure, config={"displayModeBar": False, "responsive": True}),
                  **{"aria-hidden": "true"}),
         html.Figcaption(caption, className="small"),
-    ], role="group", **{"aria-label": label})
+    ], role="group", **{"aria-label": label}, **({"id": figure_id} if figure_id else {}))
 
 
 def notice(text: str, kind: str = "synthetic") -> html.Div:

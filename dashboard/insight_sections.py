@@ -7,13 +7,13 @@ shows exactly what snapshots and exports record.
 from __future__ import annotations
 
 import pandas as pd
-from dash import dcc, html
+from dash import html
 
-from dashboard.components import data_table
+from dashboard.components import chart, data_table
 from dashboard.figures import spc_figure
 from metrics.definitions import Metric
 from metrics.evaluate import Evaluation
-from metrics.formatting import format_value, number
+from metrics.formatting import format_value, number, unit_words
 from metrics.insights import POINT_TYPE_WORDS, RULE_WORDS, spc_from_dict
 from metrics.periods import month_label, parse_month
 
@@ -65,7 +65,7 @@ def spc_section(metric: Metric, evaluation: Evaluation) -> html.Section:
     series = pd.DataFrame({"period_end": [parse_month(p) for p in spc["periods"]], "value": spc["values"],
                            "ci_lower": spc["ci_lower"], "ci_upper": spc["ci_upper"]}).astype(
         {"value": "float64", "ci_lower": "float64", "ci_upper": "float64"})
-    y_title = metric.unit_label or metric.unit.replace("_", " ")
+    y_title = unit_words(metric)
     labels = spc["labels"]
     figure = spc_figure(series, result, f"{metric.display_title}: SPC chart", y_title)
     specials = sum(result.special_cause)
@@ -84,11 +84,7 @@ def spc_section(metric: Metric, evaluation: Evaluation) -> html.Section:
         heading,
         _badges(spc),
         html.P(spc["words"], className="spc-words"),
-        html.Figure([
-            html.Div(dcc.Graph(figure=figure, config={"displaylogo": False, "responsive": True}),
-                     **{"aria-hidden": "true"}),
-            html.Figcaption(caption, className="small"),
-        ], id=SPC_FIGURE_ID, role="group", **{"aria-label": f"SPC chart: {metric.display_title}"}),
+        chart(figure, caption, f"SPC chart: {metric.display_title}", figure_id=SPC_FIGURE_ID),
         html.Details([html.Summary("Show the SPC figures as a table"),
                       data_table(["Period", "Value", "Mean", "Lower process limit", "Upper process limit",
                                   "Point type"], rows, f"{metric.display_title}: SPC values, limits and point types")]),

@@ -39,13 +39,14 @@ def small_mask(frame: pd.DataFrame, metric: Metric) -> pd.Series:
     return (numerators.notna() & (numerators < metric.suppress_below)).astype(bool)
 
 
-def suppress_frame(frame: pd.DataFrame, metric: Metric) -> pd.DataFrame:
+def suppress_frame(frame: pd.DataFrame, metric: Metric, active: bool = True) -> pd.DataFrame:
     """A copy with the small-count rows' value, interval and numerator set to missing.
 
-    Adds a boolean ``suppressed`` column so callers can say "suppressed" rather than "no data".
+    Adds a boolean ``suppressed`` column so callers can say "suppressed" rather than "no data";
+    with ``active`` false (pages that are not public) nothing is hidden and the column is all false.
     """
     out = frame.copy()
-    mask = small_mask(out, metric)
+    mask = small_mask(out, metric) if active else pd.Series(False, index=out.index, dtype=bool)
     for column in HIDDEN_COLUMNS:
         if column in out:
             out[column] = pd.to_numeric(out[column], errors="coerce").astype("float64")

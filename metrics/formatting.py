@@ -34,6 +34,11 @@ UNIT_SUFFIX: dict[str, str] = {
 }
 
 
+def unit_words(metric: Metric) -> str:
+    """The unit as words, for axis titles and definitions: 'per 100,000 aged 65+ (monthly)'."""
+    return metric.unit_label or metric.unit.replace("_", " ")
+
+
 def number(value: float | None, decimals: int = 1) -> str:
     if value is None:
         return "–"

@@ -94,6 +94,7 @@ class MetricsService:
             project_root=config.root.parent,
         )
         self._cache: dict[tuple[str, str, str], ObservationSet] = {}
+        self._evaluations: dict[tuple[str, date, bool], tuple[tuple[ObservationSet, ...], FrameworkEvaluation]] = {}
         self._lock = threading.Lock()
 
     @classmethod
@@ -206,14 +207,28 @@ class MetricsService:
 
     def evaluate_framework(self, framework_id: str | None = None, period: str | date | None = None,
                            suppress: bool = False) -> FrameworkEvaluation:
+        """Every metric of the framework judged at ``period`` (default: the latest with data).
+
+        Pages ask for the same framework and period again and again; the result (SPC, trend
+        and forecast included) is reused while every metric's observations are the very same
+        cached objects, i.e. until a definition or a source's data change."""
         framework = self.framework(framework_id)
         at = self.resolve_period(framework.id, period)
-        evaluations = []
-        for intention in framework.intentions:
-            for metric_id in intention.metrics:
-                metric = self.metric(metric_id)
-                obs = self.observations(metric_id)
-                evaluations.append(self._evaluate(metric, obs, at, intention.id, suppress))
+        pairs = [(intention, metric_id) for intention in framework.intentions for metric_id in intention.metrics]
+        observed = tuple(self.observations(metric_id) for _, metric_id in pairs)
+        key = (framework.id, at, suppress)
+        with self._lock:
+            hit = self._evaluations.get(key)
+        if hit is not None and len(hit[0]) == len(observed) and all(a is b for a, b in zip(hit[0], observed)):
+            return hit[1]
+        evaluations = [self._evaluate(self.metric(metric_id), obs, at, intention.id, suppress)
+                       for (intention, metric_id), obs in zip(pairs, observed)]
         milestones = [MilestoneState(m, intention.id, milestone_state(m, at))
                       for intention in framework.intentions for m in intention.milestones]
-        return FrameworkEvaluation(framework, month_key(at), evaluations, milestones)
+        result = FrameworkEvaluation(framework, month_key(at), evaluations, milestones)
+        with self._lock:
+            if len(self._evaluations) >= 256:  # bounded: drop the oldest
+                self._evaluations.pop(next(iter(self._evaluations)))
+            # Holding the observation sets keeps their identity meaningful for the check above.
+            self._evaluations[key] = (observed, result)
+        return result

@@ -106,3 +106,16 @@ def test_no_record_level_rows_reach_pandas(service: MetricsService) -> None:
     obs = service.observations("falls_admissions_65plus")
     per_area = obs.frame[obs.frame["area"] != "_headline"]
     assert len(per_area) == 156 * 5
+
+
+def test_framework_evaluation_is_reused_until_the_data_change(service: MetricsService) -> None:
+    first = service.evaluate_framework("warwickshire", "2016-03")
+    assert service.evaluate_framework("warwickshire", "2016-03") is first
+    assert service.evaluate_framework("warwickshire", "2016-03", suppress=True) is not first
+    service.registry.vintage = lambda source_id: "changed again"  # type: ignore[method-assign]
+    try:
+        again = service.evaluate_framework("warwickshire", "2016-03")
+        assert again is not first
+        assert [e.status for e in again.evaluations] == [e.status for e in first.evaluations]
+    finally:
+        del service.registry.vintage

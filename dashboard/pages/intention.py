@@ -13,7 +13,7 @@ from dashboard.figures import trajectory_figure
 from metrics.definitions import Framework, Intention
 from metrics.disclosure import SUPPRESSED, suppress_frame
 from metrics.evaluate import Evaluation, glide_path
-from metrics.formatting import format_value, number
+from metrics.formatting import format_value, number, unit_words
 from metrics.service import MetricsService
 
 dash.register_page(__name__, path_template="/intention/<intention_id>", name="Intention",
@@ -38,13 +38,13 @@ def metric_chart(service: MetricsService, evaluation: Evaluation, period: str) -
     if series.empty:
         return html.P("No data to chart.", className="text-muted")
     shown = series[series["period"] <= period]
-    shown = suppress_frame(shown, metric) if state.public() else shown.assign(suppressed=False)
+    shown = suppress_frame(shown, metric, active=state.public())
     glide = baseline = target = None
     if metric.target is not None and evaluation.baseline_value is not None:
         glide = glide_path(metric.target, evaluation.baseline_value)
         baseline = glide[0]
         target = glide[-1]
-    y_title = metric.unit_label or metric.unit.replace("_", " ")
+    y_title = unit_words(metric)
     comparators = {label: frame[frame["period"] <= period]
                    for label, frame in service.comparator_series(metric.id).items()}
     figure = trajectory_figure(shown, metric.display_title, y_title, glide, baseline, target, comparators)

@@ -10,13 +10,13 @@ import pandas as pd
 from dash import Input, Output, State, callback, dcc, html
 
 from dashboard import ids, state
-from dashboard.components import data_table, notice, status_badge
+from dashboard.components import chart, data_table, notice, status_badge
 from dashboard.figures import breakdown_figure, trajectory_figure
 from dashboard.insight_sections import insight_sections
 from metrics.definitions import Metric, SqlBinding
 from metrics.describe import binding_in_words, method_in_words
 from metrics.disclosure import SUPPRESSED, mark_suppressed, suppress_frame
-from metrics.formatting import format_value, number
+from metrics.formatting import format_value, number, unit_words
 from metrics.observations import HEADLINE
 from metrics.service import MetricsService
 
@@ -51,7 +51,7 @@ def breakdown_section(service: MetricsService, metric: Metric, period: str) -> h
     frame = obs.frame
     if obs.error or frame.empty:
         return html.Section([html.H2("Breakdown by area", className="h4"), html.P("No data.")])
-    frame = suppress_frame(frame, metric) if state.public() else frame.assign(suppressed=False)
+    frame = suppress_frame(frame, metric, active=state.public())
     upto = frame[(frame["period"] <= period) & (frame["value"].notna() | frame["suppressed"])]
     if upto.empty:
         return html.Section([html.H2("Breakdown by area", className="h4"), html.P("No data up to this period.")])
@@ -62,7 +62,7 @@ def breakdown_section(service: MetricsService, metric: Metric, period: str) -> h
     label = at["label"].iloc[0] if not at.empty else latest
     if at.empty:
         return html.Section([html.H2("Breakdown by area", className="h4"), html.P("This metric has no area breakdown.")])
-    x_title = metric.unit_label or metric.unit.replace("_", " ")
+    x_title = unit_words(metric)
     figure = breakdown_figure(at, f"{metric.display_title} by area, {label}", x_title)
     rows = [(r.area_name, SUPPRESSED, SUPPRESSED, SUPPRESSED) if r.suppressed else
             (r.area_name, format_value(r.value, metric, with_unit=False),
@@ -71,9 +71,8 @@ def breakdown_section(service: MetricsService, metric: Metric, period: str) -> h
             for r in at.sort_values("value").itertuples()]
     return html.Section([
         html.H2(f"Breakdown by area, {label}", className="h4"),
-        html.Figure([html.Div(dcc.Graph(figure=figure, config={"displaylogo": False}), **{"aria-hidden": "true"}),
-                     html.Figcaption("Bar chart of the values by area with 95% confidence intervals; "
-                                     "the table gives the same figures.", className="small")]),
+        chart(figure, "Bar chart of the values by area with 95% confidence intervals; the table gives the same "
+              "figures.", f"Chart: {metric.display_title} by area"),
         data_table(["Area", "Value", "95% confidence interval", "Numerator"], rows,
                    f"{metric.display_title} by area, {label}"),
     ])
@@ -87,7 +86,7 @@ def comparator_section(service: MetricsService, metric: Metric, period: str) -> 
     if not comparators or series.empty:
         return html.Section(id="comparators")
     shown = series[series["period"] <= period]
-    y_title = metric.unit_label or metric.unit.replace("_", " ")
+    y_title = unit_words(metric)
     figure = trajectory_figure(shown, f"{metric.display_title} and comparators", y_title, comparators=comparators)
     names = ", ".join(comparators)
     rows = []
@@ -97,9 +96,8 @@ def comparator_section(service: MetricsService, metric: Metric, period: str) -> 
             rows.append((label, last["label"], format_value(last["value"], metric, with_unit=False)))
     return html.Section([
         html.H2("Compared with " + names, className="h4"),
-        html.Figure([html.Div(dcc.Graph(figure=figure, config={"displaylogo": False}), **{"aria-hidden": "true"}),
-                     html.Figcaption(f"Line chart of {metric.display_title} beside {names}, from the same "
-                                     f"published source; the table gives the latest values.", className="small")]),
+        chart(figure, f"Line chart of {metric.display_title} beside {names}, from the same published source; "
+              "the table gives the latest values.", f"Chart: {metric.display_title} and comparators"),
         data_table(["Area", "Period", "Value"], rows, f"{metric.display_title}: latest values and comparators"),
     ], id="comparators")
 
@@ -138,7 +136,7 @@ def layout(metric_id: str | None = None, framework: str | None = None, period: s
                **{"data-metric": metric.id}),
         html.H2("Definition", className="h4"), html.P(metric.definition),
         html.Dl([
-            html.Dt("Unit"), html.Dd(metric.unit_label or metric.unit.replace("_", " ")),
+            html.Dt("Unit"), html.Dd(unit_words(metric)),
             html.Dt("Better when"), html.Dd("higher" if metric.polarity == "higher_is_better" else "lower"),
             html.Dt("Frequency"), html.Dd(metric.frequency),
             html.Dt("Source"), html.Dd(", ".join(source_bits)),
