@@ -123,8 +123,8 @@ def serve(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Opt
     """Serve the dashboard."""
     from app import create_app
 
-    service_for(config)  # fail early, with file and line, on bad config
-    dash_app = create_app(config)
+    # Loaded here so bad config fails with file and line before the server starts.
+    dash_app = create_app(service=service_for(config))
     typer.echo(f"Serving the dashboard at http://{host}:{port}", err=True)
     dash_app.run(host=host, port=port, debug=debug)
 
