@@ -41,9 +41,9 @@ def binding_in_words(metric: Metric) -> str:
     conditions = [filter_words(f) for f in binding.filters + binding.numerator.filters]
     if conditions:
         parts.append(" where " + "; ".join(conditions))
-    parts.append(f", by {binding.date_column} {_FREQUENCY[metric.frequency]}")
+    parts.append(f", {_FREQUENCY[metric.frequency]} (dated by column {binding.date_column})")
     if binding.area_column:
-        parts.append(f" and by {binding.area_column}")
+        parts.append(f" and by area (column {binding.area_column})")
     parts.append(".")
     den = binding.denominator
     if den is not None:
