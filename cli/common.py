@@ -7,7 +7,7 @@ from typing import NoReturn, Optional
 
 import typer
 
-from metrics.config_loader import ConfigError
+from metrics.definitions.loader import ConfigError
 from metrics.service import DEFAULT_CONFIG_DIR, MetricsService
 
 

@@ -17,7 +17,7 @@ import typer
 
 from datasources.ingest import IngestError, ingest as run_ingest
 from datasources.registry import DataSourceRegistry, SourceSettings
-from metrics.config_loader import ConfigError, load_config
+from metrics.definitions.loader import ConfigError, load_config
 from metrics.service import DEFAULT_CONFIG_DIR
 
 

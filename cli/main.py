@@ -17,7 +17,7 @@ import typer
 
 from cli.common import fail, service_for
 from cli.ingest import ingest
-from metrics.config_loader import ConfigError, load_config
+from metrics.definitions.loader import ConfigError, load_config
 from metrics.formatting import STATUS_WORDS, format_value
 from metrics.service import DEFAULT_CONFIG_DIR, MetricsService
 from cli.snapshot import snapshot_app

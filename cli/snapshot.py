@@ -18,7 +18,7 @@ import typer
 
 from cli.common import fail, service_for
 from datasources.store import StoreError
-from metrics import snapshots
+import snapshots
 
 snapshot_app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                            help="Immutable monthly snapshots and their exports (xlsx, csv, pdf, docx).")

@@ -7,7 +7,7 @@ from typing import Any, Sequence
 
 from dash import dcc, html
 
-from metrics.evaluate import Evaluation
+from metrics.evaluation.evaluate import Evaluation
 from metrics.formatting import STATUS_ICONS, STATUS_WORDS, number
 
 

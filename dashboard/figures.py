@@ -90,7 +90,7 @@ def spc_figure(series: pd.DataFrame, spc_result, title: str, y_title: str) -> go
     rebased limits step), the target if any, and points coloured *and* shaped by their point type.
 
     ``series`` has one row per point in ``spc_result`` with columns period_end (date), value and
-    optionally ci_lower, ci_upper; ``spc_result`` is a :class:`metrics.spc.SpcResult`."""
+    optionally ci_lower, ci_upper; ``spc_result`` is a :class:`metrics.statistics.spc.SpcResult`."""
     fig = go.Figure()
     x = [pd.Timestamp(d) for d in series["period_end"]]
     values = list(series["value"])

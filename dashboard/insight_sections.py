@@ -1,6 +1,6 @@
 """Metric page sections for SPC (Making Data Count), recent trend, benchmark and forecast.
 
-Reads only ``Evaluation.extras`` (filled by :func:`metrics.insights.enrich` in the service), so the page
+Reads only ``Evaluation.extras`` (filled by :func:`metrics.evaluation.insights.enrich` in the service), so the page
 shows exactly what snapshots and exports record.
 """
 
@@ -11,10 +11,10 @@ from dash import html
 
 from dashboard.components import chart, data_table
 from dashboard.figures import spc_figure
-from metrics.definitions import Metric
-from metrics.evaluate import Evaluation
+from metrics.definitions.models import Metric
+from metrics.evaluation.evaluate import Evaluation
 from metrics.formatting import format_value, number, unit_words
-from metrics.insights import POINT_TYPE_WORDS, RULE_WORDS, spc_from_dict
+from metrics.evaluation.insights import POINT_TYPE_WORDS, RULE_WORDS, spc_from_dict
 from metrics.periods import month_label, parse_month
 
 SPC_FIGURE_ID = "spc-figure"

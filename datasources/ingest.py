@@ -20,12 +20,11 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 import sqlalchemy as sa
 
-if TYPE_CHECKING:  # pragma: no cover
-    from metrics.definitions import IngestColumn, IngestSpec
+from datasources.ingest_spec import IngestColumn, IngestSpec
 
 MAX_LISTED = 25
 _MONTHS = {name.lower(): i for i, name in enumerate(
@@ -181,7 +180,7 @@ def _csv_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
             yield reader.line_num, record
 
 
-def _open(path: Path, display: str, spec: "IngestSpec", problems: list[IngestProblem]) -> _Sheet | None:
+def _open(path: Path, display: str, spec: IngestSpec, problems: list[IngestProblem]) -> _Sheet | None:
     if spec.format == "csv":
         try:
             with path.open(encoding="utf-8-sig") as handle:
@@ -226,7 +225,7 @@ def _blank(values: Iterable[Any]) -> bool:
     return all(v is None or str(v).strip() == "" for v in values)
 
 
-def read_file(path: Path, display: str, spec: "IngestSpec") -> tuple[list[dict[str, Any]], list[IngestProblem]]:
+def read_file(path: Path, display: str, spec: IngestSpec) -> tuple[list[dict[str, Any]], list[IngestProblem]]:
     """Every row of one file as typed dicts, or the problems found (never both half-way)."""
     problems: list[IngestProblem] = []
     sheet = _open(path, display, spec, problems)
@@ -341,7 +340,7 @@ def read_file(path: Path, display: str, spec: "IngestSpec") -> tuple[list[dict[s
 
 # ------------------------------------------------------------------ whole load
 
-def spec_files(spec: "IngestSpec", project_root: Path) -> list[tuple[Path, str]]:
+def spec_files(spec: IngestSpec, project_root: Path) -> list[tuple[Path, str]]:
     found: list[tuple[Path, str]] = []
     for pattern in spec.files:
         matches = sorted(glob.glob(str(project_root / pattern)))
@@ -357,7 +356,7 @@ def spec_files(spec: "IngestSpec", project_root: Path) -> list[tuple[Path, str]]
     return found
 
 
-def read_all(specs: Sequence["IngestSpec"], project_root: Path,
+def read_all(specs: Sequence[IngestSpec], project_root: Path,
              files: dict[str, list[Path]] | None = None) -> list[LoadedTable]:
     """Read and check every file of every spec; raise IngestError listing all problems.
 
@@ -397,13 +396,13 @@ _SQL_TYPES = {"text": sa.Text, "integer": sa.Integer, "number": sa.Float, "date"
               "financial_year": sa.Date, "fy_start_year": sa.Date}
 
 
-def table_for(spec: "IngestSpec", metadata: sa.MetaData) -> sa.Table:
+def table_for(spec: IngestSpec, metadata: sa.MetaData) -> sa.Table:
     columns = [sa.Column(c.name, _SQL_TYPES[c.type](), nullable=not c.required) for c in spec.columns]
     columns.append(sa.Column("source_file", sa.Text(), nullable=False))
     return sa.Table(spec.table, metadata, *columns)
 
 
-def write_all(engine: sa.Engine, specs: Sequence["IngestSpec"], tables: list[LoadedTable]) -> dict[str, int]:
+def write_all(engine: sa.Engine, specs: Sequence[IngestSpec], tables: list[LoadedTable]) -> dict[str, int]:
     """Drop, recreate and fill every target table in ONE transaction."""
     by_id = {s.id: s for s in specs}
     counts: dict[str, int] = {}
@@ -422,7 +421,7 @@ def write_all(engine: sa.Engine, specs: Sequence["IngestSpec"], tables: list[Loa
     return counts
 
 
-def ingest(engine: sa.Engine, specs: Sequence["IngestSpec"], project_root: Path,
+def ingest(engine: sa.Engine, specs: Sequence[IngestSpec], project_root: Path,
            files: dict[str, list[Path]] | None = None) -> dict[str, int]:
     """Check everything, then load everything; on any problem load nothing and raise IngestError."""
     tables = read_all(specs, project_root, files)

@@ -15,7 +15,7 @@ from sqlalchemy.sql import ColumnElement, Select
 from sqlalchemy.sql.expression import TableClause
 
 from datasources.sql_periods import period_start
-from metrics.definitions import Denominator, Filter, Measure, Metric, SqlBinding, TableBinding
+from metrics.definitions.models import Denominator, Filter, Measure, Metric, SqlBinding, TableBinding
 
 NO_AREA = "all"
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from metrics.definitions import Filter, Metric, SqlBinding, TableBinding
-from metrics.evaluate import baseline_label
+from metrics.definitions.models import Filter, Metric, SqlBinding, TableBinding
+from metrics.evaluation.evaluate import baseline_label
 from metrics.periods import month_label
 from metrics.disclosure import rule_in_words
-from metrics.insights import FORECAST_POINTS, TREND_POINTS
-from metrics.spc import LIMIT_FACTOR, SCREEN_FACTOR, TRIAL_LIMIT_POINTS
+from metrics.evaluation.insights import FORECAST_POINTS, TREND_POINTS
+from metrics.statistics.spc import LIMIT_FACTOR, SCREEN_FACTOR, TRIAL_LIMIT_POINTS
 
 _OPS = {"eq": "is", "ne": "is not", "lt": "is below", "le": "is at most", "gt": "is above", "ge": "is at least",
         "in": "is one of", "not_in": "is not one of", "between": "is between", "is_null": "is empty",

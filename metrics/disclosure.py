@@ -13,7 +13,7 @@ import math
 
 import pandas as pd
 
-from metrics.definitions import Metric
+from metrics.definitions.models import Metric
 
 SUPPRESSED = "suppressed"
 #: Columns withheld for a suppressed row.

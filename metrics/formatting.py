@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from metrics.definitions import Metric
+from metrics.definitions.models import Metric
 
 STATUS_WORDS: dict[str, str] = {
     "achieved": "Achieved",

@@ -20,11 +20,11 @@ import pandas as pd
 from datasources.engines import DataSourceError
 from datasources.registry import DataSourceRegistry, SourceSettings
 from metrics.compile import compile_metric
-from metrics.config_loader import Config, load_config
-from metrics.definitions import Framework, Intention, Metric, Milestone
-from metrics.evaluate import Evaluation, evaluate
-from metrics.insights import enrich
-from metrics.observations import build_observations, headline_series
+from metrics.definitions.loader import Config, load_config
+from metrics.definitions.models import Framework, Intention, Metric, Milestone
+from metrics.evaluation.evaluate import Evaluation, evaluate
+from metrics.evaluation.insights import enrich
+from metrics.evaluation.observations import build_observations, headline_series
 from metrics.periods import month_key, parse_month
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -193,7 +193,7 @@ class MetricsService:
 
     def _evaluate(self, metric: Metric, obs: ObservationSet, at: date, intention_id: str | None,
                   suppress: bool) -> Evaluation:
-        """The pure judgement, then SPC, trend, forecast and benchmark in extras (metrics.insights)."""
+        """The pure judgement, then SPC, trend, forecast and benchmark in extras (metrics.evaluation.insights)."""
         evaluation = evaluate(metric, obs.frame, at, intention_id, obs.error, suppress)
         if obs.error is not None:
             return evaluation

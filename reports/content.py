@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from metrics.formatting import STATUS_ICONS, STATUS_WORDS
-from metrics.snapshots import Snapshot, compare
+from snapshots import Snapshot, compare
 
 STATUS_ORDER = ["off_track", "at_risk", "on_track", "achieved", "not_started", "no_data"]
 RECENT = 8

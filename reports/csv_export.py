@@ -6,7 +6,7 @@ import csv
 from pathlib import Path
 
 from metrics.formatting import STATUS_WORDS
-from metrics.snapshots import Snapshot
+from snapshots import Snapshot
 
 EVALUATION_COLUMNS = [
     ("snapshot_id", "Snapshot id (outcomes snapshot list)"),

@@ -11,7 +11,7 @@ from docx import Document
 from docx.enum.text import WD_BREAK
 from docx.shared import Cm, Pt
 
-from metrics.snapshots import Snapshot
+from snapshots import Snapshot
 from reports import charts, content
 
 

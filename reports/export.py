@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from metrics.snapshots import Snapshot
+from snapshots import Snapshot
 
 FORMATS = ("xlsx", "csv", "pdf", "docx")
 

@@ -9,7 +9,7 @@ import base64
 from html import escape
 from pathlib import Path
 
-from metrics.snapshots import Snapshot
+from snapshots import Snapshot
 from reports import charts, content
 
 CSS = """

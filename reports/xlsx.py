@@ -14,7 +14,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
 from metrics.formatting import STATUS_WORDS
-from metrics.snapshots import Snapshot
+from snapshots import Snapshot
 
 STATUS_FILLS = {"Achieved": "C6E5D1", "On track": "C6E5D1", "At risk": "FCE5B6", "Off track": "F6C6CB",
                 "Not started": "E5E5E5", "No data": "E5E5E5"}

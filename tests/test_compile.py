@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from metrics.compile import compile_metric, render_sql
-from metrics.config_loader import load_config
-from metrics.definitions import Metric
+from metrics.definitions.loader import load_config
+from metrics.definitions.models import Metric
 
 PROJECT = Path(__file__).resolve().parent.parent
 SNAPSHOTS = Path(__file__).resolve().parent / "snapshots" / "sql"

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cli.main import app
-from metrics.config_loader import ConfigError, load_config
+from metrics.definitions.loader import ConfigError, load_config
 
 PROJECT = Path(__file__).resolve().parent.parent
 

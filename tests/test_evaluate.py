@@ -7,9 +7,9 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from metrics.definitions import Metric
-from metrics.evaluate import evaluate, progress, trajectory_at
-from metrics.observations import build_observations
+from metrics.definitions.models import Metric
+from metrics.evaluation.evaluate import evaluate, progress, trajectory_at
+from metrics.evaluation.observations import build_observations
 
 BASE_METRIC = {
     "id": "falls", "title": "Falls admissions", "definition": "d", "unit": "count",

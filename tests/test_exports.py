@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from datasources import store
-from metrics import snapshots
+import snapshots
 from metrics.formatting import format_value
 from reports.export import ExportError, export
 

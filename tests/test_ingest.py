@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from cli.main import app
 from datasources.ingest import IngestError, ingest, read_file
-from metrics.config_loader import load_config
+from metrics.definitions.loader import load_config
 
 PROJECT = Path(__file__).resolve().parent.parent
 WORKBOOK = PROJECT / "sample_data" / "real" / "nhs_pcdd_workbooks" / "pcdd-summary-January-2024.xlsx"

@@ -1,4 +1,4 @@
-"""metrics.insights (SPC, trend, forecast, benchmark attached to evaluations), disclosure control,
+"""metrics.evaluation.insights (SPC, trend, forecast, benchmark attached to evaluations), disclosure control,
 and the SPC figure. The statistics themselves are tested in test_spc.py and test_trend.py."""
 
 from __future__ import annotations
@@ -11,13 +11,13 @@ import pandas as pd
 import pytest
 
 from dashboard.figures import spc_figure
-from metrics.definitions import Metric
+from metrics.definitions.models import Metric
 from metrics.describe import method_in_words
 from metrics.disclosure import mark_suppressed, suppress_frame
-from metrics.evaluate import evaluate
-from metrics.insights import compute, enrich, spc_from_dict
-from metrics.observations import build_observations, headline_series
-from metrics.spc import xmr
+from metrics.evaluation.evaluate import evaluate
+from metrics.evaluation.insights import compute, enrich, spc_from_dict
+from metrics.evaluation.observations import build_observations, headline_series
+from metrics.statistics.spc import xmr
 
 BASE = {
     "id": "tiny", "title": "Tiny count", "definition": "d", "unit": "count",

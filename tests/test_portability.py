@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from datasources.registry import DataSourceRegistry, SourceSettings
-from metrics.config_loader import load_config
+from metrics.definitions.loader import load_config
 from metrics.service import MetricsService
 from sample_data.generate import build
 

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import create_engine, func, select
 
 from datasources import store
-from metrics import snapshots
+import snapshots
 
 PROJECT = Path(__file__).resolve().parent.parent
 

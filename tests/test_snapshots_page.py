@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from datasources import store
-from metrics import snapshots
+import snapshots
 
 
 @pytest.mark.browser

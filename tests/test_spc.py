@@ -1,4 +1,4 @@
-"""Tests for metrics.spc (XmR charts, NHS England Making Data Count).
+"""Tests for metrics.statistics.spc (XmR charts, NHS England Making Data Count).
 
 Reference sources:
 
@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from metrics.spc import SpcResult, xmr
+from metrics.statistics.spc import SpcResult, xmr
 
 DATA = Path(__file__).parent / "data" / "ae_attendances_england_2016-04_to_2019-03.csv"
 

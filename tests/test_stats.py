@@ -1,4 +1,4 @@
-"""Tests for metrics.stats against published reference values.
+"""Tests for metrics.statistics.intervals against published reference values.
 
 Reference sources (read through the stored public-code index):
 
@@ -34,7 +34,7 @@ import numpy as np
 import pytest
 from scipy.stats import gamma, norm, poisson
 
-from metrics.stats import (
+from metrics.statistics.intervals import (
     ESP2013,
     ESP2013_BANDS,
     byar_interval,

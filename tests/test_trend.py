@@ -1,4 +1,4 @@
-"""Tests for metrics.trend (recent trend, benchmarking, forecast).
+"""Tests for metrics.statistics.trend (recent trend, benchmarking, forecast).
 
 Reference sources:
 
@@ -24,7 +24,7 @@ import numpy as np
 import pytest
 from scipy.stats import chi2, linregress, norm, t as student_t
 
-from metrics.trend import benchmark, benchmark_direction, forecast, format_number, recent_trend
+from metrics.statistics.trend import benchmark, benchmark_direction, forecast, format_number, recent_trend
 
 DATA = Path(__file__).parent / "data" / "ae_attendances_england_2016-04_to_2019-03.csv"
 

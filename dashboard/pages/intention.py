@@ -10,9 +10,9 @@ from dash import dcc, html
 from dashboard import state
 from dashboard.components import chart, data_table, notice, progress_text, status_badge
 from dashboard.figures import trajectory_figure
-from metrics.definitions import Framework, Intention
+from metrics.definitions.models import Framework, Intention
 from metrics.disclosure import SUPPRESSED, suppress_frame
-from metrics.evaluate import Evaluation, glide_path
+from metrics.evaluation.evaluate import Evaluation, glide_path
 from metrics.formatting import format_value, number, unit_words
 from metrics.service import MetricsService
 

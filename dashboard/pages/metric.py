@@ -13,11 +13,11 @@ from dashboard import ids, state
 from dashboard.components import chart, data_table, notice, status_badge
 from dashboard.figures import breakdown_figure, trajectory_figure
 from dashboard.insight_sections import insight_sections
-from metrics.definitions import Metric, SqlBinding
+from metrics.definitions.models import Metric, SqlBinding
 from metrics.describe import binding_in_words, method_in_words
 from metrics.disclosure import SUPPRESSED, mark_suppressed, suppress_frame
 from metrics.formatting import format_value, number, unit_words
-from metrics.observations import HEADLINE
+from metrics.evaluation.observations import HEADLINE
 from metrics.service import MetricsService
 
 dash.register_page(__name__, path_template="/metric/<metric_id>", name="Metric", title="Metric – Outcomes monitor")

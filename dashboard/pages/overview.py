@@ -10,9 +10,9 @@ from dash.exceptions import PreventUpdate
 
 from dashboard import ids, state
 from dashboard.components import ALL, labelled, notice, period_options, progress_text, select, sparkline, status_badge
-from metrics.definitions import Framework, Intention
+from metrics.definitions.models import Framework, Intention
 from metrics.disclosure import suppress_frame
-from metrics.evaluate import Evaluation
+from metrics.evaluation.evaluate import Evaluation
 from metrics.formatting import STATUS_WORDS, format_value
 from metrics.service import FrameworkEvaluation
 

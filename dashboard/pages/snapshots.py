@@ -12,7 +12,7 @@ from dash import Input, Output, callback, html
 
 from dashboard.components import dropdown, labelled, status_badge
 from datasources.store import StoreError
-from metrics import snapshots
+import snapshots
 from metrics.formatting import STATUS_WORDS
 
 dash.register_page(__name__, path="/snapshots", name="Snapshots", title="Snapshots – Outcomes monitor",

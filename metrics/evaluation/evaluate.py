@@ -19,9 +19,9 @@ from typing import Any
 
 import pandas as pd
 
-from metrics.definitions import Baseline, Metric, Target
+from metrics.definitions.models import Baseline, Metric, Target
 from metrics.formatting import STATUS_WORDS, format_value, number
-from metrics.observations import headline_series
+from metrics.evaluation.observations import headline_series
 from metrics.periods import month_key, month_label, months_between, period_label
 
 STATUSES = tuple(STATUS_WORDS)

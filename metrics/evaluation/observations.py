@@ -12,9 +12,9 @@ from datetime import date
 
 import pandas as pd
 
-from metrics.definitions import Metric
+from metrics.definitions.models import Metric
 from metrics.periods import period_end, period_key, period_label
-from metrics.stats import byar_interval, rate_interval, wilson_interval
+from metrics.statistics.intervals import byar_interval, rate_interval, wilson_interval
 
 HEADLINE = "_headline"
 COLUMNS = ["period_start", "period", "period_end", "label", "area", "numerator", "denominator",

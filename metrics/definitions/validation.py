@@ -9,8 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Callable
 
-from metrics.config_loader import Config, ConfigIssue, SourceFile
-from metrics.definitions import ConfigFile, SqlBinding, TableBinding
+from metrics.definitions.parsed import Config, ConfigIssue, SourceFile
+from metrics.definitions.models import ConfigFile, SqlBinding, TableBinding
 
 Parsed = list[tuple[SourceFile, ConfigFile]]
 

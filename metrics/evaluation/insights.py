@@ -1,13 +1,13 @@
 """Statistics about an evaluated metric's series: SPC, recent trend, forecast to the deadline, benchmark.
 
-This module only *uses* the tested statistics in :mod:`metrics.spc` (XmR, Making Data Count)
-and :mod:`metrics.trend` (Fingertips recent trend and benchmark, OLS forecast); it decides which
+This module only *uses* the tested statistics in :mod:`metrics.statistics.spc` (XmR, Making Data Count)
+and :mod:`metrics.statistics.trend` (Fingertips recent trend and benchmark, OLS forecast); it decides which
 points they see and puts their results into words.
 
-:func:`compute` is pure. :func:`enrich` returns a copy of an :class:`~metrics.evaluate.Evaluation`
+:func:`compute` is pure. :func:`enrich` returns a copy of an :class:`~metrics.evaluation.evaluate.Evaluation`
 with ``extras["spc" | "trend" | "forecast" | "benchmark"]`` (JSON-safe dicts, or ``None``) and,
 while the deadline is still ahead and the target not yet met, the forecast sentence appended to
-``status_reason``. :func:`metrics.evaluate.evaluate` stays a pure judgement of the value.
+``status_reason``. :func:`metrics.evaluation.evaluate.evaluate` stays a pure judgement of the value.
 """
 
 from __future__ import annotations
@@ -20,13 +20,13 @@ from typing import Any
 
 import pandas as pd
 
-from metrics.definitions import Metric
+from metrics.definitions.models import Metric
 from metrics.disclosure import suppress_frame
-from metrics.evaluate import Evaluation
+from metrics.evaluation.evaluate import Evaluation
 from metrics.formatting import format_value, number
 from metrics.periods import month_label, parse_month
-from metrics.spc import SpcResult, xmr
-from metrics.trend import ForecastResult, TrendResult, benchmark, forecast, recent_trend
+from metrics.statistics.spc import SpcResult, xmr
+from metrics.statistics.trend import ForecastResult, TrendResult, benchmark, forecast, recent_trend
 
 __all__ = ["Insights", "compute", "enrich", "spc_from_dict", "FORECAST_POINTS", "TREND_POINTS",
            "POINT_TYPE_WORDS", "RULE_WORDS"]

@@ -1,0 +1,1 @@
+"""Metric definitions: the pydantic models, loading YAML with line numbers, cross-file validation."""

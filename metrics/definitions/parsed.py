@@ -1,0 +1,95 @@
+"""What loading config produces: the problems found (with file and line), each parsed file, and the
+validated whole. Shared by the loader and the cross-reference rules, so neither imports the other."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+from datasources.ingest_spec import IngestSpec
+from metrics.definitions.models import DataSource, Framework, Metric
+
+PathKey = tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class ConfigIssue:
+    file: str
+    line: int
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.field}: {self.message}"
+
+
+class ConfigError(Exception):
+    """The user's config has problems: carries all of them."""
+
+    def __init__(self, issues: list[ConfigIssue]):
+        self.issues = issues
+        super().__init__("\n".join(str(i) for i in issues))
+
+
+@dataclass
+class SourceFile:
+    """One parsed YAML file: its plain data and where each path sits."""
+
+    path: Path
+    display: str
+    data: Any
+    lines: dict[PathKey, int] = field(default_factory=dict)
+
+    @staticmethod
+    def _real_parts(loc: Iterable[Any]) -> list[Any]:
+        """Drop the tags pydantic inserts for a discriminated union ('binding' -> 'table')."""
+        parts: list[Any] = []
+        for part in loc:
+            if parts and parts[-1] == "binding" and part in ("table", "sql"):
+                continue
+            parts.append(part)
+        return parts
+
+    def line_of(self, loc: Iterable[Any]) -> int:
+        """The line of the deepest prefix of ``loc`` present in the file (a missing key
+        is reported at the line of the mapping that should hold it)."""
+        best = self.lines.get((), 1)
+        current: PathKey = ()
+        for part in self._real_parts(loc):
+            current = current + (part,)
+            if current not in self.lines:
+                break
+            best = self.lines[current]
+        return best
+
+    def field_name(self, loc: Iterable[Any]) -> str:
+        words: list[str] = []
+        for part in self._real_parts(loc):
+            if isinstance(part, int):
+                words.append(f"[{part}]")
+            else:
+                words.append(("." if words else "") + str(part))
+        return "".join(words) or "(file)"
+
+
+@dataclass
+class Config:
+    """The whole validated config."""
+
+    root: Path
+    datasources: dict[str, DataSource]
+    frameworks: dict[str, Framework]
+    metrics: dict[str, Metric]
+    files: dict[str, SourceFile]
+    ingest: list[IngestSpec] = field(default_factory=list)
+
+    def framework(self, framework_id: str | None) -> Framework:
+        if framework_id is None:
+            marked = [fw for fw in self.frameworks.values() if fw.default]
+            return marked[0] if marked else next(iter(self.frameworks.values()))
+        try:
+            return self.frameworks[framework_id]
+        except KeyError:
+            known = ", ".join(sorted(self.frameworks)) or "none"
+            raise KeyError(f"no framework '{framework_id}'; known frameworks: {known}") from None

@@ -1,0 +1,1 @@
+"""From aggregated rows to a judgement: observations, the evaluation, and its insights."""

@@ -1,0 +1,1 @@
+"""Statistical methods with published reference values: confidence intervals, SPC, trend, forecast."""

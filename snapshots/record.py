@@ -1,0 +1,140 @@
+"""A stored snapshot read back, with the helpers the renderers use, and finding snapshots in the store."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from datasources import store
+from metrics.definitions.models import Metric
+from metrics.formatting import STATUS_WORDS
+from metrics.periods import month_label, parse_month
+
+CONTRACT_KEYS = ("metric_id", "intention_id", "title", "unit", "polarity", "period", "value", "numerator",
+                 "denominator", "ci_lower", "ci_upper", "baseline", "target", "trajectory_value", "progress_pct",
+                 "status", "status_reason")
+
+class SnapshotError(Exception):
+    """A snapshot cannot be made or found; the message says why in words."""
+
+
+def _clean(value: Any) -> Any:
+    """JSON-safe: NaN becomes null, numpy numbers become floats, tuples lists."""
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int):
+        return value
+    try:
+        number_ = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    return None if math.isnan(number_) else number_
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A stored snapshot with helpers for the renderers. Everything comes from the store."""
+
+    record: store.SnapshotRecord
+
+    @property
+    def id(self) -> int:
+        return self.record.id
+
+    @property
+    def framework(self) -> dict[str, Any]:
+        return self.record.payload["framework"]
+
+    @property
+    def period(self) -> str:
+        return self.record.period
+
+    @property
+    def version(self) -> int:
+        return self.record.version
+
+    @property
+    def created_at(self) -> datetime:
+        return self.record.created_at
+
+    @property
+    def evaluations(self) -> list[dict[str, Any]]:
+        return self.record.evaluations
+
+    @property
+    def definitions(self) -> dict[str, dict[str, Any]]:
+        return self.record.payload["definitions"]
+
+    @property
+    def commentary(self) -> dict[str, list[dict[str, Any]]]:
+        return self.record.payload.get("commentary", {})
+
+    @property
+    def milestones(self) -> list[dict[str, Any]]:
+        return self.record.payload.get("milestones", [])
+
+    @property
+    def label(self) -> str:
+        return f"{self.framework['title']}, {self.period_label}, version {self.version}"
+
+    @property
+    def period_label(self) -> str:
+        return month_label(parse_month(self.period))
+
+    def series(self, metric_id: str) -> list[dict[str, Any]]:
+        return self.record.series.get(metric_id, [])
+
+    def metric(self, metric_id: str) -> Metric:
+        """The metric's declaration as it was when the snapshot was made."""
+        return Metric.model_validate(self.definitions[metric_id]["model"])
+
+    def for_intention(self, intention_id: str) -> list[dict[str, Any]]:
+        return [e for e in self.evaluations if e["intention_id"] == intention_id]
+
+    def status_counts(self) -> dict[str, int]:
+        counts = {s: 0 for s in STATUS_WORDS}
+        for e in self.evaluations:
+            counts[e["status"]] += 1
+        return counts
+
+    def off_track_intentions(self) -> list[dict[str, Any]]:
+        off = {e["intention_id"] for e in self.evaluations if e["status"] == "off_track"}
+        return [i for i in self.framework["intentions"] if i["id"] in off]
+
+    def summary(self) -> dict[str, Any]:
+        return self.record.summary()
+
+    def to_contract(self) -> dict[str, Any]:
+        """``outcomes snapshot show``: the snapshot's identity and, as ``outcomes evaluate``
+        gives them, its framework, period and metrics."""
+        return {**self.record.summary(), "framework": self.record.framework_id, "period": self.period,
+                "vintages": self.record.vintages,
+                "metrics": [{k: e[k] for k in CONTRACT_KEYS} for e in self.evaluations]}
+
+
+
+def load(snapshot_id: int | str, url: str | None = None) -> Snapshot:
+    try:
+        key = int(snapshot_id)
+    except (TypeError, ValueError):
+        raise SnapshotError(f"'{snapshot_id}' is not a snapshot id; ids are whole numbers "
+                            f"(see 'outcomes snapshot list')") from None
+    record = store.load_snapshot(key, url)
+    if record is None:
+        raise SnapshotError(f"no snapshot with id {key} (see 'outcomes snapshot list')")
+    return Snapshot(record)
+
+
+def list_all(framework_id: str | None = None, url: str | None = None) -> list[dict[str, Any]]:
+    return store.list_snapshots(framework_id, url)
+
+
+def previous(snapshot: Snapshot, url: str | None = None) -> Snapshot | None:
+    found = store.previous_snapshot_id(snapshot.record, url)
+    return load(found, url) if found is not None else None
