@@ -13,7 +13,8 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from dashboard import ids, state
+from dashboard import context, ids
+from datasources.store import Store
 from metrics.service import DEFAULT_CONFIG_DIR, MetricsService
 
 HERE = Path(__file__).resolve().parent
@@ -56,13 +57,16 @@ def public_from_env() -> bool:
 
 
 def create_app(config_dir: str | Path | None = None, service: MetricsService | None = None,
-               public: bool | None = None) -> dash.Dash:
+               public: bool | None = None, store: Store | None = None) -> dash.Dash:
     """The dashboard on the given config (default: the project's ``config/``).
 
     ``public`` (default: the OUTCOMES_PUBLIC environment variable, read once here) suppresses values
-    built from small counts on every page; it cannot be changed by a request."""
-    state.install(service or MetricsService.from_config_dir(config_dir or DEFAULT_CONFIG_DIR),
-                  public=public_from_env() if public is None else public)
+    built from small counts on every page; it cannot be changed by a request. ``store`` (default:
+    OUTCOMES_STORE_URL, read once here) holds snapshots and what people write."""
+    app_context = context.AppContext(
+        service=service or MetricsService.from_config_dir(config_dir or DEFAULT_CONFIG_DIR),
+        store=store or Store.from_environment(),
+        public=public_from_env() if public is None else public)
     app = dash.Dash(
         __name__, use_pages=True, pages_folder=str(HERE / "dashboard" / "pages"),
         assets_folder=str(HERE / "dashboard" / "assets"),
@@ -71,6 +75,7 @@ def create_app(config_dir: str | Path | None = None, service: MetricsService | N
     )
     app.index_string = INDEX
     app.layout = _shell
+    context.install(app.server, app_context)
     from dashboard.pages.snapshots import register_routes  # imported after Dash has loaded the pages
     register_routes(app.server)
     return app

@@ -17,8 +17,9 @@ from typing import Optional
 import typer
 
 from cli.common import fail, service_for
-from datasources.store import StoreError
 import snapshots
+from datasources.store import Store, StoreError
+from review.commentary import commentary_for
 
 snapshot_app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                            help="Immutable monthly snapshots and their exports (xlsx, csv, pdf, docx).")
@@ -33,7 +34,7 @@ def step(message: str) -> None:
 
 def _load(snapshot_id: str) -> snapshots.Snapshot:
     try:
-        return snapshots.load(snapshot_id)
+        return snapshots.load(Store.from_environment(), snapshot_id)
     except snapshots.SnapshotError as exc:
         fail(str(exc))
     except StoreError as exc:
@@ -49,10 +50,12 @@ def create(framework: str = typer.Option(..., "--framework", help="Framework id.
     """Evaluate a framework at a period and store it as the next version (prints the snapshot as JSON)."""
     started = time.monotonic()
     service = service_for(config)
+    store = Store.from_environment()
     who = by or os.environ.get("USER") or getpass.getuser()
     step(f"create framework={framework} period={period} by={who}")
     try:
-        snap = snapshots.create(service, framework, period, who, step=step)
+        snap = snapshots.create(service, store, framework, period, who, step=step,
+                                commentary=lambda fw, at: commentary_for(store, fw, at))
     except snapshots.SnapshotError as exc:
         fail(str(exc))
     except StoreError as exc:
@@ -68,7 +71,7 @@ def list_(framework: Optional[str] = typer.Option(None, "--framework", help="Onl
     if format not in ("json", "table"):
         fail(f"unknown --format '{format}'; use json or table")
     try:
-        rows = snapshots.list_all(framework)
+        rows = snapshots.list_all(Store.from_environment(), framework)
     except StoreError as exc:
         fail(str(exc))
     if format == "json":
@@ -97,7 +100,7 @@ def export(snapshot_id: str = typer.Argument(..., help="Snapshot id."),
         fail(f"unknown --format '{format}'; use one of {', '.join(FORMATS)}")
     started = time.monotonic()
     snap = _load(snapshot_id)
-    previous = snapshots.previous(snap)
+    previous = snapshots.previous(Store.from_environment(), snap)
     step(f"export id={snap.id} format={format} out={out}")
     from reports.export import export as run_export
 

@@ -6,7 +6,8 @@ import hashlib
 import json
 from typing import Any, Callable
 
-from datasources import store
+from datasources.store import Store
+from snapshots import storage
 from metrics.definitions.models import Metric
 from metrics.describe import binding_in_words, method_in_words
 from metrics.formatting import STATUS_WORDS, format_value, number
@@ -118,9 +119,13 @@ def assemble(service: MetricsService, framework_id: str, period: str | None) -> 
             "vintages": vintages, "payload": payload, "evaluations": evaluations, "series": series}
 
 
-def create(service: MetricsService, framework_id: str, period: str | None, created_by: str,
-           url: str | None = None, step: Callable[[str], None] | None = None) -> Snapshot:
-    """Evaluate and save a new snapshot (the next version for its framework and period)."""
+def create(service: MetricsService, store: Store, framework_id: str, period: str | None, created_by: str,
+           step: Callable[[str], None] | None = None,
+           commentary: Callable[[str, str], dict[str, list[dict[str, Any]]]] | None = None) -> Snapshot:
+    """Evaluate and save a new snapshot (the next version for its framework and period).
+
+    ``commentary(framework_id, period)`` gives the words people wrote for that period; it is
+    passed in by the caller (the review domain sits above snapshots, not below)."""
     say = step or (lambda _msg: None)
     try:
         service.framework(framework_id)
@@ -133,9 +138,9 @@ def create(service: MetricsService, framework_id: str, period: str | None, creat
             raise SnapshotError(f"--period: {exc}") from None
     content = assemble(service, framework_id, period)
     say(f"evaluated {len(content['evaluations'])} metric(s) of {content['framework_id']} at {content['period']}")
-    content["payload"]["commentary"] = store.commentary_for(content["framework_id"], content["period"], url)
-    record = store.save_snapshot(content["framework_id"], content["period"], created_by,
+    content["payload"]["commentary"] = commentary(content["framework_id"], content["period"]) if commentary else {}
+    record = storage.save_snapshot(store, content["framework_id"], content["period"], created_by,
                                  content["definitions_hash"], content["vintages"], content["payload"],
-                                 content["evaluations"], content["series"], url=url, step=say)
+                                 content["evaluations"], content["series"], step=say)
     say(f"saved snapshot {record.id}: {record.framework_id} {record.period} version {record.version}")
     return Snapshot(record)

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from datasources import store
+from datasources.store import Store
+from snapshots import storage
 from metrics.definitions.models import Metric
 from metrics.formatting import STATUS_WORDS
 from metrics.periods import month_label, parse_month
@@ -41,7 +42,7 @@ def _clean(value: Any) -> Any:
 class Snapshot:
     """A stored snapshot with helpers for the renderers. Everything comes from the store."""
 
-    record: store.SnapshotRecord
+    record: storage.SnapshotRecord
 
     @property
     def id(self) -> int:
@@ -119,22 +120,22 @@ class Snapshot:
 
 
 
-def load(snapshot_id: int | str, url: str | None = None) -> Snapshot:
+def load(store: Store, snapshot_id: int | str) -> Snapshot:
     try:
         key = int(snapshot_id)
     except (TypeError, ValueError):
         raise SnapshotError(f"'{snapshot_id}' is not a snapshot id; ids are whole numbers "
                             f"(see 'outcomes snapshot list')") from None
-    record = store.load_snapshot(key, url)
+    record = storage.load_snapshot(store, key)
     if record is None:
         raise SnapshotError(f"no snapshot with id {key} (see 'outcomes snapshot list')")
     return Snapshot(record)
 
 
-def list_all(framework_id: str | None = None, url: str | None = None) -> list[dict[str, Any]]:
-    return store.list_snapshots(framework_id, url)
+def list_all(store: Store, framework_id: str | None = None) -> list[dict[str, Any]]:
+    return storage.list_snapshots(store, framework_id)
 
 
-def previous(snapshot: Snapshot, url: str | None = None) -> Snapshot | None:
-    found = store.previous_snapshot_id(snapshot.record, url)
-    return load(found, url) if found is not None else None
+def previous(store: Store, snapshot: Snapshot) -> Snapshot | None:
+    found = storage.previous_snapshot_id(store, snapshot.record)
+    return load(store, found) if found is not None else None

@@ -61,11 +61,31 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def dash_app(service):
+def app_store(tmp_path_factory):
+    """The store of the session's app (a fresh SQLite file), given to the app when it is built."""
+    from datasources.store import Store
+
+    store = Store(f"sqlite:///{tmp_path_factory.mktemp('app-store') / 'outcomes.db'}")
+    yield store
+    store.dispose()
+
+
+@pytest.fixture
+def temp_store(tmp_path):
+    """A store of this test's own."""
+    from datasources.store import Store
+
+    store = Store(f"sqlite:///{tmp_path / 'outcomes.db'}")
+    yield store
+    store.dispose()
+
+
+@pytest.fixture(scope="session")
+def dash_app(service, app_store):
     """One app per test session: Dash moves global callbacks into the first app built."""
     from app import create_app
 
-    return create_app(service=service)
+    return create_app(service=service, store=app_store, public=False)
 
 
 @pytest.fixture(scope="session")

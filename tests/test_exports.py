@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from datasources import store
 import snapshots
+from datasources.store import Store
 from metrics.formatting import format_value
 from reports.export import ExportError, export
 
@@ -22,21 +22,19 @@ TIMINGS: dict[str, float] = {}
 def exported(service, tmp_path_factory):
     """One snapshot of Warwickshire (with an earlier one to compare), exported once in every format."""
     root = tmp_path_factory.mktemp("exports")
-    url = f"sqlite:///{root / 'outcomes.db'}"
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv(store.STORE_ENV, url)
-        snapshots.create(service, "warwickshire", "2024-03", "tester")
+    db = Store(f"sqlite:///{root / 'outcomes.db'}")
+    snapshots.create(service, db, "warwickshire", "2024-03", "tester")
+    started = time.perf_counter()
+    snap = snapshots.create(service, db, "warwickshire", "2025-03", "tester")
+    TIMINGS["create"] = time.perf_counter() - started
+    previous = snapshots.previous(db, snap)
+    files = {}
+    for fmt in ("xlsx", "csv", "docx", "pdf"):
         started = time.perf_counter()
-        snap = snapshots.create(service, "warwickshire", "2025-03", "tester")
-        TIMINGS["create"] = time.perf_counter() - started
-        previous = snapshots.previous(snap)
-        files = {}
-        for fmt in ("xlsx", "csv", "docx", "pdf"):
-            started = time.perf_counter()
-            files[fmt] = export(snap, fmt, root / "out", previous)
-            TIMINGS[fmt] = time.perf_counter() - started
-        print("timings (s):", {k: round(v, 2) for k, v in TIMINGS.items()})
-        yield snap, files, root
+        files[fmt] = export(snap, fmt, root / "out", previous)
+        TIMINGS[fmt] = time.perf_counter() - started
+    print("timings (s):", {k: round(v, 2) for k, v in TIMINGS.items()})
+    yield snap, files, root
 
 
 def _norm(text: str) -> str:
@@ -128,9 +126,7 @@ def test_exports_come_from_the_snapshot_not_live_data(exported, service):
     """Change nothing live, but prove the renderer reads only the record: a snapshot
     loaded again renders the same evaluation rows."""
     snap, files, root = exported
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv(store.STORE_ENV, f"sqlite:///{root / 'outcomes.db'}")
-        again = snapshots.load(snap.id)
+    again = snapshots.load(Store(f"sqlite:///{root / 'outcomes.db'}"), snap.id)
     again_files = export(again, "csv", root / "again")
     assert again_files[0].read_text() == files["csv"][0].read_text()
 

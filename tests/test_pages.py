@@ -35,11 +35,13 @@ def find(component, predicate) -> list:
     return found
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def pages(dash_app):
+    """The page modules, called inside a request of the session's app (as Dash calls them)."""
     from dashboard.pages import intention, metric, overview
 
-    return overview, intention, metric
+    with dash_app.server.test_request_context("/"):
+        yield overview, intention, metric
 
 
 def test_overview_layout_shows_three_headline_metrics_with_status_words(pages) -> None:

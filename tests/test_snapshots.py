@@ -13,34 +13,36 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, func, select
 
-from datasources import store
 import snapshots
+from datasources import store
+from datasources.store import Store
+from review.commentary import add_commentary, commentary_for
+from snapshots import storage
 
 PROJECT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
-def store_url(tmp_path_factory) -> str:
-    url = f"sqlite:///{tmp_path_factory.mktemp('store') / 'outcomes.db'}"
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv(store.STORE_ENV, url)
-        yield url
+def app_db(tmp_path_factory):
+    db = Store(f"sqlite:///{tmp_path_factory.mktemp('store') / 'outcomes.db'}")
+    yield db
+    db.dispose()
 
 
-def test_second_create_is_next_version_and_first_is_unchanged(service, store_url):
-    first = snapshots.create(service, "warwickshire", "2024-03", "tester")
-    shown_before = json.dumps(snapshots.load(first.id).to_contract(), sort_keys=True)
-    second = snapshots.create(service, "warwickshire", "2024-03", "tester")
+def test_second_create_is_next_version_and_first_is_unchanged(service, app_db):
+    first = snapshots.create(service, app_db, "warwickshire", "2024-03", "tester")
+    shown_before = json.dumps(snapshots.load(app_db, first.id).to_contract(), sort_keys=True)
+    second = snapshots.create(service, app_db, "warwickshire", "2024-03", "tester")
     assert (first.version, second.version) == (1, 2)
     assert second.id != first.id
-    assert json.dumps(snapshots.load(first.id).to_contract(), sort_keys=True) == shown_before
-    rows = [r for r in snapshots.list_all("warwickshire") if r["period"] == "2024-03"]
+    assert json.dumps(snapshots.load(app_db, first.id).to_contract(), sort_keys=True) == shown_before
+    rows = [r for r in snapshots.list_all(app_db, "warwickshire") if r["period"] == "2024-03"]
     assert [r["version"] for r in rows] == [2, 1]
     assert {"id", "framework", "period", "version", "created_at"} <= set(rows[0])
 
 
-def test_snapshot_holds_evaluations_like_evaluate(service, store_url):
-    snap = snapshots.create(service, "warwickshire", "2025-03", "tester")
+def test_snapshot_holds_evaluations_like_evaluate(service, app_db):
+    snap = snapshots.create(service, app_db, "warwickshire", "2025-03", "tester")
     live = service.evaluate_framework("warwickshire", "2025-03", suppress=True).to_contract()
     shown = snap.to_contract()
     assert shown["framework"] == live["framework"] and shown["period"] == live["period"]
@@ -52,9 +54,9 @@ def test_snapshot_holds_evaluations_like_evaluate(service, store_url):
         assert snap.metric(e["metric_id"]).id == e["metric_id"]
 
 
-def test_previous_and_compare(service, store_url):
-    latest = snapshots.load(max(r["id"] for r in snapshots.list_all("warwickshire") if r["period"] == "2025-03"))
-    before = snapshots.previous(latest)
+def test_previous_and_compare(service, app_db):
+    latest = snapshots.load(app_db, max(r["id"] for r in snapshots.list_all(app_db, "warwickshire") if r["period"] == "2025-03"))
+    before = snapshots.previous(app_db, latest)
     assert before is not None and before.period == "2024-03" and before.version == 2
     changes = snapshots.compare(before, latest)
     assert {c.metric_id for c in changes} == {e["metric_id"] for e in latest.evaluations}
@@ -66,10 +68,10 @@ def test_previous_and_compare(service, store_url):
         assert c.status_changed == (c.status_before != c.status_after)
 
 
-def test_commentary_is_append_only(store_url):
-    store.add_commentary("falls_admissions_65plus", "warwickshire", "2025-03", "lead", "First note")
-    store.add_commentary("falls_admissions_65plus", "warwickshire", "2025-03", "lead", "Second note")
-    notes = store.commentary_for("warwickshire", "2025-03")["falls_admissions_65plus"]
+def test_commentary_is_append_only(app_db):
+    add_commentary(app_db, "falls_admissions_65plus", "warwickshire", "2025-03", "lead", "First note")
+    add_commentary(app_db, "falls_admissions_65plus", "warwickshire", "2025-03", "lead", "Second note")
+    notes = commentary_for(app_db, "warwickshire", "2025-03")["falls_admissions_65plus"]
     assert [n["text"] for n in notes] == ["First note", "Second note"]
 
 
@@ -82,9 +84,9 @@ def _count(url: str) -> dict[str, int]:
     return counts
 
 
-def test_killed_create_leaves_no_partial_snapshot(service, store_url):
-    before = _count(store_url)
-    env = {**os.environ, store.STORE_ENV: store_url, store.PAUSE_ENV: "60"}
+def test_killed_create_leaves_no_partial_snapshot(service, app_db):
+    before = _count(app_db.url)
+    env = {**os.environ, store.STORE_ENV: app_db.url, storage.PAUSE_ENV: "60"}
     proc = subprocess.Popen([sys.executable, "-m", "cli.main", "snapshot", "create", "--framework", "warwickshire",
                              "--period", "2023-03", "--by", "cron"], cwd=PROJECT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -105,27 +107,28 @@ def test_killed_create_leaves_no_partial_snapshot(service, store_url):
         proc.stdout.close()
         proc.stderr.close()
     assert proc.returncode == -signal.SIGKILL
-    assert _count(store_url) == before
-    assert not [r for r in snapshots.list_all("warwickshire") if r["period"] == "2023-03"]
+    assert _count(app_db.url) == before
+    assert not [r for r in snapshots.list_all(app_db, "warwickshire") if r["period"] == "2023-03"]
     # the store is still usable, and the next create is version 1
-    assert snapshots.create(service, "warwickshire", "2023-03", "tester").version == 1
+    assert snapshots.create(service, app_db, "warwickshire", "2023-03", "tester").version == 1
 
 
-def test_unknown_framework_and_bad_period(service, store_url):
+def test_unknown_framework_and_bad_period(service, app_db):
     with pytest.raises(snapshots.SnapshotError, match="no framework"):
-        snapshots.create(service, "nowhere", "2024-03", "tester")
+        snapshots.create(service, app_db, "nowhere", "2024-03", "tester")
     with pytest.raises(snapshots.SnapshotError, match="YYYY-MM"):
-        snapshots.create(service, "warwickshire", "March", "tester")
+        snapshots.create(service, app_db, "warwickshire", "March", "tester")
     with pytest.raises(snapshots.SnapshotError, match="no snapshot"):
-        snapshots.load(99999)
+        snapshots.load(app_db, 99999)
 
 
 @pytest.mark.postgres
 def test_store_on_postgresql(service, postgres_url):
-    first = snapshots.create(service, "warwickshire", "2025-03", "pg", url=postgres_url)
-    second = snapshots.create(service, "warwickshire", "2025-03", "pg", url=postgres_url)
+    app_db = Store(postgres_url)
+    first = snapshots.create(service, app_db, "warwickshire", "2025-03", "pg")
+    second = snapshots.create(service, app_db, "warwickshire", "2025-03", "pg")
     assert second.version == first.version + 1
-    loaded = snapshots.load(first.id, url=postgres_url)
+    loaded = snapshots.load(app_db, first.id)
     assert loaded.to_contract() == first.to_contract()
     assert loaded.created_at.tzinfo is not None
-    assert any(r["id"] == second.id for r in snapshots.list_all("warwickshire", url=postgres_url))
+    assert any(r["id"] == second.id for r in snapshots.list_all(app_db, "warwickshire"))

@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import pytest
 
-from datasources import store
 import snapshots
 
 
 @pytest.mark.browser
-def test_snapshots_page_lists_downloads_and_compares(page, live_server, service, tmp_path, monkeypatch):
-    monkeypatch.setenv(store.STORE_ENV, f"sqlite:///{tmp_path / 'outcomes.db'}")
-    first = snapshots.create(service, "warwickshire", "2024-03", "tester")
-    second = snapshots.create(service, "warwickshire", "2025-03", "tester")
+def test_snapshots_page_lists_downloads_and_compares(page, live_server, service, app_store):
+    first = snapshots.create(service, app_store, "warwickshire", "2024-03", "tester")
+    second = snapshots.create(service, app_store, "warwickshire", "2025-03", "tester")
     page.goto(f"{live_server}/snapshots")
     table = page.locator("#snapshot-table")
     table.wait_for(timeout=15000)
-    assert table.locator("tbody tr").count() == 2
+    assert table.locator(f'tr[data-snapshot="{first.id}"]').count() == 1
+    assert table.locator(f'tr[data-snapshot="{second.id}"]').count() == 1
     assert page.get_by_label("Earlier snapshot").count() == 1
     link = page.locator(f'tr[data-snapshot="{second.id}"] a[href$="/download/xlsx"]')
     response = page.request.get(live_server + link.get_attribute("href"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dash
 from dash import html
 
-from dashboard import state
+from dashboard import context
 from dashboard.components import data_table
 
 dash.register_page(__name__, path="/about", name="About the data", title="About the data – Outcomes monitor",
@@ -13,7 +13,7 @@ dash.register_page(__name__, path="/about", name="About the data", title="About 
 
 
 def layout(**_: str) -> html.Div:
-    service = state.service()
+    service = context.service()
     rows = []
     for source_id, source in service.config.datasources.items():
         health = service.registry.health(source_id)

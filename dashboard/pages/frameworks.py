@@ -6,7 +6,7 @@ from __future__ import annotations
 import dash
 from dash import dcc, html
 
-from dashboard import state
+from dashboard import context
 from dashboard.components import data_table
 from metrics.service import FrameworkEvaluation
 
@@ -32,7 +32,7 @@ def intention_states(result: FrameworkEvaluation) -> dict[str, int]:
 
 
 def summary_rows() -> list[tuple]:
-    service = state.service()
+    service = context.service()
     rows = []
     for fw in service.config.frameworks.values():
         result = service.evaluate_framework(fw.id)

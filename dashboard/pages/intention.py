@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 import dash
 from dash import dcc, html
 
-from dashboard import state
+from dashboard import context
 from dashboard.components import chart, data_table, notice, progress_text, status_badge
 from dashboard.figures import trajectory_figure
 from metrics.definitions.models import Framework, Intention
@@ -38,7 +38,7 @@ def metric_chart(service: MetricsService, evaluation: Evaluation, period: str) -
     if series.empty:
         return html.P("No data to chart.", className="text-muted")
     shown = series[series["period"] <= period]
-    shown = suppress_frame(shown, metric, active=state.public())
+    shown = suppress_frame(shown, metric, active=context.public())
     glide = baseline = target = None
     if metric.target is not None and evaluation.baseline_value is not None:
         glide = glide_path(metric.target, evaluation.baseline_value)
@@ -68,7 +68,7 @@ def metric_chart(service: MetricsService, evaluation: Evaluation, period: str) -
 
 def layout(intention_id: str | None = None, framework: str | None = None, period: str | None = None,
            **_: str) -> html.Div:
-    service = state.service()
+    service = context.service()
     found = find_intention(service, intention_id or "", framework) if intention_id else None
     if found is None:
         return html.Div([html.H1("Intention not found"),
@@ -78,7 +78,7 @@ def layout(intention_id: str | None = None, framework: str | None = None, period
         at = service.resolve_period(fw.id, period)
     except ValueError as exc:
         return html.Div([html.H1("Bad period"), html.P(str(exc))])
-    result = service.evaluate_framework(fw.id, at, suppress=state.public())
+    result = service.evaluate_framework(fw.id, at, suppress=context.public())
     evaluations = result.for_intention(intention.id)
     synthetic = any(service.metric(m).source.synthetic for m in intention.metrics)
     outcomes = html.Ul([html.Li(f"{code} – {fw.outcome_title(code)}") for code in intention.outcomes])

@@ -9,7 +9,7 @@ import dash_ag_grid as dag
 import pandas as pd
 from dash import Input, Output, State, callback, dcc, html
 
-from dashboard import ids, state
+from dashboard import context, ids
 from dashboard.components import chart, data_table, notice, status_badge
 from dashboard.figures import breakdown_figure, trajectory_figure
 from dashboard.insight_sections import insight_sections
@@ -43,7 +43,7 @@ def table_frame(service: MetricsService, metric: Metric) -> pd.DataFrame:
     frame = frame[["period", "label", "area", "area_name", "numerator", "denominator", "value", "ci_lower",
                    "ci_upper"]]
     frame = frame.sort_values(["period", "area"], ascending=[False, True]).round(6)
-    return mark_suppressed(frame, metric) if state.public() else frame
+    return mark_suppressed(frame, metric) if context.public() else frame
 
 
 def breakdown_section(service: MetricsService, metric: Metric, period: str) -> html.Section:
@@ -51,7 +51,7 @@ def breakdown_section(service: MetricsService, metric: Metric, period: str) -> h
     frame = obs.frame
     if obs.error or frame.empty:
         return html.Section([html.H2("Breakdown by area", className="h4"), html.P("No data.")])
-    frame = suppress_frame(frame, metric, active=state.public())
+    frame = suppress_frame(frame, metric, active=context.public())
     upto = frame[(frame["period"] <= period) & (frame["value"].notna() | frame["suppressed"])]
     if upto.empty:
         return html.Section([html.H2("Breakdown by area", className="h4"), html.P("No data up to this period.")])
@@ -104,7 +104,7 @@ def comparator_section(service: MetricsService, metric: Metric, period: str) -> 
 
 def layout(metric_id: str | None = None, framework: str | None = None, period: str | None = None,
            **_: str) -> html.Div:
-    service = state.service()
+    service = context.service()
     if not metric_id or metric_id not in service.config.metrics:
         return html.Div([html.H1("Metric not found"), html.P(f"There is no metric '{metric_id}'."),
                          dcc.Link("Back to the overview", href="/")])
@@ -115,7 +115,7 @@ def layout(metric_id: str | None = None, framework: str | None = None, period: s
         at = service.resolve_period(fw_id, period)
     except ValueError as exc:
         return html.Div([html.H1("Bad period"), html.P(str(exc))])
-    evaluation = service.evaluate_metric(metric.id, at, suppress=state.public())
+    evaluation = service.evaluate_metric(metric.id, at, suppress=context.public())
     obs = service.observations(metric.id)
     period_key = evaluation.period or at.strftime("%Y-%m")
     back = ("/?" + urlencode({"framework": fw_id, "period": at.strftime("%Y-%m")})) if fw_id else "/"
@@ -160,7 +160,7 @@ def layout(metric_id: str | None = None, framework: str | None = None, period: s
     sections += [
         html.H2("Data", className="h4 mt-3"),
         html.P((f"These pages are public: values built from counts below {metric.suppress_below} show as "
-                "'suppressed'." if state.public() else
+                "'suppressed'." if context.public() else
                 f"These pages are not public, so small numbers are shown; on public pages and in exports, "
                 f"values built from counts below {metric.suppress_below} show as 'suppressed'."),
                className="small", id="disclosure-note"),
@@ -180,7 +180,7 @@ def layout(metric_id: str | None = None, framework: str | None = None, period: s
 @callback(Output(ids.METRIC_DOWNLOAD, "data"), Input(ids.METRIC_DOWNLOAD_BUTTON, "n_clicks"),
           State("metric-id-store", "data"), prevent_initial_call=True)
 def download_csv(_clicks: int | None, metric_id: str) -> dict:
-    service = state.service()
+    service = context.service()
     metric = service.metric(metric_id)
     frame = table_frame(service, metric)
     return dcc.send_data_frame(frame.to_csv, f"{metric.id}.csv", index=False)

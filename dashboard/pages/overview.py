@@ -8,7 +8,7 @@ import dash
 from dash import Input, Output, State, callback, dcc, html
 from dash.exceptions import PreventUpdate
 
-from dashboard import ids, state
+from dashboard import context, ids
 from dashboard.components import ALL, labelled, notice, period_options, progress_text, select, sparkline, status_badge
 from metrics.definitions.models import Framework, Intention
 from metrics.disclosure import suppress_frame
@@ -46,11 +46,11 @@ def _split(value: str | list[str] | None) -> list[str]:
 
 
 def _metric_row(evaluation: Evaluation, framework: Framework, period: str) -> html.Tr:
-    service = state.service()
+    service = context.service()
     metric = service.metric(evaluation.metric_id)
     series = service.series(metric.id)
     series = series[series["period"] <= period] if not series.empty else series
-    if state.public() and not series.empty:
+    if context.public() and not series.empty:
         series = suppress_frame(series, metric)  # small numbers leave gaps in the sparkline
     values = [None if v != v else float(v) for v in series["value"].tail(36)] if not series.empty else []
     known = [v for v in values if v is not None]
@@ -111,8 +111,8 @@ def _summary(result: FrameworkEvaluation) -> html.Section:
 
 
 def overview_body(framework_id: str, period: str | None, themes: list[str], leads: list[str]) -> list:
-    service = state.service()
-    result = service.evaluate_framework(framework_id, period, suppress=state.public())
+    service = context.service()
+    result = service.evaluate_framework(framework_id, period, suppress=context.public())
     framework = result.framework
     intentions = [i for i in framework.intentions
                   if (not themes or i.theme in themes) and (not leads or i.lead in leads)]
@@ -145,7 +145,7 @@ def overview_body(framework_id: str, period: str | None, themes: list[str], lead
 
 def layout(framework: str | None = None, period: str | None = None, theme: str | None = None,
            lead: str | None = None, **_: str) -> html.Div:
-    service = state.service()
+    service = context.service()
     try:
         fw = service.framework(framework)
     except KeyError as exc:
@@ -177,7 +177,7 @@ def layout(framework: str | None = None, period: str | None = None, theme: str |
           State(ids.FRAMEWORK_SELECT, "value"), prevent_initial_call=True)
 def update_overview(period: str | None, themes: str | list[str] | None, leads: str | list[str] | None,
                     framework_id: str | None) -> list:
-    return overview_body(framework_id or state.service().framework().id, period or None, _split(themes),
+    return overview_body(framework_id or context.service().framework().id, period or None, _split(themes),
                          _split(leads))
 
 
@@ -190,7 +190,7 @@ def choose_framework(framework_id: str | None, current_href: str | None) -> str:
     URL (and its period) as it is."""
     from urllib.parse import parse_qs, urlparse
 
-    default = state.service().framework().id
+    default = context.service().framework().id
     shown = parse_qs(urlparse(current_href or "").query).get("framework", [default])[0]
     if not framework_id or framework_id == shown:
         raise PreventUpdate

@@ -10,6 +10,7 @@ from pathlib import Path
 import dash
 from dash import Input, Output, callback, html
 
+from dashboard import context
 from dashboard.components import dropdown, labelled, status_badge
 from datasources.store import StoreError
 import snapshots
@@ -41,11 +42,11 @@ def register_routes(server) -> None:
         if fmt not in FORMATS:
             abort(404)
         try:
-            snap = snapshots.load(snapshot_id)
+            snap = snapshots.load(context.store(), snapshot_id)
         except snapshots.SnapshotError:
             abort(404)
         with tempfile.TemporaryDirectory() as tmp:
-            paths = export(snap, fmt, Path(tmp), snapshots.previous(snap))
+            paths = export(snap, fmt, Path(tmp), snapshots.previous(context.store(), snap))
             if fmt == "csv":
                 buffer = io.BytesIO()
                 with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -66,7 +67,7 @@ def compare_table(before_id: str | None, after_id: str | None) -> html.Div | htm
     if not before_id or not after_id:
         return html.P("Choose two snapshots to compare.")
     try:
-        before, after = snapshots.load(before_id), snapshots.load(after_id)
+        before, after = snapshots.load(context.store(), before_id), snapshots.load(context.store(), after_id)
     except snapshots.SnapshotError as exc:
         return html.P(str(exc), role="alert")
     changes = snapshots.compare(before, after)
@@ -97,7 +98,7 @@ def compare_table(before_id: str | None, after_id: str | None) -> html.Div | htm
 
 def layout(**_: str) -> html.Div:
     try:
-        rows = snapshots.list_all()
+        rows = snapshots.list_all(context.store())
     except StoreError as exc:
         return html.Div([html.H1("Snapshots", className="h2"), html.P(f"The snapshot store is unavailable: {exc}",
                                                                      role="alert")])

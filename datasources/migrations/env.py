@@ -6,14 +6,14 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
-from datasources.store import metadata, store_url
+from datasources.store import Store, metadata
 
 config = context.config
 target_metadata = metadata
 
 
 def run_migrations_offline() -> None:
-    context.configure(url=store_url(), target_metadata=target_metadata, literal_binds=True)
+    context.configure(url=Store.from_environment().url, target_metadata=target_metadata, literal_binds=True)
     with context.begin_transaction():
         context.run_migrations()
 
@@ -25,7 +25,7 @@ def run_migrations_online() -> None:
         with context.begin_transaction():
             context.run_migrations()
         return
-    engine = create_engine(store_url())
+    engine = create_engine(Store.from_environment().url)
     with engine.begin() as conn:
         context.configure(connection=conn, target_metadata=target_metadata)
         with context.begin_transaction():

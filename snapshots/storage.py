@@ -1,0 +1,138 @@
+"""Snapshots in the app's store: written once, in one transaction, with the next free
+version for their framework and period; read back whole. Nothing here updates or deletes."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Callable
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
+
+from datasources.store import Store, iso, now, snapshot_evaluations, snapshot_series, snapshots
+
+# Test hook: seconds to pause inside the create transaction, after every row is written
+# and before the commit (to prove that an interrupted create leaves nothing behind).
+PAUSE_ENV = "OUTCOMES_SNAPSHOT_PAUSE_BEFORE_COMMIT"
+
+
+@dataclass(frozen=True)
+class SnapshotRecord:
+    id: int
+    framework_id: str
+    period: str
+    version: int
+    created_at: datetime
+    created_by: str
+    definitions_hash: str
+    vintages: dict[str, str]
+    payload: dict[str, Any]
+    evaluations: list[dict[str, Any]]
+    series: dict[str, list[dict[str, Any]]]
+
+    def summary(self) -> dict[str, Any]:
+        return {"id": self.id, "framework": self.framework_id, "period": self.period, "version": self.version,
+                "created_at": iso(self.created_at), "created_by": self.created_by,
+                "definitions_hash": self.definitions_hash}
+
+
+def _pause_if_asked(step: Callable[[str], None] | None) -> None:
+    seconds = os.environ.get(PAUSE_ENV)
+    if seconds:
+        if step:
+            step("paused before commit")
+        time.sleep(float(seconds))
+
+
+def save_snapshot(store: Store, framework_id: str, period: str, created_by: str, definitions_hash: str,
+                  vintages: dict[str, str], payload: dict[str, Any], evaluations: list[dict[str, Any]],
+                  series: dict[str, list[dict[str, Any]]],
+                  step: Callable[[str], None] | None = None, attempts: int = 8) -> SnapshotRecord:
+    """Write a new snapshot with the next version, all in one transaction.
+
+    Two creators racing for the same framework and period both read the same highest
+    version; the unique constraint rejects the second insert, which then retries."""
+    eng = store.engine
+    for attempt in range(attempts):
+        try:
+            with eng.begin() as conn:
+                current = conn.execute(select(func.max(snapshots.c.version)).where(
+                    snapshots.c.framework_id == framework_id, snapshots.c.period == period)).scalar()
+                version = (current or 0) + 1
+                created_at = now()
+                snapshot_id = conn.execute(insert(snapshots).values(
+                    framework_id=framework_id, period=period, version=version, created_at=created_at,
+                    created_by=created_by, definitions_hash=definitions_hash,
+                    vintages=json.dumps(vintages, sort_keys=True), payload=json.dumps(payload, sort_keys=True),
+                ).returning(snapshots.c.id)).scalar_one()
+                if evaluations:
+                    conn.execute(insert(snapshot_evaluations), [
+                        {"snapshot_id": snapshot_id, "position": i, "metric_id": e["metric_id"],
+                         "intention_id": e.get("intention_id"), "status": e["status"],
+                         "payload": json.dumps(e, sort_keys=True)} for i, e in enumerate(evaluations)])
+                if series:
+                    conn.execute(insert(snapshot_series), [
+                        {"snapshot_id": snapshot_id, "metric_id": metric_id, "payload": json.dumps(points)}
+                        for metric_id, points in series.items()])
+                _pause_if_asked(step)
+            break
+        except IntegrityError:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.05 * (attempt + 1))
+    record = load_snapshot(store, snapshot_id)
+    assert record is not None
+    return record
+
+
+def _record(conn: Connection, row: Any) -> SnapshotRecord:
+    evals = conn.execute(select(snapshot_evaluations.c.payload)
+                         .where(snapshot_evaluations.c.snapshot_id == row.id)
+                         .order_by(snapshot_evaluations.c.position)).scalars().all()
+    series_rows = conn.execute(select(snapshot_series.c.metric_id, snapshot_series.c.payload)
+                               .where(snapshot_series.c.snapshot_id == row.id)
+                               .order_by(snapshot_series.c.id)).all()
+    return SnapshotRecord(
+        id=row.id, framework_id=row.framework_id, period=row.period, version=row.version,
+        created_at=row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=timezone.utc),
+        created_by=row.created_by, definitions_hash=row.definitions_hash, vintages=json.loads(row.vintages),
+        payload=json.loads(row.payload), evaluations=[json.loads(e) for e in evals],
+        series={m: json.loads(p) for m, p in series_rows})
+
+
+def load_snapshot(store: Store, snapshot_id: int) -> SnapshotRecord | None:
+    with store.engine.connect() as conn:
+        row = conn.execute(select(snapshots).where(snapshots.c.id == snapshot_id)).first()
+        return _record(conn, row) if row is not None else None
+
+
+def list_snapshots(store: Store, framework_id: str | None = None) -> list[dict[str, Any]]:
+    """Summaries (no payloads), newest first."""
+    query = select(snapshots.c.id, snapshots.c.framework_id, snapshots.c.period, snapshots.c.version,
+                   snapshots.c.created_at, snapshots.c.created_by, snapshots.c.definitions_hash)
+    if framework_id:
+        query = query.where(snapshots.c.framework_id == framework_id)
+    query = query.order_by(snapshots.c.framework_id, snapshots.c.period.desc(), snapshots.c.version.desc())
+    with store.engine.connect() as conn:
+        return [{"id": r.id, "framework": r.framework_id, "period": r.period, "version": r.version,
+                 "created_at": iso(r.created_at), "created_by": r.created_by,
+                 "definitions_hash": r.definitions_hash} for r in conn.execute(query)]
+
+
+def previous_snapshot_id(store: Store, record: SnapshotRecord) -> int | None:
+    """The snapshot before this one for the same framework: an earlier version of the same
+    period, else the latest version of the latest earlier period."""
+    query = (select(snapshots.c.id).where(
+        snapshots.c.framework_id == record.framework_id,
+        ((snapshots.c.period == record.period) & (snapshots.c.version < record.version))
+        | (snapshots.c.period < record.period))
+        .order_by(snapshots.c.period.desc(), snapshots.c.version.desc()).limit(1))
+    with store.engine.connect() as conn:
+        return conn.execute(query).scalar()
+
+
