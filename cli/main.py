@@ -18,7 +18,8 @@ import typer
 from cli.common import fail, service_for
 from cli.ingest import ingest
 from metrics.definitions.loader import ConfigError, load_config
-from metrics.formatting import STATUS_WORDS, format_value
+from metrics.evaluation.status import Status
+from metrics.formatting import format_value
 from metrics.service import DEFAULT_CONFIG_DIR, MetricsService
 from cli.snapshot import snapshot_app
 
@@ -64,7 +65,7 @@ def _table_lines(payload: dict[str, Any], service: MetricsService) -> list[str]:
     for item in payload["metrics"]:
         metric = service.metric(item["metric_id"])
         value = format_value(item["value"], metric) if item["value"] is not None else "–"
-        lines.append(f"  [{STATUS_WORDS[item['status']]:<11}] {metric.display_title:<40} {value:<36} "
+        lines.append(f"  [{Status(item['status']).words:<11}] {metric.display_title:<40} {value:<36} "
                      f"{item['period'] or ''}")
         lines.append(f"      {item['status_reason']}")
     return lines

@@ -8,12 +8,14 @@ from typing import Any, Sequence
 from dash import dcc, html
 
 from metrics.evaluation.evaluate import Evaluation
-from metrics.formatting import STATUS_ICONS, STATUS_WORDS, number
+from metrics.evaluation.status import Status
+from metrics.formatting import number
 
 
 def status_badge(status: str, size: str = "") -> html.Span:
     """Icon and word together: status is never shown by colour alone."""
-    return html.Span([html.Span(STATUS_ICONS[status], **{"aria-hidden": "true"}), STATUS_WORDS[status]],
+    status = Status(status)
+    return html.Span([html.Span(status.icon, **{"aria-hidden": "true"}), status.words],
                      className=f"status-badge status-{status} {size}".strip(),
                      **{"data-status": status})
 

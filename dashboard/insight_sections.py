@@ -1,7 +1,7 @@
 """Metric page sections for SPC (Making Data Count), recent trend, benchmark and forecast.
 
-Reads only ``Evaluation.extras`` (filled by :func:`metrics.evaluation.insights.enrich` in the service), so the page
-shows exactly what snapshots and exports record.
+Reads only ``Evaluation.insights`` (typed, computed and withheld for the audience by the service through
+:func:`metrics.evaluation.insights.enrich`), so the page shows exactly what snapshots and exports record.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from dashboard.figures import spc_figure
 from metrics.definitions.models import Metric
 from metrics.evaluation.evaluate import Evaluation
 from metrics.formatting import format_value, number, unit_words
-from metrics.evaluation.insights import POINT_TYPE_WORDS, RULE_WORDS, spc_from_dict
+from metrics.evaluation.insights import BENCHMARK_METHOD, RULE_WORDS, SpcInsight
 from metrics.periods import month_label, parse_month
 
 SPC_FIGURE_ID = "spc-figure"
@@ -42,12 +42,13 @@ def icon_badge(glyph: str, kind: str, label: str, role: str) -> html.Span:
                      className="spc-badge", **{"data-spc": role})
 
 
-def _badges(spc: dict) -> html.Div:
-    variation = spc["variation"]
-    badges = [icon_badge(variation_icon(variation, spc["improvement"]), _VARIATION_CLASS.get(variation, "common"),
-                         spc["variation_label"], "variation")]
-    glyph, kind = _ASSURANCE_ICON.get(spc.get("assurance") or "", ("–", "none"))
-    badges.append(icon_badge(glyph, kind, spc["assurance_label"], "assurance"))
+def _badges(spc: SpcInsight) -> html.Div:
+    result = spc.result
+    variation = result.variation
+    badges = [icon_badge(variation_icon(variation, result.improvement), _VARIATION_CLASS.get(variation, "common"),
+                         result.variation_label, "variation")]
+    glyph, kind = _ASSURANCE_ICON.get(result.assurance or "", ("–", "none"))
+    badges.append(icon_badge(glyph, kind, result.assurance_label, "assurance"))
     return html.Div(badges, className="spc-badges")
 
 
@@ -56,18 +57,15 @@ def _cell(value: float | None, metric: Metric) -> str:
 
 
 def spc_section(metric: Metric, evaluation: Evaluation) -> html.Section:
-    spc = (evaluation.extras or {}).get("spc")
+    insights = evaluation.insights
+    spc = insights.spc if insights else None
     heading = html.H2("Statistical process control", className="h4", id="spc-heading")
-    if not spc:
-        reason = "No SPC chart: there are not enough figures up to this period."
+    if spc is None:
+        reason = insights.spc_words if insights else "No SPC chart: there are not enough figures up to this period."
         return html.Section([heading, html.P(reason)], id=SPC_SECTION_ID, **{"aria-labelledby": "spc-heading"})
-    result = spc_from_dict(spc)
-    series = pd.DataFrame({"period_end": [parse_month(p) for p in spc["periods"]], "value": spc["values"],
-                           "ci_lower": spc["ci_lower"], "ci_upper": spc["ci_upper"]}).astype(
-        {"value": "float64", "ci_lower": "float64", "ci_upper": "float64"})
-    y_title = unit_words(metric)
-    labels = spc["labels"]
-    figure = spc_figure(series, result, f"{metric.display_title}: SPC chart", y_title)
+    result = spc.result
+    labels = spc.labels
+    figure = spc_figure(spc.frame(), result, f"{metric.display_title}: SPC chart", unit_words(metric))
     specials = sum(result.special_cause)
     caption = (f"XmR chart of {metric.display_title} from {labels[0]} to {labels[-1]} ({len(labels)} points): "
                f"mean {_cell(result.mean, metric)}, process limits {_cell(result.lower_limit, metric)} to "
@@ -75,15 +73,15 @@ def spc_section(metric: Metric, evaluation: Evaluation) -> html.Section:
                + (f", target {_cell(result.target, metric)}" if result.target is not None else "")
                + f"; {specials} special cause point{'s' if specials != 1 else ''}. "
                "Points are coloured and shaped by type; the table gives every value.")
-    rows = [(labels[i], format_value(spc["values"][i], metric, with_unit=False), _cell(result.centre[i], metric),
+    type_words = spc.point_type_words
+    rows = [(labels[i], format_value(spc.values[i], metric, with_unit=False), _cell(result.centre[i], metric),
              _cell(result.lower[i], metric), _cell(result.upper[i], metric),
-             POINT_TYPE_WORDS.get(result.point_types[i], result.point_types[i])
-             + (f" ({RULE_WORDS.get(result.rules[i], result.rules[i])})" if result.rules[i] else ""))
+             type_words[i] + (f" ({RULE_WORDS.get(result.rules[i], result.rules[i])})" if result.rules[i] else ""))
             for i in range(len(labels))]
     return html.Section([
         heading,
         _badges(spc),
-        html.P(spc["words"], className="spc-words"),
+        html.P(insights.spc_words, className="spc-words"),
         chart(figure, caption, f"SPC chart: {metric.display_title}", figure_id=SPC_FIGURE_ID),
         html.Details([html.Summary("Show the SPC figures as a table"),
                       data_table(["Period", "Value", "Mean", "Lower process limit", "Upper process limit",
@@ -92,17 +90,18 @@ def spc_section(metric: Metric, evaluation: Evaluation) -> html.Section:
 
 
 def verdicts_section(metric: Metric, evaluation: Evaluation) -> html.Section:
-    extras = evaluation.extras or {}
-    trend = extras.get("trend")
-    bench = extras.get("benchmark")
-    fc = extras.get("forecast")
+    insights = evaluation.insights
     body: list = [html.H2("Trend, benchmark and forecast", className="h4 mt-3", id="verdicts-heading")]
-    trend_words = trend["words"] if trend else "Recent trend could not be calculated: no data."
+    trend_words = insights.trend_words if insights else "Recent trend could not be calculated: no data."
     body += [html.H3("Recent trend", className="h6"), html.P(trend_words, id="recent-trend")]
-    if bench:
-        body += [html.H3("Benchmark", className="h6"), html.P(bench["words"], id="benchmark")]
-    if fc and fc.get("words"):
-        forecast_words = fc["words"]
+    if insights and insights.benchmarks:
+        body += [html.H3("Benchmark", className="h6"),
+                 html.Ul([html.Li([html.Strong(b.verdict.words + ": "), b.words], **{"data-verdict": str(b.verdict),
+                                                                                   "data-comparator": b.comparator})
+                          for b in insights.benchmarks], id="benchmark"),
+                 html.P(BENCHMARK_METHOD, className="small", id="benchmark-method")]
+    if insights:
+        forecast_words = insights.forecast_words
     elif evaluation.deadline and evaluation.period and evaluation.deadline <= evaluation.period:
         forecast_words = (f"No forecast: the deadline ({month_label(parse_month(evaluation.deadline))}) "
                           f"has been reached.")

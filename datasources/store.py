@@ -53,7 +53,7 @@ snapshot_evaluations = Table(
     Column("metric_id", String(80), nullable=False),
     Column("intention_id", String(80)),
     Column("status", String(20), nullable=False),
-    Column("payload", Text, nullable=False),    # JSON: the evaluation (contract shape plus extras)
+    Column("payload", Text, nullable=False),    # JSON: the whole evaluation (contract keys, other fields, insights)
 )
 
 snapshot_series = Table(

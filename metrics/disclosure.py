@@ -10,6 +10,7 @@ figures) is never suppressed by this rule.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import pandas as pd
 
@@ -20,8 +21,13 @@ SUPPRESSED = "suppressed"
 HIDDEN_COLUMNS = ("numerator", "value", "ci_lower", "ci_upper")
 
 
-def is_small(numerator: object, threshold: int) -> bool:
-    """True when ``numerator`` is a known count below ``threshold``."""
+#: Evaluation fields withheld when its latest value is suppressed (progress would reveal the value).
+WITHHELD_FIELDS = ("value", "numerator", "ci_lower", "ci_upper", "progress_pct")
+
+
+def is_small(numerator: object, metric: Metric) -> bool:
+    """True when ``numerator`` is a known count below the metric's threshold."""
+    threshold = metric.suppress_below
     if numerator is None:
         return False
     try:
@@ -29,6 +35,11 @@ def is_small(numerator: object, threshold: int) -> bool:
     except (TypeError, ValueError):
         return False
     return not math.isnan(count) and count < threshold
+
+
+def withhold(fields: dict[str, Any]) -> dict[str, Any]:
+    """A copy of an evaluation's fields with those that would reveal a small count set to None."""
+    return {**fields, **{name: None for name in WITHHELD_FIELDS if name in fields}}
 
 
 def small_mask(frame: pd.DataFrame, metric: Metric) -> pd.Series:

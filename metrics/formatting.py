@@ -4,25 +4,6 @@ from __future__ import annotations
 
 from metrics.definitions.models import Metric
 
-STATUS_WORDS: dict[str, str] = {
-    "achieved": "Achieved",
-    "on_track": "On track",
-    "at_risk": "At risk",
-    "off_track": "Off track",
-    "not_started": "Not started",
-    "no_data": "No data",
-}
-
-# Shapes as well as colours, so status never relies on colour alone.
-STATUS_ICONS: dict[str, str] = {
-    "achieved": "★",
-    "on_track": "✔",
-    "at_risk": "▲",
-    "off_track": "✖",
-    "not_started": "○",
-    "no_data": "?",
-}
-
 UNIT_SUFFIX: dict[str, str] = {
     "count": "",
     "percent": "%",
@@ -59,6 +40,3 @@ def format_value(value: float | None, metric: Metric, with_unit: bool = True) ->
         suffix = " " + suffix
     return text + suffix
 
-
-def status_text(status: str) -> str:
-    return f"{STATUS_ICONS[status]} {STATUS_WORDS[status]}"

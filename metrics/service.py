@@ -25,6 +25,7 @@ from metrics.definitions.models import Framework, Intention, Metric, Milestone
 from metrics.evaluation.evaluate import Evaluation, evaluate
 from metrics.evaluation.insights import enrich
 from metrics.evaluation.observations import build_observations, headline_series
+from metrics.evaluation.status import Status
 from metrics.periods import month_key, parse_month
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -63,10 +64,11 @@ class FrameworkEvaluation:
     def for_intention(self, intention_id: str) -> list[Evaluation]:
         return [e for e in self.evaluations if e.intention_id == intention_id]
 
-    def status_counts(self) -> dict[str, int]:
-        counts: dict[str, int] = {}
+    def status_counts(self) -> dict[Status, int]:
+        """Every status (worst first), with how many metrics have it."""
+        counts = {s: 0 for s in Status.worst_first()}
         for e in self.evaluations:
-            counts[e.status] = counts.get(e.status, 0) + 1
+            counts[Status(e.status)] += 1
         return counts
 
     def to_contract(self) -> dict[str, Any]:
@@ -147,8 +149,10 @@ class MetricsService:
     def comparator_series(self, metric_id: str) -> dict[str, pd.DataFrame]:
         """The binding's comparators (England, region, peers) as {label: series}, from the
         same query as the council's own figures; empty when none are declared or found."""
-        metric = self.metric(metric_id)
-        obs = self.observations(metric_id)
+        return self._comparators(self.metric(metric_id), self.observations(metric_id))
+
+    @staticmethod
+    def _comparators(metric: Metric, obs: ObservationSet) -> dict[str, pd.DataFrame]:
         out: dict[str, pd.DataFrame] = {}
         if obs.error is not None or obs.frame.empty:
             return out
@@ -193,11 +197,12 @@ class MetricsService:
 
     def _evaluate(self, metric: Metric, obs: ObservationSet, at: date, intention_id: str | None,
                   suppress: bool) -> Evaluation:
-        """The pure judgement, then SPC, trend, forecast and benchmark in extras (metrics.evaluation.insights)."""
+        """The pure judgement, then its typed insights (SPC, trend, forecast, and a benchmark verdict against
+        each comparator), all withheld for the audience here: ``suppress`` is the public audience."""
         evaluation = evaluate(metric, obs.frame, at, intention_id, obs.error, suppress)
         if obs.error is not None:
             return evaluation
-        return enrich(evaluation, metric, obs.headline, suppress)
+        return enrich(evaluation, metric, obs.headline, suppress, self._comparators(metric, obs))
 
     def resolve_period(self, framework_id: str | None, period: str | date | None) -> date:
         if period is not None:

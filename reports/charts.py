@@ -15,7 +15,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from metrics.formatting import STATUS_WORDS
+from metrics.evaluation.status import Status
 from metrics.periods import month_label, parse_month
 
 WIDTH, HEIGHT = 640, 250
@@ -125,7 +125,7 @@ def build_chart(evaluation: dict[str, Any], points: list[dict[str, Any]]) -> Cha
     if path:
         words.append(f"The dashed glide path runs from the baseline of {report['baseline_text']} to the target of "
                      f"{report['target_text']}.")
-    words.append(f"Status: {STATUS_WORDS[evaluation['status']]}.")
+    words.append(f"Status: {Status(evaluation['status']).words}.")
     chart.alt_text = " ".join(words)
     return chart
 

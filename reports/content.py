@@ -11,10 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from metrics.formatting import STATUS_ICONS, STATUS_WORDS
+from metrics.evaluation.status import Status
 from snapshots import Snapshot, compare
 
-STATUS_ORDER = ["off_track", "at_risk", "on_track", "achieved", "not_started", "no_data"]
 RECENT = 8
 
 
@@ -42,7 +41,7 @@ def figures_rows(evaluation: dict[str, Any]) -> list[list[str]]:
             ["95% confidence interval", r["ci_text"] or "–"], ["Baseline", r["baseline_text"]],
             ["Target", r["target_text"]], ["Glide path value now", r["trajectory_text"]],
             ["Progress to target", r["progress_text"]], ["Recent trend", r["trend"]["label"]],
-            ["Status", f"{STATUS_ICONS[evaluation['status']]} {r['status_word']}"]]
+            ["Status", Status(evaluation['status']).text]]
 
 
 def series_rows(snapshot: Snapshot, metric_id: str, count: int = RECENT) -> list[list[str]]:
@@ -89,7 +88,7 @@ def build(snapshot: Snapshot, previous: Snapshot | None = None) -> list[tuple]:
     blocks.append(("p", f"{total} metric(s) across {len(fw['intentions'])} commissioning intention(s) were "
                         f"assessed at {snapshot.period_label}.", ""))
     blocks.append(("table", "Metrics by status", ["Status", "Metrics"],
-                   [[f"{STATUS_ICONS[s]} {STATUS_WORDS[s]}", str(counts[s])] for s in STATUS_ORDER]))
+                   [[s.text, str(n)] for s, n in counts.items()]))
     off = snapshot.off_track_intentions()
     blocks.append(("h", 2, "Intentions off track"))
     if off:
@@ -125,7 +124,7 @@ def build(snapshot: Snapshot, previous: Snapshot | None = None) -> list[tuple]:
             for evaluation in evaluations:
                 metric_id = evaluation["metric_id"]
                 blocks.append(("h", 3, evaluation["title"]))
-                blocks.append(("p", f"{STATUS_ICONS[evaluation['status']]} {evaluation['report']['status_word']}: "
+                blocks.append(("p", f"{Status(evaluation['status']).text}: "
                                     f"{evaluation['status_reason']}", "status"))
                 blocks.append(("chart", metric_id, None))
                 blocks.append(("figures", metric_id, figures_rows(evaluation),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from metrics.formatting import STATUS_WORDS
+from metrics.evaluation.status import Status
 from snapshots import Snapshot
 
 EVALUATION_COLUMNS = [
@@ -79,7 +79,7 @@ def render(snapshot: Snapshot, out_dir: Path, stem: str) -> list[Path]:
                    "period_label": r["period_label"], "baseline_period": e["baseline"]["period"],
                    "baseline_value": e["baseline"]["value"], "target_kind": e["target"]["kind"],
                    "target_value": e["target"]["value"], "target_deadline": e["target"]["deadline"],
-                   "status_word": STATUS_WORDS[e["status"]], "trend": r["trend"]["label"],
+                   "status_word": Status(e["status"]).words, "trend": r["trend"]["label"],
                    "suppressed": r["suppressed"]}
             writer.writerow({k: _cell(v) for k, v in row.items()})
     with series.open("w", newline="", encoding="utf-8") as handle:

@@ -13,7 +13,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
-from metrics.formatting import STATUS_WORDS
+from metrics.evaluation.status import Status
 from snapshots import Snapshot
 
 STATUS_FILLS = {"Achieved": "C6E5D1", "On track": "C6E5D1", "At risk": "FCE5B6", "Off track": "F6C6CB",
@@ -56,7 +56,7 @@ def render(snapshot: Snapshot, path: Path) -> Path:
         rows.append([titles.get(e["intention_id"], e["intention_id"]), e["metric_id"], e["title"],
                      r["period_label"], e["value"], snapshot.metric(e["metric_id"]).unit_label or e["unit"],
                      e["ci_lower"], e["ci_upper"], e["baseline"]["value"], e["target"]["value"],
-                     e["target"]["deadline"], e["trajectory_value"], STATUS_WORDS[e["status"]],
+                     e["target"]["deadline"], e["trajectory_value"], Status(e["status"]).words,
                      e["progress_pct"], r["trend"]["label"], "Yes" if r["suppressed"] else "No", e["status_reason"]])
         formats.append(_fmt(snapshot.definitions[e["metric_id"]]["model"]["decimals"]))
     ws = _sheet(wb, "Summary", headers, rows, [40, 26, 40, 12, 12, 22, 12, 12, 12, 12, 12, 12, 12, 12, 22, 11, 80],

@@ -10,49 +10,28 @@ from datasources.store import Store
 from snapshots import storage
 from metrics.definitions.models import Metric
 from metrics.describe import binding_in_words, method_in_words
-from metrics.formatting import STATUS_WORDS, format_value, number
+from metrics.disclosure import suppress_frame
+from metrics.evaluation.evaluate import Evaluation
+from metrics.evaluation.status import Status
+from metrics.formatting import format_value, number
 from metrics.periods import month_label, parse_month
 from metrics.service import MetricsService, definition_hash
-from metrics.statistics.trend import recent_trend
 from snapshots.record import Snapshot, SnapshotError, _clean
 
-TREND_METHOD = {"proportion": "proportion", "crude_rate": "rate", "count": "count", "mean": "mean",
-                "published": "rate"}
-
-
-
-def _trend(metric: Metric, points: list[dict[str, Any]]) -> dict[str, str]:
-    usable = [p for p in points if p["value"] is not None]
-    polarity = "higher" if metric.polarity == "higher_is_better" else "lower"
-    try:
-        result = recent_trend([p["value"] for p in usable], [p["numerator"] for p in usable],
-                              [p["denominator"] for p in usable], method=TREND_METHOD[metric.method],
-                              polarity=polarity, lower=[p["ci_lower"] for p in usable],
-                              upper=[p["ci_upper"] for p in usable])
-    except (ValueError, ZeroDivisionError, TypeError) as exc:
-        return {"label": "Recent trend could not be calculated", "assessment": "not_applicable", "reason": str(exc)}
-    return {"label": result.label, "assessment": result.assessment, "reason": result.reason}
-
-
 def _series(service: MetricsService, metric: Metric, period: str) -> list[dict[str, Any]]:
+    """The headline series up to ``period``, small numbers withheld (metrics.disclosure)."""
     frame = service.series(metric.id)
     if frame.empty:
         return []
-    at = parse_month(period)
-    points = []
-    for row in frame[frame["period_end"] <= at].to_dict("records"):
-        point = _clean({k: row[k] for k in ("period", "label", "value", "ci_lower", "ci_upper", "numerator",
-                                             "denominator")})
-        small = point["numerator"] is not None and point["numerator"] < metric.suppress_below
-        if small:
-            point.update(value=None, ci_lower=None, ci_upper=None, numerator=None)
-        point["suppressed"] = small
-        points.append(point)
-    return points
+    shown = suppress_frame(frame[frame["period_end"] <= parse_month(period)], metric)
+    return [{**_clean({k: row[k] for k in ("period", "label", "value", "ci_lower", "ci_upper", "numerator",
+                                           "denominator")}), "suppressed": bool(row["suppressed"])}
+            for row in shown.to_dict("records")]
 
 
-def _evaluation(evaluation: Any, metric: Metric, points: list[dict[str, Any]]) -> dict[str, Any]:
-    contract = _clean(evaluation.to_contract())
+def _evaluation(evaluation: Evaluation, metric: Metric) -> dict[str, Any]:
+    """The whole evaluation (contract keys, every other field, insights) plus the report's words."""
+    record = _clean(evaluation.to_record())
     hidden = evaluation.suppressed
     value_text = ("suppressed (small numbers)" if hidden
                   else format_value(evaluation.value, metric) if evaluation.value is not None else "no value")
@@ -65,7 +44,7 @@ def _evaluation(evaluation: Any, metric: Metric, points: list[dict[str, Any]]) -
     report = {
         "display_title": metric.display_title,
         "period_label": evaluation.period_label,
-        "status_word": STATUS_WORDS[evaluation.status],
+        "status_word": Status(evaluation.status).words,
         "value_text": value_text,
         "ci_text": ci_text,
         "target_text": target_text,
@@ -73,17 +52,25 @@ def _evaluation(evaluation: Any, metric: Metric, points: list[dict[str, Any]]) -
                           if evaluation.baseline_value is not None else "none"),
         "trajectory_text": (format_value(evaluation.trajectory_value, metric)
                             if evaluation.trajectory_value is not None else "–"),
-        "progress_text": "–" if contract["progress_pct"] is None else f"{number(contract['progress_pct'], 0)}%",
+        "progress_text": "–" if record["progress_pct"] is None else f"{number(record['progress_pct'], 0)}%",
         "expected_progress_pct": _clean(evaluation.expected_progress_pct),
-        "trend": _trend(metric, points) if not hidden else {"label": "Not shown (small numbers)",
-                                                            "assessment": "not_applicable", "reason": ""},
+        "trend": _trend(evaluation),
         "suppressed": bool(hidden),
         "source_error": evaluation.source_error,
         "target_stated": _clean(evaluation.target_stated),
         "baseline_label": evaluation.baseline_label,
         "target_description": metric.target.description if metric.target else None,
     }
-    return {**contract, "report": report}
+    return {**record, "report": report}
+
+
+def _trend(evaluation: Evaluation) -> dict[str, str]:
+    """The recent trend as the service computed it (small numbers already withheld)."""
+    insights = evaluation.insights
+    if insights is None or insights.trend is None:
+        words = insights.trend_words if insights is not None else "Recent trend could not be calculated: no data."
+        return {"label": "Recent trend could not be calculated", "assessment": "not_applicable", "reason": words}
+    return {"label": insights.trend.label, "assessment": insights.trend.assessment, "reason": insights.trend.reason}
 
 
 def assemble(service: MetricsService, framework_id: str, period: str | None) -> dict[str, Any]:
@@ -101,7 +88,7 @@ def assemble(service: MetricsService, framework_id: str, period: str | None) -> 
             definitions[metric.id] = {"hash": definition_hash(metric), "model": metric.model_dump(mode="json"),
                                       "binding_words": binding_in_words(metric),
                                       "method_words": method_in_words(metric)}
-        evaluations.append(_evaluation(evaluation, metric, series[metric.id]))
+        evaluations.append(_evaluation(evaluation, metric))
     sources = sorted({service.metric(m).binding.datasource for m in definitions})
     vintages = {s: service.registry.vintage(s) for s in sources}
     framework_dump = framework.model_dump(mode="json")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from metrics.formatting import STATUS_WORDS
+from metrics.evaluation.status import Status
 from snapshots.record import Snapshot
 
 @dataclass(frozen=True)
@@ -42,8 +42,8 @@ class Change:
     def sentence(self) -> str:
         parts = []
         if self.status_changed:
-            before = STATUS_WORDS.get(self.status_before or "", "not reported")
-            after = STATUS_WORDS.get(self.status_after or "", "not reported")
+            before = Status(self.status_before).words if self.status_before else "not reported"
+            after = Status(self.status_after).words if self.status_after else "not reported"
             parts.append(f"status moved from {before} to {after}")
         if self.new_periods:
             parts.append(f"{len(self.new_periods)} new period(s) of data, latest {self.new_periods[-1]}")

@@ -9,8 +9,9 @@ from typing import Any
 
 from datasources.store import Store
 from snapshots import storage
-from metrics.definitions.models import Metric
-from metrics.formatting import STATUS_WORDS
+from metrics.definitions.models import Framework, Metric
+from metrics.evaluation.insights import Insights
+from metrics.evaluation.status import Status
 from metrics.periods import month_label, parse_month
 
 CONTRACT_KEYS = ("metric_id", "intention_id", "title", "unit", "polarity", "period", "value", "numerator",
@@ -98,11 +99,23 @@ class Snapshot:
     def for_intention(self, intention_id: str) -> list[dict[str, Any]]:
         return [e for e in self.evaluations if e["intention_id"] == intention_id]
 
-    def status_counts(self) -> dict[str, int]:
-        counts = {s: 0 for s in STATUS_WORDS}
+    def status_counts(self) -> dict[Status, int]:
+        """Every status (worst first), with how many metrics have it."""
+        counts = {s: 0 for s in Status.worst_first()}
         for e in self.evaluations:
-            counts[e["status"]] += 1
+            counts[Status(e["status"])] += 1
         return counts
+
+    def insights(self, evaluation: dict[str, Any]) -> Insights | None:
+        """The stored evaluation's SPC, trend, forecast and benchmarks, typed; None for snapshots made
+        before evaluations were stored whole."""
+        data = evaluation.get("insights")
+        return Insights.from_dict(data) if data else None
+
+    @property
+    def framework_model(self) -> Framework:
+        """The framework's declaration as it was when the snapshot was made."""
+        return Framework.model_validate(self.framework)
 
     def off_track_intentions(self) -> list[dict[str, Any]]:
         off = {e["intention_id"] for e in self.evaluations if e["status"] == "off_track"}

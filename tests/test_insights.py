@@ -15,7 +15,7 @@ from metrics.definitions.models import Metric
 from metrics.describe import method_in_words
 from metrics.disclosure import mark_suppressed, suppress_frame
 from metrics.evaluation.evaluate import evaluate
-from metrics.evaluation.insights import compute, enrich, spc_from_dict
+from metrics.evaluation.insights import Insights, Verdict, compute, enrich
 from metrics.evaluation.observations import build_observations, headline_series
 from metrics.statistics.spc import xmr
 
@@ -59,28 +59,30 @@ def test_falls_at_2016_03_gains_the_forecast_sentence(service) -> None:
     assert "On the current trend it is projected to be" in e.status_reason
     assert "by March 2018" in e.status_reason
     assert e.status_reason.rstrip().endswith(("to be met.", "will be met."))
-    fc = e.extras["forecast"]
-    assert fc["lower"] < fc["value"] < fc["upper"]
-    assert fc["likely"] in {"likely", "unlikely", "uncertain"}
-    assert fc["n_points"] == 24
+    fc = e.insights.forecast
+    assert fc.lower < fc.value < fc.upper
+    assert fc.likely in {"likely", "unlikely", "uncertain"}
+    assert fc.n_points == 24
     # SPC over every month from the first (2012-04) to the evaluated one.
     series = service.series("falls_admissions_65plus")
     expected = int((series["period"] <= "2016-03").sum())
-    spc = e.extras["spc"]
+    spc = e.insights.spc
     assert expected == 48
-    assert len(spc["values"]) == len(spc["point_types"]) == len(spc["lower"]) == expected
-    assert spc["periods"][-1] == "2016-03"
-    assert spc["improvement"] == "decrease" and spc["target"] == pytest.approx(e.target_value)
-    assert e.extras["trend"]["label"]
-    assert e.extras["benchmark"] is None  # no comparator yet
-    json.dumps(e.extras, allow_nan=False)  # JSON-safe for snapshots and exports
+    assert len(spc.values) == len(spc.result.point_types) == len(spc.result.lower) == expected
+    assert spc.periods[-1] == "2016-03"
+    assert spc.result.improvement == "decrease" and spc.result.target == pytest.approx(e.target_value)
+    assert e.insights.trend.label
+    assert e.insights.benchmarks == ()  # the falls binding declares no comparator
+    stored = e.insights.to_dict()
+    json.dumps(stored, allow_nan=False)  # JSON-safe for snapshots and exports
+    assert Insights.from_dict(json.loads(json.dumps(stored))) == e.insights
 
 
 def test_no_forecast_once_the_deadline_has_passed(service) -> None:
     e = service.evaluate_metric("falls_admissions_65plus", "2019-03")
     assert "projected" not in e.status_reason
-    assert e.extras["forecast"] is None
-    assert e.extras["spc"] is not None
+    assert e.insights.forecast is None and "deadline" in e.insights.forecast_words
+    assert e.insights.spc is not None
 
 
 def test_contract_is_unchanged(service) -> None:
@@ -99,7 +101,7 @@ def test_framework_and_metric_evaluations_agree(service) -> None:
     for e in fw.evaluations:
         one = service.evaluate_metric(e.metric_id, "2016-03")
         assert one.status_reason == e.status_reason
-        assert one.extras == e.extras
+        assert one.insights == e.insights
 
 
 # ---------------------------------------------------------------- enrich on a tiny in-memory case
@@ -108,10 +110,10 @@ def test_enrich_is_a_copy_and_evaluate_stays_pure() -> None:
     m = metric()
     obs = observations(m, COUNTS[:18])
     plain = evaluate(m, obs, date(2015, 6, 1))
-    assert plain.extras == {} and "projected" not in plain.status_reason
+    assert plain.insights is None and "projected" not in plain.status_reason
     rich = enrich(plain, m, headline_series(obs))
-    assert plain.extras == {}  # not mutated
-    assert set(rich.extras) == {"spc", "trend", "forecast", "benchmark"}
+    assert plain.insights is None  # not mutated
+    assert rich.insights.spc and rich.insights.trend and rich.insights.forecast
     assert rich.status_reason.startswith(plain.status_reason.rstrip())
     assert "by March 2017" in rich.status_reason
 
@@ -122,9 +124,9 @@ def test_spc_matches_xmr_on_the_same_points() -> None:
     e = evaluate(m, obs, date(2015, 12, 1))
     found = compute(m, headline_series(obs), e)
     ref = xmr(COUNTS, improvement="decrease", target=2)
-    assert found.spc.upper_limit == pytest.approx(ref.upper_limit)
-    assert found.spc.point_types == ref.point_types
-    assert spc_from_dict(found.to_dict()["spc"]) == found.spc
+    assert found.spc.result.upper_limit == pytest.approx(ref.upper_limit)
+    assert found.spc.result.point_types == ref.point_types
+    assert Insights.from_dict(found.to_dict()).spc == found.spc
 
 
 def test_small_counts_are_suppressed_when_asked() -> None:
@@ -139,15 +141,15 @@ def test_small_counts_are_suppressed_when_asked() -> None:
     assert contract["value"] is None and contract["numerator"] is None and contract["ci_lower"] is None
     assert "suppressed" in hidden.status_reason
     # No forecast from a suppressed latest value, and the SPC chart never contains a small count.
-    assert hidden.extras["forecast"] is None and "projected" not in hidden.status_reason
-    assert hidden.extras["spc"] is None  # the last value is suppressed: nothing to chart since then
-    assert hidden.extras["trend"]["direction"] == "could_not_be_calculated"
+    assert hidden.insights.forecast is None and "projected" not in hidden.status_reason
+    assert hidden.insights.spc is None  # the last value is suppressed: nothing to chart since then
+    assert hidden.insights.trend.direction == "could_not_be_calculated"
     # A month after the small numbers end, the chart restarts from the unbroken run.
     counts = COUNTS + [6, 7, 6]
     obs2 = observations(m, counts)
     later = enrich(evaluate(m, obs2, date(2016, 3, 1), suppress=True), m, headline_series(obs2), suppress=True)
-    assert later.extras["spc"]["values"] == [6.0, 7.0, 6.0]
-    assert all(v >= 5 for v in later.extras["spc"]["values"])
+    assert later.insights.spc.values == (6.0, 7.0, 6.0)
+    assert all(v >= 5 for v in later.insights.spc.values)
 
 
 def test_suppress_frame_and_table_marking() -> None:
@@ -166,10 +168,23 @@ def test_benchmark_is_attached_when_a_comparator_is_given() -> None:
     m = metric()
     obs = observations(m, COUNTS[:18])
     e = evaluate(m, obs, date(2015, 6, 1))
-    rich = enrich(e, m, headline_series(obs), comparator=30.0, comparator_name="England")
-    bench = rich.extras["benchmark"]
-    # The latest count is 6 (Byar 95% CI about 2.2 to 13.1): wholly below 30, lower is better.
-    assert bench["verdict"] == "better" and "England" in bench["words"]
+    england = pd.DataFrame({"period": ["2015-05", "2015-06"], "value": [2.0, 30.0]})
+    region = pd.DataFrame({"period": ["2015-06"], "value": [6.5]})
+    rich = enrich(e, m, headline_series(obs), comparators={"England": england, "North West": region,
+                                                           "Peers": england.iloc[:1]})
+    first, second, third = rich.insights.benchmarks
+    # The latest count is 6 (Byar 95% CI about 2.2 to 13.1): wholly below 30 (the same month's
+    # England figure, not May's 2.0), lower is better.
+    assert first.verdict is Verdict.BETTER and "England" in first.words and first.comparator_value == 30.0
+    assert rich.insights.benchmark is first and first.compact == "Better than England"
+    assert second.verdict is Verdict.SIMILAR and second.compact == "Similar to North West"
+    # No peer figure for June 2015: not compared, and it says why.
+    assert third.verdict is Verdict.NOT_COMPARED and "no figure for" in third.words
+    # Public: a suppressed figure is never compared (a verdict could reveal it).
+    small = enrich(evaluate(m, observations(m, COUNTS), date(2015, 12, 1), suppress=True), m,
+                   headline_series(observations(m, COUNTS)), suppress=True,
+                   comparators={"England": pd.DataFrame({"period": ["2015-12"], "value": [30.0]})})
+    assert small.insights.benchmark.verdict is Verdict.NOT_COMPARED and "suppressed" in small.insights.benchmark.words
 
 
 def test_method_text_names_each_method_and_source() -> None:

@@ -134,3 +134,31 @@ def test_theme_select_offers_all_and_the_all_choice_filters_nothing(pages) -> No
     assert theme.value == ALL and theme.options[0] == {"label": "All themes", "value": ALL}
     body = overview.update_overview("2016-03", ALL, ALL, "warwickshire")
     assert "Falls admissions 65+" in text_of(body) and "Care home admissions 65+" in text_of(body)
+
+
+def _compared_metric(service, framework_id: str) -> str:
+    """The framework's first metric with comparators whose latest figure could be compared."""
+    for metric_id in service.framework(framework_id).metric_ids():
+        if service.metric(metric_id).binding.comparators:
+            bench = service.evaluate_metric(metric_id).insights.benchmark
+            if bench is not None and bench.verdict != "not_compared":
+                return metric_id
+    raise AssertionError(f"{framework_id} has no metric with a comparable comparator")
+
+
+@pytest.mark.parametrize("framework_id", ["wigan", "warwickshire", "cornwall"])
+def test_overview_shows_the_benchmark_verdict_in_words(pages, service, framework_id: str) -> None:
+    overview, _, _ = pages
+    metric_id = _compared_metric(service, framework_id)
+    expected = service.evaluate_framework(framework_id)
+    bench = next(e for e in expected.evaluations if e.metric_id == metric_id).insights.benchmark
+    layout = overview.layout(framework=framework_id)
+    row = find(layout, lambda c: c.to_plotly_json()["props"].get("data-metric") == metric_id)[0]
+    verdict = find(row, lambda c: "benchmark" in (getattr(c, "className", "") or ""))[0]
+    assert verdict.to_plotly_json()["props"]["data-verdict"] == bench.verdict
+    # Words, not colour: "Better than England", "Similar to England", "Worse than England".
+    assert text_of(verdict) == bench.compact and bench.comparator in text_of(verdict)
+    # A metric without comparators has no verdict line.
+    plain = next(e for e in expected.evaluations if not service.metric(e.metric_id).binding.comparators)
+    plain_row = find(layout, lambda c: c.to_plotly_json()["props"].get("data-metric") == plain.metric_id)[0]
+    assert not find(plain_row, lambda c: "benchmark" in (getattr(c, "className", "") or ""))

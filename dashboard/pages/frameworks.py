@@ -8,21 +8,18 @@ from dash import dcc, html
 
 from dashboard import context
 from dashboard.components import data_table
+from metrics.evaluation.status import Status
 from metrics.service import FrameworkEvaluation
 
 dash.register_page(__name__, path="/frameworks", name="Frameworks", title="Frameworks – Outcomes monitor",
                    nav_order=10)
 
-# An intention takes the worst status of its metrics (milestone-only intentions have no status).
-WORST_FIRST = ["off_track", "at_risk", "on_track", "achieved"]
-
-
 def intention_states(result: FrameworkEvaluation) -> dict[str, int]:
+    """Intentions by the worst judged status of their metrics (milestone-only intentions have no status)."""
     counts = {"on_track": 0, "at_risk": 0, "off_track": 0, "no_status": 0}
     for intention in result.framework.intentions:
-        statuses = {e.status for e in result.for_intention(intention.id)}
-        worst = next((s for s in WORST_FIRST if s in statuses), None)
-        if worst in ("on_track", "achieved"):
+        worst = Status.worst(e.status for e in result.for_intention(intention.id))
+        if worst in (Status.ON_TRACK, Status.ACHIEVED):
             counts["on_track"] += 1
         elif worst is None:
             counts["no_status"] += 1

@@ -137,7 +137,7 @@ def layout(metric_id: str | None = None, framework: str | None = None, period: s
         html.H2("Definition", className="h4"), html.P(metric.definition),
         html.Dl([
             html.Dt("Unit"), html.Dd(unit_words(metric)),
-            html.Dt("Better when"), html.Dd("higher" if metric.polarity == "higher_is_better" else "lower"),
+            html.Dt("Better when"), html.Dd(evaluation.polarity.better),
             html.Dt("Frequency"), html.Dd(metric.frequency),
             html.Dt("Source"), html.Dd(", ".join(source_bits)),
         ], className="row-like"),

@@ -13,12 +13,11 @@ from dashboard.components import ALL, labelled, notice, period_options, progress
 from metrics.definitions.models import Framework, Intention
 from metrics.disclosure import suppress_frame
 from metrics.evaluation.evaluate import Evaluation
-from metrics.formatting import STATUS_WORDS, format_value
+from metrics.evaluation.grouping import outcome_groups
+from metrics.formatting import format_value
 from metrics.service import FrameworkEvaluation
 
 dash.register_page(__name__, path="/", name="Overview", title="Overview – Outcomes monitor")
-
-STATUS_ORDER = ["off_track", "at_risk", "on_track", "achieved", "not_started", "no_data"]
 
 
 def view_href(framework_id: str, period: str | None, theme: list[str] | None = None,
@@ -65,8 +64,12 @@ def _metric_row(evaluation: Evaluation, framework: Framework, period: str) -> ht
     target = format_value(evaluation.target_value, metric) if evaluation.target_value is not None else "–"
     deadline = f" by {evaluation.deadline}" if evaluation.deadline else ""
     href = f"/metric/{metric.id}?" + urlencode({"framework": framework.id, "period": period})
+    first = [dcc.Link(metric.display_title, href=href), html.P(evaluation.status_reason, className="reason small")]
+    bench = evaluation.insights.benchmark if evaluation.insights else None
+    if bench is not None:  # compact, in words: the metric page gives the method and the interval
+        first.append(html.P(bench.compact, className="benchmark small", **{"data-verdict": str(bench.verdict)}))
     return html.Tr([
-        html.Td([dcc.Link(metric.display_title, href=href), html.P(evaluation.status_reason, className="reason small")]),
+        html.Td(first),
         html.Td([value, html.Div(evaluation.period_label or "", className="small text-muted")]),
         html.Td(target + deadline),
         html.Td(status_badge(evaluation.status)),
@@ -104,7 +107,7 @@ def _intention_card(intention: Intention, result: FrameworkEvaluation) -> html.S
 def _summary(result: FrameworkEvaluation) -> html.Section:
     counts = result.status_counts()
     late = sum(1 for m in result.milestones if m.state == "late")
-    items = [html.Li([status_badge(s), f" {counts.get(s, 0)}"]) for s in STATUS_ORDER if counts.get(s)]
+    items = [html.Li([status_badge(s), f" {n}"]) for s, n in counts.items() if n]
     items.append(html.Li(f"Milestones late: {late} of {len(result.milestones)}"))
     return html.Section([html.H2("Summary", className="h4"), html.Ul(items, className="summary-counts")],
                         **{"aria-label": "Summary of statuses"})
@@ -125,19 +128,10 @@ def overview_body(framework_id: str, period: str | None, themes: list[str], lead
                                                                     href=view_href(framework.id, period, themes, leads))],
                           className="small"))
     content.append(_summary(result))
-    placed: set[str] = set()
-    for outcome in framework.outcomes:
-        codes = {outcome.code, *(s.code for s in outcome.sub_outcomes)}
-        here = [i for i in intentions if i.id not in placed and i.outcomes and i.outcomes[0] in codes]
-        if not here:
-            continue
-        placed.update(i.id for i in here)
-        content.append(html.Section([html.H2(f"{outcome.code} {outcome.title}", className="h4 mt-4")]
-                                    + [_intention_card(i, result) for i in here]))
-    rest = [i for i in intentions if i.id not in placed]
-    if rest:
-        content.append(html.Section([html.H2("Other intentions", className="h4 mt-4")]
-                                    + [_intention_card(i, result) for i in rest]))
+    for group in outcome_groups(framework, intentions):
+        title = f"{group.outcome.code} {group.outcome.title}" if group.outcome else group.title
+        content.append(html.Section([html.H2(title, className="h4 mt-4")]
+                                    + [_intention_card(i, result) for i in group.intentions]))
     if not intentions:
         content.append(html.P("No intentions match the chosen theme and lead."))
     return content
@@ -197,5 +191,4 @@ def choose_framework(framework_id: str | None, current_href: str | None) -> str:
     return view_href(framework_id, None)
 
 
-# Keep the words in one place for tests and other pages.
-__all__ = ["layout", "update_overview", "overview_body", "STATUS_WORDS"]
+__all__ = ["layout", "update_overview", "overview_body"]

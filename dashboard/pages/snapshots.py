@@ -14,7 +14,7 @@ from dashboard import context
 from dashboard.components import dropdown, labelled, status_badge
 from datasources.store import StoreError
 import snapshots
-from metrics.formatting import STATUS_WORDS
+from metrics.evaluation.status import Status
 
 dash.register_page(__name__, path="/snapshots", name="Snapshots", title="Snapshots – Outcomes monitor",
                    nav_order=50)
@@ -133,7 +133,7 @@ def layout(**_: str) -> html.Div:
                  className="d-flex flex-wrap", role="group", **{"aria-label": "Snapshots to compare"}),
         html.Div(compare_table(before, after), id=COMPARE_RESULT, **{"aria-live": "polite"}),
         html.P(["Status words: ", *[html.Span([status_badge(s), " "]) for s in ("off_track", "on_track")],
-                f"and so on ({', '.join(STATUS_WORDS.values())})."], className="small text-muted mt-3"),
+                f"and so on ({', '.join(s.words for s in Status)})."], className="small text-muted mt-3"),
     ])
 
 

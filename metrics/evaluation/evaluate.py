@@ -13,18 +13,22 @@ Progress is the share of the distance from baseline to target covered, in percen
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+import dataclasses
+from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from metrics.definitions.models import Baseline, Metric, Target
-from metrics.formatting import STATUS_WORDS, format_value, number
+from metrics.disclosure import is_small, withhold
 from metrics.evaluation.observations import headline_series
+from metrics.evaluation.status import Polarity, Status
+from metrics.formatting import format_value, number
 from metrics.periods import month_key, month_label, months_between, period_label
 
-STATUSES = tuple(STATUS_WORDS)
+if TYPE_CHECKING:  # insights are computed from an evaluation, so that module imports this one
+    from metrics.evaluation.insights import Insights
 
 
 @dataclass(frozen=True)
@@ -33,7 +37,7 @@ class Evaluation:
     intention_id: str | None
     title: str
     unit: str
-    polarity: str
+    polarity: Polarity
     period: str | None
     period_label: str | None
     value: float | None
@@ -51,15 +55,15 @@ class Evaluation:
     trajectory_value: float | None
     progress_pct: float | None
     expected_progress_pct: float | None
-    status: str
+    status: Status
     status_reason: str
     suppressed: bool = False
     source_error: str | None = None
-    extras: dict[str, Any] = field(default_factory=dict)
+    #: SPC, trend, forecast and benchmark (:mod:`metrics.evaluation.insights`), filled by the service.
+    insights: "Insights | None" = None
 
     def to_contract(self) -> dict[str, Any]:
         """The JSON shape of ``outcomes evaluate`` (DESIGN.md)."""
-        hide = self.suppressed
         return {
             "metric_id": self.metric_id,
             "intention_id": self.intention_id,
@@ -67,21 +71,25 @@ class Evaluation:
             "unit": self.unit,
             "polarity": self.polarity,
             "period": self.period,
-            "value": None if hide else self.value,
-            "numerator": None if hide else self.numerator,
+            "value": self.value,
+            "numerator": self.numerator,
             "denominator": self.denominator,
-            "ci_lower": None if hide else self.ci_lower,
-            "ci_upper": None if hide else self.ci_upper,
+            "ci_lower": self.ci_lower,
+            "ci_upper": self.ci_upper,
             "baseline": {"period": self.baseline_period, "value": self.baseline_value},
             "target": {"kind": self.target_kind, "value": self.target_value, "deadline": self.deadline},
             "trajectory_value": self.trajectory_value,
-            "progress_pct": None if hide else self.progress_pct,
+            "progress_pct": self.progress_pct,
             "status": self.status,
             "status_reason": self.status_reason,
         }
 
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+    def to_record(self) -> dict[str, Any]:
+        """Everything, JSON-safe apart from NaN (callers clean): the contract keys, the other fields, and
+        the insights as :meth:`Insights.to_dict` gives them (what a snapshot stores)."""
+        fields = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "insights"}
+        return {**fields, **self.to_contract(),
+                "insights": self.insights.to_dict() if self.insights is not None else None}
 
 
 def target_value(target: Target, baseline_value: float) -> float:
@@ -140,10 +148,6 @@ def progress(value: float, baseline: float, target: float) -> float | None:
     return (value - baseline) / (target - baseline) * 100
 
 
-def _meets(value: float, goal: float, higher_is_better: bool) -> bool:
-    return value >= goal if higher_is_better else value <= goal
-
-
 def _change_phrase(metric: Metric, value: float, base: float, base_label: str) -> str:
     if metric.unit == "percent":
         diff = value - base
@@ -181,7 +185,7 @@ def no_data_evaluation(metric: Metric, intention_id: str | None, reason: str,
     target = metric.target
     fields: dict[str, Any] = dict(
         metric_id=metric.id, intention_id=intention_id, title=metric.title, unit=metric.unit,
-        polarity=metric.polarity, period=None, period_label=None, value=None, numerator=None,
+        polarity=Polarity(metric.polarity), period=None, period_label=None, value=None, numerator=None,
         denominator=None, ci_lower=None, ci_upper=None,
         baseline_period=month_key(target.baseline.month) if target else None,
         baseline_value=target.baseline.value if target else None,
@@ -189,7 +193,7 @@ def no_data_evaluation(metric: Metric, intention_id: str | None, reason: str,
         target_kind=target.kind if target else None, target_stated=target.value if target else None,
         target_value=target.value if target and target.kind != "relative_change" else None,
         deadline=month_key(target.deadline) if target else None, trajectory_value=None,
-        progress_pct=None, expected_progress_pct=None, status="no_data", status_reason=reason,
+        progress_pct=None, expected_progress_pct=None, status=Status.NO_DATA, status_reason=reason,
         source_error=source_error)
     fields.update(base or {})
     return Evaluation(**fields)
@@ -214,24 +218,24 @@ def evaluate(metric: Metric, observations: pd.DataFrame, at: date, intention_id:
         denominator=None if pd.isna(latest["denominator"]) else float(latest["denominator"]),
         ci_lower=None if pd.isna(latest["ci_lower"]) else float(latest["ci_lower"]),
         ci_upper=None if pd.isna(latest["ci_upper"]) else float(latest["ci_upper"]),
-        suppressed=bool(suppress and latest["numerator"] is not None and not pd.isna(latest["numerator"])
-                        and float(latest["numerator"]) < metric.suppress_below),
+        suppressed=suppress and is_small(latest["numerator"], metric),
     )
     stale = months_between(latest["period_end"], at)
     staleness = (f" (the latest figures are for {latest['label']})"
                  if stale >= 2 * {"monthly": 1, "quarterly": 3, "annual": 12}[metric.frequency] else "")
     value_text = "suppressed (small numbers)" if current["suppressed"] else format_value(value, metric)
+    shown = withhold(current) if current["suppressed"] else current
     target = metric.target
     if target is None:
         return no_data_evaluation(metric, intention_id, "", base={
-            **current, "status": "no_data",
+            **shown, "status": Status.NO_DATA,
             "status_reason": f"{name} is {value_text} in {latest['label']}; no target is set, so it is "
                              f"monitored without a status.{staleness}"})
     base = baseline_value_from(series, target.baseline)
     b_label = baseline_label(target.baseline)
     if base is None:
         return no_data_evaluation(metric, intention_id, "", base={
-            **current, "status": "no_data",
+            **shown, "status": Status.NO_DATA,
             "status_reason": f"No data for the {b_label} baseline, so progress cannot be judged; "
                              f"give the baseline value in the target or load data for that period."})
     goal = target_value(target, base)
@@ -243,7 +247,7 @@ def evaluate(metric: Metric, observations: pd.DataFrame, at: date, intention_id:
         deadline=month_key(target.deadline), trajectory_value=expected,
         progress_pct=progress(value, base, goal), expected_progress_pct=progress(expected, base, goal),
     )
-    higher = metric.polarity == "higher_is_better"
+    polarity = Polarity(metric.polarity)
     change = _change_phrase(metric, value, base, b_label)
     target_words = _target_phrase(metric, target, goal)
     if current["suppressed"]:
@@ -253,28 +257,28 @@ def evaluate(metric: Metric, observations: pd.DataFrame, at: date, intention_id:
     else:
         opening = f"{name} is {value_text} in {latest['label']}, {change}; {target_words}"
     if month <= target.baseline.month:
-        status = "not_started"
+        status = Status.NOT_STARTED
         reason = (f"{name} has no figures after the {b_label} baseline yet; {target_words}.")
-    elif _meets(value, goal, higher):
-        status = "achieved"
+    elif polarity.meets(value, goal):
+        status = Status.ACHIEVED
         reason = f"{opening}: achieved.{staleness}"
     elif month > target.deadline:
-        status = "off_track"
+        status = Status.OFF_TRACK
         reason = f"{opening}, and that deadline has passed: off track.{staleness}"
     else:
         expected_words = _expected_phrase(metric, target, base, expected)
-        shortfall = (expected - value) if higher else (value - expected)
+        shortfall = polarity.shortfall(value, expected)
         tolerance = abs(expected) * target.amber_tolerance_pct / 100
         if shortfall <= 0:
-            status = "on_track"
+            status = Status.ON_TRACK
         elif shortfall <= tolerance:
-            status = "at_risk"
+            status = Status.AT_RISK
         else:
-            status = "off_track"
+            status = Status.OFF_TRACK
         reason = (f"{opening}, and the glide path expects {expected_words} by now: "
-                  f"{STATUS_WORDS[status].lower()}.{staleness}")
+                  f"{status.words.lower()}.{staleness}")
     if current["suppressed"]:
-        judged.update(progress_pct=None)
+        judged = withhold(judged)
     return Evaluation(metric_id=metric.id, intention_id=intention_id, title=metric.title, unit=metric.unit,
-                      polarity=metric.polarity, status=status, status_reason=reason, source_error=None,
+                      polarity=polarity, status=status, status_reason=reason, source_error=None,
                       **judged)

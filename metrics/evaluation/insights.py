@@ -5,9 +5,10 @@ and :mod:`metrics.statistics.trend` (Fingertips recent trend and benchmark, OLS 
 points they see and puts their results into words.
 
 :func:`compute` is pure. :func:`enrich` returns a copy of an :class:`~metrics.evaluation.evaluate.Evaluation`
-with ``extras["spc" | "trend" | "forecast" | "benchmark"]`` (JSON-safe dicts, or ``None``) and,
-while the deadline is still ahead and the target not yet met, the forecast sentence appended to
-``status_reason``. :func:`metrics.evaluation.evaluate.evaluate` stays a pure judgement of the value.
+whose ``insights`` is a typed :class:`Insights` (computed from the series as the audience may see it:
+small numbers withheld first when ``suppress``) and, while the deadline is still ahead and the target not yet
+met, with the forecast sentence appended to ``status_reason``. ``Insights.to_dict`` / ``from_dict`` are the
+JSON form snapshots store. :func:`metrics.evaluation.evaluate.evaluate` stays a pure judgement of the value.
 """
 
 from __future__ import annotations
@@ -16,20 +17,22 @@ import dataclasses
 import math
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from enum import StrEnum
+from typing import Any, Mapping
 
 import pandas as pd
 
 from metrics.definitions.models import Metric
 from metrics.disclosure import suppress_frame
 from metrics.evaluation.evaluate import Evaluation
+from metrics.evaluation.status import Polarity, Status
 from metrics.formatting import format_value, number
 from metrics.periods import month_label, parse_month
 from metrics.statistics.spc import SpcResult, xmr
 from metrics.statistics.trend import ForecastResult, TrendResult, benchmark, forecast, recent_trend
 
-__all__ = ["Insights", "compute", "enrich", "spc_from_dict", "FORECAST_POINTS", "TREND_POINTS",
-           "POINT_TYPE_WORDS", "RULE_WORDS"]
+__all__ = ["Benchmark", "BENCHMARK_METHOD", "Insights", "SpcInsight", "Verdict", "compute", "enrich",
+           "FORECAST_POINTS", "TREND_POINTS", "POINT_TYPE_WORDS", "RULE_WORDS"]
 
 #: How many recent points the forecast line is fitted to: two years of data (one for annual metrics
 #: would be too few), so a monthly line spans two whole seasonal cycles.
@@ -37,7 +40,7 @@ FORECAST_POINTS = {"monthly": 24, "quarterly": 8, "annual": 5}
 #: Fingertips recent trend: the last five points.
 TREND_POINTS = 5
 #: Statuses whose reason gains the forecast sentence (the target is not met yet).
-FORECAST_STATUSES = ("on_track", "at_risk", "off_track")
+FORECAST_STATUSES = (Status.ON_TRACK, Status.AT_RISK, Status.OFF_TRACK)
 
 _TREND_METHOD = {"proportion": "proportion", "crude_rate": "rate", "count": "count", "mean": "mean",
                  "published": "rate"}
@@ -57,51 +60,120 @@ RULE_WORDS = {
     "shift": "seven or more on one side of the mean",
 }
 
+#: How a benchmark verdict is reached, in words (Fingertips, PHE Technical Guide: Confidence Intervals).
+BENCHMARK_METHOD = ("Compared as Fingertips does: significantly better or worse when this area's whole 95% "
+                    "confidence interval lies on one side of the comparator's value, similar when the interval "
+                    "includes it, and not compared when there is no interval or no comparator figure for the "
+                    "same period.")
+
+
+class Verdict(StrEnum):
+    BETTER = "better"
+    SIMILAR = "similar"
+    WORSE = "worse"
+    NOT_COMPARED = "not_compared"
+
+    @property
+    def words(self) -> str:
+        return {"better": "Better", "similar": "Similar", "worse": "Worse", "not_compared": "Not compared"}[self]
+
+
+@dataclass(frozen=True)
+class SpcInsight:
+    """An XmR chart of the unbroken run of points up to the evaluated period."""
+
+    result: SpcResult
+    periods: tuple[str, ...]
+    labels: tuple[str, ...]
+    values: tuple[float, ...]
+    ci_lower: tuple[float | None, ...]
+    ci_upper: tuple[float | None, ...]
+
+    @property
+    def point_type_words(self) -> list[str]:
+        return [POINT_TYPE_WORDS.get(t, t) for t in self.result.point_types]
+
+    def frame(self) -> pd.DataFrame:
+        """The run as a frame (period_end, value, ci_lower, ci_upper), as SPC figures draw it."""
+        return pd.DataFrame({"period_end": [parse_month(p) for p in self.periods], "value": list(self.values),
+                             "ci_lower": list(self.ci_lower), "ci_upper": list(self.ci_upper)}).astype(
+            {"value": "float64", "ci_lower": "float64", "ci_upper": "float64"})
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    """This area against one comparator (England, region, peers) at the evaluated period."""
+
+    comparator: str
+    comparator_value: float | None
+    verdict: Verdict
+    words: str
+    method: str = BENCHMARK_METHOD
+
+    @property
+    def compact(self) -> str:
+        """``"Similar to England"`` / ``"Not compared with England"``: words, never colour alone."""
+        if self.verdict is Verdict.NOT_COMPARED:
+            return f"Not compared with {self.comparator}"
+        if self.verdict is Verdict.SIMILAR:
+            return f"Similar to {self.comparator}"
+        return f"{self.verdict.words} than {self.comparator}"
+
 
 @dataclass(frozen=True)
 class Insights:
-    """Plain results and words for one metric at one period."""
+    """Typed results and their words for one metric at one period, as the audience may see them."""
 
-    spc: SpcResult | None
-    spc_periods: list[str]
-    spc_labels: list[str]
-    spc_values: list[float]
-    spc_ci_lower: list[float | None]
-    spc_ci_upper: list[float | None]
-    spc_words: str
+    spc: SpcInsight | None
+    spc_words: str  # the SPC summary, or why there is no chart
     trend: TrendResult | None
     trend_words: str
     forecast: ForecastResult | None
-    forecast_words: str  # the sentence, or why there is none
+    forecast_words: str  # the sentence with its method, or why there is none
     forecast_sentence: str | None  # the sentence for status_reason, when there is a forecast
     deadline: str | None
-    benchmark: str | None  # better | similar | worse | not_compared; None without a comparator
-    benchmark_words: str | None
-    comparator_name: str | None
-    comparator_value: float | None
+    benchmarks: tuple[Benchmark, ...] = ()
+
+    @property
+    def benchmark(self) -> Benchmark | None:
+        """The first comparator's verdict (the binding lists England first)."""
+        return self.benchmarks[0] if self.benchmarks else None
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-safe: numbers or None (never NaN), strings, lists; keyed as ``Evaluation.extras``."""
+        """JSON-safe: numbers or None (never NaN), strings, lists; what a snapshot stores."""
         spc = None
         if self.spc is not None:
-            spc = {k: _clean(v) for k, v in dataclasses.asdict(self.spc).items()}
-            spc.update(periods=list(self.spc_periods), labels=list(self.spc_labels),
-                       values=_clean(self.spc_values), ci_lower=_clean(self.spc_ci_lower),
-                       ci_upper=_clean(self.spc_ci_upper), words=self.spc_words,
-                       point_type_words=[POINT_TYPE_WORDS.get(t, t) for t in self.spc.point_types])
-        trend = None
-        if self.trend is not None:
-            trend = {k: _clean(v) for k, v in dataclasses.asdict(self.trend).items()}
-            trend["words"] = self.trend_words
-        fc = None
-        if self.forecast is not None:
-            fc = {k: _clean(v) for k, v in dataclasses.asdict(self.forecast).items()}
-            fc.update(deadline=self.deadline, words=self.forecast_words, status_sentence=self.forecast_sentence)
-        bench = None
-        if self.benchmark is not None:
-            bench = {"verdict": self.benchmark, "comparator": self.comparator_name,
-                     "comparator_value": _clean(self.comparator_value), "words": self.benchmark_words}
-        return {"spc": spc, "trend": trend, "forecast": fc, "benchmark": bench}
+            spc = {k: _clean(v) for k, v in dataclasses.asdict(self.spc.result).items()}
+            spc.update(periods=list(self.spc.periods), labels=list(self.spc.labels),
+                       values=_clean(self.spc.values), ci_lower=_clean(self.spc.ci_lower),
+                       ci_upper=_clean(self.spc.ci_upper), point_type_words=self.spc.point_type_words)
+        trend = None if self.trend is None else {k: _clean(v) for k, v in dataclasses.asdict(self.trend).items()}
+        fc = None if self.forecast is None else {k: _clean(v) for k, v in dataclasses.asdict(self.forecast).items()}
+        return {"spc": spc, "spc_words": self.spc_words, "trend": trend, "trend_words": self.trend_words,
+                "forecast": fc, "forecast_words": self.forecast_words, "forecast_sentence": self.forecast_sentence,
+                "deadline": self.deadline,
+                "benchmarks": [{"comparator": b.comparator, "comparator_value": _clean(b.comparator_value),
+                                "verdict": str(b.verdict), "words": b.words, "method": b.method}
+                               for b in self.benchmarks]}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "Insights":
+        """The typed insights back from :meth:`to_dict` (e.g. read from a snapshot)."""
+        spc = None
+        if data.get("spc"):
+            raw = data["spc"]
+            names = {f.name for f in dataclasses.fields(SpcResult)}
+            spc = SpcInsight(SpcResult(**{k: v for k, v in raw.items() if k in names}),
+                             tuple(raw["periods"]), tuple(raw["labels"]), tuple(raw["values"]),
+                             tuple(raw["ci_lower"]), tuple(raw["ci_upper"]))
+        trend = TrendResult(**data["trend"]) if data.get("trend") else None
+        fc = ForecastResult(**data["forecast"]) if data.get("forecast") else None
+        benchmarks = tuple(Benchmark(b["comparator"], b["comparator_value"], Verdict(b["verdict"]), b["words"],
+                                     b.get("method", BENCHMARK_METHOD)) for b in data.get("benchmarks", ()))
+        return cls(spc=spc, spc_words=data["spc_words"], trend=trend, trend_words=data["trend_words"],
+                   forecast=fc, forecast_words=data["forecast_words"],
+                   forecast_sentence=data.get("forecast_sentence"), deadline=data.get("deadline"),
+                   benchmarks=benchmarks)
 
 
 def _clean(value: Any) -> Any:
@@ -131,12 +203,6 @@ def _month_index(month: date) -> int:
     return month.year * 12 + month.month - 1
 
 
-def spc_from_dict(data: dict[str, Any]) -> SpcResult:
-    """Rebuild the :class:`SpcResult` from ``extras["spc"]`` (e.g. to draw the chart)."""
-    names = {f.name for f in dataclasses.fields(SpcResult)}
-    return SpcResult(**{k: v for k, v in data.items() if k in names})
-
-
 # ---------------------------------------------------------------- pieces
 
 def _spc(metric: Metric, series: pd.DataFrame, target: float | None) -> tuple[SpcResult | None, pd.DataFrame, str]:
@@ -152,7 +218,7 @@ def _spc(metric: Metric, series: pd.DataFrame, target: float | None) -> tuple[Sp
         why = ("the latest value is suppressed (small numbers)" if missing and run.empty
                else "fewer than two data points")
         return None, run, f"No SPC chart: {why}."
-    improvement = "increase" if metric.polarity == "higher_is_better" else "decrease"
+    improvement = Polarity(metric.polarity).improvement
     result = xmr([float(v) for v in run["value"]], improvement=improvement, target=target)
     specials = sum(result.special_cause)
     parts = [f"{result.variation_label} at the latest point ({run['label'].iloc[-1]}).",
@@ -169,7 +235,7 @@ def _spc(metric: Metric, series: pd.DataFrame, target: float | None) -> tuple[Sp
 
 
 def _trend(metric: Metric, series: pd.DataFrame) -> tuple[TrendResult, str]:
-    polarity = "higher" if metric.polarity == "higher_is_better" else "lower"
+    polarity = Polarity(metric.polarity).better
     method = _TREND_METHOD.get(metric.method, "rate")
     listed = lambda column: [_opt(v) for v in series[column]]  # noqa: E731
     result = recent_trend(listed("value"), listed("numerator"), listed("denominator"), method=method,
@@ -198,7 +264,7 @@ def _forecast(metric: Metric, series: pd.DataFrame, evaluation: Evaluation) -> t
     x = [_month_index(d) for d in series["period_end"]]
     y = [_opt(v) for v in series["value"]]
     kept = [(a, b) for a, b in zip(x, y) if b is not None]
-    polarity = "higher" if metric.polarity == "higher_is_better" else "lower"
+    polarity = Polarity(metric.polarity).better
     fmt = lambda v: format_value(v, metric, with_unit=False)  # noqa: E731
     result = forecast([a for a, _ in kept], [b for _, b in kept], _month_index(deadline),
                       float(evaluation.target_value), polarity, points=points, formatter=fmt,
@@ -216,28 +282,46 @@ def _forecast(metric: Metric, series: pd.DataFrame, evaluation: Evaluation) -> t
     return result, words, sentence
 
 
-def _benchmark(metric: Metric, evaluation: Evaluation, name: str, value: float) -> tuple[str, str]:
-    polarity = "higher" if metric.polarity == "higher_is_better" else "lower"
-    verdict = benchmark(evaluation.value, evaluation.ci_lower, evaluation.ci_upper, value, polarity=polarity)
+def _comparator_at(frame: pd.DataFrame, period: str) -> float | None:
+    """The comparator's value for the same period as the evaluated figure, if it has one."""
+    if frame is None or frame.empty:
+        return None
+    hit = frame[frame["period"] == period]
+    return _opt(hit["value"].iloc[-1]) if not hit.empty else None
+
+
+def _benchmark(metric: Metric, evaluation: Evaluation, name: str, value: float | None) -> Benchmark:
+    polarity = Polarity(metric.polarity).better
+    label = evaluation.period_label or evaluation.period
+    if evaluation.suppressed:
+        return Benchmark(name, None, Verdict.NOT_COMPARED,
+                         f"Not compared with {name}: the figure is suppressed (small numbers).")
+    if value is None:
+        return Benchmark(name, None, Verdict.NOT_COMPARED, f"Not compared with {name}: it has no figure for {label}.")
+    verdict = Verdict(benchmark(evaluation.value, evaluation.ci_lower, evaluation.ci_upper, value,
+                                polarity=polarity))
     shown = format_value(value, metric)
-    if verdict == "not_compared":
-        return verdict, f"Not compared with {name} ({shown}): this figure has no confidence interval."
-    if verdict == "similar":
-        return verdict, (f"Similar to {name} ({shown}): the 95% confidence interval "
-                         f"({number(evaluation.ci_lower, metric.decimals)} to "
-                         f"{number(evaluation.ci_upper, metric.decimals)}) includes it.")
-    side = "above" if (verdict == "better") == (polarity == "higher") else "below"
-    return verdict, (f"Significantly {verdict} than {name} ({shown}): the whole 95% confidence interval "
-                     f"({number(evaluation.ci_lower, metric.decimals)} to "
-                     f"{number(evaluation.ci_upper, metric.decimals)}) lies {side} it.")
+    if verdict is Verdict.NOT_COMPARED:
+        return Benchmark(name, value, verdict,
+                         f"Not compared with {name} ({shown}): this figure has no confidence interval.")
+    interval = (f"({number(evaluation.ci_lower, metric.decimals)} to "
+                f"{number(evaluation.ci_upper, metric.decimals)})")
+    if verdict is Verdict.SIMILAR:
+        return Benchmark(name, value, verdict,
+                         f"Similar to {name} ({shown}): the 95% confidence interval {interval} includes it.")
+    side = "above" if (verdict is Verdict.BETTER) == (polarity == "higher") else "below"
+    return Benchmark(name, value, verdict, f"Significantly {verdict} than {name} ({shown}): the whole 95% "
+                                           f"confidence interval {interval} lies {side} it.")
 
 
 # ---------------------------------------------------------------- entry points
 
 def compute(metric: Metric, series: pd.DataFrame, evaluation: Evaluation, suppress: bool = False,
-            comparator: float | None = None, comparator_name: str = "the comparator") -> Insights:
+            comparators: Mapping[str, pd.DataFrame] | None = None) -> Insights:
     """Insights from the headline ``series`` (period_start, period_end, period, label, value, numerator,
-    denominator, ci_lower, ci_upper) up to the evaluated period. ``suppress`` withholds small counts first."""
+    denominator, ci_lower, ci_upper) up to the evaluated period. ``suppress`` withholds small counts first.
+    ``comparators`` ({label: series}, e.g. from ``MetricsService.comparator_series``) give one benchmark
+    verdict each, at the evaluated period."""
     if evaluation.period is not None and not series.empty:
         series = series[series["period"] <= evaluation.period]
     series = series.reset_index(drop=True)
@@ -253,32 +337,28 @@ def compute(metric: Metric, series: pd.DataFrame, evaluation: Evaluation, suppre
         metric, series, evaluation.target_value)
     trend, trend_words = (None, "Recent trend could not be calculated: no data.") if empty else _trend(metric, series)
     fc, fc_words, sentence = (None, "No forecast: no data.", None) if empty else _forecast(metric, series, evaluation)
-    verdict = bench_words = None
-    comparator = _opt(comparator)
-    if comparator is not None and evaluation.value is not None and not evaluation.suppressed:
-        verdict, bench_words = _benchmark(metric, evaluation, comparator_name, comparator)
-    run_ok = spc is not None
-    return Insights(
-        spc=spc,
-        spc_periods=list(run["period"]) if run_ok else [],
-        spc_labels=list(run["label"]) if run_ok else [],
-        spc_values=[float(v) for v in run["value"]] if run_ok else [],
-        spc_ci_lower=[_opt(v) for v in run["ci_lower"]] if run_ok else [],
-        spc_ci_upper=[_opt(v) for v in run["ci_upper"]] if run_ok else [],
-        spc_words=spc_words, trend=trend, trend_words=trend_words, forecast=fc, forecast_words=fc_words,
-        forecast_sentence=sentence, deadline=evaluation.deadline, benchmark=verdict, benchmark_words=bench_words,
-        comparator_name=comparator_name if verdict else None, comparator_value=comparator if verdict else None,
-    )
+    benchmarks = ()
+    if evaluation.period is not None:
+        benchmarks = tuple(_benchmark(metric, evaluation, name, _comparator_at(frame, evaluation.period))
+                           for name, frame in (comparators or {}).items())
+    spc_insight = None
+    if spc is not None:
+        spc_insight = SpcInsight(spc, tuple(run["period"]), tuple(run["label"]),
+                                 tuple(float(v) for v in run["value"]), tuple(_opt(v) for v in run["ci_lower"]),
+                                 tuple(_opt(v) for v in run["ci_upper"]))
+    return Insights(spc=spc_insight, spc_words=spc_words, trend=trend, trend_words=trend_words, forecast=fc,
+                    forecast_words=fc_words, forecast_sentence=sentence, deadline=evaluation.deadline,
+                    benchmarks=benchmarks)
 
 
 def enrich(evaluation: Evaluation, metric: Metric, series: pd.DataFrame, suppress: bool = False,
-           comparator: float | None = None, comparator_name: str = "the comparator") -> Evaluation:
-    """A copy of ``evaluation`` with SPC, trend, forecast and benchmark in ``extras`` and, when the
-    deadline is still ahead and the target not yet met, the forecast sentence in ``status_reason``."""
+           comparators: Mapping[str, pd.DataFrame] | None = None) -> Evaluation:
+    """A copy of ``evaluation`` with its typed ``insights`` and, when the deadline is still ahead and the
+    target not yet met, the forecast sentence in ``status_reason``."""
     if evaluation.source_error or evaluation.period is None or series is None or series.empty:
         return evaluation
-    found = compute(metric, series, evaluation, suppress, comparator, comparator_name)
+    found = compute(metric, series, evaluation, suppress, comparators)
     reason = evaluation.status_reason
     if found.forecast_sentence and evaluation.status in FORECAST_STATUSES:
         reason = f"{reason.rstrip()} {found.forecast_sentence}"
-    return dataclasses.replace(evaluation, status_reason=reason, extras={**evaluation.extras, **found.to_dict()})
+    return dataclasses.replace(evaluation, status_reason=reason, insights=found)
