@@ -18,6 +18,7 @@ from ruamel.yaml.error import MarkedYAMLError
 
 from metrics.definitions.models import ConfigFile
 from metrics.definitions.parsed import Config, ConfigError, ConfigIssue, PathKey, SourceFile
+from metrics.definitions.templates import apply_templates
 from metrics.definitions.validation import cross_reference_issues
 
 def _plain(node: Any, path: PathKey, lines: dict[PathKey, int]) -> Any:
@@ -76,7 +77,7 @@ def _pydantic_issues(source: SourceFile, error: ValidationError, prefix: PathKey
             message = f"{message} (got {err.get('input')!r})"
         elif err["type"] == "union_tag_invalid":
             message = "binding 'type' must be 'table' or 'sql'"
-        issues.append(ConfigIssue(source.display, source.line_of(loc), source.field_name(loc), message))
+        issues.append(source.issue(loc, message))
     return issues
 
 
@@ -97,23 +98,28 @@ def _validate_sections(source: SourceFile) -> tuple[ConfigFile, list[ConfigIssue
     for key, value in source.data.items():
         if key not in hints:
             known = ", ".join(ConfigFile.model_fields)
-            issues.append(ConfigIssue(source.display, source.line_of((key,)), str(key),
-                                      f"unknown section '{key}'; a config file may hold: {known}"))
+            issues.append(source.issue((key,), f"unknown section '{key}'; a config file may hold: {known}, "
+                                               "templates"))
             continue
         annotation = hints[key]
         if get_origin(annotation) is tuple:
             if not isinstance(value, list):
-                issues.append(ConfigIssue(source.display, source.line_of((key,)), str(key),
-                                          f"'{key}' must be a list of items, each starting with '- '"))
+                issues.append(source.issue((key,), f"'{key}' must be a list of items, each starting with '- '"))
                 continue
             adapter = TypeAdapter(get_args(annotation)[0])
-            items = []
+            items, positions = [], []
             for index, item in enumerate(value):
+                if (key, index) in source.skipped:
+                    continue
                 try:
                     items.append(adapter.validate_python(item))
+                    positions.append(index)
                 except ValidationError as exc:
                     issues.extend(_pydantic_issues(source, exc, prefix=(key, index)))
             valid[key] = tuple(items)
+            source.positions[key] = positions
+        elif (key,) in source.skipped:
+            continue
         else:
             try:
                 valid[key] = TypeAdapter(annotation).validate_python(value)
@@ -151,9 +157,11 @@ def load_config(config_dir: str | Path) -> Config:
     for path in paths:
         source, parse_issues = parse_file(path, root)
         issues.extend(parse_issues)
-        if source is None:
-            continue
-        files[source.display] = source
+        if source is not None:
+            files[source.display] = source
+    # Templates are shared by all files, so every file is parsed before any is merged.
+    issues.extend(apply_templates(files))
+    for source in files.values():
         config_file, section_issues = _validate_sections(source)
         issues.extend(section_issues)
         parsed.append((source, config_file))

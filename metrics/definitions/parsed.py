@@ -11,6 +11,7 @@ from datasources.ingest_spec import IngestSpec
 from metrics.definitions.models import DataSource, Framework, Metric
 
 PathKey = tuple[Any, ...]
+Origin = tuple[str, int]  # (file as displayed, 1-based line)
 
 
 @dataclass(frozen=True)
@@ -34,12 +35,20 @@ class ConfigError(Exception):
 
 @dataclass
 class SourceFile:
-    """One parsed YAML file: its plain data and where each path sits."""
+    """One parsed YAML file: its plain data and where each path sits.
+
+    ``lines`` are the file's own lines. Once templates are applied, ``origins`` holds
+    the file and line each path of the merged data was written at (a key taken from a
+    template points into the template), and ``skipped`` the items left out of
+    validation because a template they name could not be resolved."""
 
     path: Path
     display: str
     data: Any
     lines: dict[PathKey, int] = field(default_factory=dict)
+    origins: dict[PathKey, Origin] = field(default_factory=dict)
+    skipped: set[PathKey] = field(default_factory=set)
+    positions: dict[str, list[int]] = field(default_factory=dict)  # index as written of each valid item
 
     @staticmethod
     def _real_parts(loc: Iterable[Any]) -> list[Any]:
@@ -51,17 +60,29 @@ class SourceFile:
             parts.append(part)
         return parts
 
-    def line_of(self, loc: Iterable[Any]) -> int:
-        """The line of the deepest prefix of ``loc`` present in the file (a missing key
-        is reported at the line of the mapping that should hold it)."""
-        best = self.lines.get((), 1)
+    def origin(self, loc: Iterable[Any]) -> Origin:
+        """File and line of the deepest prefix of ``loc`` that was written somewhere (a
+        missing key is reported at the line of the mapping that should hold it)."""
+        best: Origin = (self.display, self.lines.get((), 1))
         current: PathKey = ()
         for part in self._real_parts(loc):
             current = current + (part,)
-            if current not in self.lines:
+            if current in self.origins:
+                best = self.origins[current]
+            elif current in self.lines:
+                best = (self.display, self.lines[current])
+            else:
                 break
-            best = self.lines[current]
         return best
+
+    def line_of(self, loc: Iterable[Any]) -> int:
+        return self.origin(loc)[1]
+
+    def issue(self, loc: Iterable[Any], message: str) -> ConfigIssue:
+        """A problem at ``loc``, reported where that key was written."""
+        loc = tuple(loc)
+        file, line = self.origin(loc)
+        return ConfigIssue(file, line, self.field_name(loc), message)
 
     def field_name(self, loc: Iterable[Any]) -> str:
         words: list[str] = []

@@ -15,6 +15,13 @@ from metrics.definitions.models import ConfigFile, SqlBinding, TableBinding
 Parsed = list[tuple[SourceFile, ConfigFile]]
 
 
+def _indexed(source: SourceFile, section: str, items: tuple[Any, ...]) -> list[tuple[int, Any]]:
+    """Valid items with their index in the file as written (an invalid item before them
+    is left out of ``items`` but still counts for the line numbers)."""
+    positions = source.positions.get(section, list(range(len(items))))
+    return list(zip(positions, items))
+
+
 def _close(word: str, known: set[str]) -> str:
     import difflib
 
@@ -26,19 +33,18 @@ def _unique_ids(parsed: Parsed) -> list[ConfigIssue]:
     issues = []
     seen: dict[tuple[str, str], str] = {}
     for source, cfg in parsed:
-        groups: list[tuple[str, tuple[str, ...]]] = [
-            ("datasources", tuple(d.id for d in cfg.datasources)),
-            ("metrics", tuple(m.id for m in cfg.metrics)),
+        groups: list[tuple[str, list[tuple[int, str]]]] = [
+            ("datasources", [(i, d.id) for i, d in _indexed(source, "datasources", cfg.datasources)]),
+            ("metrics", [(i, m.id) for i, m in _indexed(source, "metrics", cfg.metrics)]),
         ]
         if cfg.framework:
-            groups.append(("framework", (cfg.framework.id,)))
+            groups.append(("framework", [(0, cfg.framework.id)]))
         for kind, ids in groups:
-            for index, ident in enumerate(ids):
+            for index, ident in ids:
                 loc = (kind, "id") if kind == "framework" else (kind, index, "id")
-                where = f"{source.display}:{source.line_of(loc)}"
+                where = "{}:{}".format(*source.origin(loc))
                 if (kind, ident) in seen:
-                    issues.append(ConfigIssue(source.display, source.line_of(loc), source.field_name(loc),
-                                              f"duplicate {kind} id '{ident}' (first defined at {seen[(kind, ident)]}); "
+                    issues.append(source.issue(loc, f"duplicate {kind} id '{ident}' (first defined at {seen[(kind, ident)]}); "
                                               "ids must be unique across config"))
                 else:
                     seen[(kind, ident)] = where
@@ -50,7 +56,7 @@ def _one_default_framework(parsed: Parsed) -> list[ConfigIssue]:
     issues = []
     for source, fw in marked[1:]:
         loc = ("framework", "default")
-        issues.append(ConfigIssue(source.display, source.line_of(loc), "framework.default",
+        issues.append(source.issue(loc,
                                   f"'{fw.id}' and '{marked[0][1].id}' are both marked default; keep one"))
     return issues
 
@@ -66,20 +72,17 @@ def _intention_refs(parsed: Parsed, metric_ids: set[str]) -> list[ConfigIssue]:
         for i, intention in enumerate(fw.intentions):
             if intention.id in intention_ids:
                 loc = ("framework", "intentions", i, "id")
-                issues.append(ConfigIssue(source.display, source.line_of(loc), source.field_name(loc),
-                                          f"duplicate intention id '{intention.id}' in framework '{fw.id}'"))
+                issues.append(source.issue(loc, f"duplicate intention id '{intention.id}' in framework '{fw.id}'"))
             intention_ids.add(intention.id)
             for j, code in enumerate(intention.outcomes):
                 if code not in codes:
                     loc = ("framework", "intentions", i, "outcomes", j)
-                    issues.append(ConfigIssue(source.display, source.line_of(loc), source.field_name(loc),
-                                              f"unknown outcome code '{code}'{_close(code, codes)}; "
+                    issues.append(source.issue(loc, f"unknown outcome code '{code}'{_close(code, codes)}; "
                                               f"declare it under framework.outcomes"))
             for j, metric_id in enumerate(intention.metrics):
                 if metric_id not in metric_ids:
                     loc = ("framework", "intentions", i, "metrics", j)
-                    issues.append(ConfigIssue(source.display, source.line_of(loc), source.field_name(loc),
-                                              f"unknown metric '{metric_id}'{_close(metric_id, metric_ids)}; "
+                    issues.append(source.issue(loc, f"unknown metric '{metric_id}'{_close(metric_id, metric_ids)}; "
                                               "declare it under 'metrics' in any config file"))
     return issues
 
@@ -87,13 +90,12 @@ def _intention_refs(parsed: Parsed, metric_ids: set[str]) -> list[ConfigIssue]:
 def _datasource_refs(parsed: Parsed, datasource_ids: set[str]) -> list[ConfigIssue]:
     issues = []
     for source, cfg in parsed:
-        for i, metric in enumerate(cfg.metrics):
+        for i, metric in _indexed(source, "metrics", cfg.metrics):
             binding = metric.binding
             if binding.datasource not in datasource_ids:
                 loc = ("metrics", i, "binding", "datasource")
                 known = ", ".join(sorted(datasource_ids)) or "none declared"
-                issues.append(ConfigIssue(source.display, source.line_of(loc), source.field_name(loc),
-                                          f"unknown data source '{binding.datasource}'"
+                issues.append(source.issue(loc, f"unknown data source '{binding.datasource}'"
                                           f"{_close(binding.datasource, datasource_ids)}; known: {known}"))
     return issues
 
@@ -103,33 +105,30 @@ def _baselines_fit_metrics(parsed: Parsed) -> list[ConfigIssue]:
     baseline and deadline, or the glide path makes no sense."""
     issues = []
     for source, cfg in parsed:
-        for i, metric in enumerate(cfg.metrics):
+        for i, metric in _indexed(source, "metrics", cfg.metrics):
             target = metric.target
             if target is None:
                 continue
             for j, point in enumerate(target.milestones):
                 if not target.baseline.month < point.period <= target.deadline:
                     loc = ("metrics", i, "target", "milestones", j, "period")
-                    issues.append(ConfigIssue(source.display, source.line_of(loc), source.field_name(loc),
-                                              "a trajectory milestone must fall after the baseline and "
+                    issues.append(source.issue(loc, "a trajectory milestone must fall after the baseline and "
                                               "no later than the deadline"))
             if isinstance(metric.binding, SqlBinding) and ":" not in metric.binding.sql and metric.binding.params:
                 loc = ("metrics", i, "binding", "params")
-                issues.append(ConfigIssue(source.display, source.line_of(loc), source.field_name(loc),
-                                          "params are given but the SQL uses no ':name' placeholders"))
+                issues.append(source.issue(loc, "params are given but the SQL uses no ':name' placeholders"))
     return issues
 
 
 def _table_bindings_have_names(parsed: Parsed) -> list[ConfigIssue]:
     issues = []
     for source, cfg in parsed:
-        for i, metric in enumerate(cfg.metrics):
+        for i, metric in _indexed(source, "metrics", cfg.metrics):
             binding = metric.binding
             if isinstance(binding, TableBinding) and binding.denominator and binding.denominator.table:
                 if binding.area_column and not binding.denominator.area_column:
                     loc = ("metrics", i, "binding", "denominator")
-                    issues.append(ConfigIssue(source.display, source.line_of(loc), source.field_name(loc),
-                                              "the numerator is broken down by area, so the denominator "
+                    issues.append(source.issue(loc, "the numerator is broken down by area, so the denominator "
                                               "table needs an 'area_column' too"))
     return issues
 
@@ -139,18 +138,16 @@ def _comparators_need_headline(parsed: Parsed) -> list[ConfigIssue]:
     headline would sum them in (or, for published figures, have no headline at all)."""
     issues = []
     for source, cfg in parsed:
-        for i, metric in enumerate(cfg.metrics):
+        for i, metric in _indexed(source, "metrics", cfg.metrics):
             binding = metric.binding
             if binding.comparators and not binding.headline_area:
                 loc = ("metrics", i, "binding", "comparators")
-                issues.append(ConfigIssue(source.display, source.line_of(loc), source.field_name(loc),
-                                          "comparators need 'headline_area' (the council's own area code), "
+                issues.append(source.issue(loc, "comparators need 'headline_area' (the council's own area code), "
                                           "or the comparator rows would be mixed into the headline"))
             codes = [c for comp in binding.comparators for c in comp.codes]
             if binding.headline_area and binding.headline_area in codes:
                 loc = ("metrics", i, "binding", "comparators")
-                issues.append(ConfigIssue(source.display, source.line_of(loc), source.field_name(loc),
-                                          f"the headline area '{binding.headline_area}' cannot also be a comparator"))
+                issues.append(source.issue(loc, f"the headline area '{binding.headline_area}' cannot also be a comparator"))
     return issues
 
 
@@ -160,22 +157,19 @@ def _ingest_refs(root: Path, parsed: Parsed, datasource_ids: set[str]) -> list[C
     project = root.parent
     seen: dict[str, str] = {}
     for source, cfg in parsed:
-        for i, spec in enumerate(cfg.ingest):
+        for i, spec in _indexed(source, "ingest", cfg.ingest):
             if spec.datasource not in datasource_ids:
                 loc = ("ingest", i, "datasource")
-                issues.append(ConfigIssue(source.display, source.line_of(loc), source.field_name(loc),
-                                          f"unknown data source '{spec.datasource}'"
+                issues.append(source.issue(loc, f"unknown data source '{spec.datasource}'"
                                           f"{_close(spec.datasource, datasource_ids)}"))
             if spec.id in seen:
                 loc = ("ingest", i, "id")
-                issues.append(ConfigIssue(source.display, source.line_of(loc), source.field_name(loc),
-                                          f"duplicate ingest id '{spec.id}' (first at {seen[spec.id]})"))
-            seen.setdefault(spec.id, f"{source.display}:{source.line_of(('ingest', i, 'id'))}")
+                issues.append(source.issue(loc, f"duplicate ingest id '{spec.id}' (first at {seen[spec.id]})"))
+            seen.setdefault(spec.id, "{}:{}".format(*source.origin(("ingest", i, "id"))))
             for j, pattern in enumerate(spec.files):
                 if not any(project.glob(pattern)):
                     loc = ("ingest", i, "files", j)
-                    issues.append(ConfigIssue(source.display, source.line_of(loc), source.field_name(loc),
-                                              f"no file matches '{pattern}' (paths are relative to the project folder)"))
+                    issues.append(source.issue(loc, f"no file matches '{pattern}' (paths are relative to the project folder)"))
     return issues
 
 
