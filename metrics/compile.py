@@ -15,7 +15,7 @@ from sqlalchemy.sql import ColumnElement, Select
 from sqlalchemy.sql.expression import TableClause
 
 from datasources.sql_periods import period_start
-from metrics.definitions.models import Denominator, Filter, Measure, Metric, SqlBinding, TableBinding
+from metrics.definitions.models import Denominator, Filter, Measure, Metric, PublishedBinding, SqlBinding, TableBinding
 
 NO_AREA = "all"
 
@@ -153,10 +153,43 @@ def _compile_sql(metric: Metric, binding: SqlBinding) -> Select[Any]:
     return select(*columns).group_by(*group).order_by(*group)
 
 
+def _compile_published(metric: Metric, binding: PublishedBinding) -> Select[Any]:
+    """Published figures read as they are, in the shape of a published SQL binding:
+    numerator and denominator summed, value and interval by MAX, which only collapses
+    the one row a publisher gives per period and area."""
+    tbl = _table(binding.table)
+    period = period_start(_col(tbl, binding.date_column), metric.frequency)
+    area = _col(tbl, binding.area_column)
+
+    def column_or_null(name: str | None, aggregate: Any, label: str) -> ColumnElement[Any]:
+        if name is None:
+            return cast(null(), Float).label(label)
+        return aggregate(_col(tbl, name), type_=Float).label(label)
+
+    columns: list[ColumnElement[Any]] = [
+        period.label("period_start"), area.label("area"),
+        column_or_null(binding.numerator_column, func.sum, "numerator"),
+        column_or_null(binding.denominator_column, func.sum, "denominator"),
+        column_or_null(binding.value_column, func.max, "value"),
+        column_or_null(binding.lower_column, func.max, "ci_lower"),
+        column_or_null(binding.upper_column, func.max, "ci_upper"),
+    ]
+    conditions = [_condition(tbl, f) for f in binding.filters]
+    if binding.areas:
+        conditions.append(area.in_(binding.areas))
+    statement = select(*columns).select_from(tbl)
+    if conditions:
+        statement = statement.where(and_(*conditions))
+    group = [period_start(_col(tbl, binding.date_column), metric.frequency), _col(tbl, binding.area_column)]
+    return statement.group_by(*group).order_by(*group)
+
+
 def compile_metric(metric: Metric) -> Select[Any]:
     binding = metric.binding
     if isinstance(binding, TableBinding):
         return _compile_table(metric, binding)
+    if isinstance(binding, PublishedBinding):
+        return _compile_published(metric, binding)
     return _compile_sql(metric, binding)
 
 

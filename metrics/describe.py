@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from metrics.definitions.models import Filter, Metric, SqlBinding, TableBinding
+from metrics.definitions.models import Filter, Metric, PublishedBinding, SqlBinding, TableBinding
 from metrics.evaluation.evaluate import baseline_label
 from metrics.periods import month_label
 from metrics.disclosure import rule_in_words
@@ -35,6 +35,8 @@ def binding_in_words(metric: Metric) -> str:
     if isinstance(binding, SqlBinding):
         return (f"A SQL query on data source '{binding.datasource}' (shown below), grouped "
                 f"{_FREQUENCY[metric.frequency]} and by area in the database.")
+    if isinstance(binding, PublishedBinding):
+        return _published_in_words(metric, binding)
     assert isinstance(binding, TableBinding)
     parts = [f"From table '{binding.table}' in data source '{binding.datasource}', "
              f"{_measure_words(binding.numerator.count, binding.numerator.sum)}"]
@@ -56,6 +58,23 @@ def binding_in_words(metric: Metric) -> str:
             words += ", taking the figure for the financial year each period falls in"
         parts.append(words + ".")
     return "".join(parts)
+
+
+def _published_in_words(metric: Metric, binding: PublishedBinding) -> str:
+    read = [f"the published value (column {binding.value_column})"]
+    if binding.lower_column:
+        read.append(f"its interval (columns {binding.lower_column} to {binding.upper_column})")
+    if binding.numerator_column:
+        read.append(f"numerator (column {binding.numerator_column})")
+    if binding.denominator_column:
+        read.append(f"denominator (column {binding.denominator_column})")
+    words = (f"From table '{binding.table}' in data source '{binding.datasource}', "
+             f"{', '.join(read)}, {_FREQUENCY[metric.frequency]} (dated by column {binding.date_column}) "
+             f"and by area (column {binding.area_column})")
+    conditions = [filter_words(f) for f in binding.filters]
+    if binding.areas:
+        conditions.append(f"{binding.area_column} is one of {', '.join(binding.areas)}")
+    return words + (" where " + "; ".join(conditions) if conditions else "") + "."
 
 
 def method_in_words(metric: Metric) -> list[str]:

@@ -76,7 +76,7 @@ def _pydantic_issues(source: SourceFile, error: ValidationError, prefix: PathKey
         elif err["type"] in ("literal_error", "enum"):
             message = f"{message} (got {err.get('input')!r})"
         elif err["type"] == "union_tag_invalid":
-            message = "binding 'type' must be 'table' or 'sql'"
+            message = "binding 'type' must be 'table', 'sql' or 'published'"
         issues.append(source.issue(loc, message))
     return issues
 

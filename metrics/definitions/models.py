@@ -143,7 +143,41 @@ class SqlBinding(Model):
     comparators: tuple[Comparator, ...] = ()
 
 
-Binding = Annotated[Union[TableBinding, SqlBinding], Field(discriminator="type")]
+class PublishedBinding(Model):
+    """A table of figures already computed by their publisher (ASCOF, Fingertips, PCDD):
+    one row per period and area holding the value and, when published, its interval,
+    numerator and denominator. Nothing is recomputed; only the council's own area
+    (``headline_area``) and the comparators' areas are read when ``headline_area`` is set."""
+
+    type: Literal["published"]
+    datasource: Identifier
+    table: str
+    date_column: str
+    area_column: str
+    value_column: str
+    lower_column: str | None = None
+    upper_column: str | None = None
+    numerator_column: str | None = None
+    denominator_column: str | None = None
+    filters: tuple[Filter, ...] = ()
+    headline_area: str | None = None
+    comparators: tuple[Comparator, ...] = ()
+
+    @model_validator(mode="after")
+    def _interval_has_both_ends(self) -> "PublishedBinding":
+        if (self.lower_column is None) != (self.upper_column is None):
+            raise ValueError("give both 'lower_column' and 'upper_column' for the interval, or neither")
+        return self
+
+    @property
+    def areas(self) -> tuple[str, ...]:
+        """The area codes read: the headline's and every comparator's (none: all areas)."""
+        if self.headline_area is None:
+            return ()
+        return (self.headline_area, *(code for comp in self.comparators for code in comp.codes))
+
+
+Binding = Annotated[Union[TableBinding, SqlBinding, PublishedBinding], Field(discriminator="type")]
 
 
 
@@ -238,9 +272,13 @@ class Metric(Model):
                 raise ValueError("method 'count' takes no denominator; use 'crude_rate' or 'proportion'")
         if self.method == "crude_rate" and not self.multiplier:
             raise ValueError("method 'crude_rate' needs a 'multiplier', e.g. 100000")
-        if self.method == "published" and not (isinstance(self.binding, SqlBinding)
-                                                and self.binding.returns_published_values):
-            raise ValueError("method 'published' needs an sql binding with returns_published_values: true")
+        published_binding = isinstance(self.binding, PublishedBinding) or (
+            isinstance(self.binding, SqlBinding) and self.binding.returns_published_values)
+        if self.method == "published" and not published_binding:
+            raise ValueError("method 'published' needs a 'type: published' binding (or an sql binding with "
+                             "returns_published_values: true)")
+        if isinstance(self.binding, PublishedBinding) and self.method != "published":
+            raise ValueError("a 'type: published' binding reads figures as published; use method 'published'")
         return self
 
     @property

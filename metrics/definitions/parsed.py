@@ -55,7 +55,7 @@ class SourceFile:
         """Drop the tags pydantic inserts for a discriminated union ('binding' -> 'table')."""
         parts: list[Any] = []
         for part in loc:
-            if parts and parts[-1] == "binding" and part in ("table", "sql"):
+            if parts and parts[-1] == "binding" and part in ("table", "sql", "published"):
                 continue
             parts.append(part)
         return parts
