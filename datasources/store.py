@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Mapping
 
-from sqlalchemy import (Column, DateTime, ForeignKey, Index, Integer, MetaData, String, Table, Text,
+from sqlalchemy import (Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, MetaData, String, Table, Text,
                         UniqueConstraint, create_engine, event)
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import OperationalError
@@ -64,16 +64,104 @@ snapshot_series = Table(
     Column("payload", Text, nullable=False),    # JSON: [{period, label, value, ci_lower, ci_upper, ...}]
 )
 
+people = Table(
+    "people", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("username", String(80), nullable=False, unique=True),
+    Column("display_name", String(200), nullable=False),
+    Column("role", String(30), nullable=False),           # viewer | lead | performance_officer | admin
+    Column("password_hash", String(300)),                 # argon2id; null: signs in only through the proxy
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+grants = Table(
+    "grants", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("person_id", Integer, ForeignKey("people.id"), nullable=False, index=True),
+    Column("lead", String(300)),           # matches an intention's ``lead:`` text in config
+    Column("framework_id", String(80)),    # null: every framework
+    Column("role", String(30)),            # e.g. performance_officer on one framework
+    Column("granted_by", String(80), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# Commentary versions: one row per save, never updated. ``subject`` is ``metric:<id>`` or
+# ``intention:<id>``; the unique version per subject turns a racing second save into a conflict.
 commentary = Table(
     "commentary", metadata,
     Column("id", Integer, primary_key=True),
-    Column("metric_id", String(80), nullable=False),
+    Column("metric_id", String(80)),
     Column("framework_id", String(80), nullable=False),
     Column("period", String(7), nullable=False),
     Column("author", String(200), nullable=False),
     Column("text", Text, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("intention_id", String(80)),
+    Column("subject", String(200), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("based_on", Integer),
+    Column("addendum", Boolean, nullable=False),
+    Column("author_id", Integer, ForeignKey("people.id")),
     Index("ix_commentary_framework_period", "framework_id", "period"),
+    UniqueConstraint("framework_id", "period", "subject", "version", name="uq_commentary_subject_version"),
+)
+
+actions = Table(
+    "actions", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("framework_id", String(80), nullable=False),
+    Column("period", String(7), nullable=False),           # the period it was raised in
+    Column("metric_id", String(80)),
+    Column("intention_id", String(80)),
+    Column("text", Text, nullable=False),
+    Column("owner", String(200), nullable=False),
+    Column("due", Date, nullable=False),
+    Column("status", String(20), nullable=False),           # open | done | dropped
+    Column("created_by", String(80), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_by", String(80), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("closed_at", DateTime(timezone=True)),
+    Index("ix_actions_framework", "framework_id", "period"),
+)
+
+milestone_updates = Table(
+    "milestone_updates", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("framework_id", String(80), nullable=False),
+    Column("intention_id", String(80), nullable=False),
+    Column("milestone_title", String(500), nullable=False),
+    Column("status", String(20), nullable=False),           # not_started | in_progress | done | dropped
+    Column("done_on", Date),
+    Column("evidence", Text, nullable=False),
+    Column("recorded_by", String(80), nullable=False),      # 'config' for the status carried over from YAML
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Index("ix_milestone_updates_key", "framework_id", "intention_id"),
+)
+
+signoffs = Table(
+    "signoffs", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("framework_id", String(80), nullable=False),
+    Column("period", String(7), nullable=False),
+    Column("snapshot_id", Integer, ForeignKey("snapshots.id"), nullable=False),
+    Column("signed_by", String(80), nullable=False),
+    Column("signed_at", DateTime(timezone=True), nullable=False),
+    Column("reason", Text),
+    Column("sequence", Integer, nullable=False),             # 1 for the first sign-off of the period
+    UniqueConstraint("framework_id", "period", "sequence", name="uq_signoffs_framework_period_sequence"),
+)
+
+# Append-only (triggers in the migration refuse UPDATE and DELETE).
+audit_events = Table(
+    "audit_events", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", DateTime(timezone=True), nullable=False, index=True),
+    Column("who", String(80), nullable=False),
+    Column("action", String(60), nullable=False),
+    Column("entity", String(300), nullable=False),
+    Column("before", Text),    # JSON, null when the thing did not exist
+    Column("after", Text),     # JSON
 )
 
 

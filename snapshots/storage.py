@@ -52,8 +52,12 @@ def _pause_if_asked(step: Callable[[str], None] | None) -> None:
 def save_snapshot(store: Store, framework_id: str, period: str, created_by: str, definitions_hash: str,
                   vintages: dict[str, str], payload: dict[str, Any], evaluations: list[dict[str, Any]],
                   series: dict[str, list[dict[str, Any]]],
-                  step: Callable[[str], None] | None = None, attempts: int = 8) -> SnapshotRecord:
+                  step: Callable[[str], None] | None = None, attempts: int = 8,
+                  within: Callable[[Connection, int], None] | None = None) -> SnapshotRecord:
     """Write a new snapshot with the next version, all in one transaction.
+
+    ``within(conn, snapshot_id)`` writes what must be committed with the snapshot or not at
+    all (a sign-off and its audit event); it may raise to abandon the whole snapshot.
 
     Two creators racing for the same framework and period both read the same highest
     version; the unique constraint rejects the second insert, which then retries."""
@@ -79,6 +83,8 @@ def save_snapshot(store: Store, framework_id: str, period: str, created_by: str,
                     conn.execute(insert(snapshot_series), [
                         {"snapshot_id": snapshot_id, "metric_id": metric_id, "payload": json.dumps(points)}
                         for metric_id, points in series.items()])
+                if within is not None:
+                    within(conn, snapshot_id)
                 _pause_if_asked(step)
             break
         except IntegrityError:
