@@ -16,7 +16,8 @@ from sqlalchemy import create_engine, func, select
 import snapshots
 from datasources import store
 from datasources.store import Store
-from review.commentary import add_commentary, commentary_for
+from review.commentary import commentary_for, commentary_history, save_commentary
+from review.people import Role, add_person
 from snapshots import storage
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -68,11 +69,15 @@ def test_previous_and_compare(service, app_db):
         assert c.status_changed == (c.status_before != c.status_after)
 
 
-def test_commentary_is_append_only(app_db):
-    add_commentary(app_db, "falls_admissions_65plus", "warwickshire", "2025-03", "lead", "First note")
-    add_commentary(app_db, "falls_admissions_65plus", "warwickshire", "2025-03", "lead", "Second note")
-    notes = commentary_for(app_db, "warwickshire", "2025-03")["falls_admissions_65plus"]
-    assert [n["text"] for n in notes] == ["First note", "Second note"]
+def test_commentary_keeps_every_version(service, app_db):
+    lead = add_person(app_db, None, "falls.officer", "Falls officer", Role.performance_officer)
+    first = save_commentary(app_db, service, lead, "warwickshire", "2025-03", "First note",
+                            metric_id="falls_admissions_65plus")
+    save_commentary(app_db, service, lead, "warwickshire", "2025-03", "Second note",
+                    metric_id="falls_admissions_65plus", based_on=first.id)
+    history = commentary_history(app_db, "warwickshire", "2025-03", metric_id="falls_admissions_65plus")
+    assert [n.text for n in history] == ["First note", "Second note"]
+    assert commentary_for(app_db, "warwickshire", "2025-03")["falls_admissions_65plus"][0]["text"] == "Second note"
 
 
 def _count(url: str) -> dict[str, int]:
