@@ -12,7 +12,7 @@ import snapshots
 from datasources.store import Store
 from metrics.definitions.models import Framework, Intention
 from metrics.evaluation.evaluate import Evaluation
-from metrics.formatting import STATUS_WORDS
+from metrics.evaluation.status import Status
 from metrics.periods import parse_month
 from metrics.service import MetricsService
 from review.actions import Action, list_actions
@@ -22,7 +22,7 @@ from review.signoff import SignOff, last_signed_off_before, signed_off
 from review.subjects import framework_of
 from review.text import period as check_period
 
-EXCEPTION_STATUSES = ("off_track", "at_risk")
+EXCEPTION_STATUSES = (Status.OFF_TRACK, Status.AT_RISK)
 
 
 @dataclass(frozen=True)
@@ -62,16 +62,17 @@ class ReviewPack:
     compared_with: SignOff | None           # the last signed-off period before this one
 
     def summary_sentence(self) -> str:
-        counts = ", ".join(f"{n} {STATUS_WORDS[s].lower()}" for s, n in self.status_counts.items() if n)
+        counts = ", ".join(f"{n} {Status(s).words.lower()}" for s, n in self.status_counts.items() if n)
         return (f"{counts or 'no metrics'}; {self.milestones_late} of {self.milestones_total} milestones late; "
                 f"{self.actions_overdue} of {self.actions_open} open actions overdue.")
 
 
 def _spc_signal(evaluation: Evaluation) -> str | None:
-    spc = (evaluation.extras or {}).get("spc")
-    if not spc or spc.get("variation") in (None, "common_cause"):
+    """The latest point's SPC reading when it is a special cause (not common-cause variation)."""
+    spc = evaluation.insights.spc if evaluation.insights is not None else None
+    if spc is None or spc.result.variation == "common_cause":
         return None
-    return f"SPC: {spc.get('variation_label') or spc['variation'].replace('_', ' ')} in the latest point"
+    return f"SPC: {spc.result.variation_label} at the latest point"
 
 
 def _statuses_at(store: Store, signoff: SignOff | None) -> dict[tuple[str, str | None], str]:
@@ -99,11 +100,11 @@ def review_pack(store: Store, service: MetricsService, framework_id: str, period
             own_actions = [a for a in actions if a.metric_id == evaluation.metric_id]
             reasons = []
             if evaluation.status in EXCEPTION_STATUSES:
-                reasons.append(STATUS_WORDS[evaluation.status])
+                reasons.append(Status(evaluation.status).words)
             old = before.get((evaluation.metric_id, intention.id))
             if old is not None and old != evaluation.status:
-                reasons.append(f"Status changed from {STATUS_WORDS.get(old, old)} to "
-                               f"{STATUS_WORDS[evaluation.status]} since {compared_with.period} was signed off")
+                reasons.append(f"Status changed from {Status(old).words} to "
+                               f"{Status(evaluation.status).words} since {compared_with.period} was signed off")
             signal = _spc_signal(evaluation)
             if signal:
                 reasons.append(signal)
@@ -122,9 +123,9 @@ def review_pack(store: Store, service: MetricsService, framework_id: str, period
                       ([f"{len(overdue)} overdue action(s)"] if overdue else [])
             items.append(PackItem("intention", intention, None, reasons, comments.get(f"intention:{intention.id}"),
                                   own_actions, [m for m in milestones if m.intention_id == intention.id]))
-    counts = {s: 0 for s in STATUS_WORDS}
+    counts = {s.value: 0 for s in Status}
     for evaluation in result.evaluations:
-        counts[evaluation.status] = counts.get(evaluation.status, 0) + 1
+        counts[Status(evaluation.status).value] += 1
     return ReviewPack(
         framework=framework, period=period, items=items, status_counts=counts,
         milestones_late=sum(1 for m in milestones if m.late), milestones_total=len(milestones),
