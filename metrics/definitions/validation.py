@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Callable
 
+from datasources.sql_guard import dialect_for_url, sql_problems
 from metrics.definitions.parsed import Config, ConfigIssue, SourceFile
 from metrics.definitions.models import ConfigFile, SqlBinding, TableBinding
 
@@ -120,6 +121,20 @@ def _baselines_fit_metrics(parsed: Parsed) -> list[ConfigIssue]:
     return issues
 
 
+def _sql_bindings_read_only(parsed: Parsed, datasources: dict[str, Any]) -> list[ConfigIssue]:
+    """One read-only SELECT per binding (datasources.sql_guard), parsed in its source's dialect."""
+    issues = []
+    for source, cfg in parsed:
+        for i, metric in enumerate(cfg.metrics):
+            if isinstance(metric.binding, SqlBinding):
+                ds = datasources.get(metric.binding.datasource)
+                # Looked up directly: line_of() drops 'sql' after 'binding' as the union's tag.
+                line = source.lines.get(("metrics", i, "binding", "sql"), source.line_of(("metrics", i, "binding")))
+                for problem in sql_problems(metric.binding.sql, dialect_for_url(ds.url) if ds else None):
+                    issues.append(ConfigIssue(source.display, line, f"metrics[{i}].binding.sql", problem))
+    return issues
+
+
 def _table_bindings_have_names(parsed: Parsed) -> list[ConfigIssue]:
     issues = []
     for source, cfg in parsed:
@@ -187,6 +202,7 @@ def cross_reference_issues(root: Path, parsed: Parsed, files: dict[str, SourceFi
         ("intention references", lambda: _intention_refs(parsed, declared["metrics"])),
         ("data source references", lambda: _datasource_refs(parsed, declared["datasources"])),
         ("targets", lambda: _baselines_fit_metrics(parsed)),
+        ("sql bindings", lambda: _sql_bindings_read_only(parsed, datasources)),
         ("table bindings", lambda: _table_bindings_have_names(parsed)),
         ("comparators", lambda: _comparators_need_headline(parsed)),
         ("ingest", lambda: _ingest_refs(root, parsed, set(datasources))),
