@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,9 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.sql import Executable
 
 _ENV_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+
+
+_TIMEOUT_OPTION = "outcomes_timeout_seconds"
 
 
 class DataSourceError(Exception):
@@ -61,13 +65,14 @@ def make_read_only_engine(url: str, timeout_seconds: float) -> Engine:
     """An engine whose connections cannot write and whose queries are time-limited."""
     parsed = make_url(url)
     backend = parsed.get_backend_name()
+    limits = {_TIMEOUT_OPTION: timeout_seconds}
     if backend == "sqlite":
         path = database_file(url)
         if path is not None and not path.exists():
             raise DataSourceError(f"database file {path} does not exist; build it (make sample) or fix the URL")
         # mode=ro makes SQLite itself refuse writes; uri=true lets the query string through.
         engine = create_engine(f"sqlite:///file:{path}?mode=ro&uri=true" if path else url,
-                               connect_args={"timeout": timeout_seconds})
+                               connect_args={"timeout": timeout_seconds}, execution_options=limits)
 
         @event.listens_for(engine, "connect")
         def _sqlite_limits(dbapi_conn: Any, record: Any) -> None:
@@ -89,33 +94,100 @@ def make_read_only_engine(url: str, timeout_seconds: float) -> Engine:
         path = database_file(url)
         if path is not None and not path.exists():
             raise DataSourceError(f"database file {path} does not exist; fix the URL")
-        return create_engine(url, connect_args={"read_only": True})
+        # External access off: no COPY TO, read_text(), read_csv() or 'file.csv' tables on the host;
+        # the configuration locked, so a binding cannot SET it back on. The time limit is a timer
+        # that interrupts the connection (run_query), as DuckDB has no statement timeout.
+        engine = create_engine(url, execution_options=limits, connect_args={
+            "read_only": True, "config": {"enable_external_access": False, "lock_configuration": True}})
+        event.listen(engine, "do_execute", _duckdb_single_statement)
+        return engine
     if backend == "postgresql":
         ms = int(timeout_seconds * 1000)
-        return create_engine(url, pool_pre_ping=True, connect_args={
+        engine = create_engine(url, pool_pre_ping=True, execution_options=limits, connect_args={
             "options": f"-c default_transaction_read_only=on -c statement_timeout={ms}",
             "connect_timeout": max(1, int(min(timeout_seconds, 10))),
         })
+        event.listen(engine, "do_execute", _postgres_single_statement)
+        return engine
     # Other dialects (warehouses): rely on the account being read-only.
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, execution_options=limits)
+
+
+def _postgres_single_statement(cursor: Any, statement: str, parameters: Any, context: Any) -> bool:
+    """Always the extended protocol: psycopg otherwise sends a query without parameters as a
+    simple query, in which the server runs every ';'-separated statement (COMMIT; BEGIN READ
+    WRITE; DROP ...). A prepared statement is one statement; the server refuses more."""
+    cursor.execute(statement, parameters, prepare=True)
+    return True
+
+
+def _duckdb_single_statement(cursor: Any, statement: str, parameters: Any, context: Any) -> bool:
+    """DuckDB's execute() runs every statement in the string; refuse more than one before it starts."""
+    count = len(cursor.extract_statements(statement)) if hasattr(cursor, "extract_statements") else 1
+    if count != 1:
+        raise DataSourceError(f"refused: the query holds {count} statements; a query is exactly one SELECT")
+    return False  # let the driver run it as usual
 
 
 @dataclass(frozen=True)
 class QueryResult:
+    """Rows of one query. ``truncated``: the source returned more than ``row_cap`` rows and only
+    the first ``row_cap`` are here, so any figure built from them would be incomplete;
+    ``truncation_reason`` says so in words for every output (page, CLI, JSON, snapshot)."""
+
     frame: pd.DataFrame
     truncated: bool
     sql: str
+    row_cap: int = 0
+
+    @property
+    def truncation_reason(self) -> str | None:
+        if not self.truncated:
+            return None
+        return (f"the source returned more than {self.row_cap:,} rows (its row_cap), so the figures would be "
+                "incomplete; narrow the binding's query or raise row_cap for this data source")
+
+
+class QueryTimeout(DataSourceError):
+    """The query ran past the source's time limit and was stopped."""
 
 
 def run_query(engine: Engine, statement: Executable, row_cap: int) -> QueryResult:
-    """Execute with bound parameters, fetching at most ``row_cap`` rows."""
+    """Execute with bound parameters, fetching at most ``row_cap`` rows, in a read-only
+    transaction that is rolled back afterwards."""
     compiled = str(statement.compile(engine))
+    timeout = engine.get_execution_options().get(_TIMEOUT_OPTION)
+    timer: threading.Timer | None = None
     with engine.connect() as conn:
         if engine.dialect.name == "postgresql":
+            # Again for every transaction, so a session setting changed earlier on this pooled
+            # connection (say by set_config) cannot carry over.
             conn.execute(text("SET TRANSACTION READ ONLY"))
-        result = conn.execute(statement)
-        columns = list(result.keys())
-        rows = result.fetchmany(row_cap + 1)
+            if timeout:
+                conn.execute(text(f"SET LOCAL statement_timeout = {int(timeout * 1000)}"))
+        fired = threading.Event()
+        if engine.dialect.name == "duckdb" and timeout:
+            raw = conn.connection.dbapi_connection
+
+            def stop() -> None:
+                fired.set()
+                raw.interrupt()  # type: ignore[union-attr]
+
+            timer = threading.Timer(timeout, stop)
+            timer.daemon = True
+            timer.start()
+        try:
+            result = conn.execute(statement)
+            columns = list(result.keys())
+            rows = result.fetchmany(row_cap + 1)
+        except Exception as exc:
+            if fired.is_set():
+                raise QueryTimeout(f"the query ran past the source's {timeout:g} s time limit and was stopped; "
+                                   "simplify the query or raise timeout_seconds") from exc
+            raise
+        finally:
+            if timer is not None:
+                timer.cancel()
     truncated = len(rows) > row_cap
     frame = pd.DataFrame([tuple(r) for r in rows[:row_cap]], columns=columns)
-    return QueryResult(frame=frame, truncated=truncated, sql=compiled)
+    return QueryResult(frame=frame, truncated=truncated, sql=compiled, row_cap=row_cap)

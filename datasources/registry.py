@@ -7,6 +7,7 @@ settings and runs statements it is handed.
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -27,6 +28,7 @@ class SourceSettings:
     title: str = ""
     timeout_seconds: float = 30
     row_cap: int = 200_000
+    retry_seconds: float = 10  # after a failure, how soon the next request tries the source again
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,7 @@ class DataSourceRegistry:
         self._root = project_root
         self._engines: dict[str, Engine] = {}
         self._lock = threading.Lock()
+        self._failed_at: dict[str, float] = {}  # source id -> wall-clock time of its last failed query
 
     @property
     def ids(self) -> list[str]:
@@ -68,18 +71,35 @@ class DataSourceRegistry:
         return self.engine(source_id).dialect.name
 
     def execute(self, source_id: str, statement: Executable) -> QueryResult:
+        """Rows of ``statement``; a failure raises DataSourceError saying when it was tried, and
+        is remembered so that ``vintage`` changes after ``retry_seconds`` (a retry, not an hour)."""
         settings = self.settings(source_id)
         try:
-            return run_query(self.engine(source_id), statement, settings.row_cap)
-        except DataSourceError:
-            raise
-        except SQLAlchemyError as exc:
-            detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-            raise DataSourceError(f"data source '{source_id}' query failed: {detail}") from exc
+            result = run_query(self.engine(source_id), statement, settings.row_cap)
+        except (DataSourceError, SQLAlchemyError) as exc:
+            now = time.time()
+            with self._lock:
+                self._failed_at[source_id] = now
+            if isinstance(exc, SQLAlchemyError):
+                detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+                message = f"data source '{source_id}' query failed: {detail}"
+            else:
+                message = str(exc)
+            tried = datetime.fromtimestamp(now, tz=timezone.utc).strftime("%H:%M:%S UTC")
+            raise DataSourceError(f"{message} (last tried {tried}; tried again after "
+                                  f"{settings.retry_seconds:g} s)") from exc
+        with self._lock:
+            self._failed_at.pop(source_id, None)
+        return result
 
     def vintage(self, source_id: str) -> str:
         """A token that changes when the data change: a file's modification time, or
-        the hour for server databases (cached evaluations then refresh hourly)."""
+        the hour for server databases (cached evaluations then refresh hourly). After a
+        failed query it also changes every ``retry_seconds``, so a cached failure is retried
+        within seconds rather than at the next hour."""
+        return self._data_vintage(source_id) + self._retry_token(source_id)
+
+    def _data_vintage(self, source_id: str) -> str:
         try:
             path = database_file(self.url(source_id))
         except DataSourceError:
@@ -88,6 +108,14 @@ class DataSourceRegistry:
             stamp = datetime.fromtimestamp(path.stat().st_mtime, tz=timezone.utc)
             return stamp.isoformat(timespec="seconds")
         return datetime.now(tz=timezone.utc).strftime("%Y-%m-%dT%H:00Z")
+
+    def _retry_token(self, source_id: str) -> str:
+        with self._lock:
+            failed_at = self._failed_at.get(source_id)
+        if failed_at is None:
+            return ""
+        step = max(self.settings(source_id).retry_seconds, 0.001)
+        return f"|failed {failed_at:.3f} retry {int((time.time() - failed_at) // step)}"
 
     def health(self, source_id: str) -> SourceHealth:
         try:

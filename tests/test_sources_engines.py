@@ -1,0 +1,203 @@
+"""Hostile SQL at the engine layer, as if the config check had been bypassed: on every engine
+a query cannot write, run a second statement, reach the host's files or outrun its limit."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import text
+
+from datasources.engines import DataSourceError, run_query
+from datasources.registry import DataSourceRegistry, SourceSettings
+
+PROJECT = Path(__file__).resolve().parent.parent
+LIMIT = 1.0  # seconds: every source below has this time limit
+
+
+def registry_for(url: str, **settings) -> DataSourceRegistry:
+    return DataSourceRegistry([SourceSettings("src", url, timeout_seconds=LIMIT, **settings)], PROJECT)
+
+
+def timed_failure(registry: DataSourceRegistry, sql: str) -> tuple[str, float]:
+    started = time.monotonic()
+    with pytest.raises(DataSourceError) as info:
+        registry.execute("src", text(sql))
+    return str(info.value), time.monotonic() - started
+
+
+# ------------------------------------------------------------------ PostgreSQL
+
+@pytest.fixture(scope="module")
+def pg_owner_url(postgres_url: str):
+    """A database owned by a non-superuser role that could write its table (it owns it): only the
+    engine's read-only transaction and time limit stand between a binding and the data."""
+    admin = sa.create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text("DROP DATABASE IF EXISTS guard_db"))
+        conn.execute(text("DROP ROLE IF EXISTS guard_owner"))
+        conn.execute(text("CREATE ROLE guard_owner LOGIN NOSUPERUSER"))
+        conn.execute(text("CREATE DATABASE guard_db OWNER guard_owner"))
+    admin.dispose()
+    url = sa.make_url(postgres_url).set(username="guard_owner", database="guard_db")
+    owner = sa.create_engine(url)
+    with owner.begin() as conn:
+        conn.execute(text("CREATE TABLE t (id integer)"))
+        conn.execute(text("INSERT INTO t SELECT generate_series(1, 10)"))
+    # The role can write: the protection below is the engine's, not a missing grant.
+    with owner.begin() as conn:
+        conn.execute(text("UPDATE t SET id = id"))
+    owner.dispose()
+    yield url.render_as_string(hide_password=False)
+
+
+def pg_rows(url: str) -> int:
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        count = conn.execute(text("SELECT count(*) FROM t")).scalar_one()
+    engine.dispose()
+    return count
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("sql", [
+    "SELECT 1 AS x; COMMIT; BEGIN READ WRITE; DROP TABLE t; COMMIT; SELECT 1 AS x",
+    "COMMIT; BEGIN READ WRITE; DROP TABLE t; COMMIT; SELECT 1 AS x",
+    "DROP TABLE t",
+    "DELETE FROM t",
+    "WITH d AS (DELETE FROM t RETURNING id) SELECT count(*) FROM d",
+    "SELECT set_config('transaction_read_only', 'off', true) AS a, (SELECT count(*) FROM t) AS b; DELETE FROM t",
+])
+def test_postgresql_binding_cannot_write(pg_owner_url: str, sql: str) -> None:
+    registry = registry_for(pg_owner_url)
+    message, _ = timed_failure(registry, sql)
+    assert "cannot insert multiple commands" in message or "read-only transaction" in message, message
+    assert pg_rows(pg_owner_url) == 10
+    registry.dispose()
+
+
+@pytest.mark.postgres
+def test_postgresql_binding_cannot_lift_the_time_limit(pg_owner_url: str) -> None:
+    registry = registry_for(pg_owner_url)
+    message, elapsed = timed_failure(registry, "SET statement_timeout = 0; SELECT pg_sleep(6)")
+    assert "cannot insert multiple commands" in message and elapsed < LIMIT + 1
+    # One statement that lifts the limit for the session: the running statement keeps its limit,
+    # and the next query on the same pooled connection gets the limit again.
+    message, elapsed = timed_failure(registry, "SELECT set_config('statement_timeout', '0', false), pg_sleep(6)")
+    assert "statement timeout" in message and LIMIT - 0.2 < elapsed < LIMIT + 1.5
+    message, elapsed = timed_failure(registry, "SELECT pg_sleep(6)")
+    assert "statement timeout" in message and LIMIT - 0.2 < elapsed < LIMIT + 1.5
+    registry.dispose()
+
+
+@pytest.mark.postgres
+def test_postgresql_engine_layer_runs_one_prepared_statement(pg_owner_url: str) -> None:
+    from datasources.engines import make_read_only_engine
+
+    engine = make_read_only_engine(pg_owner_url, LIMIT)
+    assert run_query(engine, text("SELECT count(*) AS n FROM t"), 100).frame["n"].tolist() == [10]
+    with pytest.raises(sa.exc.DBAPIError, match="cannot insert multiple commands"):
+        run_query(engine, text("SELECT 1; DROP TABLE t; SELECT 1"), 100)
+    assert pg_rows(pg_owner_url) == 10
+    engine.dispose()
+
+
+# ------------------------------------------------------------------ DuckDB
+
+@pytest.fixture
+def duck_url(tmp_path: Path) -> str:
+    import duckdb
+
+    path = tmp_path / "src.duckdb"
+    conn = duckdb.connect(str(path))
+    conn.execute("CREATE TABLE t AS SELECT range AS id FROM range(10)")
+    conn.close()
+    return f"duckdb:///{path}"
+
+
+def test_duckdb_slow_query_is_stopped_near_the_limit(duck_url: str) -> None:
+    registry = registry_for(duck_url)
+    message, elapsed = timed_failure(registry, "SELECT sum(a.range * b.range) AS s FROM range(1000000) a, "
+                                               "range(1000000) b")
+    assert "time limit" in message and LIMIT - 0.1 < elapsed < LIMIT + 1.5, (message, elapsed)
+    # The connection is usable afterwards, and a quick query is not stopped.
+    assert registry.execute("src", text("SELECT count(*) AS n FROM t")).frame["n"].tolist() == [10]
+    registry.dispose()
+
+
+@pytest.mark.parametrize(("sql", "words"), [
+    ("COPY t TO '{out}'", "disabled by configuration"),
+    ("SELECT * FROM read_text('/etc/hostname')", "disabled by configuration"),
+    ("SELECT * FROM read_csv('/etc/passwd')", "disabled by configuration"),
+    ("SELECT * FROM '/etc/passwd'", "does not exist"),  # no replacement scan of files
+    ("SET enable_external_access = true", "locked"),
+    ("DROP TABLE t", "read-only"),
+    ("SELECT 1 AS x; DROP TABLE t", "2 statements"),
+])
+def test_duckdb_refuses_files_settings_writes_and_second_statements(duck_url: str, tmp_path: Path, sql: str,
+                                                                     words: str) -> None:
+    out = tmp_path / "written.csv"
+    registry = registry_for(duck_url)
+    message, _ = timed_failure(registry, sql.format(out=out))
+    assert words in message, message
+    assert not out.exists()
+    assert registry.execute("src", text("SELECT count(*) AS n FROM t")).frame["n"].tolist() == [10]
+    registry.dispose()
+
+
+# ------------------------------------------------------------------ SQLite
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    path = tmp_path / "src.db"
+    engine = sa.create_engine(f"sqlite:///{path}")
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE t (id integer)"))
+        conn.execute(text("INSERT INTO t VALUES (1), (2), (3)"))
+    engine.dispose()
+    return f"sqlite:///{path}"
+
+
+def test_sqlite_slow_query_is_stopped_near_the_limit(sqlite_url: str) -> None:
+    registry = registry_for(sqlite_url)
+    message, elapsed = timed_failure(registry, "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) "
+                                               "SELECT count(*) FROM c")
+    assert "interrupted" in message and LIMIT - 0.1 < elapsed < LIMIT + 1.5, (message, elapsed)
+    registry.dispose()
+
+
+@pytest.mark.parametrize("sql", ["DELETE FROM t", "SELECT 1 AS x; DROP TABLE t",
+                                 "ATTACH DATABASE '/tmp/elsewhere.db' AS x"])
+def test_sqlite_refuses_writes_and_second_statements(sqlite_url: str, sql: str) -> None:
+    registry = registry_for(sqlite_url)
+    timed_failure(registry, sql)
+    assert registry.execute("src", text("SELECT count(*) AS n FROM t")).frame["n"].tolist() == [3]
+    registry.dispose()
+
+
+# ------------------------------------------------------------------ failures and truncation
+
+def test_failure_is_retried_after_the_back_off_and_says_when_it_was_tried(sqlite_url: str) -> None:
+    registry = registry_for(sqlite_url, retry_seconds=0.2)
+    before = registry.vintage("src")
+    message, _ = timed_failure(registry, "SELECT * FROM missing_table")
+    assert "no such table" in message and "last tried" in message and "UTC" in message
+    failed = registry.vintage("src")
+    assert failed != before
+    deadline = time.monotonic() + 5
+    while registry.vintage("src") == failed and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert registry.vintage("src") != failed  # a cached failure is looked at again within seconds
+    registry.execute("src", text("SELECT 1 AS x"))
+    assert registry.vintage("src") == before  # a success forgets the failure
+    registry.dispose()
+
+
+def test_truncated_result_says_so(sqlite_url: str) -> None:
+    registry = registry_for(sqlite_url, row_cap=2)
+    result = registry.execute("src", text("SELECT id FROM t"))
+    assert result.truncated and len(result.frame) == 2
+    assert "more than 2 rows" in result.truncation_reason
+    assert registry_for(sqlite_url).execute("src", text("SELECT id FROM t")).truncation_reason is None
