@@ -21,8 +21,8 @@ from review import audit
 from review.actions import add_action, list_actions, update_action
 from review.commentary import current_commentary, save_commentary
 from review.errors import Conflict, ReviewError
-from review.milestones import update_milestone
-from review.people import Person, add_person, find_person, grant, grants_of, list_people
+from review.milestones import milestone_history, update_milestone
+from review.people import Person, add_person, find_person, grant, grants_of, list_people, set_password
 from review.signoff import sign_off
 
 PASSWORD_ENV = "OUTCOMES_NEW_PASSWORD"
@@ -127,6 +127,19 @@ def user_grant(username: str = typer.Argument(...),
     _emit({"id": given.id, "username": given.username, "grant": given.describe()})
 
 
+@user_app.command("password")
+def user_password(username: str = typer.Argument(...),
+                  as_: Optional[str] = typer.Option(None, "--as", help="Yourself, or an admin (not needed before "
+                                                                        "any admin).")) -> None:
+    """Set a built-in password from $OUTCOMES_NEW_PASSWORD (never on the command line, where others see it)."""
+    password = os.environ.get(PASSWORD_ENV)
+    if not password:
+        fail(f"${PASSWORD_ENV} is not set; export the new password in it first")
+    store = _store()
+    _run(set_password, store, _acting(store, as_), username, password)
+    typer.echo(f"password set for {username}")
+
+
 # ------------------------------------------------------------------ commentary
 
 @comment_app.command("add")
@@ -222,6 +235,16 @@ def milestone_update(framework: str = FrameworkOption,
     saved = _run(update_milestone, store, service, _acting(store, as_), framework, intention, title, status,
                  done_on, evidence)
     _emit(saved.to_dict())
+
+
+@milestone_app.command("history")
+def milestone_history_(framework: str = FrameworkOption,
+                       intention: str = typer.Option(..., "--intention", help="Intention id."),
+                       title: str = typer.Option(..., "--title", help="The milestone's title as in config."),
+                       config: Optional[Path] = ConfigOption) -> None:
+    """Every recorded update of a milestone, oldest first (the config's status first)."""
+    service = service_for(config)
+    _emit([u.to_dict() for u in _run(milestone_history, _store(), service, framework, intention, title)])
 
 
 # ------------------------------------------------------------------ sign-off and audit

@@ -89,12 +89,6 @@ def add_action(store: Store, service: MetricsService, person: Person, framework_
     return saved
 
 
-def get_action(store: Store, action_id: int) -> Action | None:
-    with store.engine.connect() as conn:
-        row = conn.execute(select(actions).where(actions.c.id == action_id)).first()
-    return _action(row) if row is not None else None
-
-
 def update_action(store: Store, service: MetricsService, person: Person, action_id: int, status: str | None = None,
                   due: str | date | None = None, text: str | None = None, owner: str | None = None) -> Action:
     changes: dict[str, Any] = {}

@@ -6,7 +6,6 @@ special-cause signal, intentions with late milestones, and overdue actions."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 import snapshots
 from datasources.store import Store
@@ -133,14 +132,3 @@ def review_pack(store: Store, service: MetricsService, framework_id: str, period
         headline=[e for e in result.evaluations if e.target_value is not None],
         signoff=signed_off(store, framework.id, period), compared_with=compared_with)
 
-
-def as_dict(pack: ReviewPack) -> dict[str, Any]:
-    """JSON-friendly (for the CLI and tests)."""
-    return {"framework": pack.framework.id, "period": pack.period, "status_counts": pack.status_counts,
-            "milestones_late": pack.milestones_late, "milestones_total": pack.milestones_total,
-            "actions_open": pack.actions_open, "actions_overdue": pack.actions_overdue,
-            "signoff": pack.signoff.to_dict() if pack.signoff else None,
-            "items": [{"kind": i.kind, "intention_id": i.intention.id, "metric_id": i.metric_id,
-                       "status": i.evaluation.status if i.evaluation else None, "reasons": i.reasons,
-                       "commentary": i.commentary.to_dict() if i.commentary else None,
-                       "actions": [a.to_dict() for a in i.actions]} for i in pack.items]}

@@ -65,14 +65,6 @@ def signed_off(store: Store, framework_id: str, period: str) -> SignOff | None:
         return _latest(conn, framework_id, period)
 
 
-def signoffs_of(store: Store, framework_id: str) -> list[SignOff]:
-    """Every sign-off of the framework, newest period first."""
-    with store.engine.connect() as conn:
-        rows = conn.execute(select(signoffs).where(signoffs.c.framework_id == framework_id)
-                            .order_by(signoffs.c.period.desc(), signoffs.c.sequence.desc())).all()
-    return [_signoff(r) for r in rows]
-
-
 def last_signed_off_before(store: Store, framework_id: str, period: str) -> SignOff | None:
     with store.engine.connect() as conn:
         row = conn.execute(select(signoffs).where(signoffs.c.framework_id == framework_id,

@@ -99,3 +99,18 @@ def test_bad_input_exits_1_with_a_message(cli, args, message):
     result = cli(*args)
     assert result.exit_code == 1, result.output
     assert result.stderr.startswith("error: ") and message in result.stderr
+
+
+def test_password_and_milestone_history(cli):
+    missing = cli("user", "password", "sample.viewer", "--as", "sample.viewer")
+    assert missing.exit_code == 1 and "OUTCOMES_NEW_PASSWORD" in missing.stderr
+    other = cli("user", "password", "sample.lead", "--as", "sample.viewer",
+                env={"OUTCOMES_NEW_PASSWORD": "someone else's"})
+    assert other.exit_code == 1 and "only an admin" in other.stderr
+    own = cli("user", "password", "sample.viewer", "--as", "sample.viewer",
+              env={"OUTCOMES_NEW_PASSWORD": "my new viewer password"})
+    assert own.exit_code == 0, own.output
+    history = cli("milestone", "history", *FW, "--intention", "fe-13-falls-prevention", "--title",
+                  "Joint falls prevention strategy agreed with the three CCGs")
+    assert history.exit_code == 0, history.output
+    assert [(u["recorded_by"], u["status"]) for u in json.loads(history.stdout)] == [("config", "done")]
