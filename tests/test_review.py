@@ -20,6 +20,7 @@ from review.actions import add_action, list_actions, update_action
 from review.commentary import commentary_history, current_commentary, save_commentary
 from review.errors import Conflict, Forbidden, ReviewInputError, SignedOff
 from review.milestones import milestone_history, milestone_states, update_milestone
+from review.exceptions import snapshot_exceptions
 from review.pack import review_pack
 from review.people import Role, add_person, find_person, grant, set_password, verify_password
 from review.sample import seed_sample_people
@@ -336,3 +337,29 @@ def test_review_pack_holds_exceptions_with_their_commentary_and_actions(service,
     assert pack.actions_overdue == 1 and pack.signoff is None
     sign_off(review_store, service, officer, FW, PERIOD)
     assert review_pack(review_store, service, FW, PERIOD).signoff is not None
+
+
+def test_pack_and_snapshot_exceptions_show_status_changed_since_the_last_signoff(service, review_store):
+    lead, officer, _viewer = people(review_store)
+    earlier = sign_off(review_store, service, officer, FW, "2024-03")
+    changed = "permanent_care_home_admissions_65plus"  # off track at 2024-03, achieved at 2025-03
+    assert next(e for e in earlier.evaluations if e["metric_id"] == changed)["status"] == "off_track"
+    pack = review_pack(review_store, service, FW, PERIOD)
+    item = next(i for i in pack.items if i.metric_id == changed)
+    assert item.reasons == ["Status changed from Off track to Achieved since 2024-03 was signed off"]
+    assert pack.compared_with.snapshot_id == earlier.id
+    add_action(review_store, service, lead, FW, PERIOD, "Chase the plan", "Lead", "2025-01-31",
+               intention_id=PEOPLE_GROUP_INTENTION)
+    later = sign_off(review_store, service, officer, FW, PERIOD)
+    found = snapshot_exceptions(later, earlier)
+    assert found.metrics[(changed, "fe-4-residential-care")] == ["Status changed from Off track to Achieved"]
+    assert {m for m, _i in found.metrics} >= {e["metric_id"] for e in later.evaluations
+                                              if e["status"] in ("off_track", "at_risk")}
+    assert found.intentions[PEOPLE_GROUP_INTENTION] == ["1 late milestone(s)", "1 overdue action(s)"]
+    on_track = [e for e in later.evaluations if e["status"] == "achieved" and e["metric_id"] != changed]
+    assert on_track and not any(found.has_metric(e) for e in on_track if not _special(e))
+
+
+def _special(evaluation) -> bool:
+    spc = (evaluation.get("insights") or {}).get("spc") or {}
+    return spc.get("variation") not in (None, "common_cause")
