@@ -363,3 +363,32 @@ def test_pack_and_snapshot_exceptions_show_status_changed_since_the_last_signoff
 def _special(evaluation) -> bool:
     spc = (evaluation.get("insights") or {}).get("spc") or {}
     return spc.get("variation") not in (None, "common_cause")
+
+
+def test_racing_saves_from_the_same_version_keep_one_and_refuse_the_rest(service, review_store):
+    import threading
+
+    lead, officer, _viewer = people(review_store)
+    first = save_commentary(review_store, service, lead, FW, PERIOD, "v1", metric_id=FALLS)
+    start = threading.Barrier(4)
+    outcomes: list[str] = []
+
+    def save(n: int) -> None:
+        start.wait()
+        try:
+            save_commentary(review_store, service, officer, FW, PERIOD, f"racer {n}", metric_id=FALLS,
+                            based_on=first.id)
+            outcomes.append("saved")
+        except Conflict:
+            outcomes.append("conflict")
+
+    threads = [threading.Thread(target=save, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["conflict", "conflict", "conflict", "saved"]
+    history = commentary_history(review_store, FW, PERIOD, metric_id=FALLS)
+    assert [c.version for c in history] == [1, 2]
+    refused = {e.after["refused_text"] for e in audit.list_events(review_store, action="commentary.conflict")}
+    assert refused | {history[1].text} == {f"racer {n}" for n in range(4)}  # every text kept somewhere
