@@ -80,8 +80,12 @@ class SourceFile:
 
     def issue(self, loc: Iterable[Any], message: str) -> ConfigIssue:
         """A problem at ``loc``, reported where that key was written."""
-        loc = tuple(loc)
+        loc = tuple(self._real_parts(loc))
         file, line = self.origin(loc)
+        if file != self.display and loc:
+            # written in a template in another file: say which item took it from there
+            item = loc[:2] if len(loc) > 1 and isinstance(loc[1], int) else loc[:1]
+            message += f" (in {self.field_name(item)} of {self.display}:{self.lines.get(item, 1)})"
         return ConfigIssue(file, line, self.field_name(loc), message)
 
     def field_name(self, loc: Iterable[Any]) -> str:
