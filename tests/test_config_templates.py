@@ -190,3 +190,12 @@ def test_cli_check_reports_template_problems_as_file_line_field(tmp_path: Path) 
     result = CliRunner().invoke(app, ["check", "--config", str(write_config(tmp_path, templates=templates))])
     assert result.exit_code == 1
     assert f"config/templates.yaml:{ln(templates, 'frequency: weekly')}: metrics[0].frequency: " in result.stdout
+
+
+def test_a_key_named_like_a_binding_kind_is_reported_at_its_own_line(tmp_path: Path) -> None:
+    """'table' is both a kind of binding and a key of it: the error names the key's line."""
+    templates = TEMPLATES.replace("      table: hospital_admissions\n", "      table: [hospital_admissions]\n")
+    found = problems(write_config(tmp_path, templates=templates))
+    line = ln(templates, "table: [hospital_admissions]")
+    assert found and all(p.startswith(f"config/templates.yaml:{line}: metrics[") and ".binding.table: " in p
+                         for p in found)

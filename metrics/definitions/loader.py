@@ -62,10 +62,20 @@ def parse_file(path: Path, root: Path) -> tuple[SourceFile | None, list[ConfigIs
     return SourceFile(path, display, data, lines), []
 
 
+def _without_union_tag(loc: PathKey) -> PathKey:
+    """Drop the tag pydantic inserts for the binding union: ('binding', 'table', 'table') is
+    the binding's 'table' key, inside the 'table' kind of binding."""
+    if "binding" in loc:
+        at = loc.index("binding") + 1
+        if at < len(loc) and loc[at] in ("table", "sql", "published"):
+            return loc[:at] + loc[at + 1:]
+    return loc
+
+
 def _pydantic_issues(source: SourceFile, error: ValidationError, prefix: PathKey = ()) -> list[ConfigIssue]:
     issues = []
     for err in error.errors(include_url=False):
-        loc = prefix + tuple(err["loc"])
+        loc = prefix + _without_union_tag(tuple(err["loc"]))
         message = err["msg"]
         if err["type"] == "extra_forbidden":
             message = f"unknown key '{loc[-1]}'; remove it or check its spelling"

@@ -50,22 +50,12 @@ class SourceFile:
     skipped: set[PathKey] = field(default_factory=set)
     positions: dict[str, list[int]] = field(default_factory=dict)  # index as written of each valid item
 
-    @staticmethod
-    def _real_parts(loc: Iterable[Any]) -> list[Any]:
-        """Drop the tags pydantic inserts for a discriminated union ('binding' -> 'table')."""
-        parts: list[Any] = []
-        for part in loc:
-            if parts and parts[-1] == "binding" and part in ("table", "sql", "published"):
-                continue
-            parts.append(part)
-        return parts
-
     def origin(self, loc: Iterable[Any]) -> Origin:
         """File and line of the deepest prefix of ``loc`` that was written somewhere (a
         missing key is reported at the line of the mapping that should hold it)."""
         best: Origin = (self.display, self.lines.get((), 1))
         current: PathKey = ()
-        for part in self._real_parts(loc):
+        for part in loc:
             current = current + (part,)
             if current in self.origins:
                 best = self.origins[current]
@@ -75,12 +65,9 @@ class SourceFile:
                 break
         return best
 
-    def line_of(self, loc: Iterable[Any]) -> int:
-        return self.origin(loc)[1]
-
     def issue(self, loc: Iterable[Any], message: str) -> ConfigIssue:
         """A problem at ``loc``, reported where that key was written."""
-        loc = tuple(self._real_parts(loc))
+        loc = tuple(loc)
         file, line = self.origin(loc)
         if file != self.display and loc:
             # written in a template in another file: say which item took it from there
@@ -90,7 +77,7 @@ class SourceFile:
 
     def field_name(self, loc: Iterable[Any]) -> str:
         words: list[str] = []
-        for part in self._real_parts(loc):
+        for part in loc:
             if isinstance(part, int):
                 words.append(f"[{part}]")
             else:

@@ -125,13 +125,11 @@ def _sql_bindings_read_only(parsed: Parsed, datasources: dict[str, Any]) -> list
     """One read-only SELECT per binding (datasources.sql_guard), parsed in its source's dialect."""
     issues = []
     for source, cfg in parsed:
-        for i, metric in enumerate(cfg.metrics):
+        for i, metric in _indexed(source, "metrics", cfg.metrics):
             if isinstance(metric.binding, SqlBinding):
                 ds = datasources.get(metric.binding.datasource)
-                # Looked up directly: line_of() drops 'sql' after 'binding' as the union's tag.
-                line = source.lines.get(("metrics", i, "binding", "sql"), source.line_of(("metrics", i, "binding")))
                 for problem in sql_problems(metric.binding.sql, dialect_for_url(ds.url) if ds else None):
-                    issues.append(ConfigIssue(source.display, line, f"metrics[{i}].binding.sql", problem))
+                    issues.append(source.issue(("metrics", i, "binding", "sql"), problem))
     return issues
 
 
