@@ -26,7 +26,12 @@ sample: $(SAMPLE_DB)
 run: $(SAMPLE_DB)
 	$(BIN)/outcomes serve --host 127.0.0.1 --port 8050
 
+# The checks run first and stop the run with their own report: imports point downward only
+# (import-linter, [tool.importlinter] in pyproject.toml) and nothing is dead code (vulture,
+# [tool.vulture]; dead_code_whitelist.py lists what only a library calls).
 test: $(SAMPLE_DB)
+	@$(BIN)/lint-imports --no-cache || { echo "make test: an import points the wrong way (see above); imports go app|cli -> reports -> dashboard -> review -> snapshots -> metrics -> datasources" >&2; exit 1; }
+	@$(BIN)/vulture || { echo "make test: dead code (see above): delete it, or if only a library calls it, add it to dead_code_whitelist.py with the reason" >&2; exit 1; }
 	$(BIN)/python -m pytest -q
 
 check: $(STAMP)

@@ -15,6 +15,7 @@ from typing import List, Optional
 
 import typer
 
+from datasources.engines import MissingDriverError, open_engine
 from datasources.ingest import IngestError, ingest as run_ingest
 from datasources.registry import DataSourceRegistry, SourceSettings
 from metrics.definitions.loader import ConfigError, load_config
@@ -56,16 +57,16 @@ def ingest(spec_ids: Optional[List[str]] = typer.Argument(None, help="Ingest spe
     totals: dict[str, int] = {}
     for source_id in sorted({s.datasource for s in specs}):
         group = [s for s in specs if s.datasource == source_id]
-        if database:
-            from sqlalchemy import create_engine
-
-            engine = create_engine(database)
-        else:
-            ds = loaded.datasources[source_id]
-            registry = DataSourceRegistry([SourceSettings(ds.id, ds.url)], project_root=project)
-            from sqlalchemy import create_engine
-
-            engine = create_engine(registry.url(source_id))
+        try:
+            if database:
+                engine = open_engine(database)
+            else:
+                ds = loaded.datasources[source_id]
+                registry = DataSourceRegistry([SourceSettings(ds.id, ds.url)], project_root=project)
+                engine = open_engine(registry.url(source_id))
+        except MissingDriverError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(1)
         try:
             totals.update(run_ingest(engine, group, project, files))
         except IngestError as exc:

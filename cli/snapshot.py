@@ -102,10 +102,12 @@ def export(snapshot_id: str = typer.Argument(..., help="Snapshot id."),
     snap = _load(snapshot_id)
     previous = snapshots.previous(Store.from_environment(), snap)
     step(f"export id={snap.id} format={format} out={out}")
-    from reports.export import export as run_export
+    from reports.export import ExportError, export as run_export
 
     try:
         paths = run_export(snap, format, out, previous)
+    except ExportError as exc:
+        fail(str(exc))
     except OSError as exc:
         fail(f"cannot write to {out}: {exc}")
     step(f"wrote {len(paths)} file(s) in {time.monotonic() - started:.1f} s")

@@ -76,7 +76,7 @@ def breakdown_figure(frame: pd.DataFrame, title: str, x_title: str) -> go.Figure
 
 #: Point types as Making Data Count colours them, each with its own marker shape so colour is not needed.
 SPC_POINT_STYLES: dict[str, tuple[str, str, str]] = {
-    # type: (legend name, colour, marker symbol)
+    # point type -> (legend name, colour, marker symbol)
     "common_cause": ("Common cause", "#7f7f7f", "circle"),
     "improvement": ("Special cause – improvement", "#1d70b8", "diamond"),
     "concern": ("Special cause – concern", "#d45d00", "square"),

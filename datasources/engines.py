@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import NoSuchModuleError
 from sqlalchemy.sql import Executable
 
 _ENV_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
@@ -28,6 +29,28 @@ _TIMEOUT_OPTION = "outcomes_timeout_seconds"
 
 class DataSourceError(Exception):
     """A data source could not be reached or a query failed: degrades its own metrics only."""
+
+
+#: The optional extra (pyproject ``[project.optional-dependencies]``) that installs each backend's
+#: driver; SQLite needs none, so a SQLite-only install carries neither.
+DRIVER_EXTRAS = {"postgresql": "postgres", "duckdb": "duckdb"}
+
+
+class MissingDriverError(DataSourceError):
+    """The URL names a database whose driver is an optional extra that is not installed."""
+
+
+def open_engine(url: str, **kwargs: Any) -> Engine:
+    """``create_engine``, naming the extra to install when the URL's driver is missing."""
+    try:
+        return create_engine(url, **kwargs)
+    except (ModuleNotFoundError, NoSuchModuleError) as exc:
+        backend = make_url(url).get_backend_name()
+        if backend not in DRIVER_EXTRAS:
+            raise
+        raise MissingDriverError(
+            f"{backend} databases need their driver, which is not installed ({exc}); install it with "
+            f"pip install 'outcomes-dashboard[{DRIVER_EXTRAS[backend]}]'") from exc
 
 
 def expand_url(url: str) -> str:
@@ -71,7 +94,7 @@ def make_read_only_engine(url: str, timeout_seconds: float) -> Engine:
         if path is not None and not path.exists():
             raise DataSourceError(f"database file {path} does not exist; build it (make sample) or fix the URL")
         # mode=ro makes SQLite itself refuse writes; uri=true lets the query string through.
-        engine = create_engine(f"sqlite:///file:{path}?mode=ro&uri=true" if path else url,
+        engine = open_engine(f"sqlite:///file:{path}?mode=ro&uri=true" if path else url,
                                connect_args={"timeout": timeout_seconds}, execution_options=limits)
 
         @event.listens_for(engine, "connect")
@@ -97,20 +120,20 @@ def make_read_only_engine(url: str, timeout_seconds: float) -> Engine:
         # External access off: no COPY TO, read_text(), read_csv() or 'file.csv' tables on the host;
         # the configuration locked, so a binding cannot SET it back on. The time limit is a timer
         # that interrupts the connection (run_query), as DuckDB has no statement timeout.
-        engine = create_engine(url, execution_options=limits, connect_args={
+        engine = open_engine(url, execution_options=limits, connect_args={
             "read_only": True, "config": {"enable_external_access": False, "lock_configuration": True}})
         event.listen(engine, "do_execute", _duckdb_single_statement)
         return engine
     if backend == "postgresql":
         ms = int(timeout_seconds * 1000)
-        engine = create_engine(url, pool_pre_ping=True, execution_options=limits, connect_args={
+        engine = open_engine(url, pool_pre_ping=True, execution_options=limits, connect_args={
             "options": f"-c default_transaction_read_only=on -c statement_timeout={ms}",
             "connect_timeout": max(1, int(min(timeout_seconds, 10))),
         })
         event.listen(engine, "do_execute", _postgres_single_statement)
         return engine
     # Other dialects (warehouses): rely on the account being read-only.
-    return create_engine(url, pool_pre_ping=True, execution_options=limits)
+    return open_engine(url, pool_pre_ping=True, execution_options=limits)
 
 
 def _postgres_single_statement(cursor: Any, statement: str, parameters: Any, context: Any) -> bool:

@@ -67,9 +67,6 @@ class DataSourceRegistry:
                 self._engines[source_id] = make_read_only_engine(self.url(source_id), settings.timeout_seconds)
             return self._engines[source_id]
 
-    def dialect(self, source_id: str) -> str:
-        return self.engine(source_id).dialect.name
-
     def execute(self, source_id: str, statement: Executable) -> QueryResult:
         """Rows of ``statement``; a failure raises DataSourceError saying when it was tried, and
         is remembered so that ``vintage`` changes after ``retry_seconds`` (a retry, not an hour)."""

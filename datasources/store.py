@@ -19,9 +19,11 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from sqlalchemy import (Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, MetaData, String, Table, Text,
-                        UniqueConstraint, create_engine, event)
+                        UniqueConstraint, event)
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import OperationalError
+
+from datasources.engines import open_engine
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -244,8 +246,8 @@ class Store:
                 Path(database).parent.mkdir(parents=True, exist_ok=True)
             kwargs["connect_args"] = {"timeout": 30}
         try:
-            eng = create_engine(self.url, **kwargs)
-        except Exception as exc:  # bad URL, missing driver
+            eng = open_engine(self.url, **kwargs)
+        except Exception as exc:  # bad URL, missing driver (named with the extra that installs it)
             raise StoreError(f"cannot open the store {self.display_url!r}: {exc}") from exc
         if eng.dialect.name == "sqlite":
             event.listen(eng, "connect", _sqlite_pragmas)

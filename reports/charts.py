@@ -20,7 +20,7 @@ from metrics.periods import month_label, parse_month
 
 WIDTH, HEIGHT = 640, 250
 LEFT, RIGHT, TOP, BOTTOM = 62, 16, 14, 46
-INK, BLUE, BAND, GREY, TARGET = "#0b0c0c", "#1d70b8", "#c5daee", "#b1b4b6", "#8a4a00"
+INK, BLUE, BAND, TARGET = "#0b0c0c", "#1d70b8", "#c5daee", "#8a4a00"
 FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 
 

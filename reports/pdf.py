@@ -116,7 +116,16 @@ def html(snapshot: Snapshot, previous: Snapshot | None = None) -> str:
 
 
 def render(snapshot: Snapshot, path: Path, previous: Snapshot | None = None) -> Path:
-    from weasyprint import HTML
+    from reports.export import ExportError
+
+    try:
+        from weasyprint import HTML
+    except ImportError as exc:  # the PDF stack is an optional extra
+        raise ExportError("PDF export needs WeasyPrint, which is not installed; install it with "
+                          "pip install 'outcomes-dashboard[pdf]'") from exc
+    except OSError as exc:  # installed, but the system libraries it draws text with are missing
+        raise ExportError(f"WeasyPrint cannot load its system libraries ({exc}); install Pango "
+                          "(Debian: apt-get install libpango-1.0-0 libpangoft2-1.0-0)") from exc
 
     document = HTML(string=html(snapshot, previous), base_url=str(path.parent))
     try:

@@ -326,7 +326,6 @@ def _concat(parts: list[dict]) -> dict:
 OLD = list(range(B65, 19))
 UNDER65 = list(range(0, B65))
 ALL = list(range(19))
-ONES6 = np.ones(6)
 
 FALLS_TREND = {2012: 1.01, 2013: 1.00, 2014: 0.975, 2015: 0.95, 2016: 0.925,
                2017: 0.905, 2018: 0.91, 2019: 0.915, 2020: 0.92, 2021: 0.925,

@@ -172,6 +172,14 @@ def test_rate_without_denominator(tmp_path: Path) -> None:
     assert found == [f"config/framework.yaml:{ln(FRAMEWORK, '- id: falls_rate')}: metrics[0]: method 'proportion' needs a 'denominator' in the binding"]
 
 
+def test_dsr_unit_needs_published_values(tmp_path: Path) -> None:
+    # Age standardisation is not computed here: a DSR must come from a published table.
+    found = problems(write_config(tmp_path, FRAMEWORK.replace("unit: count", "unit: dsr_per_100k")))
+    assert len(found) == 1
+    assert found[0].startswith(f"config/framework.yaml:{ln(FRAMEWORK, '- id: falls_rate')}: metrics[0]: "
+                               "unit 'dsr_per_100k' needs method 'published'")
+
+
 def test_deadline_before_baseline(tmp_path: Path) -> None:
     found = problems(write_config(tmp_path, FRAMEWORK.replace("deadline: 2018-03", "deadline: 2013-03")))
     assert found == [f"config/framework.yaml:{ln(FRAMEWORK, 'target:')}: metrics[0].target: the deadline must fall after the baseline period"]

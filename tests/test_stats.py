@@ -11,17 +11,14 @@ Reference sources (read through the stored public-code index):
   ``ph_statistical_methods/tests/test.wilsons.py`` (DHSC Python port of
   PHEindicatormethods): Wilson limits for 20/360, 550/2400, 30/400, 76/238.
 * [DHSC-old] github.com/DataS-DHSC/PHStatsMethods, archived tests of the
-  earlier port (``from ..methods import wilson, byars, phe_dsr``):
-  ``byars_lower(100)``, ``wilson(100, 10000)`` (per cent) and
-  ``phe_dsr(obs_array, pop_array)`` with the 19-band ESP2013.
+  earlier port (``from ..methods import wilson, byars``):
+  ``byars_lower(100)`` and ``wilson(100, 10000)`` (per cent).
   Its ``byars_upper(100) == 121.62458755509265`` is NOT used: it disagrees
   with Breslow & Day's formula (121.627937...) by 2.8e-5 relative - that
-  port's upper-limit code differs from PHEindicatormethods ``byars_upper``;
-  the DSR upper limit that depends on it is checked to 1e-6 only (observed
-  difference 2.9e-7).
-* PHEindicatormethods' own spreadsheets (tests/testthat/testdata_Byars_Wilson.xlsx,
-  testdata_DSR*.xlsx) are stored only as binary and could not be read; the
-  Byar upper, exact-Poisson and 99.8% DSR cases are therefore checked against
+  port's upper-limit code differs from PHEindicatormethods ``byars_upper``.
+* PHEindicatormethods' own spreadsheets (tests/testthat/testdata_Byars_Wilson.xlsx)
+  are stored only as binary and could not be read; the
+  Byar upper and exact-Poisson cases are therefore checked against
   independent computations (scipy gamma / Poisson tail identities), as noted
   on each test.
 """
@@ -30,16 +27,11 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 import pytest
 from scipy.stats import gamma, norm, poisson
 
 from metrics.statistics.intervals import (
-    ESP2013,
-    ESP2013_BANDS,
     byar_interval,
-    dsr,
-    esp2013_for_bands,
     exact_poisson_interval,
     rate_interval,
     wilson_interval,
@@ -190,88 +182,3 @@ def test_rate_interval_boundaries():
     assert rate_interval(3, 0) == (None, None)
     lo, hi = rate_interval(0, 1000)
     assert lo == 0.0 and close(hi, -math.log(0.025) / 1000 * 100_000, 1e-12)
-
-
-# --- ESP2013 ----------------------------------------------------------------
-
-def test_esp2013_values():
-    # Eurostat (2013) ESP; identical to PHEindicatormethods esp2013 and to
-    # [DHSC-old] methods.py european_standard_pop.
-    assert ESP2013 == (5000, 5500, 5500, 5500, 6000, 6000, 6500, 7000, 7000, 7000,
-                       7000, 6500, 6000, 5500, 5000, 4000, 2500, 1500, 1000)
-    assert sum(ESP2013) == 100_000
-    assert len(ESP2013_BANDS) == 19
-
-
-def test_esp2013_for_bands():
-    assert esp2013_for_bands(["65-69", "90+"]) == [5500.0, 1000.0]
-    assert esp2013_for_bands(["0-4", "85-89"]) == [5000.0, 1500.0]
-    assert esp2013_for_bands(["65-74", "75+"]) == [10500.0, 9000.0]
-    assert esp2013_for_bands(["65+"]) == [19500.0]
-    assert esp2013_for_bands(list(ESP2013_BANDS)) == [float(v) for v in ESP2013]
-    with pytest.raises(ValueError):
-        esp2013_for_bands(["66-70"])
-    with pytest.raises(ValueError):
-        esp2013_for_bands(["elderly"])
-
-
-# --- DSR --------------------------------------------------------------------
-
-OBS = [50, 55, 55, 55, 60, 60, 65, 70, 70, 70, 70, 65, 60, 55, 50, 40, 25, 15, 10]
-POP = [509, 559, 559, 559, 609, 609, 659, 709, 709, 709, 709, 659, 609, 559, 509, 409, 259, 159, 109]
-
-
-def test_dsr_matches_dhsc_port():
-    # [DHSC-old] test_phe_dsr: phe_dsr(obs_array, pop_array) ==
-    #   (9832.763039564017, 9232.668299548477, 10461.61759955204)
-    value, lower, upper = dsr(OBS, POP, ESP2013)
-    assert close(value, 9832.763039564017, 1e-12)
-    assert close(lower, 9232.668299548477, 1e-12)
-    # Upper uses that port's divergent byars_upper (see module docstring).
-    assert close(upper, 10461.61759955204, 1e-6)
-
-
-def _dobson_reference(x, n, w, mult, conf):
-    # Independent Dobson et al. (1991) computation with the exact (gamma)
-    # Poisson limit replaced by Byar's, written out from the paper's
-    # notation: DSR = sum(w x / n)/W, var = sum(w^2 x / n^2)/W^2.
-    x, n, w = (np.asarray(v, float) for v in (x, n, w))
-    W = w.sum()
-    value = float(np.dot(w / n, x) / W)
-    var = float(np.dot((w / n) ** 2, x) / W ** 2)
-    O = float(x.sum())
-    lo_o, hi_o = _byar_formula(O, conf)
-    sd_ratio = math.sqrt(var / O)
-    return (value * mult, (value + sd_ratio * (lo_o - O)) * mult,
-            (value + sd_ratio * (hi_o - O)) * mult)
-
-
-@pytest.mark.parametrize("conf", [0.95, 0.998])
-@pytest.mark.parametrize("mult", [100_000, 10_000])
-def test_dsr_independent(conf, mult):
-    counts = [0, 1, 2, 3, 5, 8, 12, 20, 31, 40, 55, 70, 90, 120, 160, 200, 230, 260, 180]
-    pops = [30000, 31000, 29000, 28000, 27000, 26000, 25500, 25000, 24000, 23000,
-            22000, 20000, 18000, 16000, 14000, 11000, 8000, 5000, 2500]
-    got = dsr(counts, pops, ESP2013, multiplier=mult, confidence=conf)
-    ref = _dobson_reference(counts, pops, ESP2013, mult, conf)
-    for g, r in zip(got, ref):
-        assert close(g, r, 1e-12)
-
-
-def test_dsr_suppresses_limits_below_ten():
-    value, lo, hi = dsr([1, 2, 3, 3] + [0] * 15, [1000] * 19, ESP2013)
-    assert value is not None and value > 0
-    assert lo is None and hi is None
-    value, lo, hi = dsr([1, 2, 3, 4] + [0] * 15, [1000] * 19, ESP2013)
-    assert lo is not None and lo < value < hi
-
-
-def test_dsr_all_zero_counts():
-    assert dsr([0] * 19, [1000] * 19, ESP2013) == (0.0, None, None)
-
-
-def test_dsr_rejects_bad_input():
-    with pytest.raises(ValueError):
-        dsr([1, 2], [10], [1, 1])
-    with pytest.raises(ValueError):
-        dsr([1, 2], [10, 0], [1, 1])

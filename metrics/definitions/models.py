@@ -279,6 +279,11 @@ class Metric(Model):
                              "returns_published_values: true)")
         if isinstance(self.binding, PublishedBinding) and self.method != "published":
             raise ValueError("a 'type: published' binding reads figures as published; use method 'published'")
+        if self.unit == "dsr_per_100k" and self.method != "published":
+            # Nothing here standardises by age: a DSR and its interval come from the published table.
+            raise ValueError("unit 'dsr_per_100k' needs method 'published' (age-standardised rates are read, "
+                             "with their intervals, from a published table); for a rate computed here use "
+                             "unit 'rate_per_100k' with method 'crude_rate'")
         return self
 
     @property

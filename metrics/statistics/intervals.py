@@ -1,9 +1,8 @@
-"""Confidence intervals and directly standardised rates for public-health indicators.
+"""Confidence intervals for public-health indicators.
 
 The methods reproduce those used for Fingertips / the Public Health Outcomes
 Framework, as implemented in the R package PHEindicatormethods
-(github.com/ukhsa-collaboration/PHEindicatormethods, ``R/utils.R`` and
-``R/DSR.R``):
+(github.com/ukhsa-collaboration/PHEindicatormethods, ``R/utils.R``):
 
 * :func:`wilson_interval` - Wilson score interval for a proportion
   (Wilson 1927; Newcombe & Altman, *Statistics with Confidence*, 2nd edn,
@@ -16,50 +15,28 @@ Framework, as implemented in the R package PHEindicatormethods
   (Breslow & Day 1987, vol. II), falling back to the exact interval for
   counts below 10 exactly as ``phe_rate`` does.
 * :func:`rate_interval` - crude rate with Byar / exact interval.
-* :func:`dsr` - directly standardised rate with the Dobson et al. (1991)
-  interval, as PHEindicatormethods ``phe_dsr``.
-* :data:`ESP2013` - 2013 European Standard Population (Eurostat 2013,
-  *Revision of the European Standard Population*, table 3.3), in the 19
-  five-year bands used by PHEindicatormethods ``esp2013``.
 
-Pure Python plus numpy/scipy; no I/O.
+Directly standardised rates (unit ``dsr_per_100k``) are never computed here: they are read,
+with their intervals, from the published tables (method ``published``).
+
+Pure Python plus scipy; no I/O.
 """
 
 from __future__ import annotations
 
 import math
-import re
-from typing import Iterable, Optional, Sequence, Tuple
+from typing import Optional, Tuple
 
-import numpy as np
 from scipy.stats import chi2, norm
 
 __all__ = [
-    "ESP2013",
-    "ESP2013_BANDS",
     "byar_interval",
-    "dsr",
-    "esp2013_for_bands",
     "exact_poisson_interval",
     "rate_interval",
     "wilson_interval",
 ]
 
 Interval = Tuple[Optional[float], Optional[float]]
-
-#: Age-band labels matching :data:`ESP2013`, youngest first.
-ESP2013_BANDS: Tuple[str, ...] = (
-    "0-4", "5-9", "10-14", "15-19", "20-24", "25-29", "30-34", "35-39",
-    "40-44", "45-49", "50-54", "55-59", "60-64", "65-69", "70-74", "75-79",
-    "80-84", "85-89", "90+",
-)
-
-#: 2013 European Standard Population (Eurostat 2013), 19 bands summing to
-#: 100,000; identical to PHEindicatormethods ``esp2013``.
-ESP2013: Tuple[int, ...] = (
-    5000, 5500, 5500, 5500, 6000, 6000, 6500, 7000, 7000, 7000, 7000,
-    6500, 6000, 5500, 5000, 4000, 2500, 1500, 1000,
-)
 
 # Byar's approximation becomes poor for very small counts; PHE switches to the
 # exact interval below this count (phe_rate / phe_isr documentation).
@@ -178,85 +155,3 @@ def rate_interval(
     lower, upper = byar_interval(x, confidence)
     assert lower is not None and upper is not None
     return (lower / n * multiplier, upper / n * multiplier)
-
-
-def dsr(
-    counts: Sequence[float],
-    populations: Sequence[float],
-    standard_populations: Sequence[float] = ESP2013,
-    multiplier: float = 100_000,
-    confidence: float = 0.95,
-) -> Tuple[Optional[float], Optional[float], Optional[float]]:
-    """Directly standardised rate with Dobson confidence limits.
-
-    Method: Dobson AJ, Kuulasmaa K, Eberle E, Scherer J (1991) *Confidence
-    intervals for weighted sums of Poisson parameters*, Stat Med 10:457-62,
-    exactly as PHEindicatormethods ``phe_dsr``::
-
-        DSR   = sum(w_i x_i / n_i) / sum(w_i)
-        var   = sum(w_i^2 x_i / n_i^2) / sum(w_i)^2
-        limit = DSR + sqrt(var / O) * (O_limit - O),   O = sum(x_i)
-
-    where ``O_limit`` is Byar's limit for the total count ``O``. Following
-    PHE practice the limits are ``None`` when ``O < 10`` (too few events for a
-    reliable interval); the point estimate is still returned.
-    """
-    x = np.asarray(counts, dtype=float)
-    n = np.asarray(populations, dtype=float)
-    w = np.asarray(standard_populations, dtype=float)
-    if not (x.shape == n.shape == w.shape):
-        raise ValueError("counts, populations and standard_populations must align")
-    if np.any(x < 0):
-        raise ValueError("counts must be non-negative")
-    if np.any(n <= 0):
-        raise ValueError("populations must be positive")
-    wsum = w.sum()
-    value = float((w * x / n).sum() / wsum * multiplier)
-    total = float(x.sum())
-    if total < _BYAR_MIN_COUNT:
-        return (value, None, None)
-    var = float((w ** 2 * x / n ** 2).sum() / wsum ** 2)
-    o_lower, o_upper = _byar_raw(total, confidence)
-    scale = math.sqrt(var / total) * multiplier
-    return (value, value + scale * (o_lower - total), value + scale * (o_upper - total))
-
-
-_BAND_RE = re.compile(r"^\s*(\d+)\s*(?:-|–|to)\s*(\d+)\s*$")
-_OPEN_RE = re.compile(r"^\s*(\d+)\s*(?:\+|and over|plus)\s*$", re.IGNORECASE)
-
-
-def esp2013_for_bands(band_labels: Iterable[str]) -> list[float]:
-    """Map age-band labels (e.g. ``"65-69"``, ``"90+"``) to ESP2013 weights.
-
-    Method: Eurostat (2013) ESP2013 five-year weights. A label spanning several
-    five-year bands (``"65-74"``) gets the sum of those bands; an open band
-    (``"85+"``) sums every band from its start. Bands must start and end on
-    five-year boundaries.
-    """
-    starts = [5 * i for i in range(19)]
-    weights: list[float] = []
-    for label in band_labels:
-        text = str(label).strip()
-        m = _BAND_RE.match(text)
-        if m:
-            lo, hi = int(m.group(1)), int(m.group(2))
-            if lo % 5 or (hi + 1) % 5 or hi < lo:
-                raise ValueError(f"band {label!r} is not on five-year boundaries")
-            if lo >= 90:
-                raise ValueError(f"band {label!r} splits the open 90+ band")
-            hi_excl = min(hi + 1, 90)
-            w = sum(ESP2013[i] for i, s in enumerate(starts) if lo <= s < hi_excl)
-            if hi + 1 > 90:
-                # "85-94" style labels cannot be formed from ESP2013.
-                raise ValueError(f"band {label!r} splits the open 90+ band")
-            weights.append(float(w))
-            continue
-        m = _OPEN_RE.match(text)
-        if m:
-            lo = int(m.group(1))
-            if lo % 5 or lo > 90:
-                raise ValueError(f"band {label!r} is not on five-year boundaries")
-            weights.append(float(sum(ESP2013[i] for i, s in enumerate(starts) if s >= lo)))
-            continue
-        raise ValueError(f"unrecognised age band label {label!r}")
-    return weights

@@ -1,0 +1,1 @@
+"""The Dash pages, one module each; Dash imports them itself (``use_pages``)."""
