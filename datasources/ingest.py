@@ -8,8 +8,7 @@ tables dropped, recreated and filled, in one transaction: a failure half-way rol
 back, so the database is never left half loaded.
 
 The specs are the ``ingest:`` models declared in ``config/ingest.yaml`` (see
-``metrics.definitions.IngestSpec``); this module reads their attributes only, so it
-does not import the metrics layer.
+``datasources.ingest_spec``), beside this module, so ingestion needs nothing from the layers above.
 """
 
 from __future__ import annotations
@@ -23,14 +22,12 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
 
 import sqlalchemy as sa
+from openpyxl.utils.cell import coordinate_from_string, coordinate_to_tuple, get_column_letter
 
 from datasources.ingest_spec import IngestColumn, IngestSpec
+from datasources.months import parse_month
 
 MAX_LISTED = 25
-_MONTHS = {name.lower(): i for i, name in enumerate(
-    ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-     "November", "December"], start=1)}
-_MONTHS.update({name[:3].lower(): i for name, i in list(_MONTHS.items())})
 
 
 @dataclass(frozen=True)
@@ -75,27 +72,11 @@ class LoadedTable:
 
 def column_letter(index: int) -> str:
     """0-based index -> spreadsheet letter (0 -> A)."""
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
+    return get_column_letter(index + 1)
 
 
 def _norm(text: Any) -> str:
     return re.sub(r"\s+", " ", str(text)).strip().lower() if text is not None else ""
-
-
-def parse_month_text(text: str) -> date:
-    s = text.strip()
-    m = re.fullmatch(r"(\d{4})-(\d{1,2})(?:-(\d{1,2}))?", s)
-    if m:
-        return date(int(m.group(1)), int(m.group(2)), 1)
-    m = re.fullmatch(r"([A-Za-z]+)\.?\s+(\d{4})", s)
-    if m and m.group(1).lower() in _MONTHS:
-        return date(int(m.group(2)), _MONTHS[m.group(1).lower()], 1)
-    raise ValueError(f"'{text}' is not a month; expected e.g. 2024-01 or January 2024")
 
 
 def convert(raw: Any, kind: str) -> Any:
@@ -134,7 +115,7 @@ def convert(raw: Any, kind: str) -> Any:
     if kind == "month":
         if isinstance(raw, (datetime, date)):
             return date(raw.year, raw.month, 1)
-        return parse_month_text(str(raw))
+        return parse_month(str(raw), names=True)
     if kind == "financial_year":
         m = re.fullmatch(r"(\d{4})\s*[-/]\s*(\d{2}|\d{4})", str(raw).strip())
         if not m:
@@ -207,11 +188,7 @@ def _open(path: Path, display: str, spec: IngestSpec, problems: list[IngestProbl
     book.close()
 
     def cell(ref: str) -> Any:
-        m = re.fullmatch(r"([A-Z]+)(\d+)", ref)
-        col = 0
-        for ch in m.group(1):  # type: ignore[union-attr]
-            col = col * 26 + (ord(ch) - 64)
-        r = int(m.group(2))  # type: ignore[union-attr]
+        r, col = coordinate_to_tuple(ref)
         if r > len(rows) or col > len(rows[r - 1]):
             return None
         return rows[r - 1][col - 1]
@@ -234,11 +211,11 @@ def read_file(path: Path, display: str, spec: IngestSpec) -> tuple[list[dict[str
 
     file_values: dict[str, Any] = {}
     for fv in spec.file_values:
+        column, row = coordinate_from_string(fv.cell)
         raw = sheet.cell(fv.cell) if sheet.cell else None
         match = re.search(fv.pattern, str(raw)) if raw is not None else None
         if not match:
-            problems.append(IngestProblem(display, sheet.sheet, int(re.sub(r"[A-Z]", "", fv.cell)),
-                                          re.sub(r"\d", "", fv.cell),
+            problems.append(IngestProblem(display, sheet.sheet, row, column,
                                           f"expected {fv.name} matching /{fv.pattern}/ in cell {fv.cell}, "
                                           f"found {raw!r}"))
             continue
@@ -246,8 +223,7 @@ def read_file(path: Path, display: str, spec: IngestSpec) -> tuple[list[dict[str
         try:
             file_values[fv.name] = convert(text, fv.type)
         except ValueError as exc:
-            problems.append(IngestProblem(display, sheet.sheet, int(re.sub(r"[A-Z]", "", fv.cell)),
-                                          re.sub(r"\d", "", fv.cell), f"{fv.name}: {exc}"))
+            problems.append(IngestProblem(display, sheet.sheet, row, column, f"{fv.name}: {exc}"))
 
     header_first = spec.header_row - spec.header_rows + 1
     header_cells: list[list[Any]] = []

@@ -9,28 +9,15 @@ can simply take every period that has ended by then, whatever the frequency.
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from typing import Literal
+
+from datasources.months import parse_month  # the program's one month parser, for the layers above
 
 Frequency = Literal["monthly", "quarterly", "annual"]
 
 MONTHS_PER_PERIOD: dict[str, int] = {"monthly": 1, "quarterly": 3, "annual": 12}
 MONTH_NAMES = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-_MONTH_RE = re.compile(r"^(\d{4})-(\d{2})(?:-(\d{2}))?$")
-
-
-def parse_month(text: str | date) -> date:
-    """'2024-03' (or a date) -> date(2024, 3, 1). Raises ValueError with the expected form."""
-    if isinstance(text, date):
-        return date(text.year, text.month, 1)
-    match = _MONTH_RE.match(str(text).strip())
-    if not match:
-        raise ValueError(f"'{text}' is not a month; write it as YYYY-MM, e.g. 2024-03")
-    year, month = int(match.group(1)), int(match.group(2))
-    if not 1 <= month <= 12:
-        raise ValueError(f"'{text}' has month {month}; months run from 01 to 12")
-    return date(year, month, 1)
 
 
 def month_key(month: date) -> str:

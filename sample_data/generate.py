@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import re
 import sys
 import time
 from pathlib import Path
@@ -41,6 +40,8 @@ from typing import Iterator
 
 import numpy as np
 import sqlalchemy as sa
+
+from datasources.months import parse_month
 
 __all__ = ["build", "metadata", "TABLES", "AREAS", "AGE_BANDS", "main"]
 
@@ -164,14 +165,12 @@ TABLES = [t.name for t in metadata.sorted_tables]
 # --------------------------------------------------------------------------
 # Calendar helpers
 # --------------------------------------------------------------------------
-_MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
-
-
 def _parse_month(value: str, name: str) -> tuple[int, int]:
-    m = _MONTH_RE.match(str(value).strip())
-    if not m or not 1 <= int(m.group(2)) <= 12:
-        raise ValueError(f"{name} must be a month as YYYY-MM, got {value!r}")
-    return int(m.group(1)), int(m.group(2))
+    try:
+        month = parse_month(value)
+    except ValueError as exc:
+        raise ValueError(f"{name}: {exc}") from None
+    return month.year, month.month
 
 
 class _Calendar:

@@ -35,6 +35,23 @@ def test_labels_and_keys() -> None:
     assert period_key(date(2024, 1, 1), "quarterly") == "2024-03"
 
 
+@pytest.mark.parametrize("written, month", [
+    ("January 2024", date(2024, 1, 1)), ("Jan 2024", date(2024, 1, 1)), ("Sept. 2023", None),
+    ("sep 2023", date(2023, 9, 1)), ("2024-03-31", date(2024, 3, 1)), ("Smarch 2024", None),
+    ("2024-13", None), ("2024-02-30", None),
+])
+def test_month_names_as_published_files_write_them(written: str, month: date | None) -> None:
+    # Published workbooks name months in words; config and the command line do not.
+    if month is None:
+        with pytest.raises(ValueError, match=f"'{written}'"):
+            parse_month(written, names=True)
+    else:
+        assert parse_month(written, names=True) == month
+        if not written[0].isdigit():
+            with pytest.raises(ValueError, match="YYYY-MM"):
+                parse_month(written)
+
+
 def test_parse_month_rejects_with_the_expected_form() -> None:
     assert parse_month("2024-03") == date(2024, 3, 1)
     with pytest.raises(ValueError, match="YYYY-MM"):
