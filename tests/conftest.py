@@ -54,6 +54,43 @@ def service(sample_db: Path):
     return MetricsService.from_config_dir(CONFIG_DIR)
 
 
+class LiveCopy:
+    """A copy of the sample database that a test may change, as live data change."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def new_service(self):
+        """A service reading the copy; a new one after a change, so nothing cached before it is read."""
+        from metrics.service import MetricsService
+
+        return MetricsService.from_config_dir(CONFIG_DIR)
+
+    def withdraw_half_of_month(self, table: str, date_column: str, month: str) -> int:
+        """Delete every other row of one month (``month`` as YYYY-MM), as a source revises its
+        figures: the month keeps data, with different values. Returns how many rows went."""
+        import sqlite3
+
+        conn = sqlite3.connect(self.path)
+        try:
+            with conn:  # commits
+                deleted = conn.execute(f"DELETE FROM {table} WHERE substr({date_column}, 1, 7) = ? "
+                                       "AND rowid % 2 = 0", (month,)).rowcount
+        finally:
+            conn.close()
+        assert deleted, f"no rows of {table} in {month} to delete"
+        return deleted
+
+
+@pytest.fixture
+def live_copy(tmp_path, monkeypatch, sample_db) -> LiveCopy:
+    """The sample database copied for this test, read through OUTCOMES_SAMPLE_DB_URL."""
+    path = tmp_path / "live.db"
+    shutil.copyfile(sample_db, path)
+    monkeypatch.setenv("OUTCOMES_SAMPLE_DB_URL", f"sqlite:///{path}")
+    return LiveCopy(path)
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

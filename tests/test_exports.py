@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import re
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -122,13 +123,120 @@ def test_csv_tidy_tables_and_dictionary(exported):
         assert {(by_name[name].name, c) for c in columns} <= described
 
 
-def test_exports_come_from_the_snapshot_not_live_data(exported, service):
-    """Change nothing live, but prove the renderer reads only the record: a snapshot
-    loaded again renders the same evaluation rows."""
-    snap, files, root = exported
-    again = snapshots.load(Store(f"sqlite:///{root / 'outcomes.db'}"), snap.id)
-    again_files = export(again, "csv", root / "again")
-    assert again_files[0].read_text() == files["csv"][0].read_text()
+def test_exports_come_from_the_snapshot_not_live_data(live_copy, tmp_path):
+    """Live data change after the snapshot (half of January 2024's admissions withdrawn): the
+    live figure moves, but the snapshot, loaded again, exports exactly what it exported before."""
+    db = Store(f"sqlite:///{tmp_path / 'outcomes.db'}")
+    snap = snapshots.create(live_copy.new_service(), db, "warwickshire", "2025-03", "tester")
+    before = {fmt: [p.read_bytes() for p in export(snap, fmt, tmp_path / "before")] for fmt in ("csv", "xlsx")}
+    live_copy.withdraw_half_of_month("hospital_admissions", "admission_date", "2024-01")
+
+    def january(series):
+        return next(p["value"] for p in series if p["period"] == "2024-01")
+
+    live_after = live_copy.new_service().series("falls_admissions_65plus").to_dict("records")
+    assert january(live_after) < 0.75 * january(snap.series("falls_admissions_65plus")), "live data changed"
+    again = snapshots.load(db, snap.id)
+    for fmt in ("csv", "xlsx"):
+        after = [p.read_bytes() for p in export(again, fmt, tmp_path / "after")]
+        if fmt == "xlsx":  # a workbook zips its parts with the time of writing: compare the cells
+            assert _cells(tmp_path / "before", fmt) == _cells(tmp_path / "after", fmt)
+        else:
+            assert after == before[fmt]
+    db.dispose()
+
+
+def _cells(folder: Path, fmt: str) -> dict[str, list[tuple]]:
+    import openpyxl
+
+    book = openpyxl.load_workbook(next(folder.glob(f"*.{fmt}")))
+    return {ws.title: list(ws.iter_rows(values_only=True)) for ws in book.worksheets}
+
+
+# ------------------------------------------------------------ small numbers are never exported
+#: Warwickshire's Winterbourne repatriations: every quarter counts fewer than 5 people.
+SMALL = "warks_winterbourne_repatriations"
+
+
+@pytest.fixture(scope="module")
+def small_counts(service):
+    """The live, unsuppressed figures of SMALL (label -> value as the reports would print it)."""
+    metric = service.metric(SMALL)
+    live = service.series(SMALL)
+    assert len(live) and (live["numerator"] < metric.suppress_below).all(), "the sample still has small counts"
+    return {row["label"]: format_value(row["value"], metric, with_unit=False) for row in live.to_dict("records")}
+
+
+def _shown_elsewhere(snap, label: str, text: str) -> bool:
+    """Does another metric of the snapshot legitimately print ``text`` for period ``label``?"""
+    for e in snap.evaluations:
+        if e["metric_id"] != SMALL:
+            metric = snap.metric(e["metric_id"])
+            if any(p["label"] == label and p["value"] is not None
+                   and format_value(p["value"], metric, with_unit=False) == text for p in snap.series(metric.id)):
+                return True
+    return False
+
+
+def test_csv_hides_small_counts(exported, small_counts):
+    _, files, _ = exported
+    by_name = {re.sub(r"^.*-v\d+-", "", p.name): p for p in files["csv"]}
+    with by_name["evaluations.csv"].open() as handle:
+        row = next(r for r in csv.DictReader(handle) if r["metric_id"] == SMALL)
+    assert (row["value"], row["numerator"], row["ci_lower"], row["suppressed"]) == ("", "", "", "true")
+    with by_name["series.csv"].open() as handle:
+        points = [r for r in csv.DictReader(handle) if r["metric_id"] == SMALL]
+    assert len(points) == len(small_counts)
+    assert all((p["value"], p["numerator"], p["suppressed"]) == ("", "", "true") for p in points)
+
+
+def test_xlsx_hides_small_counts(exported, small_counts):
+    import openpyxl
+
+    _, files, _ = exported
+    book = openpyxl.load_workbook(files["xlsx"][0])
+    header, *rows = list(book["Summary"].iter_rows(values_only=True))
+    row = dict(zip(header, next(r for r in rows if SMALL in r)))
+    assert (row["Value"], row["95% CI lower"], row["Suppressed"]) == (None, None, "Yes")
+    header, *rows = list(book["Series"].iter_rows(values_only=True))
+    points = [dict(zip(header, r)) for r in rows if r[0] == SMALL]
+    assert len(points) == len(small_counts)
+    assert all((p["Value"], p["Numerator"], p["Suppressed"]) == (None, None, "Yes") for p in points)
+
+
+def test_pdf_hides_small_counts(exported, small_counts):
+    from pypdf import PdfReader
+
+    snap, files, _ = exported
+    text = _norm(" ".join(page.extract_text() for page in PdfReader(str(files["pdf"][0])).pages))
+    assert "Value suppressed (small numbers)" in text
+    latest = snap.series(SMALL)[-1]["label"]
+    assert f"{latest} suppressed" in text
+    for label, value in small_counts.items():
+        if not _shown_elsewhere(snap, label, value):
+            assert not re.search(rf"{re.escape(label)} {re.escape(value)}(?![\d.,%])", text), (label, value)
+
+
+def test_docx_hides_small_counts(exported, small_counts):
+    import docx
+
+    snap, files, _ = exported
+    document = docx.Document(str(files["docx"][0]))
+    rows = [[_norm(c.text) for c in r.cells] for t in document.tables for r in t.rows]
+    assert ["Value", "suppressed (small numbers)"] in rows
+    latest = snap.series(SMALL)[-1]["label"]
+    assert any(r[:2] == [latest, "suppressed"] for r in rows)
+    for label, value in small_counts.items():
+        if not _shown_elsewhere(snap, label, value):
+            assert not any(r[:2] == [label, value] for r in rows), (label, value)
+
+
+def test_pdf_without_weasyprint_names_the_pdf_extra(exported, monkeypatch, tmp_path):
+    snap, _, _ = exported
+    monkeypatch.setitem(sys.modules, "weasyprint", None)  # as on an install without the extra
+    with pytest.raises(ExportError, match=re.escape("pip install 'outcomes-dashboard[pdf]'")):
+        export(snap, "pdf", tmp_path)
+    assert not list(tmp_path.iterdir()), "no partial file is left behind"
 
 
 def test_unknown_format(exported):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -11,9 +12,10 @@ from cli.main import app
 from datasources import store
 
 
-@pytest.fixture(scope="module")
-def cli(tmp_path_factory, sample_db):
-    url = f"sqlite:///{tmp_path_factory.mktemp('clistore') / 'outcomes.db'}"
+@pytest.fixture
+def cli(tmp_path, sample_db):
+    """The command line on a store of this test's own (so a test never relies on another's snapshots)."""
+    url = f"sqlite:///{tmp_path / 'clistore' / 'outcomes.db'}"
     runner = CliRunner()
 
     def run(*args: str):
@@ -44,11 +46,13 @@ def test_create_list_show(cli):
 
 
 def test_export_csv(cli, tmp_path):
-    listed = json.loads(cli("snapshot", "list", "--format", "json").stdout)
-    result = cli("snapshot", "export", str(listed[0]["id"]), "--format", "csv", "--out", str(tmp_path / "out"))
+    created = json.loads(cli("snapshot", "create", "--framework", "lewisham", "--period", "2025-03").stdout)
+    result = cli("snapshot", "export", str(created["id"]), "--format", "csv", "--out", str(tmp_path / "out"))
     assert result.exit_code == 0, result.output
-    paths = result.stdout.split()
-    assert len(paths) == 3 and all((tmp_path / "out").joinpath(p.split("/")[-1]).exists() for p in paths)
+    paths = [Path(p) for p in result.stdout.split()]
+    assert sorted(p.name for p in paths) == sorted(f"lewisham-2025-03-v1-{name}.csv"
+                                                    for name in ("evaluations", "series", "data-dictionary"))
+    assert all(p.parent == tmp_path / "out" and p.stat().st_size > 0 for p in paths)
 
 
 @pytest.mark.parametrize("args, message", [

@@ -23,9 +23,10 @@ from snapshots import storage
 PROJECT = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture(scope="module")
-def app_db(tmp_path_factory):
-    db = Store(f"sqlite:///{tmp_path_factory.mktemp('store') / 'outcomes.db'}")
+@pytest.fixture
+def app_db(tmp_path):
+    """A store of this test's own: no test reads snapshots another test made."""
+    db = Store(f"sqlite:///{tmp_path / 'store' / 'outcomes.db'}")
     yield db
     db.dispose()
 
@@ -55,18 +56,46 @@ def test_snapshot_holds_evaluations_like_evaluate(service, app_db):
         assert snap.metric(e["metric_id"]).id == e["metric_id"]
 
 
-def test_previous_and_compare(service, app_db):
-    latest = snapshots.load(app_db, max(r["id"] for r in snapshots.list_all(app_db, "warwickshire") if r["period"] == "2025-03"))
+def test_previous_is_the_latest_version_of_the_period_before(service, app_db):
+    snapshots.create(service, app_db, "warwickshire", "2024-03", "tester")
+    wanted = snapshots.create(service, app_db, "warwickshire", "2024-03", "tester")
+    snapshots.create(service, app_db, "lewisham", "2024-06", "tester")  # another framework, later
+    latest = snapshots.create(service, app_db, "warwickshire", "2025-03", "tester")
     before = snapshots.previous(app_db, latest)
-    assert before is not None and before.period == "2024-03" and before.version == 2
-    changes = snapshots.compare(before, latest)
-    assert {c.metric_id for c in changes} == {e["metric_id"] for e in latest.evaluations}
-    for c in changes:
-        old = {p["period"]: p["value"] for p in before.series(c.metric_id)}
-        new = {p["period"]: p["value"] for p in latest.series(c.metric_id)}
-        assert c.new_periods == sorted(set(new) - set(old))
-        assert c.revised_periods == sorted(p for p in set(new) & set(old) if new[p] != old[p])
-        assert c.status_changed == (c.status_before != c.status_after)
+    assert (before.id, before.period, before.version) == (wanted.id, "2024-03", 2)
+    assert snapshots.previous(app_db, snapshots.load(app_db, wanted.id)) is not None  # version 1
+    assert snapshots.previous(app_db, snapshots.load(app_db, wanted.id - 1)) is None
+
+
+def test_compare_a_year_later_finds_twelve_new_months(service, app_db):
+    march_2024 = snapshots.create(service, app_db, "warwickshire", "2024-03", "tester")
+    march_2025 = snapshots.create(service, app_db, "warwickshire", "2025-03", "tester")
+    falls = next(c for c in snapshots.compare(march_2024, march_2025) if c.metric_id == "falls_admissions_65plus")
+    months = [f"{2024 + (m > 12)}-{(m - 1) % 12 + 1:02d}" for m in range(4, 16)]  # Apr 2024 .. Mar 2025
+    assert falls.new_periods == months
+    assert falls.revised_periods == [] and not falls.definition_changed
+    assert (falls.period_before, falls.period_after) == ("2024-03", "2025-03")
+
+
+def test_compare_finds_the_revised_month_after_live_data_change(live_copy, tmp_path):
+    """Half of a month's admissions withdrawn from the source between two snapshots: the falls
+    metric shows that month revised; metrics that never read admissions show nothing changed."""
+    db = Store(f"sqlite:///{tmp_path / 'compare.db'}")
+    first = snapshots.create(live_copy.new_service(), db, "warwickshire", "2025-03", "tester")
+    live_copy.withdraw_half_of_month("hospital_admissions", "admission_date", "2024-01")
+    second_service = live_copy.new_service()
+    second = snapshots.create(second_service, db, "warwickshire", "2025-03", "tester")
+    changes = {c.metric_id: c for c in snapshots.compare(first, second)}
+    falls = changes["falls_admissions_65plus"]
+    assert falls.revised_periods == ["2024-01"] and falls.new_periods == []
+    assert "1 earlier figure(s) revised (2024-01)" in falls.sentence()
+    untouched = [m for m in changes
+                 if "hospital_admissions" not in json.dumps(second_service.metric(m).binding.model_dump())]
+    assert untouched, "the framework has metrics on other tables"
+    for metric_id in untouched:
+        change = changes[metric_id]
+        assert (change.revised_periods, change.new_periods, change.kinds) == ([], [], []), metric_id
+    db.dispose()
 
 
 def test_commentary_keeps_every_version(service, app_db):
