@@ -28,10 +28,15 @@ def ingested(sample_db):
     engine.dispose()
 
 
+#: True once Dash has rendered the layout, has no callback in flight and no graph still drawing.
+SETTLED = """() => !document.querySelector(
+    '._dash-loading, [data-dash-is-loading="true"], .dash-graph--pending')"""
+
+
 def settle(page) -> None:
-    """Let charts and callbacks finish before the next navigation or the page closes."""
+    """Wait until callbacks and charts are done, so closing the page aborts no request."""
     page.wait_for_load_state("networkidle")
-    page.wait_for_timeout(750)
+    page.wait_for_function(SETTLED, timeout=30_000)
 
 
 @pytest.mark.parametrize("framework_id", sorted(PAGES))

@@ -102,13 +102,20 @@ def test_metric_page_explains_the_figure(pages) -> None:
     assert "Synthetic sample data" in text
 
 
-def test_metric_csv_download_callback(pages) -> None:
+def test_metric_csv_download_callback(pages, sample_db) -> None:
+    import sqlite3
+
     _, _, metric = pages
     payload = metric.download_csv(1, "falls_admissions_65plus")
     assert payload["filename"] == "falls_admissions_65plus.csv"
     lines = payload["content"].splitlines()
     assert lines[0] == "period,label,area,area_name,numerator,denominator,value,ci_lower,ci_upper"
-    assert len(lines) == 1 + 156 * 6
+    # One line per month and area (each district and the whole county), counted in the source.
+    with sqlite3.connect(sample_db) as conn:
+        months, districts = conn.execute("SELECT COUNT(DISTINCT substr(admission_date, 1, 7)), "
+                                         "COUNT(DISTINCT area_code) FROM hospital_admissions").fetchone()
+    conn.close()
+    assert len(lines) == 1 + months * (districts + 1)
 
 
 def test_trajectory_figure_is_pure_and_serialisable() -> None:

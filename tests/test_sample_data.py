@@ -171,7 +171,8 @@ def test_row_counts_and_reference_tables(full_db):
     engine, counts = full_db
     assert counts["areas"] == 6
     assert counts["population"] == 13 * 5 * 19 * 2
-    assert counts["dementia_register"] == 156 * 60
+    months = 13 * 12  # April 2012 to March 2025, as documented in sample_data/README.md
+    assert counts["dementia_register"] == months * 60
     assert 350_000 <= counts["hospital_admissions"] <= 450_000
     assert 10_000 <= counts["care_home_admissions"] <= 20_000
     with engine.connect() as conn:
