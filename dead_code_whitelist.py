@@ -34,3 +34,12 @@ _.area_code  # Framework.area_code
 
 # The review domain's write path (review/commentary.py), called by the review pages being built.
 _.add_commentary
+
+# Enum members made from stored or configured strings (Verdict("worse"), Polarity("lower_is_better")).
+_.WORSE  # metrics/evaluation/insights.py Verdict
+_.LOWER_IS_BETTER  # metrics/evaluation/status.py Polarity
+
+# Just written by other rooms with no caller yet (issue 13, in progress): use them or delete them
+# and their line here.
+_.line_of  # metrics/definitions/parsed.py SourceFile.line_of
+_.framework_model  # snapshots/record.py Snapshot.framework_model
