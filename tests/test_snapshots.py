@@ -26,7 +26,7 @@ PROJECT = Path(__file__).resolve().parent.parent
 @pytest.fixture
 def app_db(tmp_path):
     """A store of this test's own: no test reads snapshots another test made."""
-    db = Store(f"sqlite:///{tmp_path / 'store' / 'outcomes.db'}")
+    db = Store(f"sqlite:///{tmp_path / 'outcomes.db'}")
     yield db
     db.dispose()
 
@@ -119,6 +119,7 @@ def _count(url: str) -> dict[str, int]:
 
 
 def test_killed_create_leaves_no_partial_snapshot(service, app_db):
+    snapshots.create(service, app_db, "warwickshire", "2024-03", "tester")  # a store with a snapshot in it
     before = _count(app_db.url)
     env = {**os.environ, store.STORE_ENV: app_db.url, storage.PAUSE_ENV: "60"}
     proc = subprocess.Popen([sys.executable, "-m", "cli.main", "snapshot", "create", "--framework", "warwickshire",
