@@ -216,3 +216,10 @@ def wait_for(predicate, timeout: float = 10.0) -> bool:
             return True
         time.sleep(0.1)
     return False
+
+
+def pytest_terminal_summary(terminalreporter, config) -> None:
+    """Say which random order ran (`make test` runs quietly, which hides pytest-randomly's header)."""
+    seed = getattr(config.option, "randomly_seed", None)
+    if config.pluginmanager.hasplugin("randomly") and isinstance(seed, int):
+        terminalreporter.write_line(f"tests ran in random order; repeat it with: pytest --randomly-seed={seed}")
