@@ -95,7 +95,7 @@ def make_read_only_engine(url: str, timeout_seconds: float) -> Engine:
             raise DataSourceError(f"database file {path} does not exist; build it (make sample) or fix the URL")
         # mode=ro makes SQLite itself refuse writes; uri=true lets the query string through.
         engine = open_engine(f"sqlite:///file:{path}?mode=ro&uri=true" if path else url,
-                               connect_args={"timeout": timeout_seconds}, execution_options=limits)
+                             connect_args={"timeout": timeout_seconds}, execution_options=limits)
 
         @event.listens_for(engine, "connect")
         def _sqlite_limits(dbapi_conn: Any, record: Any) -> None:

@@ -160,7 +160,6 @@ def page(browser):
     pg.on("console", lambda msg: errors.append(f"console {msg.type}: {msg.text}") if msg.type == "error" else None)
     pg.on("pageerror", lambda exc: errors.append(f"page error: {exc}"))
     pg.on("requestfailed", lambda req: errors.append(f"request failed: {req.url}"))
-    pg.console_errors = errors  # type: ignore[attr-defined]
     yield pg
     context.close()
     assert not errors, "browser reported errors:\n" + "\n".join(errors)

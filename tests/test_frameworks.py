@@ -26,7 +26,7 @@ STATUSES = {"achieved", "on_track", "at_risk", "off_track", "not_started", "no_d
 runner = CliRunner()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="module", autouse=True)
 def ingested(sample_db):
     """The sample database with the published files loaded (as `make sample` does)."""
     engine = sa.create_engine(f"sqlite:///{sample_db}")
@@ -116,7 +116,7 @@ def test_warwickshire_numeric_targets_are_metric_targets(service):
 @pytest.mark.parametrize("framework,period", [("lancashire", "2024-03"), ("warwickshire", "2025-01"),
                                               ("wigan", "2025-01"), ("cornwall", "2025-01"),
                                               ("lewisham", "2025-01"), ("wigan", "2008-03")])
-def test_every_metric_with_data_has_a_status(ingested, framework, period):
+def test_every_metric_with_data_has_a_status(framework, period):
     payload = evaluate(framework, period)
     assert payload["framework"] == framework and payload["period"] == period
     assert payload["metrics"]
@@ -137,7 +137,7 @@ DEMENTIA = [  # framework, metric, org type, ONS code
 @pytest.mark.parametrize("framework,metric_id,org_type,ons", DEMENTIA)
 @pytest.mark.parametrize("period,month", [("2024-01", "January-2024"), ("2024-07", "July-2024"),
                                           ("2025-01", "January-2025")])
-def test_dementia_rates_equal_the_workbooks(ingested, framework, metric_id, org_type, ons, period, month):
+def test_dementia_rates_equal_the_workbooks(framework, metric_id, org_type, ons, period, month):
     rate, recorded, estimated = pcdd(month, org_type, ons)
     m = metric(evaluate(framework, period), metric_id)
     assert m["period"] == period
@@ -151,7 +151,7 @@ ASCOF = [("lancashire", "lancs", "E10000017"), ("warwickshire", "warks", "E10000
 
 @pytest.mark.parametrize("framework,prefix,ons", ASCOF)
 @pytest.mark.parametrize("period,year", [("2018-03", "2017-18"), ("2021-03", "2020-21"), ("2024-03", "2023-24")])
-def test_ascof_care_home_admissions_equal_the_published_file(ingested, framework, prefix, ons, period, year):
+def test_ascof_care_home_admissions_equal_the_published_file(framework, prefix, ons, period, year):
     payload = evaluate(framework, period)
     older = metric(payload, f"{prefix}_care_home_admissions_65plus")
     younger = metric(payload, f"{prefix}_care_home_admissions_18to64")
@@ -163,7 +163,7 @@ def test_ascof_care_home_admissions_equal_the_published_file(ingested, framework
 @pytest.mark.parametrize("framework,metric_id,area", [("lancashire", "lancs_falls_admissions_65plus", "E10000017"),
                                                       ("wigan", "wig_falls_admissions_65plus", "E08000010")])
 @pytest.mark.parametrize("period,year", [("2019-03", 2018), ("2021-03", 2020), ("2024-03", 2023)])
-def test_falls_admissions_equal_fingertips(ingested, framework, metric_id, area, period, year):
+def test_falls_admissions_equal_fingertips(framework, metric_id, area, period, year):
     row = fingertips(year, area)
     m = metric(evaluate(framework, period), metric_id)
     assert m["period"] == period
@@ -173,7 +173,7 @@ def test_falls_admissions_equal_fingertips(ingested, framework, metric_id, area,
     assert m["ci_lower"] == pytest.approx(float(row["LowerCI"])) and m["ci_upper"] == pytest.approx(float(row["UpperCI"]))
 
 
-def test_comparators_come_from_the_same_published_files(ingested, service):
+def test_comparators_come_from_the_same_published_files(service):
     series = service.comparator_series("wig_dementia_diagnosis_rate_65plus")
     assert set(series) == {"England", "North West"}
     jan25 = series["England"][series["England"]["period"] == "2025-01"]["value"].iloc[0]
@@ -183,7 +183,7 @@ def test_comparators_come_from_the_same_published_files(ingested, service):
     assert london[london["period"] == "2024-03"]["value"].iloc[0] == pytest.approx(ascof("2023-24", "E12000007", "65+"))
 
 
-def test_lewisham_individual_outcomes_by_meta_outcome_and_provider(ingested, service):
+def test_lewisham_individual_outcomes_by_meta_outcome_and_provider(service):
     fw = service.framework("lewisham")
     ld = fw.intention("lew-ld-meta-outcomes")
     assert len([m for m in ld.metrics if m.startswith("lew_ld_mo_")]) == 7

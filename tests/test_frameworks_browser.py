@@ -16,7 +16,7 @@ PAGES = {  # framework: (heading on its overview, an intention with a metric or 
 }
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="module", autouse=True)
 def ingested(sample_db):
     engine = sa.create_engine(f"sqlite:///{sample_db}")
     if not sa.inspect(engine).has_table("pcdd_dementia_65plus"):
@@ -40,7 +40,7 @@ def settle(page) -> None:
 
 
 @pytest.mark.parametrize("framework_id", sorted(PAGES))
-def test_framework_overview(ingested, page, live_server, framework_id):
+def test_framework_overview(page, live_server, framework_id):
     heading, intention_id = PAGES[framework_id]
     page.goto(f"{live_server}/framework/{framework_id}")
     page.wait_for_selector(f"h1:has-text('{heading}')", timeout=30_000)
@@ -50,7 +50,7 @@ def test_framework_overview(ingested, page, live_server, framework_id):
 
 
 @pytest.mark.parametrize("framework_id", sorted(PAGES))
-def test_intention_page(ingested, page, live_server, framework_id):
+def test_intention_page(page, live_server, framework_id):
     _, intention_id = PAGES[framework_id]
     page.goto(f"{live_server}/intention/{intention_id}?framework={framework_id}")
     page.wait_for_selector("h2:has-text('Outcomes served')", timeout=30_000)
@@ -58,7 +58,7 @@ def test_intention_page(ingested, page, live_server, framework_id):
     settle(page)
 
 
-def test_all_frameworks_summary(ingested, page, live_server):
+def test_all_frameworks_summary(page, live_server):
     page.goto(f"{live_server}/frameworks")
     page.wait_for_selector("#frameworks-summary table", timeout=30_000)
     text = page.inner_text("#frameworks-summary")
@@ -68,7 +68,7 @@ def test_all_frameworks_summary(ingested, page, live_server):
     settle(page)
 
 
-def test_metric_page_shows_comparators_and_source(ingested, page, live_server):
+def test_metric_page_shows_comparators_and_source(page, live_server):
     page.goto(f"{live_server}/metric/wig_dementia_diagnosis_rate_65plus?framework=wigan")
     page.wait_for_selector("#comparators h2", timeout=30_000)
     assert "England" in page.inner_text("#comparators")
