@@ -2,10 +2,14 @@
 
     outcomes ingest                          # every spec in config/ingest.yaml
     outcomes ingest pcdd_dementia_65plus     # one spec
-    outcomes ingest pcdd_dementia_65plus --file new-month.xlsx   # that spec, other file(s)
+    outcomes ingest pcdd_dementia_65plus --file new-month.xlsx   # add or replace that month only
+    outcomes ingest pcdd_dementia_65plus --replace-all           # rebuild the table from its files
 
-All or nothing: every cell is checked before anything is written; a problem is
-reported with file, sheet, row and column and the database is left unchanged.
+A load adds or replaces only the periods present in the files and keeps every other
+period already loaded; --replace-all rebuilds each table from the files alone. Each
+load prints what it added, replaced and kept. All or nothing: every cell is checked
+before anything is written, and the writing is one transaction; a problem is reported
+with file, sheet, row and column and the database is left unchanged.
 """
 
 from __future__ import annotations
@@ -25,10 +29,12 @@ from metrics.service import DEFAULT_CONFIG_DIR
 def ingest(spec_ids: Optional[List[str]] = typer.Argument(None, help="Ingest spec ids (default: all)."),
            file: Optional[List[Path]] = typer.Option(None, "--file", help="Load these files instead of the "
                                                      "spec's own (needs exactly one spec id)."),
+           replace_all: bool = typer.Option(False, "--replace-all", help="Rebuild each table from the files "
+                                            "alone: periods not in the files are removed."),
            database: Optional[str] = typer.Option(None, "--database", help="SQLAlchemy URL to load into "
                                                   "(default: the spec's data source)."),
            config: Optional[Path] = typer.Option(None, "--config", help="Folder of YAML config.")) -> None:
-    """Load published CSV/XLSX files into the database, all or nothing."""
+    """Load published CSV/XLSX files into the database, all or nothing, keeping periods not in the files."""
     try:
         loaded = load_config(config or DEFAULT_CONFIG_DIR)
     except ConfigError as exc:
@@ -54,7 +60,7 @@ def ingest(spec_ids: Optional[List[str]] = typer.Argument(None, help="Ingest spe
             raise typer.Exit(2)
         files = {specs[0].id: [p.resolve() for p in file]}
     project = loaded.root.parent
-    totals: dict[str, int] = {}
+    reports = {}
     for source_id in sorted({s.datasource for s in specs}):
         group = [s for s in specs if s.datasource == source_id]
         try:
@@ -68,11 +74,11 @@ def ingest(spec_ids: Optional[List[str]] = typer.Argument(None, help="Ingest spe
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(1)
         try:
-            totals.update(run_ingest(engine, group, project, files))
+            reports.update(run_ingest(engine, group, project, files, replace_all=replace_all))
         except IngestError as exc:
             typer.echo(str(exc), err=True)
             raise typer.Exit(1)
         finally:
             engine.dispose()
-    for table, rows in totals.items():
-        typer.echo(f"{table}: {rows} rows")
+    for report in reports.values():
+        typer.echo(report.summary())

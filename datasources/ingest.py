@@ -2,10 +2,16 @@
 
 Every cell of every file named by the ingest specs is read and checked first; any
 problem (missing file, missing sheet, unexpected header, a cell that is not the
-declared type, a duplicate key) is collected with the file, sheet, row and column
-and raised together as an ``IngestError``. Only when nothing is wrong are the target
-tables dropped, recreated and filled, in one transaction: a failure half-way rolls
-back, so the database is never left half loaded.
+declared type, a number out of range, a duplicate key, bytes that are not UTF-8, a
+damaged workbook) is collected with the file, sheet, row and column and raised
+together as an ``IngestError``. Only when nothing is wrong is the database changed,
+in ONE transaction on every engine (SQLite included: see ``_transaction``), so a
+failure or a killed process leaves it exactly as it was.
+
+By default a load adds or replaces only the periods present in the files (the key
+columns of a period type: month, financial year, date) and keeps every other period
+already in the table; ``replace_all`` rebuilds the table from the files alone. Every
+load returns a ``TableLoad`` per table saying what it added, replaced and kept.
 
 The specs are the ``ingest:`` models declared in ``config/ingest.yaml`` (see
 ``datasources.ingest_spec``), beside this module, so ingestion needs nothing from the layers above.
@@ -15,11 +21,14 @@ from __future__ import annotations
 
 import csv
 import glob
+import io
+import math
 import re
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any, Iterable, Iterator, Literal, Sequence
 
 import sqlalchemy as sa
 from openpyxl.utils.cell import coordinate_from_string, coordinate_to_tuple, get_column_letter
@@ -28,6 +37,9 @@ from datasources.ingest_spec import IngestColumn, IngestSpec
 from datasources.months import parse_month
 
 MAX_LISTED = 25
+_INT_MAX = 2**63 - 1
+_INT_MIN = -(2**63)
+PERIOD_TYPES = ("month", "financial_year", "fy_start_year", "date")
 
 
 @dataclass(frozen=True)
@@ -88,19 +100,25 @@ def convert(raw: Any, kind: str) -> Any:
     if kind in ("integer", "number"):
         if isinstance(raw, bool):
             raise ValueError(f"{raw!r} is not a number")
-        if isinstance(raw, (int, float)):
-            number = float(raw)
-        else:
-            text = str(raw).strip().replace(",", "")
-            try:
-                number = float(text)
-            except ValueError:
-                raise ValueError(f"'{raw}' is not a number") from None
-        if number != number:  # NaN
-            raise ValueError("is not a number (NaN)")
+        text = raw if isinstance(raw, (int, float)) else str(raw).strip().replace(",", "")
+        if kind == "integer" and (isinstance(raw, int) or re.fullmatch(r"[+-]?\d+", str(text))):
+            # Whole numbers are read exactly (not through a float) and must fit the database's
+            # 64-bit INTEGER, or the insert would fail half-way with an OverflowError.
+            whole = int(text)
+            if not _INT_MIN <= whole <= _INT_MAX:
+                raise ValueError(f"'{raw}' is too large for a whole-number column (at most {_INT_MAX:,})")
+            return whole
+        try:
+            number = float(text)
+        except (ValueError, OverflowError):
+            raise ValueError(f"'{raw}' is not a number") from None
+        if not math.isfinite(number):  # 1e400, inf and nan parse as floats but are not figures
+            raise ValueError(f"'{raw}' is not a finite number")
         if kind == "integer":
             if not number.is_integer():
                 raise ValueError(f"'{raw}' is not a whole number")
+            if not _INT_MIN <= number <= _INT_MAX:
+                raise ValueError(f"'{raw}' is too large for a whole-number column (at most {_INT_MAX:,})")
             return int(number)
         return number
     if kind == "date":
@@ -154,38 +172,52 @@ class _Sheet:
         self.cell = cell
 
 
-def _csv_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.reader(handle)
+def _csv_rows(display: str, text: str, problems: list[IngestProblem]) -> Iterator[tuple[int, list[str]]]:
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
         for record in reader:
             yield reader.line_num, record
+    except csv.Error as exc:
+        problems.append(IngestProblem(display, None, reader.line_num + 1, None,
+                                      f"is not valid CSV here ({exc}); save the file again as CSV"))
+
+
+def _decode(path: Path, display: str, problems: list[IngestProblem]) -> str | None:
+    """The whole file as text, or a problem naming the row of the first byte that is not UTF-8
+    (a file can be UTF-8 for pages and then hold one Latin-1 'é')."""
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        row = data[:exc.start].count(b"\n") + 1
+        problems.append(IngestProblem(display, None, row, None,
+                                      f"byte 0x{data[exc.start]:02X} is not UTF-8 text; save the file as "
+                                      "CSV UTF-8 (in Excel: Save As, 'CSV UTF-8')"))
+        return None
 
 
 def _open(path: Path, display: str, spec: IngestSpec, problems: list[IngestProblem]) -> _Sheet | None:
     if spec.format == "csv":
-        try:
-            with path.open(encoding="utf-8-sig") as handle:
-                handle.read(4096)
-        except UnicodeDecodeError:
-            problems.append(IngestProblem(display, None, None, None, "is not UTF-8 text; save it as CSV (UTF-8)"))
+        text = _decode(path, display, problems)
+        if text is None:
             return None
-        return _Sheet(display, None, _csv_rows(path))
+        return _Sheet(display, None, _csv_rows(display, text, problems))
     import openpyxl
-    from openpyxl.utils.exceptions import InvalidFileException
-    import zipfile
 
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as exc:
-        problems.append(IngestProblem(display, None, None, None, f"cannot be opened as an .xlsx workbook ({exc})"))
-        return None
-    if spec.sheet not in book.sheetnames:
+        if spec.sheet not in book.sheetnames:
+            problems.append(IngestProblem(display, spec.sheet, None, None,
+                                          f"has no sheet '{spec.sheet}'; sheets are: {', '.join(book.sheetnames)}"))
+            book.close()
+            return None
+        rows = list(book[spec.sheet].iter_rows(values_only=True))
+        book.close()
+    except Exception as exc:  # noqa: BLE001 - a damaged archive raises zip, zlib, XML or key errors, all the file's fault
         problems.append(IngestProblem(display, spec.sheet, None, None,
-                                      f"has no sheet '{spec.sheet}'; sheets are: {', '.join(book.sheetnames)}"))
+                                      f"cannot be read as an .xlsx workbook ({type(exc).__name__}: {exc}); "
+                                      "open it in Excel and save it again, or download it again"))
         return None
-    ws = book[spec.sheet]
-    rows = list(ws.iter_rows(values_only=True))
-    book.close()
 
     def cell(ref: str) -> Any:
         r, col = coordinate_to_tuple(ref)
@@ -378,27 +410,155 @@ def table_for(spec: IngestSpec, metadata: sa.MetaData) -> sa.Table:
     return sa.Table(spec.table, metadata, *columns)
 
 
-def write_all(engine: sa.Engine, specs: Sequence[IngestSpec], tables: list[LoadedTable]) -> dict[str, int]:
-    """Drop, recreate and fill every target table in ONE transaction."""
+@dataclass
+class TableLoad:
+    """What one load did to one table, by slice: the values of the spec's period key columns
+    (or of the whole key when none is a period)."""
+
+    table: str
+    mode: Literal["merge", "replace_all"]
+    slice_columns: tuple[str, ...]
+    rows_written: int = 0
+    added: list[str] = field(default_factory=list)
+    replaced: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    rows_kept: int = 0
+
+    def summary(self) -> str:
+        def listed(labels: list[str]) -> str:
+            if not labels:
+                return "none"
+            shown = ", ".join(labels[:6]) + (f" and {len(labels) - 6} more" if len(labels) > 6 else "")
+            return f"{len(labels)} ({shown})"
+
+        what = "/".join(self.slice_columns) or "rows"
+        parts = [f"{self.table}: wrote {self.rows_written:,} rows; {what} added {listed(self.added)}",
+                 f"replaced {listed(self.replaced)}", f"kept {listed(self.kept)} ({self.rows_kept:,} rows)"]
+        if self.mode == "replace_all":
+            parts.append(f"removed by --replace-all {listed(self.removed)}")
+        return "; ".join(parts)
+
+
+def slice_columns(spec: IngestSpec) -> tuple[str, ...]:
+    """The key columns that name a period; a load replaces whole periods. Without one, the whole key."""
+    types = {c.name: c.type for c in spec.columns}
+    periods = tuple(k for k in spec.key if types.get(k) in PERIOD_TYPES)
+    return periods or tuple(spec.key)
+
+
+def _label(values: tuple[Any, ...]) -> str:
+    return " / ".join(v.isoformat() if isinstance(v, date) else str(v) for v in values)
+
+
+@contextmanager
+def _transaction(engine: sa.Engine) -> Iterator[sa.Connection]:
+    """One transaction around DDL and DML alike. Python's sqlite3 driver opens a transaction
+    only before INSERT/UPDATE/DELETE, so DROP and CREATE would commit at once and a failure
+    would leave the table dropped. As in SQLAlchemy's documented pysqlite recipe, the driver's
+    own transaction handling is switched off and BEGIN is emitted explicitly (only on this
+    connection, restored before it goes back to the pool). Other engines have transactional DDL."""
+    with engine.connect() as conn:
+        if engine.dialect.name != "sqlite":
+            with conn.begin():
+                yield conn
+            return
+        raw = conn.connection.driver_connection
+        previous = raw.isolation_level  # type: ignore[union-attr]
+        raw.isolation_level = None  # type: ignore[union-attr]
+        try:
+            with conn.begin():
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+                yield conn
+        finally:
+            raw.isolation_level = previous  # type: ignore[union-attr]
+
+
+def _insert_batch(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+    conn.execute(table.insert(), rows)
+
+
+def _existing_slices(conn: sa.Connection, table: sa.Table, columns: tuple[str, ...]) -> dict[tuple[Any, ...], int]:
+    if not columns:
+        return {}
+    query = sa.select(*(table.c[c] for c in columns), sa.func.count().label("n")).group_by(
+        *(table.c[c] for c in columns))
+    return {tuple(r[:-1]): r[-1] for r in conn.execute(query)}
+
+
+def _write_table(conn: sa.Connection, spec: IngestSpec, loaded: LoadedTable, replace_all: bool) -> TableLoad:
+    table = table_for(spec, sa.MetaData())
+    cols = slice_columns(spec)
+    report = TableLoad(spec.table, "replace_all" if replace_all else "merge", cols)
+    exists = sa.inspect(conn).has_table(spec.table)
+    declared = [c.name for c in table.columns]
+    if exists:
+        # Read from an empty result rather than reflected: duckdb_engine's reflection needs pg_catalog tables.
+        found = list(conn.execute(sa.select(sa.text("*")).select_from(sa.table(spec.table)).limit(0)).keys())
+        if sorted(found) != sorted(declared):
+            if not replace_all:
+                raise IngestError([IngestProblem(spec.table, None, None, None,
+                                                 f"the table has columns {', '.join(found)} but the spec declares "
+                                                 f"{', '.join(declared)}; run again with --replace-all to rebuild "
+                                                 "it from the files (periods not in the files are then removed)")])
+            before: dict[tuple[Any, ...], int] = {}
+        else:
+            before = _existing_slices(conn, table, cols)
+    else:
+        before = {}
+    if not replace_all and not spec.key:
+        raise IngestError([IngestProblem(spec.table, None, None, None,
+                                         "the spec declares no 'key', so the periods in the file cannot be told "
+                                         "apart from those already loaded; declare a key or use --replace-all")])
+    incoming = sorted({tuple(r[c] for c in cols) for r in loaded.rows}, key=_label)
+    if replace_all or not exists:
+        table.drop(conn, checkfirst=True)
+        table.create(conn)
+        if spec.key:
+            sa.Index(f"ix_{spec.table}_key", *(table.c[k] for k in spec.key)).create(conn)
+    elif incoming:
+        match = sa.and_(*(table.c[c] == sa.bindparam(f"slice_{c}") for c in cols))
+        conn.execute(table.delete().where(match), [{f"slice_{c}": v for c, v in zip(cols, key)} for key in incoming])
+    for start in range(0, len(loaded.rows), 5000):
+        _insert_batch(conn, table, loaded.rows[start:start + 5000])
+    incoming_set = set(incoming)
+    report.rows_written = len(loaded.rows)
+    report.added = [_label(k) for k in incoming if k not in before]
+    report.replaced = [_label(k) for k in incoming if k in before]
+    untouched = sorted((k for k in before if k not in incoming_set), key=_label)
+    if replace_all:
+        report.removed = [_label(k) for k in untouched]
+    else:
+        report.kept = [_label(k) for k in untouched]
+        report.rows_kept = sum(before[k] for k in untouched)
+    return report
+
+
+def write_all(engine: sa.Engine, specs: Sequence[IngestSpec], tables: list[LoadedTable],
+              replace_all: bool = False) -> dict[str, TableLoad]:
+    """Write every table in ONE transaction: all of it, or (on any error, or if the process
+    dies) none of it."""
     by_id = {s.id: s for s in specs}
-    counts: dict[str, int] = {}
-    metadata = sa.MetaData()
-    with engine.begin() as conn:
-        for loaded in tables:
-            spec = by_id[loaded.spec_id]
-            table = table_for(spec, metadata)
-            table.drop(conn, checkfirst=True)
-            table.create(conn)
-            if spec.key:
-                sa.Index(f"ix_{spec.table}_key", *(table.c[k] for k in spec.key)).create(conn)
-            for start in range(0, len(loaded.rows), 5000):
-                conn.execute(table.insert(), loaded.rows[start:start + 5000])
-            counts[spec.table] = counts.get(spec.table, 0) + len(loaded.rows)
-    return counts
+    reports: dict[str, TableLoad] = {}
+    try:
+        with _transaction(engine) as conn:
+            for loaded in tables:
+                reports[loaded.table] = _write_table(conn, by_id[loaded.spec_id], loaded, replace_all)
+    except IngestError:
+        raise
+    except (sa.exc.SQLAlchemyError, OverflowError, ValueError) as exc:
+        detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        raise IngestError([IngestProblem(", ".join(t.table for t in tables), None, None, None,
+                                         f"the database refused the load ({type(exc).__name__}: {detail}); "
+                                         "it was rolled back")]) from exc
+    return reports
 
 
 def ingest(engine: sa.Engine, specs: Sequence[IngestSpec], project_root: Path,
-           files: dict[str, list[Path]] | None = None) -> dict[str, int]:
-    """Check everything, then load everything; on any problem load nothing and raise IngestError."""
+           files: dict[str, list[Path]] | None = None, replace_all: bool = False) -> dict[str, TableLoad]:
+    """Check everything, then load everything; on any problem load nothing and raise IngestError.
+
+    By default only the periods in the files are added or replaced; ``replace_all`` rebuilds
+    each table from the files alone."""
     tables = read_all(specs, project_root, files)
-    return write_all(engine, specs, tables)
+    return write_all(engine, specs, tables, replace_all)

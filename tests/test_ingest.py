@@ -127,6 +127,7 @@ def test_suppressed_markers_load_as_null(tmp_path, specs):
 
 def test_whole_repository_ingest_matches_copied_files(tmp_path, specs):
     engine = _db(tmp_path)
-    counts = ingest(engine, list(specs.values()), PROJECT)
-    assert counts["pcdd_dementia_65plus"] == 13 * 594
-    assert counts["ascof_care_home_admissions"] == len(ASCOF.read_text().splitlines()) - 1
+    loads = ingest(engine, list(specs.values()), PROJECT)
+    assert loads["pcdd_dementia_65plus"].rows_written == 13 * 594
+    assert len(loads["pcdd_dementia_65plus"].added) == 13
+    assert loads["ascof_care_home_admissions"].rows_written == len(ASCOF.read_text().splitlines()) - 1

@@ -1,0 +1,218 @@
+"""An ingest never loses data: one month's file keeps every other month, a failed or killed
+load changes nothing, and bad bytes, damaged workbooks and impossible numbers are file/row
+messages, not tracebacks."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from typer.testing import CliRunner
+
+import datasources.ingest as ingest_module
+from cli.main import app
+from datasources.ingest import IngestError, ingest
+from metrics.definitions.loader import load_config
+
+PROJECT = Path(__file__).resolve().parent.parent
+WORKBOOKS = PROJECT / "sample_data" / "real" / "nhs_pcdd_workbooks"
+JANUARY = WORKBOOKS / "pcdd-summary-January-2024.xlsx"
+FALLS = PROJECT / "sample_data" / "real" / "fingertips_falls_65plus_22401.csv"
+ROWS_PER_MONTH = 594
+
+
+@pytest.fixture(scope="module")
+def specs():
+    return {s.id: s for s in load_config(PROJECT / "config").ingest}
+
+
+def _count(engine: sa.Engine, table: str, where: str = "") -> int:
+    with engine.connect() as conn:
+        return conn.execute(sa.text(f"SELECT count(*) FROM {table} {where}")).scalar_one()
+
+
+def _all_rows(engine: sa.Engine, table: str) -> list[tuple]:
+    with engine.connect() as conn:
+        return sorted(tuple(map(str, r)) for r in conn.execute(sa.text(f"SELECT * FROM {table}")))
+
+
+@pytest.fixture(params=["sqlite", "duckdb"])
+def loaded_dementia(request, tmp_path: Path, specs):
+    """A database holding all 13 published months of the dementia table."""
+    url = f"sqlite:///{tmp_path / 't.db'}" if request.param == "sqlite" else f"duckdb:///{tmp_path / 't.duckdb'}"
+    engine = sa.create_engine(url)
+    ingest(engine, [specs["pcdd_dementia_65plus"]], PROJECT)
+    assert _count(engine, "pcdd_dementia_65plus") == 13 * ROWS_PER_MONTH
+    yield url, engine
+    engine.dispose()
+
+
+def test_one_month_file_replaces_that_month_and_keeps_the_rest(loaded_dementia, specs) -> None:
+    _, engine = loaded_dementia
+    spec = specs["pcdd_dementia_65plus"]
+    with engine.begin() as conn:  # mark January so its replacement is visible
+        conn.execute(sa.text("UPDATE pcdd_dementia_65plus SET name = 'stale' WHERE period = '2024-01-01'"))
+    report = ingest(engine, [spec], PROJECT, files={spec.id: [JANUARY]})["pcdd_dementia_65plus"]
+    assert _count(engine, "pcdd_dementia_65plus") == 13 * ROWS_PER_MONTH
+    assert _count(engine, "pcdd_dementia_65plus", "WHERE name = 'stale'") == 0
+    assert report.replaced == ["2024-01-01"] and report.added == [] and len(report.kept) == 12
+    assert report.rows_kept == 12 * ROWS_PER_MONTH
+    assert "replaced 1 (2024-01-01)" in report.summary() and "kept 12" in report.summary()
+
+
+def test_cli_file_adds_a_new_month_and_replace_all_needs_saying(tmp_path: Path, specs) -> None:
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    runner = CliRunner()
+    months = sorted(WORKBOOKS.glob("pcdd-summary-*.xlsx"))
+    first = runner.invoke(app, ["ingest", "pcdd_dementia_65plus", "--database", url,
+                                *sum((["--file", str(m)] for m in months[:3]), [])])
+    assert first.exit_code == 0, first.output
+    added = runner.invoke(app, ["ingest", "pcdd_dementia_65plus", "--file", str(months[3]), "--database", url])
+    assert added.exit_code == 0, added.output
+    assert "added 1" in added.output and "replaced none" in added.output and "kept 3" in added.output
+    engine = sa.create_engine(url)
+    assert _count(engine, "pcdd_dementia_65plus") == 4 * ROWS_PER_MONTH
+    rebuilt = runner.invoke(app, ["ingest", "pcdd_dementia_65plus", "--file", str(months[0]), "--replace-all",
+                                  "--database", url])
+    assert rebuilt.exit_code == 0, rebuilt.output
+    assert "removed by --replace-all 3" in rebuilt.output
+    assert _count(engine, "pcdd_dementia_65plus") == ROWS_PER_MONTH
+    engine.dispose()
+
+
+# ------------------------------------------------------------------ bad bytes and damaged files
+
+def test_latin1_byte_after_the_first_4kb_names_file_and_row(tmp_path: Path, specs) -> None:
+    lines = FALLS.read_bytes().split(b"\n")
+    assert sum(len(line) + 1 for line in lines[:60]) > 4096
+    lines[60] = lines[60].replace(b"E", b"\xe9", 1)  # a Latin-1 e-acute
+    bad = tmp_path / "falls-latin1.csv"
+    bad.write_bytes(b"\n".join(lines))
+    with pytest.raises(IngestError) as err:
+        ingest(sa.create_engine(f"sqlite:///{tmp_path / 't.db'}"), [specs["fingertips_falls_65plus"]], PROJECT,
+               files={"fingertips_falls_65plus": [bad]})
+    assert "falls-latin1.csv, row 61: byte 0xE9 is not UTF-8 text" in str(err.value)
+
+
+def _damaged_copy(tmp_path: Path, damage) -> Path:
+    out = tmp_path / "damaged.xlsx"
+    with zipfile.ZipFile(JANUARY) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename.startswith("xl/worksheets/sheet"):
+                data = damage(data)
+            dst.writestr(item, data)
+    return out
+
+
+@pytest.mark.parametrize("damage", [lambda data: data[: len(data) // 2],  # truncated XML
+                                    lambda data: b"\x00\xff" * 50])          # not XML at all
+def test_damaged_workbook_member_is_a_file_message(tmp_path: Path, specs, damage) -> None:
+    bad = _damaged_copy(tmp_path, damage)
+    spec = specs["pcdd_dementia_65plus"]
+    with pytest.raises(IngestError) as err:
+        ingest(sa.create_engine(f"sqlite:///{tmp_path / 't.db'}"), [spec], PROJECT, files={spec.id: [bad]})
+    assert "damaged.xlsx, sheet 'Table 4': cannot be read as an .xlsx workbook" in str(err.value)
+
+
+def test_corrupt_compressed_member_is_a_file_message(tmp_path: Path, specs) -> None:
+    bad = tmp_path / "crc.xlsx"
+    data = bytearray(JANUARY.read_bytes())
+    with zipfile.ZipFile(JANUARY) as z:
+        sheets = [i for i in z.infolist() if i.filename.startswith("xl/worksheets/sheet")]
+    for info in sheets:  # every sheet's compressed bytes, so the one read is damaged whichever it is
+        middle = info.header_offset + 30 + len(info.filename) + len(info.extra) + info.compress_size // 2
+        data[middle:middle + 64] = b"\x00" * 64
+    bad.write_bytes(bytes(data))
+    spec = specs["pcdd_dementia_65plus"]
+    with pytest.raises(IngestError) as err:
+        ingest(sa.create_engine(f"sqlite:///{tmp_path / 't.db'}"), [spec], PROJECT, files={spec.id: [bad]})
+    assert "crc.xlsx, sheet 'Table 4': cannot be read as an .xlsx workbook" in str(err.value)
+
+
+@pytest.mark.parametrize(("column", "value", "words"), [
+    (0, "99999999999999999999999", "too large for a whole-number column"),
+    (0, "1e400", "not a finite number"),
+    (6, "1e400", "not a finite number"),
+    (6, "inf", "not a finite number"),
+    (7, "nan", "not a finite number"),
+])
+def test_impossible_numbers_are_row_messages_and_change_nothing(tmp_path: Path, specs, column, value,
+                                                                words) -> None:
+    spec = specs["fingertips_falls_65plus"]
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 't.db'}")
+    ingest(engine, [spec], PROJECT)
+    before = _all_rows(engine, spec.table)
+    lines = FALLS.read_text().splitlines()
+    header = lines[0].split(",")
+    cells = lines[40].split(",")
+    target = {0: "IndicatorId", 6: "Count", 7: "Denominator"}[column]
+    cells[header.index(target)] = value
+    lines[40] = ",".join(cells)
+    bad = tmp_path / "falls-bad.csv"
+    bad.write_text("\n".join(lines) + "\n")
+    with pytest.raises(IngestError) as err:
+        ingest(engine, [spec], PROJECT, files={spec.id: [bad]}, replace_all=True)
+    assert "falls-bad.csv, row 41" in str(err.value) and words in str(err.value)
+    assert _all_rows(engine, spec.table) == before
+
+
+# ------------------------------------------------------------------ one transaction
+
+@pytest.mark.parametrize("replace_all", [True, False])
+def test_failure_after_the_first_batch_rolls_everything_back(loaded_dementia, specs, monkeypatch,
+                                                             replace_all) -> None:
+    _, engine = loaded_dementia
+    spec = specs["pcdd_dementia_65plus"]
+    before = _all_rows(engine, spec.table)
+    real = ingest_module._insert_batch
+    calls = []
+
+    def failing(conn, table, rows):
+        real(conn, table, rows)
+        calls.append(len(rows))
+        raise sa.exc.OperationalError("INSERT", {}, OverflowError("disk full (simulated)"))
+
+    monkeypatch.setattr(ingest_module, "_insert_batch", failing)
+    with pytest.raises(IngestError, match="rolled back"):
+        ingest(engine, [spec], PROJECT, files={spec.id: sorted(WORKBOOKS.glob("*.xlsx"))[:2]},
+               replace_all=replace_all)
+    assert calls  # it failed after writing, inside the transaction
+    assert _all_rows(engine, spec.table) == before
+
+
+KILLER = """
+import os, signal, sys
+sys.path.insert(0, {project!r})
+import sqlalchemy as sa
+import datasources.ingest as m
+from metrics.definitions.loader import load_config
+real = m._insert_batch
+def dying(conn, table, rows):
+    real(conn, table, rows)
+    print("inserted", flush=True)
+    os.kill(os.getpid(), signal.SIGKILL)  # the table was dropped or its month deleted, and rows written
+m._insert_batch = dying
+spec = next(s for s in load_config({config!r}).ingest if s.id == "pcdd_dementia_65plus")
+engine = sa.create_engine({url!r})
+m.ingest(engine, [spec], {project!r}, files={{spec.id: [__import__("pathlib").Path({file!r})]}},
+         replace_all={replace_all})
+"""
+
+
+@pytest.mark.parametrize("replace_all", [True, False])
+def test_killed_mid_load_changes_nothing(loaded_dementia, replace_all) -> None:
+    url, engine = loaded_dementia
+    before = _all_rows(engine, "pcdd_dementia_65plus")
+    engine.dispose()  # DuckDB allows one writing process
+    script = KILLER.format(project=str(PROJECT), config=str(PROJECT / "config"), url=url, file=str(JANUARY),
+                           replace_all=replace_all)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                          cwd=PROJECT, env={**os.environ, "PYTHONPATH": str(PROJECT)})
+    assert done.returncode == -9 and "inserted" in done.stdout, done.stderr
+    assert _all_rows(engine, "pcdd_dementia_65plus") == before
