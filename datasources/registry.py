@@ -45,7 +45,7 @@ class DataSourceRegistry:
         self._root = project_root
         self._engines: dict[str, Engine] = {}
         self._lock = threading.Lock()
-        self._failed_at: dict[str, float] = {}  # source id -> wall-clock time of its last failed query
+        self._failed_at: dict[str, float] = {}  # source id -> when its queries started failing
 
     @property
     def ids(self) -> list[str]:
@@ -76,7 +76,9 @@ class DataSourceRegistry:
         except (DataSourceError, SQLAlchemyError) as exc:
             now = time.time()
             with self._lock:
-                self._failed_at[source_id] = now
+                # The start of the failing streak: the retry token then steps once per retry_seconds
+                # however often requests arrive, so a source that is down is not hammered.
+                self._failed_at.setdefault(source_id, now)
             if isinstance(exc, SQLAlchemyError):
                 detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
                 message = f"data source '{source_id}' query failed: {detail}"

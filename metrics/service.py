@@ -135,6 +135,8 @@ class MetricsService:
             result = self.registry.execute(source_id, statement)
             frame = build_observations(metric, result.frame, metric.binding.headline_area)
             obs = ObservationSet(metric_id, frame, None, result.sql, result.truncated, vintage)
+            if result.truncated:  # incomplete rows would give wrong figures: no_data with the reason, everywhere
+                obs = ObservationSet(metric_id, pd.DataFrame(), result.truncation_reason, result.sql, True, vintage)
         except DataSourceError as exc:
             obs = ObservationSet(metric_id, pd.DataFrame(), str(exc), None, False, vintage)
         with self._lock:

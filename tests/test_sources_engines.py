@@ -186,6 +186,8 @@ def test_failure_is_retried_after_the_back_off_and_says_when_it_was_tried(sqlite
     assert "no such table" in message and "last tried" in message and "UTC" in message
     failed = registry.vintage("src")
     assert failed != before
+    timed_failure(registry, "SELECT * FROM missing_table")
+    assert registry.vintage("src") == failed  # failing again at once does not bring the retry forward
     deadline = time.monotonic() + 5
     while registry.vintage("src") == failed and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -201,3 +203,15 @@ def test_truncated_result_says_so(sqlite_url: str) -> None:
     assert result.truncated and len(result.frame) == 2
     assert "more than 2 rows" in result.truncation_reason
     assert registry_for(sqlite_url).execute("src", text("SELECT id FROM t")).truncation_reason is None
+
+
+def test_truncated_source_makes_its_metrics_no_data_with_the_reason(sample_db) -> None:
+    from metrics.definitions.loader import load_config
+    from metrics.service import MetricsService
+
+    config = load_config(PROJECT / "config")
+    capped = DataSourceRegistry([SourceSettings("sample", f"sqlite:///{sample_db}", row_cap=5)], PROJECT)
+    evaluation = MetricsService(config, capped).evaluate_metric("falls_admissions_65plus")
+    assert evaluation.status.value == "no_data"
+    assert "more than 5 rows" in evaluation.status_reason and "row_cap" in evaluation.status_reason
+    capped.dispose()
