@@ -180,7 +180,7 @@ def test_sqlite_refuses_writes_and_second_statements(sqlite_url: str, sql: str) 
 # ------------------------------------------------------------------ failures and truncation
 
 def test_failure_is_retried_after_the_back_off_and_says_when_it_was_tried(sqlite_url: str) -> None:
-    registry = registry_for(sqlite_url, retry_seconds=0.2)
+    registry = registry_for(sqlite_url, retry_seconds=1.5)
     before = registry.vintage("src")
     message, _ = timed_failure(registry, "SELECT * FROM missing_table")
     assert "no such table" in message and "last tried" in message and "UTC" in message
