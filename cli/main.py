@@ -40,8 +40,45 @@ def check(config: Optional[Path] = ConfigOption) -> None:
             typer.echo(str(issue))
         typer.echo(f"{len(exc.issues)} problem(s) found", err=True)
         raise typer.Exit(1)
+    refused = _sql_refused_by_sources(loaded)
+    for line in refused:
+        typer.echo(line)
+    if refused:
+        typer.echo(f"{len(refused)} problem(s) found", err=True)
+        raise typer.Exit(1)
     typer.echo(f"config OK: {len(loaded.frameworks)} framework(s), {len(loaded.metrics)} metric(s), "
                f"{len(loaded.datasources)} data source(s)")
+
+
+def _sql_refused_by_sources(loaded: Any) -> list[str]:
+    """Each ``type: sql`` binding planned (EXPLAIN, nothing run) by its source where the source is
+    reachable, so a misspelt table or column is reported with file and line, not at run time."""
+    from datasources.engines import DataSourceError
+    from datasources.registry import DataSourceRegistry, SourceSettings
+    from metrics.compile import compile_metric
+    from metrics.definitions.models import SqlBinding
+
+    sources = [SourceSettings(d.id, d.url, d.title, min(d.timeout_seconds, 10)) for d in loaded.datasources.values()]
+    registry = DataSourceRegistry(sources, project_root=loaded.root.parent)
+    where = {m.get("id"): (source, i) for source in loaded.files.values()
+             for i, m in enumerate((source.data or {}).get("metrics") or []) if isinstance(m, dict)}
+    lines: list[str] = []
+    try:
+        for metric in loaded.metrics.values():
+            if not isinstance(metric.binding, SqlBinding) or metric.id not in where:
+                continue
+            try:
+                problem = registry.explain(metric.binding.datasource, compile_metric(metric))
+            except DataSourceError:
+                continue  # not reachable from here: the SQL was checked as text only
+            if problem:
+                source, i = where[metric.id]
+                line = source.lines.get(("metrics", i, "binding", "sql"), source.line_of(("metrics", i)))
+                lines.append(f"{source.display}:{line}: metrics[{i}].binding.sql: the data source "
+                             f"'{metric.binding.datasource}' refuses this SQL: {problem}")
+    finally:
+        registry.dispose()
+    return lines
 
 
 @app.command()

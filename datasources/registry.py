@@ -91,6 +91,30 @@ class DataSourceRegistry:
             self._failed_at.pop(source_id, None)
         return result
 
+    def explain(self, source_id: str, statement: Executable) -> str | None:
+        """Why the source refuses to plan ``statement`` (a misspelt table or column), or None.
+
+        Only the plan is asked for (EXPLAIN), in a read-only transaction that is rolled back,
+        so nothing runs. Raises DataSourceError when the source cannot be reached."""
+        engine = self.engine(source_id)
+        compiled = statement.compile(engine)
+        values = compiled.construct_params()
+        params = tuple(values[k] for k in compiled.positiontup or ()) if compiled.positional else values
+        explain = "EXPLAIN QUERY PLAN " if engine.dialect.name == "sqlite" else "EXPLAIN "
+        try:
+            conn = engine.connect()
+        except SQLAlchemyError as exc:
+            raise DataSourceError(f"data source '{source_id}' cannot be reached: "
+                                  f"{str(getattr(exc, 'orig', None) or exc).strip().splitlines()[0]}") from exc
+        with conn:
+            try:
+                if engine.dialect.name == "postgresql":
+                    conn.execute(text("SET TRANSACTION READ ONLY"))
+                conn.exec_driver_sql(explain + str(compiled), params)
+            except (SQLAlchemyError, DataSourceError) as exc:
+                return str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        return None
+
     def vintage(self, source_id: str) -> str:
         """A token that changes when the data change: a file's modification time, or
         the hour for server databases (cached evaluations then refresh hourly). After a

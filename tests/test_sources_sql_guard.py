@@ -82,3 +82,26 @@ def test_outcomes_check_reports_sql_syntax_error(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert f"config/framework.yaml:{ln(framework, 'sql: >-')}: metrics[0].binding.sql: the SQL does not parse" \
         in result.stdout
+
+
+def test_outcomes_check_asks_a_reachable_source_to_plan_the_sql(tmp_path: Path, sample_db) -> None:
+    framework = _with_sql("SELECT admission_date AS period_date, area_code AS area, 1 AS numerator "
+                          "FROM hospital_admisions")
+    datasources = f"datasources:\n  - id: sample\n    url: sqlite:///{sample_db}\n"
+    result = CliRunner().invoke(app, ["check", "--config", str(write_config(tmp_path, framework, datasources))])
+    assert result.exit_code == 1
+    assert (f"config/framework.yaml:{ln(framework, 'sql: >-')}: metrics[0].binding.sql: the data source 'sample' "
+            "refuses this SQL: no such table: hospital_admisions") in result.stdout
+    fixed = framework.replace("hospital_admisions", "hospital_admissions").replace(
+        "1 AS numerator", "1 AS numerator, NULL AS denominator")
+    other = tmp_path / "fixed"
+    other.mkdir()
+    ok = CliRunner().invoke(app, ["check", "--config", str(write_config(other, fixed, datasources))])
+    assert ok.exit_code == 0, ok.stdout
+
+
+def test_outcomes_check_passes_when_the_source_is_not_reachable(tmp_path: Path) -> None:
+    framework = _with_sql("SELECT admission_date AS period_date, area_code AS area, 1 AS numerator "
+                          "FROM hospital_admisions")
+    result = CliRunner().invoke(app, ["check", "--config", str(write_config(tmp_path, framework))])
+    assert result.exit_code == 0, result.stdout  # sample_data/sample.db does not exist beside this config
