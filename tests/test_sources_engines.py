@@ -93,6 +93,27 @@ def test_postgresql_binding_cannot_lift_the_time_limit(pg_owner_url: str) -> Non
 
 
 @pytest.mark.postgres
+def test_postgresql_session_settings_do_not_reach_the_next_query(pg_owner_url: str) -> None:
+    registry = registry_for(pg_owner_url)
+    registry.execute("src", text("SELECT set_config('search_path', 'nowhere', false) AS x"))
+    # Every query's transaction is rolled back, and PostgreSQL undoes a setting changed inside a
+    # rolled-back transaction: the next query on the same pooled connection starts as before.
+    assert registry.execute("src", text("SELECT current_setting('search_path') AS p")).frame["p"].tolist() \
+        == ['"$user", public']
+    assert registry.execute("src", text("SELECT count(*) AS n FROM t")).frame["n"].tolist() == [10]
+    registry.dispose()
+
+
+@pytest.mark.postgres
+def test_postgresql_explain_plans_without_running(pg_owner_url: str) -> None:
+    registry = registry_for(pg_owner_url)
+    assert registry.explain("src", text("SELECT count(*) FROM t WHERE id > :x").bindparams(x=3)) is None
+    assert "does not exist" in registry.explain("src", text("SELECT nope FROM t"))
+    assert registry.explain("src", text("SELECT pg_sleep(6)")) is None  # planned, not slept
+    registry.dispose()
+
+
+@pytest.mark.postgres
 def test_postgresql_engine_layer_runs_one_prepared_statement(pg_owner_url: str) -> None:
     from datasources.engines import make_read_only_engine
 
