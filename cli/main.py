@@ -73,9 +73,8 @@ def _sql_refused_by_sources(loaded: Any) -> list[str]:
                 continue  # not reachable from here: the SQL was checked as text only
             if problem:
                 source, i = where[metric.id]
-                line = source.lines.get(("metrics", i, "binding", "sql"), source.line_of(("metrics", i)))
-                lines.append(f"{source.display}:{line}: metrics[{i}].binding.sql: the data source "
-                             f"'{metric.binding.datasource}' refuses this SQL: {problem}")
+                lines.append(str(source.issue(("metrics", i, "binding", "sql"), f"the data source "
+                                              f"'{metric.binding.datasource}' refuses this SQL: {problem}")))
     finally:
         registry.dispose()
     return lines
