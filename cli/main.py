@@ -22,6 +22,7 @@ from metrics.evaluation.status import Status
 from metrics.formatting import format_value
 from metrics.service import DEFAULT_CONFIG_DIR, MetricsService
 from cli.snapshot import snapshot_app
+from cli.cycle import cycle_app
 from cli.review import action_app, audit_list, comment_app, milestone_app, signoff, user_app
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -172,6 +173,7 @@ app.add_typer(user_app, name="user")
 app.add_typer(comment_app, name="comment")
 app.add_typer(action_app, name="action")
 app.add_typer(milestone_app, name="milestone")
+app.add_typer(cycle_app, name="cycle")
 app.command(name="signoff")(signoff)
 app.command(name="audit")(audit_list)
 

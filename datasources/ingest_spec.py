@@ -61,6 +61,15 @@ class IngestFileValue(Model):
     type: IngestType = "text"
 
 
+class Publication(Model):
+    """When a source publishes: ``publication: {frequency: monthly, lag_days: 42}`` means each
+    month's figures are expected about 42 days after the month ends (the cycle's data check
+    reports a source as late after that; it never guesses the missing figures)."""
+
+    frequency: Literal["monthly", "quarterly", "annual"]
+    lag_days: int = Field(ge=0, le=730)
+
+
 class IngestSpec(Model):
     id: Identifier
     title: str = ""
@@ -76,6 +85,7 @@ class IngestSpec(Model):
     file_values: tuple[IngestFileValue, ...] = ()
     columns: tuple[IngestColumn, ...] = Field(min_length=1)
     source: SourceNote | None = None
+    publication: Publication | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> "IngestSpec":

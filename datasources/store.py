@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from sqlalchemy import (Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, MetaData, String, Table, Text,
-                        UniqueConstraint, event)
+                        UniqueConstraint, event, true)
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import OperationalError
 
@@ -74,6 +74,8 @@ people = Table(
     Column("role", String(30), nullable=False),           # viewer | lead | performance_officer | admin
     Column("password_hash", String(300)),                 # argon2id; null: signs in only through the proxy
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("email", String(320)),                         # where the monthly cycle writes to them
+    Column("alerts_enabled", Boolean, nullable=False, server_default=true()),  # reminders are sent regardless
 )
 
 grants = Table(
@@ -164,6 +166,71 @@ audit_events = Table(
     Column("entity", String(300), nullable=False),
     Column("before", Text),    # JSON, null when the thing did not exist
     Column("after", Text),     # JSON
+)
+
+
+# The monthly cycle (``cycle/``). A run per framework and day; every event it noticed once (its
+# ``key`` is unique, so a second run the same day finds it and does nothing); every email it
+# means to send, with its attempts (a failed one is retried next run, a sent one never again).
+cycle_runs = Table(
+    "cycle_runs", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("framework_id", String(80), nullable=False),
+    Column("day", Date, nullable=False),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True)),
+    Column("summary", Text),                               # JSON: what the run did
+    Index("ix_cycle_runs_framework_day", "framework_id", "day"),
+)
+
+cycle_events = Table(
+    "cycle_events", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("key", String(600), nullable=False, unique=True),
+    Column("kind", String(40), nullable=False),          # data_late | status_worse | spc_signal | milestone_late
+    Column("framework_id", String(80)),
+    Column("period", String(7)),
+    Column("subject", String(300), nullable=False),       # metric:<id>, milestone:<intention>/<title>, source:<id>
+    Column("recipient", String(80)),                      # username, null when nobody is to be told
+    Column("day", Date, nullable=False),
+    Column("detail", Text, nullable=False),               # JSON
+    Column("delivery_id", Integer, ForeignKey("cycle_deliveries.id")),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+cycle_deliveries = Table(
+    "cycle_deliveries", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("key", String(600), nullable=False, unique=True),
+    Column("kind", String(40), nullable=False),           # reminder | alert | snapshot
+    Column("framework_id", String(80)),
+    Column("period", String(7)),
+    Column("recipient", String(80), nullable=False),      # username
+    Column("address", String(320), nullable=False),
+    Column("subject", String(300), nullable=False),
+    Column("body", Text, nullable=False),                 # JSON: the message as built, resent unchanged
+    Column("files", Text, nullable=False),                # JSON list of attached file paths
+    Column("status", String(20), nullable=False),         # pending | sent | failed | outbox
+    Column("attempts", Integer, nullable=False),
+    Column("last_error", Text),
+    Column("day", Date, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("sent_at", DateTime(timezone=True)),
+)
+
+cycle_vintages = Table(
+    "cycle_vintages", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("source_id", String(80), nullable=False),      # the ingest spec id
+    Column("day", Date, nullable=False),
+    Column("latest_period", String(10)),
+    Column("rows", Integer),
+    Column("rows_latest", Integer),
+    Column("expected_period", String(10)),
+    Column("late", Boolean, nullable=False),
+    Column("message", Text, nullable=False),
+    Column("checked_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("source_id", "day", name="uq_cycle_vintages_source_day"),
 )
 
 

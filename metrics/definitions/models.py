@@ -326,6 +326,25 @@ class Intention(Model):
     milestones: tuple[Milestone, ...] = ()
 
 
+class Delivery(Model):
+    """Where a signed-off snapshot goes: files written into ``folder`` (relative paths are
+    resolved against the project folder) and emailed to ``to`` (usernames or email addresses
+    of people in the store who hold a grant; nobody else is ever emailed)."""
+
+    folder: str = "data/deliveries"
+    to: tuple[str, ...] = ()
+    formats: tuple[Literal["exceptions_pdf", "pdf", "xlsx", "docx"], ...] = ("exceptions_pdf", "xlsx")
+
+
+class ReviewSchedule(Model):
+    """The monthly review: ``review: {day_of_month: 20, remind_working_days_before: 3}``.
+    A day past the month's end (or a weekend / bank holiday) moves to the working day before."""
+
+    day_of_month: int = Field(ge=1, le=31)
+    remind_working_days_before: int = Field(default=3, ge=0, le=20)
+    delivery: Delivery | None = None
+
+
 class Framework(Model):
     id: Identifier
     title: str
@@ -338,6 +357,7 @@ class Framework(Model):
     areas: dict[str, str] = {}
     outcomes: tuple[Outcome, ...]
     intentions: tuple[Intention, ...]
+    review: ReviewSchedule | None = None
 
     def outcome_codes(self) -> set[str]:
         codes = set()

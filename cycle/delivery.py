@@ -1,0 +1,111 @@
+"""Delivery after sign-off: the latest signed-off snapshot of a framework is exported once
+(by default the exceptions PDF and the Excel workbook) into the configured folder, and
+emailed to the configured distribution list, one delivery per person, each recorded and
+retried by the ledger until sent. Entries on the list that are not a person with a grant
+and an email address are reported and skipped (nobody else is ever emailed)."""
+
+from __future__ import annotations
+
+import inspect
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import select
+
+import snapshots
+from cycle import links
+from cycle.contacts import Contact, resolve
+from cycle.ledger import add_delivery, record_event
+from cycle.mail import Email, Line, Section
+from datasources.store import PROJECT_ROOT, Store, signoffs
+from metrics.definitions.models import Delivery, Framework
+from reports import export as exporting
+from review.signoff import SignOff, signed_off
+
+_PLAN = {"exceptions_pdf": ("pdf", "exceptions"), "pdf": ("pdf", "full"), "xlsx": ("xlsx", "full"),
+         "docx": ("docx", "full")}
+
+
+def latest_signoff(store: Store, framework_id: str) -> SignOff | None:
+    with store.engine.connect() as conn:
+        period = conn.execute(select(signoffs.c.period).where(signoffs.c.framework_id == framework_id)
+                              .order_by(signoffs.c.signed_at.desc(), signoffs.c.id.desc()).limit(1)).scalar()
+    return signed_off(store, framework_id, period) if period is not None else None
+
+
+def folder_of(delivery: Delivery, root: Path = PROJECT_ROOT) -> Path:
+    folder = Path(delivery.folder)
+    return folder if folder.is_absolute() else root / folder
+
+
+def _scoped() -> bool:
+    return "scope" in inspect.signature(exporting.export).parameters
+
+
+def export_files(snapshot, previous, formats, out_dir: Path) -> tuple[list[Path], list[str]]:
+    """The files, exported once: a file already written for this snapshot version is reused."""
+    files, notes = [], []
+    for name in formats:
+        fmt, scope = _PLAN[name]
+        if scope == "exceptions" and not _scoped():
+            notes.append("the exceptions-only PDF is not available in this version; sent the full PDF instead")
+            scope = "full"
+        stem = exporting.stem(snapshot) + ("-exceptions" if scope == "exceptions" else "")
+        existing = out_dir / f"{stem}.{fmt}"
+        if existing.exists():
+            files.append(existing)
+            continue
+        kwargs = {"scope": scope} if _scoped() else {}
+        written = exporting.export(snapshot, fmt, out_dir, previous, **kwargs)
+        files.extend(written)
+    return list(dict.fromkeys(files)), notes
+
+
+def delivery_email(contact: Contact, framework: Framework, signoff: SignOff, files: list[Path], folder: Path,
+                   base_url: str) -> Email:
+    return Email(
+        address=contact.email, name=contact.display_name,
+        subject=f"{framework.title}: {signoff.period} signed off",
+        heading=f"{framework.title}, {signoff.period}: the signed-off snapshot",
+        intro=(f"Dear {contact.display_name},",
+               f"{signoff.period} was signed off by {signoff.signed_by} on {signoff.signed_at:%-d %B %Y}. "
+               "The reports are attached and kept in the delivery folder."),
+        sections=(Section("Attached", tuple(Line(p.name) for p in files)),
+                  Section("Online", (Line("The review pack", links.review_pack(base_url, framework.id,
+                                                                              signoff.period)),))),
+        closing=(f"Delivery folder: {folder}",),
+        attachments=tuple(str(p) for p in files))
+
+
+def queue(store: Store, framework: Framework, today: date, everyone: list[Contact], base_url: str,
+          root: Path = PROJECT_ROOT) -> list[str]:
+    plan = framework.review.delivery if framework.review else None
+    if plan is None:
+        return []
+    signoff = latest_signoff(store, framework.id)
+    if signoff is None:
+        return []
+    recipients = [(entry, resolve(everyone, entry)) for entry in plan.to]
+    said = []
+    for entry, contact in recipients:
+        if contact is None and record_event(store, f"delivery_refused:{signoff.snapshot_id}:{entry}", "delivery_refused",
+                                            framework.id, signoff.period, f"snapshot:{signoff.snapshot_id}", None,
+                                            today, {"entry": entry}):
+            said.append(f"delivery: '{entry}' is not a person with a grant and an email address; not sent")
+    wanted = [c for _e, c in recipients if c is not None]
+    folder = folder_of(plan, root) / framework.id / signoff.period
+    exported_key = f"export:{signoff.snapshot_id}"
+    snapshot = snapshots.load(store, signoff.snapshot_id)
+    previous = snapshots.previous(store, snapshot)
+    files, notes = export_files(snapshot, previous, plan.formats, folder)
+    if record_event(store, exported_key, "export", framework.id, signoff.period, f"snapshot:{signoff.snapshot_id}",
+                    None, today, {"files": [str(p) for p in files], "notes": notes}):
+        said.append(f"delivery: snapshot {signoff.snapshot_id} ({signoff.period}) written to {folder}: "
+                    f"{', '.join(p.name for p in files)}")
+        said.extend(f"delivery: {n}" for n in notes)
+    for contact in wanted:
+        key = f"snapshot:{signoff.snapshot_id}:{contact.username}"
+        if add_delivery(store, key, "snapshot", framework.id, signoff.period, contact.username,
+                        delivery_email(contact, framework, signoff, files, folder, base_url), today):
+            said.append(f"delivery: snapshot {signoff.snapshot_id} to {contact.username}")
+    return said
