@@ -14,7 +14,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from datasources.store import Store, cycle_deliveries, cycle_events, now
-from cycle.mail import Email, MailError, build
+from cycle.mail import Email, MailError, Mailer, build
 
 MAX_ATTEMPTS = 20  # then it stays failed and shows in the report; someone must look at the server
 
@@ -92,7 +92,7 @@ def add_delivery(store: Store, key: str, kind: str, framework_id: str | None, pe
     return True
 
 
-def send_pending(store: Store, mailer, sender: str) -> list[dict[str, Any]]:
+def send_pending(store: Store, mailer: Mailer, sender: str) -> list[dict[str, Any]]:
     """Try every delivery not yet sent; returns one line per attempt."""
     with store.engine.connect() as conn:
         rows = conn.execute(select(cycle_deliveries).where(cycle_deliveries.c.status.in_(("pending", "failed")),

@@ -16,7 +16,7 @@ from sqlalchemy import func, insert, select, update
 from cycle import alerts, delivery, reminders, vintages
 from cycle.contacts import contacts
 from cycle.ledger import send_pending
-from cycle.mail import mailer_from_environment, sender_from
+from cycle.mail import Mailer, mailer_from_environment, sender_from
 from cycle.schedule import period_under_review, reminders_due
 from datasources.store import PROJECT_ROOT, Store, cycle_runs, now
 from metrics.service import MetricsService
@@ -43,7 +43,7 @@ def _last_day(store: Store, framework_id: str) -> date | None:
 
 
 def run(store: Store, service: MetricsService, today: date, framework_id: str | None = None,
-        environ: Mapping[str, str] | None = None, root: Path = PROJECT_ROOT, mailer=None) -> CycleReport:
+        environ: Mapping[str, str] | None = None, root: Path = PROJECT_ROOT, mailer: Mailer | None = None) -> CycleReport:
     environ = os.environ if environ is None else environ
     base_url = environ.get("OUTCOMES_BASE_URL") or DEFAULT_BASE_URL
     outbox = Path(environ.get("OUTCOMES_OUTBOX") or root / "data" / "outbox")

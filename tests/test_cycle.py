@@ -1,0 +1,244 @@
+"""The monthly cycle driven day by day with --today on the sample data, against a real SMTP
+server (aiosmtpd with STARTTLS and a login) started here: reminders to the right lead once,
+an alert when a status turns, the signed-off snapshot delivered once, an SMTP failure
+retried without a duplicate."""
+
+from __future__ import annotations
+
+import email
+import ssl
+import subprocess
+from datetime import date, timedelta
+from email import policy
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
+
+from conftest import free_port
+from cycle import ledger
+from cycle.contacts import set_alerts, set_email
+from cycle.mail import Email, Line, Section, render_html
+from cycle.run import run
+from cycle.schedule import reminder_date, review_date
+from metrics.definitions.models import ReviewSchedule
+from review.commentary import save_commentary
+from review.errors import Forbidden
+from review.people import add_person, find_person, grant
+from review.sample import seed_sample_people
+from review.signoff import sign_off
+
+USER, PASSWORD = "cycle-mailer", "not-a-real-secret"
+
+
+class Inbox:
+    def __init__(self):
+        self.messages: list[email.message.EmailMessage] = []
+
+    async def handle_DATA(self, _server, _session, envelope):  # aiosmtpd's hook for each message
+        self.messages.append(email.message_from_bytes(envelope.original_content, policy=policy.default))
+        return "250 OK"
+
+    def to(self, address: str) -> list:
+        return [m for m in self.messages if address in str(m["To"])]
+
+
+def _login(_server, _session, _envelope, _mechanism, auth_data):
+    return AuthResult(success=auth_data.login == USER.encode() and auth_data.password == PASSWORD.encode())
+
+
+class SmtpServer:
+    def __init__(self, folder: Path):
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj",
+                        "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
+                        "-keyout", str(folder / "key.pem"), "-out", str(folder / "cert.pem")],
+                       check=True, capture_output=True)
+        self.cafile = str(folder / "cert.pem")
+        self.context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        self.context.load_cert_chain(folder / "cert.pem", folder / "key.pem")
+        self.port = free_port()
+        self.inbox = Inbox()
+        self.controller = None
+
+    def start(self):
+        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port, tls_context=self.context,
+                                     require_starttls=True, authenticator=_login, auth_required=True,
+                                     auth_require_tls=True)
+        self.controller.start()
+
+    def stop(self):
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+    def environ(self, outbox: Path) -> dict[str, str]:
+        return {"OUTCOMES_SMTP_HOST": "127.0.0.1", "OUTCOMES_SMTP_PORT": str(self.port),
+                "OUTCOMES_SMTP_USER": USER, "OUTCOMES_SMTP_PASSWORD": PASSWORD,
+                "OUTCOMES_SMTP_FROM": "Outcomes monitor <outcomes@example.org>", "OUTCOMES_SMTP_CAFILE": self.cafile,
+                "OUTCOMES_BASE_URL": "https://outcomes.example.org", "OUTCOMES_OUTBOX": str(outbox)}
+
+
+@pytest.fixture
+def smtp(tmp_path):
+    server = SmtpServer(tmp_path)
+    server.start()
+    yield server
+    server.stop()
+
+
+def _people(store):
+    people = {p.username: p for p in seed_sample_people(store)}
+    for name, person in people.items():
+        set_email(store, person, name, f"{name.replace('.', '-')}@example.org")
+    # A lead of the dementia intention who switched alerts off, and a person with no grant at all.
+    add_person(store, None, "dementia.lead", "Dee Mentia-Lead", "lead", "dementia-lead-pass")
+    grant(store, None, "dementia.lead", lead="Dementia Commissioning Lead", framework_id="warwickshire")
+    dementia = find_person(store, "dementia.lead")
+    set_email(store, dementia, "dementia.lead", "dementia-lead@example.org")
+    set_alerts(store, dementia, "dementia.lead", False)
+    add_person(store, None, "no.grant", "No Grant", "viewer", "no-grant-pass-1")
+    set_email(store, find_person(store, "no.grant"), "no.grant", "no-grant@example.org")
+    return people
+
+
+def _days(start: date, end: date):
+    day = start
+    while day <= end:
+        yield day
+        day += timedelta(days=1)
+
+
+def test_a_month_of_cycle_runs(service, temp_store, smtp, tmp_path):
+    store = temp_store
+    people = _people(store)
+    env = smtp.environ(tmp_path / "outbox")
+    inbox = smtp.inbox
+    # July 2024 reviews June 2024 (the latest period before July): the review is on the 20th, a
+    # Saturday, so Friday 19 July; reminders go 3 working days before, on Tuesday 16 July.
+    schedule = service.framework("warwickshire").review
+    assert review_date(schedule, 2024, 7) == date(2024, 7, 19)
+    assert reminder_date(schedule, 2024, 7) == date(2024, 7, 16)
+
+    def day(d: date):
+        return run(store, service, d, "warwickshire", environ=env, root=tmp_path)
+
+    for d in _days(date(2024, 6, 24), date(2024, 6, 30)):   # June: reviewing May, first run records a baseline
+        day(d)
+    june_mail = len(inbox.messages)
+    alerts_july_1 = day(date(2024, 7, 1))                      # June's figures are in: falls turned off track
+    falls = [m for m in inbox.to("sample-lead@example.org") if "lert" in m["Subject"]]
+    assert len(inbox.messages) > june_mail, alerts_july_1.lines
+    lead_alerts = [m for m in inbox.messages[june_mail:] if "sample-lead" in str(m["To"])]
+    assert len(lead_alerts) == 1, [m["Subject"] for m in lead_alerts]   # several events, one digest
+    body = lead_alerts[0].get_body(("plain",)).get_content()
+    assert "Falls" in body or "falls" in body
+    assert "Off track" in body
+    # The dementia lead switched alerts off; the person with no grant is never emailed.
+    assert not inbox.to("dementia-lead@example.org")
+    assert falls  # the digest is addressed to the lead of the falls intention
+
+    for d in _days(date(2024, 7, 2), date(2024, 7, 15)):
+        day(d)
+    assert not [m for m in inbox.messages if "Commentary needed" in m["Subject"]]  # not before the reminder day
+    before_reminders = len(inbox.messages)
+    day(date(2024, 7, 16))
+    day(date(2024, 7, 16))                                     # a second run the same day sends nothing new
+    reminders = [m for m in inbox.messages[before_reminders:] if "Commentary needed" in m["Subject"]]
+    to = sorted(str(m["To"]) for m in reminders)
+    assert len(reminders) == 2, to
+    assert any("sample-lead@example.org" in t for t in to) and any("dementia-lead@example.org" in t for t in to)
+    lead_reminder = next(m for m in reminders if "sample-lead" in str(m["To"]))
+    html = lead_reminder.get_body(("html",)).get_content()
+    assert '<html lang="en-GB">' in html and "<h1" in html and "<h2" in html
+    assert "https://outcomes.example.org/review/warwickshire?period=2024-06" in html
+
+    # The lead writes commentary; the officer signs off on the 18th while the mail server is down.
+    lead = people["sample.lead"]
+    save_commentary(store, service, lead, "warwickshire", "2024-06", "Falls rose after a winter of outbreaks; "
+                    "the strength-and-balance service is being expanded.", metric_id="falls_admissions_65plus")
+    day(date(2024, 7, 17))
+    sign_off(store, service, people["sample.officer"], "warwickshire", "2024-06")
+    smtp.stop()
+    down = day(date(2024, 7, 18))
+    assert down.failures and all(f["kind"] == "snapshot" for f in down.failures)
+    assert (tmp_path / "data/deliveries/warwickshire/2024-06").is_dir()
+    files = sorted(p.name for p in (tmp_path / "data/deliveries/warwickshire/2024-06").iterdir())
+    assert any(f.endswith(".xlsx") for f in files) and any(f.endswith(".pdf") for f in files), files
+    smtp.start()
+    for d in _days(date(2024, 7, 19), date(2024, 7, 31)):
+        day(d)
+    delivered = inbox.to("sample-officer@example.org")
+    signed = [m for m in delivered if "signed off" in m["Subject"]]
+    assert len(signed) == 1                                     # retried once the server is back, never twice
+    attached = sorted(part.get_filename() for part in signed[0].iter_attachments())
+    assert any(a.endswith(".xlsx") for a in attached) and any(a.endswith(".pdf") for a in attached)
+    rows = ledger.deliveries(store, kind="snapshot")
+    assert [(r["status"], r["attempts"]) for r in rows] == [("sent", 2)]
+
+    # Nobody got a second reminder; nobody without a grant got anything; nothing went to the outbox.
+    assert len([m for m in inbox.messages if "Commentary needed" in m["Subject"]]) == 2
+    assert not inbox.to("no-grant@example.org")
+    assert not (tmp_path / "outbox").exists()
+
+    # A --today before the last run does nothing new.
+    count = len(inbox.messages)
+    back = day(date(2024, 7, 1))
+    assert len(inbox.messages) == count and any("before the last run" in line for line in back.lines)
+
+
+def test_no_email_server_writes_the_outbox_and_says_so(service, temp_store, tmp_path):
+    _people(temp_store)
+    env = {"OUTCOMES_OUTBOX": str(tmp_path / "outbox"), "OUTCOMES_BASE_URL": "https://outcomes.example.org"}
+    report = run(temp_store, service, date(2024, 7, 16), "warwickshire", environ=env, root=tmp_path)
+    assert "no email server configured" in report.mail
+    written = sorted((tmp_path / "outbox").glob("*.eml"))
+    subjects = [email.message_from_bytes(p.read_bytes(), policy=policy.default)["Subject"] for p in written]
+    assert len([s for s in subjects if s.startswith("Commentary needed")]) == 2, subjects
+    assert len(written) == len(ledger.deliveries(temp_store))
+    assert all(r["status"] == "outbox" for r in ledger.deliveries(temp_store))
+    again = run(temp_store, service, date(2024, 7, 16), "warwickshire", environ=env, root=tmp_path)
+    assert len(sorted((tmp_path / "outbox").glob("*.eml"))) == len(written) and not again.sent
+
+
+def test_late_data_is_reported_not_guessed(service, temp_store, tmp_path):
+    report = run(temp_store, service, date(2025, 4, 20), "warwickshire",
+                 environ={"OUTCOMES_OUTBOX": str(tmp_path / "o")}, root=tmp_path)
+    line = next(line for line in report.lines if "pcdd_dementia_65plus" in line)
+    assert "LATE" in line and "January 2025" in line and "February 2025 was due by 2025-04-11" in line
+    assert report.late_sources == ["pcdd_dementia_65plus"]
+    early = run(temp_store, service, date(2025, 4, 10), "warwickshire",
+                environ={"OUTCOMES_OUTBOX": str(tmp_path / "o")}, root=tmp_path)
+    assert "pcdd_dementia_65plus" not in early.late_sources
+
+
+def test_html_escapes_what_people_wrote():
+    html = render_html(Email("a@example.org", "A", "<b>subject</b>", "Heading & <script>x</script>",
+                             ("intro <i>",), (Section("S", (Line("<img src=x>", "https://x/?a=1&b=\"2\""),)),)))
+    assert "<script>" not in html and "&lt;script&gt;" in html and "<img" not in html
+    assert 'href="https://x/?a=1&amp;b=&quot;2&quot;"' in html
+
+
+def test_only_the_person_or_an_admin_changes_email_settings(temp_store):
+    people = {p.username: p for p in seed_sample_people(temp_store)}
+    with pytest.raises(Forbidden):
+        set_email(temp_store, people["sample.viewer"], "sample.lead", "x@example.org")
+    with pytest.raises(Exception, match="email"):
+        set_email(temp_store, people["sample.lead"], "sample.lead", "not an address")
+
+
+def test_malformed_review_schedule_is_a_check_error_with_file_and_line(tmp_path):
+    import shutil
+
+    from metrics.definitions.loader import ConfigError, load_config
+
+    config = tmp_path / "config"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "config", config)
+    path = config / "frameworks" / "warwickshire.yaml"
+    text = path.read_text().replace("day_of_month: 20", "day_of_month: 40")
+    path.write_text(text)
+    line = next(i for i, t in enumerate(text.splitlines(), 1) if "day_of_month: 40" in t)
+    with pytest.raises(ConfigError) as caught:
+        load_config(config)
+    shown = [str(i) for i in caught.value.issues]
+    assert any(f"warwickshire.yaml:{line}" in s and "day_of_month" in s for s in shown), shown
