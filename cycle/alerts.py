@@ -16,7 +16,7 @@ import snapshots
 from cycle import links
 from cycle.contacts import Contact, leads_of
 from cycle.ledger import Event, add_delivery, record_event, unsent_events
-from cycle.mail import Email, Line, Section
+from cycle.mail import Email, Line, Section, shorten
 from datasources.store import Store
 from metrics.definitions.models import Framework, Intention
 from metrics.evaluation.status import Status
@@ -93,7 +93,7 @@ def detect(store: Store, service: MetricsService, framework: Framework, period: 
                 continue
             found.append(Found(f"milestone_late:{framework.id}:{m.intention_id}:{m.title}:{m.due}", "milestone_late",
                                intention, f"milestone:{m.intention_id}/{m.title}"[:300],
-                               f"Milestone late: '{m.title}' was due {m.due:%B %Y} ({intention.title[:120]})"))
+                               f"Milestone late: '{m.title}' was due {m.due:%B %Y} ({shorten(intention.title)})"))
     return found
 
 

@@ -101,6 +101,12 @@ def send_pending(store: Store, mailer: Mailer, sender: str) -> list[dict[str, An
     results = []
     outbox = getattr(mailer, "is_outbox", False)
     for row in rows:
+        with store.engine.begin() as conn:  # claim this attempt: a run started at the same time skips it
+            claimed = conn.execute(update(cycle_deliveries).where(
+                cycle_deliveries.c.id == row.id, cycle_deliveries.c.attempts == row.attempts,
+                cycle_deliveries.c.status.in_(("pending", "failed"))).values(attempts=row.attempts + 1)).rowcount
+        if not claimed:
+            continue
         error = None
         try:
             mailer.send(build(Email.from_dict(json.loads(row.body)), sender))
@@ -109,7 +115,7 @@ def send_pending(store: Store, mailer: Mailer, sender: str) -> list[dict[str, An
             status, error = "failed", str(exc)
         with store.engine.begin() as conn:
             conn.execute(update(cycle_deliveries).where(cycle_deliveries.c.id == row.id).values(
-                status=status, attempts=row.attempts + 1, last_error=error,
+                status=status, last_error=error,
                 sent_at=now() if status != "failed" else None))
         results.append({"id": row.id, "kind": row.kind, "recipient": row.recipient, "subject": row.subject,
                         "status": status, "attempt": row.attempts + 1, "error": error})

@@ -15,6 +15,7 @@ import html
 import mimetypes
 import smtplib
 import ssl
+import textwrap
 from dataclasses import asdict, dataclass, field
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
@@ -59,15 +60,22 @@ class Email:
                    tuple(data["closing"]), tuple(data["attachments"]))
 
 
+def shorten(text: str, width: int = 100) -> str:
+    """Cut at a word, marked with an ellipsis (titles in lists; the full text is one link away)."""
+    return textwrap.shorten(" ".join(text.split()), width=width, placeholder="…")
+
+
 def render_text(email: Email) -> str:
     out = [email.heading, "=" * len(email.heading), ""]
-    out += [*email.intro, ""] if email.intro else []
+    for paragraph in email.intro:
+        out += [paragraph, ""]
     for section in email.sections:
         out += [section.heading, "-" * len(section.heading)]
         for line in section.lines:
             out.append(f"- {line.text}" + (f"\n  {line.link}" if line.link else ""))
         out.append("")
-    out += list(email.closing)
+    for paragraph in email.closing:
+        out += [paragraph, ""]
     return "\n".join(out).rstrip() + "\n"
 
 

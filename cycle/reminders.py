@@ -9,7 +9,7 @@ from datetime import date
 from cycle import links
 from cycle.contacts import Contact, leads_of
 from cycle.ledger import add_delivery
-from cycle.mail import Email, Line, Section
+from cycle.mail import Email, Line, Section, shorten
 from datasources.store import Store
 from metrics.definitions.models import Framework
 from metrics.evaluation.status import Status
@@ -31,7 +31,7 @@ def missing_commentary(store: Store, service: MetricsService, framework: Framewo
 
 
 def reminder_email(contact: Contact, framework: Framework, period: str, review: date, items, base_url: str) -> Email:
-    lines = tuple(Line(f"{e.title}: {Status(e.status).words} ({i.title[:120]})",
+    lines = tuple(Line(f"{e.title}: {Status(e.status).words} ({shorten(i.title)})",
                        links.review_pack(base_url, framework.id, period, e.metric_id)) for i, e in items)
     return Email(
         address=contact.email, name=contact.display_name,

@@ -38,8 +38,10 @@ class CycleReport:
 
 
 def _last_day(store: Store, framework_id: str) -> date | None:
+    """The day of the last finished run (a run that crashed part-way does not count)."""
     with store.engine.connect() as conn:
-        return conn.execute(select(func.max(cycle_runs.c.day)).where(cycle_runs.c.framework_id == framework_id)).scalar()
+        return conn.execute(select(func.max(cycle_runs.c.day)).where(cycle_runs.c.framework_id == framework_id,
+                                                                      cycle_runs.c.finished_at.is_not(None))).scalar()
 
 
 def run(store: Store, service: MetricsService, today: date, framework_id: str | None = None,

@@ -6,6 +6,7 @@ retried without a duplicate."""
 from __future__ import annotations
 
 import email
+import itertools
 import ssl
 import subprocess
 from datetime import date, timedelta
@@ -15,6 +16,7 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
+from sqlalchemy import create_engine, text
 
 from conftest import free_port
 from cycle import ledger
@@ -22,6 +24,7 @@ from cycle.contacts import set_alerts, set_email
 from cycle.mail import Email, Line, Section, render_html
 from cycle.run import run
 from cycle.schedule import reminder_date, review_date
+from datasources.store import Store
 from metrics.definitions.models import ReviewSchedule
 from review.commentary import save_commentary
 from review.errors import Forbidden
@@ -30,6 +33,25 @@ from review.sample import seed_sample_people
 from review.signoff import sign_off
 
 USER, PASSWORD = "cycle-mailer", "not-a-real-secret"
+_databases = itertools.count()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def cycle_store(request, tmp_path):
+    """A fresh store on each database (the cycle's tables come from migration 0003)."""
+    if request.param == "sqlite":
+        db = Store(f"sqlite:///{tmp_path / 'cycle.db'}")
+    else:
+        server = request.getfixturevalue("postgres_url")
+        name = f"cycle_{next(_databases)}"
+        admin = create_engine(server, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f"DROP DATABASE IF EXISTS {name}"))
+            conn.execute(text(f"CREATE DATABASE {name}"))
+        admin.dispose()
+        db = Store(server.rsplit("/", 1)[0] + f"/{name}")
+    yield db
+    db.dispose()
 
 
 class Inbox:
@@ -187,7 +209,8 @@ def test_a_month_of_cycle_runs(service, temp_store, smtp, tmp_path):
     assert len(inbox.messages) == count and any("before the last run" in line for line in back.lines)
 
 
-def test_no_email_server_writes_the_outbox_and_says_so(service, temp_store, tmp_path):
+def test_no_email_server_writes_the_outbox_and_says_so(service, cycle_store, tmp_path):
+    temp_store = cycle_store
     _people(temp_store)
     env = {"OUTCOMES_OUTBOX": str(tmp_path / "outbox"), "OUTCOMES_BASE_URL": "https://outcomes.example.org"}
     report = run(temp_store, service, date(2024, 7, 16), "warwickshire", environ=env, root=tmp_path)
@@ -242,3 +265,59 @@ def test_malformed_review_schedule_is_a_check_error_with_file_and_line(tmp_path)
         load_config(config)
     shown = [str(i) for i in caught.value.issues]
     assert any(f"warwickshire.yaml:{line}" in s and "day_of_month" in s for s in shown), shown
+
+
+def test_this_month_summarises_what_the_cycle_did(service, cycle_store, tmp_path):
+    temp_store = cycle_store
+    from cycle.status import this_month
+
+    _people(temp_store)
+    env = {"OUTCOMES_OUTBOX": str(tmp_path / "outbox")}
+    run(temp_store, service, date(2024, 7, 16), "warwickshire", environ=env, root=tmp_path)
+    month = this_month(temp_store, "warwickshire", "2024-06")
+    assert sorted(r["recipient"] for r in month.reminders) == ["dementia.lead", "sample.lead"]
+    assert all(r["status"] == "outbox" for r in month.reminders)
+    assert any(a["kind"] == "status_worse" and "falls" in a["subject"] for a in month.alerts)
+    assert month.deliveries == []
+    assert {v["source_id"] for v in month.vintages} == {"pcdd_dementia_65plus", "ascof_care_home_admissions"}
+
+
+def test_cycle_command(tmp_path, sample_db):
+    from typer.testing import CliRunner
+
+    from cli.main import app
+    from datasources import store as store_module
+    from datasources.store import Store
+
+    url = f"sqlite:///{tmp_path / 'outcomes.db'}"
+    db = Store(url)
+    seed_sample_people(db)
+    db.dispose()
+    env = {store_module.STORE_ENV: url, "OUTCOMES_OUTBOX": str(tmp_path / "outbox"), "OUTCOMES_SMTP_HOST": ""}
+    runner = CliRunner()
+    result = runner.invoke(app, ["cycle", "email", "sample.lead", "sam@example.org", "--as", "sample.lead"], env=env)
+    assert result.exit_code == 0, result.output
+    refused = runner.invoke(app, ["cycle", "alerts", "off", "sample.lead", "--as", "sample.viewer"], env=env)
+    assert refused.exit_code == 1 and "only sample.lead or an admin" in refused.output
+    bad = runner.invoke(app, ["cycle", "run", "--today", "16/07/2024"], env=env)
+    assert bad.exit_code == 1 and "YYYY-MM-DD" in bad.output
+    first = runner.invoke(app, ["cycle", "run", "--framework", "warwickshire", "--today", "2024-07-16"], env=env)
+    assert first.exit_code == 0, first.output
+    assert "no email server configured" in first.output and "reminder to sample.lead" in first.output
+    again = runner.invoke(app, ["cycle", "run", "--framework", "warwickshire", "--today", "2024-07-16"], env=env)
+    assert "reminder to" not in again.output and "nothing new today" in again.output
+
+
+def test_review_and_reminder_days_skip_weekends_and_english_bank_holidays():
+    from cycle.schedule import period_under_review, reminders_due
+
+    schedule = ReviewSchedule(day_of_month=26, remind_working_days_before=3)
+    assert review_date(schedule, 2025, 5) == date(2025, 5, 23)       # Spring bank holiday Monday -> Friday
+    assert reminder_date(schedule, 2025, 5) == date(2025, 5, 20)
+    december = ReviewSchedule(day_of_month=27, remind_working_days_before=3)
+    assert reminder_date(december, 2024, 12) == date(2024, 12, 20)   # Christmas Day and Boxing Day skipped
+    assert review_date(ReviewSchedule(day_of_month=31), 2025, 2) == date(2025, 2, 28)
+    assert reminders_due(schedule, date(2025, 5, 19)) is None
+    assert reminders_due(schedule, date(2025, 5, 21)) == date(2025, 5, 23)
+    assert reminders_due(schedule, date(2025, 5, 24)) is None       # after the meeting: too late
+    assert period_under_review(["2025-03", "2025-02"], date(2025, 3, 10)) == "2025-02"
