@@ -45,7 +45,8 @@ def _last_day(store: Store, framework_id: str) -> date | None:
 
 
 def run(store: Store, service: MetricsService, today: date, framework_id: str | None = None,
-        environ: Mapping[str, str] | None = None, root: Path = PROJECT_ROOT, mailer: Mailer | None = None) -> CycleReport:
+        environ: Mapping[str, str] | None = None, root: Path = PROJECT_ROOT,
+        mailer: Mailer | None = None) -> CycleReport:
     environ = os.environ if environ is None else environ
     base_url = environ.get("OUTCOMES_BASE_URL") or DEFAULT_BASE_URL
     outbox = Path(environ.get("OUTCOMES_OUTBOX") or root / "data" / "outbox")
