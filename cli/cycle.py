@@ -13,6 +13,7 @@ from cli.common import fail, service_for
 from cycle.contacts import set_alerts, set_email
 from cycle.mail import MailError
 from cycle.run import run
+from cycle.status import this_month
 from datasources.store import Store
 from review.errors import ReviewError
 from review.people import find_person
@@ -75,3 +76,22 @@ def alerts_command(state: str, username: str,
     except ReviewError as exc:
         fail(str(exc))
     typer.echo(f"{username}: alert emails {state}")
+
+
+@cycle_app.command(name="status")
+def status_command(framework: str = typer.Option(..., "--framework", help="Framework id."),
+                   period: str = typer.Option(..., "--period", help="YYYY-MM: the period under review.")) -> None:
+    """What the cycle did for a framework's period: data check, reminders, alerts, delivery."""
+    month = this_month(Store.from_environment(), framework, period)
+    typer.echo(f"{framework} {period}")
+    for v in month.vintages:
+        typer.echo(f"  data ({v['day']}): {v['message']}")
+    for r in month.reminders:
+        typer.echo(f"  reminder to {r['recipient']}: {r['status']} (attempts {r['attempts']})")
+    for a in month.alerts:
+        typer.echo(f"  alert {a['kind']} ({a['day']}): {a['text']}" + (" [known at first run]" if a["baseline"] else ""))
+    for d in month.deliveries:
+        error = f": {d['last_error']}" if d["last_error"] else ""
+        typer.echo(f"  delivery to {d['recipient']}: {d['status']} (attempts {d['attempts']}){error}")
+    if not (month.vintages or month.reminders or month.alerts or month.deliveries):
+        typer.echo("  the cycle has not run for this period yet ('outcomes cycle run')")

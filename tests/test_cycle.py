@@ -306,6 +306,8 @@ def test_cycle_command(tmp_path, sample_db):
     assert "no email server configured" in first.output and "reminder to sample.lead" in first.output
     again = runner.invoke(app, ["cycle", "run", "--framework", "warwickshire", "--today", "2024-07-16"], env=env)
     assert "reminder to" not in again.output and "nothing new today" in again.output
+    status = runner.invoke(app, ["cycle", "status", "--framework", "warwickshire", "--period", "2024-06"], env=env)
+    assert status.exit_code == 0 and "reminder to sample.lead: outbox (attempts 1)" in status.output, status.output
 
 
 def test_review_and_reminder_days_skip_weekends_and_english_bank_holidays():
@@ -321,3 +323,25 @@ def test_review_and_reminder_days_skip_weekends_and_english_bank_holidays():
     assert reminders_due(schedule, date(2025, 5, 21)) == date(2025, 5, 23)
     assert reminders_due(schedule, date(2025, 5, 24)) is None       # after the meeting: too late
     assert period_under_review(["2025-03", "2025-02"], date(2025, 3, 10)) == "2025-02"
+
+
+def test_smtp_refuses_a_server_without_starttls_or_with_an_untrusted_certificate(tmp_path):
+    from cycle.mail import MailError, SmtpMailer, build
+
+    message = build(Email("a@example.org", "A", "Subject", "Heading"), "Outcomes <outcomes@example.org>")
+    plain = Controller(Inbox(), hostname="127.0.0.1", port=free_port())
+    plain.start()
+    try:
+        with pytest.raises(MailError, match="does not offer STARTTLS"):
+            SmtpMailer("127.0.0.1", plain.port, USER, PASSWORD).send(message)
+    finally:
+        plain.stop()
+    server = SmtpServer(tmp_path)
+    server.start()
+    try:
+        with pytest.raises(MailError, match="SSL|certificate"):   # a server whose certificate we do not trust
+            SmtpMailer("127.0.0.1", server.port, USER, PASSWORD).send(message)
+        SmtpMailer("127.0.0.1", server.port, USER, PASSWORD, cafile=server.cafile).send(message)
+        assert len(server.inbox.messages) == 1
+    finally:
+        server.stop()
