@@ -16,6 +16,7 @@ from dash import dcc, html
 from dashboard import context, ids
 from datasources.store import Store
 from metrics.service import DEFAULT_CONFIG_DIR, MetricsService
+from reports import downloads
 
 HERE = Path(__file__).resolve().parent
 
@@ -76,8 +77,7 @@ def create_app(config_dir: str | Path | None = None, service: MetricsService | N
     app.index_string = INDEX
     app.layout = _shell
     context.install(app.server, app_context)
-    from dashboard.pages.snapshots import register_routes  # imported after Dash has loaded the pages
-    register_routes(app.server)
+    downloads.register_routes(app.server)
     return app
 
 

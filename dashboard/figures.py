@@ -8,6 +8,10 @@ from typing import Sequence
 import pandas as pd
 import plotly.graph_objects as go
 
+from metrics.definitions.models import Metric
+from metrics.evaluation.evaluate import glide_path
+from metrics.formatting import unit_words
+
 ACTUAL = "#1d70b8"
 TARGET = "#b10e1e"
 GLIDE = "#505a5f"
@@ -56,6 +60,19 @@ def trajectory_figure(series: pd.DataFrame, title: str, y_title: str,
         fig.add_vline(x=pd.Timestamp(target[0]).timestamp() * 1000, line=dict(color=TARGET, dash="dot", width=1),
                       annotation_text="Deadline", annotation_position="top left")
     return _layout(fig, title, y_title)
+
+
+def metric_trajectory_figure(metric: Metric, series: pd.DataFrame, baseline_value: float | None,
+                             comparators: dict[str, pd.DataFrame] | None = None,
+                             title: str | None = None) -> go.Figure:
+    """A metric's series against its glide path (baseline, milestones, target), as the intention page and
+    the reports draw it. ``baseline_value`` is the evaluation's (a stated or observed baseline)."""
+    glide = baseline = target = None
+    if metric.target is not None and baseline_value is not None:
+        glide = glide_path(metric.target, baseline_value)
+        baseline, target = glide[0], glide[-1]
+    return trajectory_figure(series, title or metric.display_title, unit_words(metric), glide, baseline, target,
+                             comparators)
 
 
 def breakdown_figure(frame: pd.DataFrame, title: str, x_title: str) -> go.Figure:

@@ -9,3 +9,6 @@ OVERVIEW_BODY = "overview-body"
 METRIC_GRID = "metric-grid"
 METRIC_DOWNLOAD_BUTTON = "metric-download-button"
 METRIC_DOWNLOAD = "metric-download"
+
+# URLs the pages link to and another layer serves.
+SNAPSHOT_DOWNLOAD = "/snapshots/{snapshot_id}/download/{fmt}"  # served by reports.downloads

@@ -2,37 +2,99 @@
 snapshot (and the snapshot before it, for "what changed"). The PDF and Word renderers
 walk the same blocks, so the two documents say the same thing.
 
-Blocks: ``("cover", dict)``, ``("h", level, text)``, ``("p", text, style)``,
-``("list", [text])``, ``("table", caption, headers, rows)``, ``("chart", metric_id, alt)``,
-``("break",)``.
+A block is one of the dataclasses below. To add a section (commentary, actions...), add a
+function that returns blocks and call it from :func:`metric_blocks` or :func:`build`; a new
+kind of block needs a branch in each renderer (``reports.pdf``, ``reports.docx_export``).
+Charts are drawn by the page's own figure functions (:mod:`dashboard.figures`) and turned
+into images by the renderers in one batch (:mod:`reports.chart_images`).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Union
 
+import pandas as pd
+import plotly.graph_objects as go
+
+from dashboard.figures import metric_trajectory_figure, spc_figure
+from metrics.definitions.models import Metric
+from metrics.evaluation.grouping import outcome_groups
+from metrics.evaluation.insights import BENCHMARK_METHOD, Insights
 from metrics.evaluation.status import Status
+from metrics.formatting import format_value, unit_words
+from metrics.periods import parse_month
 from snapshots import Snapshot, compare
 
 RECENT = 8
 
 
-def _grouped(snapshot: Snapshot) -> list[tuple[str, list[dict[str, Any]]]]:
-    """Intentions under the outcome of their first outcome code (as the overview page does)."""
-    framework = snapshot.framework
-    placed: set[str] = set()
-    groups = []
-    for outcome in framework["outcomes"]:
-        codes = {outcome["code"], *(s["code"] for s in outcome.get("sub_outcomes", []))}
-        here = [i for i in framework["intentions"]
-                if i["id"] not in placed and i.get("outcomes") and i["outcomes"][0] in codes]
-        if here:
-            placed.update(i["id"] for i in here)
-            groups.append((f"{outcome['code']}: {outcome['title']}", here))
-    rest = [i for i in framework["intentions"] if i["id"] not in placed]
-    if rest:
-        groups.append(("Other intentions", rest))
-    return groups
+@dataclass(frozen=True)
+class Cover:
+    title: str
+    organisation: str
+    period: str
+    version: int
+    date: str
+    created_by: str
+    snapshot_id: int
+    definitions_hash: str
+    synthetic: bool
+    source: str
+
+
+@dataclass(frozen=True)
+class Heading:
+    level: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    text: str
+    style: str = ""  # "" | "small" | "status" | "notice"
+
+
+@dataclass(frozen=True)
+class BulletList:
+    items: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Table:
+    caption: str
+    headers: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True, eq=False)
+class Chart:
+    """A figure from :mod:`dashboard.figures` with its text alternative; the table that follows
+    it gives the same figures."""
+
+    figure: go.Figure = field(repr=False)
+    alt: str
+    caption: str
+
+
+@dataclass(frozen=True)
+class Figures:
+    """A metric's key figures beside its latest periods."""
+
+    figures: tuple[tuple[str, str], ...]
+    recent: tuple[tuple[str, str, str], ...]
+
+
+@dataclass(frozen=True)
+class PageBreak:
+    pass
+
+
+Block = Union[Cover, Heading, Paragraph, BulletList, Table, Chart, Figures, PageBreak]
+
+
+def _rows(rows: list[list[Any]]) -> tuple[tuple[str, ...], ...]:
+    return tuple(tuple(str(cell) for cell in row) for row in rows)
 
 
 def figures_rows(evaluation: dict[str, Any]) -> list[list[str]]:
@@ -41,13 +103,11 @@ def figures_rows(evaluation: dict[str, Any]) -> list[list[str]]:
             ["95% confidence interval", r["ci_text"] or "–"], ["Baseline", r["baseline_text"]],
             ["Target", r["target_text"]], ["Glide path value now", r["trajectory_text"]],
             ["Progress to target", r["progress_text"]], ["Recent trend", r["trend"]["label"]],
-            ["Status", Status(evaluation['status']).text]]
+            ["Status", Status(evaluation["status"]).text]]
 
 
 def series_rows(snapshot: Snapshot, metric_id: str, count: int = RECENT) -> list[list[str]]:
     metric = snapshot.metric(metric_id)
-    from metrics.formatting import format_value
-
     rows = []
     for p in snapshot.series(metric_id)[-count:]:
         if p["suppressed"]:
@@ -71,111 +131,197 @@ def change_sentences(snapshot: Snapshot, previous: Snapshot | None) -> list[str]
     return [intro] + [c.sentence() for c in changes]
 
 
-def build(snapshot: Snapshot, previous: Snapshot | None = None) -> list[tuple]:
+# ---------------------------------------------------------------- charts (the page's figures)
+
+def series_frame(snapshot: Snapshot, metric_id: str) -> pd.DataFrame:
+    """The stored series as the page's figures take it (suppressed values are gaps)."""
+    points = snapshot.series(metric_id)
+    return pd.DataFrame({
+        "period": [p["period"] for p in points],
+        "period_end": [parse_month(p.get("period_end") or p["period"]) for p in points],
+        "value": [p["value"] for p in points], "ci_lower": [p["ci_lower"] for p in points],
+        "ci_upper": [p["ci_upper"] for p in points]}).astype(
+        {"value": "float64", "ci_lower": "float64", "ci_upper": "float64"})
+
+
+def _short(value: float, metric: Metric) -> str:
+    return format_value(value, metric, with_unit=False)
+
+
+def trajectory_chart(snapshot: Snapshot, evaluation: dict[str, Any], metric: Metric) -> Chart | Paragraph:
+    frame = series_frame(snapshot, metric.id)
+    known = frame[frame["value"].notna()]
+    report = evaluation["report"]
+    name = report["display_title"]
+    if len(known) < 2:
+        return Paragraph(f"No chart for {name}: fewer than two published figures.", "small")
+    baseline = evaluation["baseline"]["value"]
+    figure = metric_trajectory_figure(metric, frame, baseline, title=name)
+    labels = [p["label"] for p in snapshot.series(metric.id) if p["value"] is not None]
+    words = [f"Line chart of {name} from {labels[0]} to {labels[-1]}: {_short(known['value'].iloc[0], metric)} in "
+             f"{labels[0]}, lowest {_short(known['value'].min(), metric)}, highest "
+             f"{_short(known['value'].max(), metric)}, latest {report['value_text']}."]
+    if metric.target is not None and baseline is not None:
+        milestones = len(metric.target.milestones)
+        words.append(f"The dashed glide path runs from the baseline of {report['baseline_text']}"
+                     + (f" through {milestones} milestone(s)" if milestones else "")
+                     + f" to the target of {report['target_text']}.")
+    words.append(f"Status: {Status(evaluation['status']).words}.")
+    return Chart(figure, " ".join(words), f"Chart: {name} against its glide path. The table beside it gives "
+                                          f"the figures.")
+
+
+def spc_chart(insights: Insights, metric: Metric, name: str) -> Chart | None:
+    spc = insights.spc
+    if spc is None:
+        return None
+    figure = spc_figure(spc.frame(), spc.result, f"{name}: SPC chart", unit_words(metric))
+    specials = sum(spc.result.special_cause)
+    alt = (f"XmR chart of {name} from {spc.labels[0]} to {spc.labels[-1]} ({len(spc.labels)} points): mean "
+           f"{_short(spc.result.mean, metric)}, process limits {_short(spc.result.lower_limit, metric)} to "
+           f"{_short(spc.result.upper_limit, metric)}; {specials} special cause point(s). "
+           f"{spc.result.variation_label}; {spc.result.assurance_label}.")
+    return Chart(figure, alt, f"SPC chart: {name}. Points are shaped as well as coloured by type.")
+
+
+# ---------------------------------------------------------------- sections
+
+def insight_blocks(snapshot: Snapshot, evaluation: dict[str, Any], metric: Metric) -> list[Block]:
+    """SPC (chart and words), recent trend, forecast and benchmark, as the service computed them."""
+    insights = snapshot.insights(evaluation)
+    if insights is None:
+        if evaluation["status"] == Status.NO_DATA:
+            return []
+        return [Paragraph("SPC, trend, forecast and benchmark were not recorded in this snapshot (it was made "
+                          "before snapshots stored them); make a new snapshot to include them.", "small")]
+    name = evaluation["report"]["display_title"]
+    blocks: list[Block] = [Heading(4, "Statistical process control"), Paragraph(insights.spc_words)]
+    chart = spc_chart(insights, metric, name)
+    if chart is not None:
+        blocks.append(chart)
+    blocks.append(Heading(4, "Trend, forecast and benchmark"))
+    items = [f"Recent trend: {insights.trend_words}", f"Forecast to the deadline: {insights.forecast_words}"]
+    items += [f"Benchmark against {b.comparator}: {b.verdict.words}. {b.words}" for b in insights.benchmarks]
+    blocks.append(BulletList(tuple(items)))
+    if insights.benchmarks:
+        blocks.append(Paragraph(BENCHMARK_METHOD, "small"))
+    return blocks
+
+
+def metric_blocks(snapshot: Snapshot, evaluation: dict[str, Any]) -> list[Block]:
+    metric_id = evaluation["metric_id"]
+    metric = snapshot.metric(metric_id)
+    blocks: list[Block] = [
+        Heading(3, evaluation["title"]),
+        Paragraph(f"{Status(evaluation['status']).text}: {evaluation['status_reason']}", "status"),
+        trajectory_chart(snapshot, evaluation, metric),
+        Figures(_rows(figures_rows(evaluation)), _rows(series_rows(snapshot, metric_id))),
+        *insight_blocks(snapshot, evaluation, metric),
+    ]
+    notes = snapshot.commentary.get(metric_id, [])
+    if notes:
+        blocks.append(Heading(4, "Commentary"))
+        blocks += [Paragraph(f"{note['text']} ({note['author']}, {note['created_at'][:10]})") for note in notes]
+    return blocks
+
+
+def intention_blocks(snapshot: Snapshot, intention: Any) -> list[Block]:
+    blocks: list[Block] = [Heading(2, intention.title)]
+    facts = [f"Theme: {intention.theme or '–'}", f"Lead: {intention.lead or '–'}"]
+    if intention.partners:
+        facts.append("Partners: " + ", ".join(intention.partners))
+    blocks.append(Paragraph(". ".join(facts) + ".", "small"))
+    if intention.rationale:
+        blocks.append(Paragraph(intention.rationale))
+    own = [m for m in snapshot.milestones if m["intention_id"] == intention.id]
+    if own:
+        blocks.append(Table("Milestones", ("Milestone", "Due", "State", "Evidence"),
+                            _rows([[m["title"], m["due"], m["state"].replace("_", " ").capitalize(),
+                                    m["evidence"] or "–"] for m in own])))
+    evaluations = snapshot.for_intention(intention.id)
+    if not evaluations and not own:
+        blocks.append(Paragraph("No metrics or milestones are declared for this intention."))
+    for evaluation in evaluations:
+        blocks += metric_blocks(snapshot, evaluation)
+    return blocks
+
+
+def summary_blocks(snapshot: Snapshot, previous: Snapshot | None) -> list[Block]:
     fw = snapshot.framework
-    blocks: list[tuple] = []
-    synthetic = any(d["model"]["source"].get("synthetic") for d in snapshot.definitions.values())
-    blocks.append(("cover", {
-        "title": fw["title"], "organisation": fw["organisation"], "period": snapshot.period_label,
-        "version": snapshot.version, "date": f"{snapshot.created_at:%d %B %Y}", "created_by": snapshot.record.created_by,
-        "snapshot_id": snapshot.id, "definitions_hash": snapshot.record.definitions_hash,
-        "synthetic": synthetic, "source": fw.get("source", ""),
-    }))
-    # ------------------------------------------------------------ executive summary
-    blocks.append(("h", 1, "Executive summary"))
-    counts = snapshot.status_counts()
-    total = len(snapshot.evaluations)
-    blocks.append(("p", f"{total} metric(s) across {len(fw['intentions'])} commissioning intention(s) were "
-                        f"assessed at {snapshot.period_label}.", ""))
-    blocks.append(("table", "Metrics by status", ["Status", "Metrics"],
-                   [[s.text, str(n)] for s, n in counts.items()]))
+    blocks: list[Block] = [Heading(1, "Executive summary")]
+    blocks.append(Paragraph(f"{len(snapshot.evaluations)} metric(s) across {len(fw['intentions'])} commissioning "
+                            f"intention(s) were assessed at {snapshot.period_label}."))
+    blocks.append(Table("Metrics by status", ("Status", "Metrics"),
+                        _rows([[s.text, n] for s, n in snapshot.status_counts().items()])))
     off = snapshot.off_track_intentions()
-    blocks.append(("h", 2, "Intentions off track"))
-    if off:
-        blocks.append(("list", [i["title"] for i in off]))
-    else:
-        blocks.append(("p", "No intention has a metric off track.", ""))
-    blocks.append(("h", 2, "What changed since the previous snapshot"))
+    blocks.append(Heading(2, "Intentions off track"))
+    blocks.append(BulletList(tuple(i["title"] for i in off)) if off
+                  else Paragraph("No intention has a metric off track."))
+    blocks.append(Heading(2, "What changed since the previous snapshot"))
     sentences = change_sentences(snapshot, previous)
-    blocks.append(("p", sentences[0], ""))
+    blocks.append(Paragraph(sentences[0]))
     if len(sentences) > 1:
-        blocks.append(("list", sentences[1:]))
-    # ------------------------------------------------------------ per outcome and intention
-    milestones = snapshot.milestones
-    for outcome_title, intentions in _grouped(snapshot):
-        blocks.append(("break",))
-        blocks.append(("h", 1, f"Outcome {outcome_title}"))
-        for intention in intentions:
-            blocks.append(("h", 2, intention["title"]))
-            facts = [f"Theme: {intention.get('theme') or '–'}", f"Lead: {intention.get('lead') or '–'}"]
-            if intention.get("partners"):
-                facts.append("Partners: " + ", ".join(intention["partners"]))
-            blocks.append(("p", ". ".join(facts) + ".", "small"))
-            if intention.get("rationale"):
-                blocks.append(("p", intention["rationale"], ""))
-            own = [m for m in milestones if m["intention_id"] == intention["id"]]
-            if own:
-                blocks.append(("table", "Milestones", ["Milestone", "Due", "State", "Evidence"],
-                               [[m["title"], m["due"], m["state"].replace("_", " ").capitalize(),
-                                 m["evidence"] or "–"] for m in own]))
-            evaluations = snapshot.for_intention(intention["id"])
-            if not evaluations and not own:
-                blocks.append(("p", "No metrics or milestones are declared for this intention.", ""))
-            for evaluation in evaluations:
-                metric_id = evaluation["metric_id"]
-                blocks.append(("h", 3, evaluation["title"]))
-                blocks.append(("p", f"{Status(evaluation['status']).text}: "
-                                    f"{evaluation['status_reason']}", "status"))
-                blocks.append(("chart", metric_id, None))
-                blocks.append(("figures", metric_id, figures_rows(evaluation),
-                               series_rows(snapshot, metric_id)))
-                notes = snapshot.commentary.get(metric_id, [])
-                if notes:
-                    blocks.append(("h", 4, "Commentary"))
-                    for note in notes:
-                        blocks.append(("p", f"{note['text']} ({note['author']}, {note['created_at'][:10]})", ""))
-    # ------------------------------------------------------------ appendices
-    blocks.append(("break",))
-    blocks.append(("h", 1, "Appendix A: methods and definitions"))
-    blocks.append(("p", "Each metric is computed in its source database from the declaration below. Status: "
-                        "achieved when the target is met; on track when at or better than the glide path; at risk "
-                        "when worse but within the amber tolerance; off track otherwise or when the deadline has "
-                        "passed unmet; not started before any data after the baseline; no data when the source "
-                        "failed or has nothing for the period.", ""))
+        blocks.append(BulletList(tuple(sentences[1:])))
+    return blocks
+
+
+def appendix_blocks(snapshot: Snapshot, synthetic: bool) -> list[Block]:
+    blocks: list[Block] = [PageBreak(), Heading(1, "Appendix A: methods and definitions")]
+    blocks.append(Paragraph(
+        "Each metric is computed in its source database from the declaration below. Status: achieved when the "
+        "target is met; on track when at or better than the glide path; at risk when worse but within the amber "
+        "tolerance; off track otherwise or when the deadline has passed unmet; not started before any data after "
+        "the baseline; no data when the source failed or has nothing for the period."))
     for evaluation in snapshot.evaluations:
         definition = snapshot.definitions[evaluation["metric_id"]]
         model = definition["model"]
-        blocks.append(("h", 2, model["title"]))
-        blocks.append(("p", f"Definition: {model['definition']}", ""))
-        blocks.append(("p", f"How it is counted: {definition['binding_words']}", ""))
-        blocks.append(("list", definition["method_words"]))
-        blocks.append(("p", f"Definition hash: {definition['hash']}", "small"))
-    blocks.append(("h", 1, "Appendix B: data sources and licences"))
+        blocks += [Heading(2, model["title"]), Paragraph(f"Definition: {model['definition']}"),
+                   Paragraph(f"How it is counted: {definition['binding_words']}"),
+                   BulletList(tuple(definition["method_words"])),
+                   Paragraph(f"Definition hash: {definition['hash']}", "small")]
+    blocks.append(Heading(1, "Appendix B: data sources and licences"))
     rows = []
-    for metric_id, definition in snapshot.definitions.items():
+    for definition in snapshot.definitions.values():
         source = definition["model"]["source"]
         rows.append([definition["model"].get("short_title") or definition["model"]["title"], source["name"],
                      source.get("publisher") or "–", source.get("licence") or "–",
-                     "Synthetic sample" if source.get("synthetic") else "Published",
-                     source.get("url") or "–"])
-    blocks.append(("table", "Source of each metric", ["Metric", "Source", "Publisher", "Licence", "Kind", "Link"],
-                   rows))
-    blocks.append(("table", "Data vintage of each data source when the snapshot was taken",
-                   ["Data source", "Vintage"], [[k, v] for k, v in sorted(snapshot.record.vintages.items())]))
+                     "Synthetic sample" if source.get("synthetic") else "Published", source.get("url") or "–"])
+    blocks.append(Table("Source of each metric", ("Metric", "Source", "Publisher", "Licence", "Kind", "Link"),
+                        _rows(rows)))
+    blocks.append(Table("Data vintage of each data source when the snapshot was taken", ("Data source", "Vintage"),
+                        _rows([[k, v] for k, v in sorted(snapshot.record.vintages.items())])))
     if synthetic:
-        blocks.append(("p", "Figures from sources marked synthetic are generated sample data for demonstration, "
-                            "not real statistics.", "notice"))
-    blocks.append(("h", 1, "Appendix C: suppression of small numbers"))
-    blocks.append(("p", "To protect confidentiality, a figure computed from a count below the metric's threshold "
-                        "is not published: its value, interval and progress are withheld in this report and in "
-                        "every export made from this snapshot.", ""))
+        blocks.append(Paragraph("Figures from sources marked synthetic are generated sample data for "
+                                "demonstration, not real statistics.", "notice"))
+    blocks.append(Heading(1, "Appendix C: suppression of small numbers"))
+    blocks.append(Paragraph("To protect confidentiality, a figure computed from a count below the metric's "
+                            "threshold is not published: its value, interval and progress are withheld in this "
+                            "report and in every export made from this snapshot."))
     supp_rows = []
     for evaluation in snapshot.evaluations:
         metric_id = evaluation["metric_id"]
         hidden = sum(1 for p in snapshot.series(metric_id) if p["suppressed"])
         supp_rows.append([evaluation["report"]["display_title"],
                           f"below {snapshot.definitions[metric_id]['model']['suppress_below']}",
-                          str(hidden), "Yes" if evaluation["report"]["suppressed"] else "No"])
-    blocks.append(("table", "Suppression applied", ["Metric", "Threshold (count)", "Periods suppressed",
-                                                     "Latest figure suppressed"], supp_rows))
+                          hidden, "Yes" if evaluation["report"]["suppressed"] else "No"])
+    blocks.append(Table("Suppression applied", ("Metric", "Threshold (count)", "Periods suppressed",
+                                                "Latest figure suppressed"), _rows(supp_rows)))
+    return blocks
+
+
+def build(snapshot: Snapshot, previous: Snapshot | None = None) -> list[Block]:
+    fw = snapshot.framework
+    synthetic = any(d["model"]["source"].get("synthetic") for d in snapshot.definitions.values())
+    blocks: list[Block] = [Cover(
+        title=fw["title"], organisation=fw["organisation"], period=snapshot.period_label,
+        version=snapshot.version, date=f"{snapshot.created_at:%d %B %Y}", created_by=snapshot.record.created_by,
+        snapshot_id=snapshot.id, definitions_hash=snapshot.record.definitions_hash, synthetic=synthetic,
+        source=fw.get("source", ""))]
+    blocks += summary_blocks(snapshot, previous)
+    for group in outcome_groups(snapshot.framework_model):
+        title = f"Outcome {group.title}" if group.outcome else group.title
+        blocks += [PageBreak(), Heading(1, title)]
+        for intention in group.intentions:
+            blocks += intention_blocks(snapshot, intention)
+    blocks += appendix_blocks(snapshot, synthetic)
     return blocks

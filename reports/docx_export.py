@@ -6,16 +6,17 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import Sequence
 
 from docx import Document
 from docx.enum.text import WD_BREAK
 from docx.shared import Cm, Pt
 
 from snapshots import Snapshot
-from reports import charts, content
+from reports import chart_images, content
 
 
-def _table(doc, caption: str, headers: list[str], rows: list[list[str]]):
+def _table(doc, caption: str, headers: Sequence[str], rows: Sequence[Sequence[str]]):
     doc.add_paragraph(caption, style="Caption")
     table = doc.add_table(rows=1, cols=len(headers))
     table.style = "Table Grid"
@@ -44,8 +45,23 @@ def _picture(doc, png: bytes, alt: str) -> None:
     inline.docPr.set("title", alt.split(":")[0])
 
 
+def _cover(doc, c: content.Cover) -> None:
+    doc.add_paragraph(c.organisation)
+    doc.add_heading(c.title, level=0)
+    doc.add_paragraph(f"Progress report for {c.period}, version {c.version}")
+    _table(doc, "About this report", ["Item", "Detail"],
+           [["Period", c.period], ["Version", str(c.version)], ["Date of snapshot", c.date],
+            ["Prepared by", c.created_by], ["Snapshot id", str(c.snapshot_id)],
+            ["Definitions hash", c.definitions_hash]])
+    if c.synthetic:
+        doc.add_paragraph("Synthetic sample data: figures marked synthetic are generated for demonstration "
+                          "and are not real statistics.")
+
+
 def render(snapshot: Snapshot, path: Path, previous: Snapshot | None = None) -> Path:
-    pngs = charts.charts_for(snapshot, "png")
+    blocks = content.build(snapshot, previous)
+    charts = [b for b in blocks if isinstance(b, content.Chart)]
+    images = dict(zip(map(id, charts), chart_images.png_images([c.figure for c in charts])))
     doc = Document()
     doc.styles["Normal"].font.name = "Arial"
     doc.styles["Normal"].font.size = Pt(10)
@@ -53,48 +69,35 @@ def render(snapshot: Snapshot, path: Path, previous: Snapshot | None = None) -> 
     doc.core_properties.author = snapshot.record.created_by
     doc.core_properties.subject = f"Snapshot {snapshot.id}, definitions hash {snapshot.record.definitions_hash}"
     pending_break = False
-    for block in content.build(snapshot, previous):
-        kind = block[0]
-        if kind == "break":
+    for block in blocks:
+        if isinstance(block, content.PageBreak):
             pending_break = True
-            continue
-        if kind == "cover":
-            c = block[1]
-            doc.add_paragraph(c["organisation"])
-            doc.add_heading(c["title"], level=0)
-            doc.add_paragraph(f"Progress report for {c['period']}, version {c['version']}")
-            _table(doc, "About this report", ["Item", "Detail"],
-                   [["Period", c["period"]], ["Version", str(c["version"])], ["Date of snapshot", c["date"]],
-                    ["Prepared by", c["created_by"]], ["Snapshot id", str(c["snapshot_id"])],
-                    ["Definitions hash", c["definitions_hash"]]])
-            if c["synthetic"]:
-                doc.add_paragraph("Synthetic sample data: figures marked synthetic are generated for demonstration "
-                                  "and are not real statistics.")
+        elif isinstance(block, content.Cover):
+            _cover(doc, block)
             pending_break = True
-            continue
-        if pending_break and kind == "h":
-            doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
-            pending_break = False
-        if kind == "h":
-            doc.add_heading(block[2], level=min(block[1], 4))
-        elif kind == "p":
-            paragraph = doc.add_paragraph()
-            run = paragraph.add_run(block[1])
-            if block[2] == "status":
+        elif isinstance(block, content.Heading):
+            if pending_break:
+                doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+                pending_break = False
+            doc.add_heading(block.text, level=min(block.level, 4))
+        elif isinstance(block, content.Paragraph):
+            run = doc.add_paragraph().add_run(block.text)
+            if block.style == "status":
                 run.bold = True
-            elif block[2] == "small":
+            elif block.style == "small":
                 run.font.size = Pt(8.5)
-        elif kind == "list":
-            for item in block[1]:
+        elif isinstance(block, content.BulletList):
+            for item in block.items:
                 doc.add_paragraph(item, style="List Bullet")
-        elif kind == "table":
-            _table(doc, block[1], block[2], block[3])
-        elif kind == "chart":
-            alt, png = pngs[block[1]]
-            _picture(doc, png, alt)
-        elif kind == "figures":
-            _table(doc, "Figures", ["Measure", "Figure"], block[2])
-            if block[3]:
-                _table(doc, f"Latest {len(block[3])} periods", ["Period", "Value", "95% CI"], block[3])
+        elif isinstance(block, content.Table):
+            _table(doc, block.caption, block.headers, block.rows)
+        elif isinstance(block, content.Chart):
+            _picture(doc, images[id(block)], block.alt)
+        elif isinstance(block, content.Figures):
+            _table(doc, "Figures", ["Measure", "Figure"], block.figures)
+            if block.recent:
+                _table(doc, f"Latest {len(block.recent)} periods", ["Period", "Value", "95% CI"], block.recent)
+        else:
+            raise TypeError(f"the Word renderer has no case for {type(block).__name__}")
     doc.save(str(path))
     return path

@@ -8,9 +8,10 @@ from __future__ import annotations
 import base64
 from html import escape
 from pathlib import Path
+from typing import Sequence
 
 from snapshots import Snapshot
-from reports import charts, content
+from reports import chart_images, content
 
 CSS = """
 @page { size: A4; margin: 18mm 16mm 20mm 16mm;
@@ -47,7 +48,7 @@ figcaption { font-size: 8.5pt; color: #505a5f; }
 """
 
 
-def _table(caption: str, headers: list[str], rows: list[list[str]], row_headers: bool = False) -> str:
+def _table(caption: str, headers: Sequence[str], rows: Sequence[Sequence[str]], row_headers: bool = False) -> str:
     head = "".join(f'<th scope="col">{escape(h)}</th>' for h in headers)
     body = []
     for row in rows:
@@ -62,53 +63,52 @@ def _table(caption: str, headers: list[str], rows: list[list[str]], row_headers:
             f"<tbody>{''.join(body)}</tbody></table>")
 
 
+def _cover(c: content.Cover) -> str:
+    items = [("Organisation", c.organisation), ("Period", c.period), ("Version", str(c.version)),
+             ("Date of snapshot", c.date), ("Prepared by", c.created_by), ("Snapshot id", str(c.snapshot_id)),
+             ("Definitions hash", c.definitions_hash)]
+    dl = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in items)
+    note = ('<p class="notice">Synthetic sample data: figures marked synthetic are generated for '
+            'demonstration and are not real statistics.</p>' if c.synthetic else "")
+    return (f'<section class="cover"><p class="org">{escape(c.organisation)}</p>'
+            f'<h1>{escape(c.title)}</h1><p class="org">Progress report for {escape(c.period)}, '
+            f'version {c.version}</p><dl>{dl}</dl>{note}<p class="small">{escape(c.source)}</p></section>')
+
+
 def html(snapshot: Snapshot, previous: Snapshot | None = None) -> str:
-    svgs = charts.charts_for(snapshot, "svg")
     blocks = content.build(snapshot, previous)
+    charts = [b for b in blocks if isinstance(b, content.Chart)]
+    images = dict(zip(map(id, charts), chart_images.png_images([c.figure for c in charts])))
     parts: list[str] = []
     pending_break = False
     for block in blocks:
-        kind = block[0]
-        if kind == "break":
+        if isinstance(block, content.PageBreak):
             pending_break = True
-            continue
-        if kind == "cover":
-            c = block[1]
-            items = [("Organisation", c["organisation"]), ("Period", c["period"]), ("Version", str(c["version"])),
-                     ("Date of snapshot", c["date"]), ("Prepared by", c["created_by"]),
-                     ("Snapshot id", str(c["snapshot_id"])), ("Definitions hash", c["definitions_hash"])]
-            dl = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in items)
-            note = ('<p class="notice">Synthetic sample data: figures marked synthetic are generated for '
-                    'demonstration and are not real statistics.</p>' if c["synthetic"] else "")
-            parts.append(f'<section class="cover"><p class="org">{escape(c["organisation"])}</p>'
-                         f'<h1>{escape(c["title"])}</h1><p class="org">Progress report for {escape(c["period"])}, '
-                         f'version {c["version"]}</p><dl>{dl}</dl>{note}'
-                         f'<p class="small">{escape(c["source"])}</p></section>')
+        elif isinstance(block, content.Cover):
+            parts.append(_cover(block))
             pending_break = True
-            continue
-        cls = ' class="break"' if pending_break and kind == "h" else ""
-        pending_break = False if kind == "h" else pending_break
-        if kind == "h":
-            level = block[1]
-            parts.append(f"<h{level}{cls}>{escape(block[2])}</h{level}>")
-        elif kind == "p":
-            style = f' class="{block[2]}"' if block[2] else ""
-            parts.append(f"<p{style}>{escape(block[1])}</p>")
-        elif kind == "list":
-            parts.append("<ul>" + "".join(f"<li>{escape(t)}</li>" for t in block[1]) + "</ul>")
-        elif kind == "table":
-            parts.append(_table(block[1], block[2], block[3]))
-        elif kind == "chart":
-            alt, svg = svgs[block[1]]
-            src = "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
-            parts.append(f'<figure><img src="{src}" alt="{escape(alt)}">'
-                         f'<figcaption>Chart: {escape(alt.split(":")[0])}. The table beside it gives the '
-                         f'figures.</figcaption></figure>')
-        elif kind == "figures":
-            figures = _table("Figures", ["Measure", "Figure"], block[2], row_headers=True)
-            recent = _table(f"Latest {len(block[3])} periods", ["Period", "Value", "95% CI"], block[3]) \
-                if block[3] else "<p>No published figures.</p>"
+        elif isinstance(block, content.Heading):
+            cls = ' class="break"' if pending_break else ""
+            pending_break = False
+            parts.append(f"<h{block.level}{cls}>{escape(block.text)}</h{block.level}>")
+        elif isinstance(block, content.Paragraph):
+            style = f' class="{block.style}"' if block.style else ""
+            parts.append(f"<p{style}>{escape(block.text)}</p>")
+        elif isinstance(block, content.BulletList):
+            parts.append("<ul>" + "".join(f"<li>{escape(t)}</li>" for t in block.items) + "</ul>")
+        elif isinstance(block, content.Table):
+            parts.append(_table(block.caption, block.headers, block.rows))
+        elif isinstance(block, content.Chart):
+            src = "data:image/png;base64," + base64.b64encode(images[id(block)]).decode()
+            parts.append(f'<figure><img src="{src}" alt="{escape(block.alt)}">'
+                         f'<figcaption>{escape(block.caption)}</figcaption></figure>')
+        elif isinstance(block, content.Figures):
+            figures = _table("Figures", ("Measure", "Figure"), block.figures, row_headers=True)
+            recent = (_table(f"Latest {len(block.recent)} periods", ("Period", "Value", "95% CI"), block.recent)
+                      if block.recent else "<p>No published figures.</p>")
             parts.append(f'<div class="side"><div>{figures}</div><div>{recent}</div></div>')
+        else:
+            raise TypeError(f"the PDF renderer has no case for {type(block).__name__}")
     title = escape(snapshot.label)
     return (f'<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8"><title>{title}</title>'
             f'<meta name="description" content="Progress report"><style>{CSS}</style></head>'

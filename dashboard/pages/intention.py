@@ -9,11 +9,11 @@ from dash import dcc, html
 
 from dashboard import context
 from dashboard.components import chart, data_table, notice, progress_text, status_badge
-from dashboard.figures import trajectory_figure
+from dashboard.figures import metric_trajectory_figure
 from metrics.definitions.models import Framework, Intention
 from metrics.disclosure import SUPPRESSED, suppress_frame
-from metrics.evaluation.evaluate import Evaluation, glide_path
-from metrics.formatting import format_value, number, unit_words
+from metrics.evaluation.evaluate import Evaluation
+from metrics.formatting import format_value, number
 from metrics.service import MetricsService
 
 dash.register_page(__name__, path_template="/intention/<intention_id>", name="Intention",
@@ -39,15 +39,9 @@ def metric_chart(service: MetricsService, evaluation: Evaluation, period: str) -
         return html.P("No data to chart.", className="text-muted")
     shown = series[series["period"] <= period]
     shown = suppress_frame(shown, metric, active=context.public())
-    glide = baseline = target = None
-    if metric.target is not None and evaluation.baseline_value is not None:
-        glide = glide_path(metric.target, evaluation.baseline_value)
-        baseline = glide[0]
-        target = glide[-1]
-    y_title = unit_words(metric)
     comparators = {label: frame[frame["period"] <= period]
                    for label, frame in service.comparator_series(metric.id).items()}
-    figure = trajectory_figure(shown, metric.display_title, y_title, glide, baseline, target, comparators)
+    figure = metric_trajectory_figure(metric, shown, evaluation.baseline_value, comparators)
     summary = (f"Line chart of {metric.display_title} from {shown['label'].iloc[0]} to {shown['label'].iloc[-1]}. "
                f"Latest {SUPPRESSED if evaluation.suppressed else format_value(evaluation.value, metric)}; baseline "
                f"{format_value(evaluation.baseline_value, metric)}; target "

@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import io
-import tempfile
-import zipfile
-from pathlib import Path
-
 import dash
 from dash import Input, Output, callback, html
 
-from dashboard import context
+from dashboard import context, ids
 from dashboard.components import dropdown, labelled, status_badge
 from datasources.store import StoreError
 import snapshots
@@ -23,39 +18,11 @@ COMPARE_BEFORE = "snapshot-compare-before"
 COMPARE_AFTER = "snapshot-compare-after"
 COMPARE_RESULT = "snapshot-compare-result"
 FORMATS = {"pdf": "PDF report", "docx": "Word report", "xlsx": "Excel workbook", "csv": "CSV tables (zip)"}
-MIME = {"pdf": "application/pdf", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "csv": "application/zip"}
 
 
 def download_href(snapshot_id: int, fmt: str) -> str:
-    return f"/snapshots/{snapshot_id}/download/{fmt}"
-
-
-def register_routes(server) -> None:
-    """``GET /snapshots/<id>/download/<fmt>``: the export, made from the stored snapshot."""
-    from flask import abort, send_file
-
-    from reports.export import export
-
-    @server.route("/snapshots/<int:snapshot_id>/download/<fmt>")
-    def download_snapshot(snapshot_id: int, fmt: str):
-        if fmt not in FORMATS:
-            abort(404)
-        try:
-            snap = snapshots.load(context.store(), snapshot_id)
-        except snapshots.SnapshotError:
-            abort(404)
-        with tempfile.TemporaryDirectory() as tmp:
-            paths = export(snap, fmt, Path(tmp), snapshots.previous(context.store(), snap))
-            if fmt == "csv":
-                buffer = io.BytesIO()
-                with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-                    for path in paths:
-                        archive.write(path, path.name)
-                data, name = buffer.getvalue(), f"{paths[0].name.rsplit('-evaluations', 1)[0]}-csv.zip"
-            else:
-                data, name = paths[0].read_bytes(), paths[0].name
-        return send_file(io.BytesIO(data), mimetype=MIME[fmt], as_attachment=True, download_name=name)
+    """The link to an export; the route that serves it is ``reports.downloads`` (reports sit above pages)."""
+    return ids.SNAPSHOT_DOWNLOAD.format(snapshot_id=snapshot_id, fmt=fmt)
 
 
 def _option(row: dict) -> dict[str, str]:

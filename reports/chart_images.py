@@ -1,0 +1,53 @@
+"""The report's charts as PNG images, exported through plotly's own engine (kaleido, headless Chromium).
+
+The figures are the page's (:mod:`dashboard.figures`), so a chart in a report looks like the chart on the
+page. Starting the browser costs seconds and each image a fraction of one, so a report's charts are exported
+together in one browser session, two tabs at a time (the machines have two cores). Kaleido finds Chromium
+itself; ``BROWSER_PATH`` names another.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Sequence
+
+import plotly.graph_objects as go
+
+#: Pixel size of a chart (and the scale for print: 2 gives about 200 dpi at the report's width).
+WIDTH, HEIGHT, SCALE = 800, 380, 2
+#: Tabs rendering at once in the one browser.
+TABS = 2
+
+
+class ChartExportError(Exception):
+    """The charts could not be exported (for example no Chromium); the message says what to install."""
+
+
+def _for_print(figure: go.Figure) -> go.Figure:
+    # No hover in print; a white background like the page's plotly_white template.
+    printed = go.Figure(figure)
+    printed.update_layout(hovermode=False, paper_bgcolor="white")
+    return printed
+
+
+async def _export(figures: Sequence[go.Figure]) -> list[bytes]:
+    import kaleido
+
+    opts = {"format": "png", "width": WIDTH, "height": HEIGHT, "scale": SCALE}
+    async with kaleido.Kaleido(n=min(TABS, len(figures))) as engine:
+        return list(await asyncio.gather(*(engine.calc_fig(_for_print(f), opts=opts) for f in figures)))
+
+
+def png_images(figures: Sequence[go.Figure]) -> list[bytes]:
+    """PNG bytes for each figure, in order, from one browser session."""
+    if not figures:
+        return []
+    try:
+        return asyncio.run(_export(figures))
+    except ImportError as exc:
+        raise ChartExportError("report charts need kaleido: pip install 'kaleido>=1.5'") from exc
+    except Exception as exc:  # kaleido raises its own and choreographer's errors when no browser starts
+        if type(exc).__module__.split(".")[0] in ("kaleido", "choreographer"):
+            raise ChartExportError(f"report charts need Chromium or Chrome for kaleido (set BROWSER_PATH to it): "
+                                   f"{exc}") from exc
+        raise

@@ -1,0 +1,131 @@
+"""The PDF and Word reports show what the service computed for each metric: SPC with its words,
+the forecast, and a benchmark verdict against each comparator, read back from the stored snapshot."""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+
+import pytest
+
+import snapshots
+from datasources.store import Store
+from reports import content, pdf
+from reports.export import export
+
+FRAMEWORKS = ["wigan", "warwickshire", "cornwall"]
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.split())
+
+
+def first_sentence(text: str) -> str:
+    return text.split(". ")[0]
+
+
+#: Frameworks whose PDF is made with real chart images (kaleido); the others get a one-pixel stand-in
+#: for each chart, because these tests read the words and Wigan alone has some 80 charts.
+REAL_CHARTS = {"cornwall"}
+#: Wigan's 41 metrics make a PDF of about 100 pages (about a minute of WeasyPrint on a busy machine):
+#: its words are read from the HTML that WeasyPrint is given, the PDF's only input.
+HTML_ONLY = {"wigan"}
+PIXEL = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+                      "1f15c4890000000d49444154789c6360000002000100e221bc330000000049454e44ae426082")
+
+
+@pytest.fixture(scope="module")
+def pdfs(service, tmp_path_factory):
+    """One snapshot per framework at its latest period, exported as PDF."""
+    from pypdf import PdfReader
+
+    from reports import chart_images
+
+    root = tmp_path_factory.mktemp("report-insights")
+    store = Store(f"sqlite:///{root / 'outcomes.db'}")
+    found = {}
+    for framework_id in FRAMEWORKS:
+        snap = snapshots.create(service, store, framework_id, None, "tester")
+        with pytest.MonkeyPatch.context() as patch:
+            if framework_id not in REAL_CHARTS:
+                patch.setattr(chart_images, "png_images", lambda figures: [PIXEL] * len(figures))
+            if framework_id in HTML_ONLY:
+                text = _norm(unescape(re.sub(r"<[^>]+>", " ", pdf.html(snap))))
+            else:
+                path = export(snap, "pdf", root / framework_id)[0]
+                text = _norm(" ".join(page.extract_text() for page in PdfReader(str(path)).pages))
+        found[framework_id] = (snap, text)
+    return found
+
+
+@pytest.mark.parametrize("framework_id", FRAMEWORKS)
+def test_pdf_shows_a_benchmark_verdict_for_each_comparator(pdfs, service, framework_id: str) -> None:
+    snap, text = pdfs[framework_id]
+    live = service.evaluate_framework(framework_id, snap.period, suppress=True)
+    compared = [e for e in live.evaluations if service.metric(e.metric_id).binding.comparators]
+    assert compared, f"{framework_id} has no metric with comparators"
+    for evaluation in compared:
+        benchmarks = evaluation.insights.benchmarks
+        assert len(benchmarks) == len(service.metric(evaluation.metric_id).binding.comparators)
+        for bench in benchmarks:
+            line = _norm(f"Benchmark against {bench.comparator}: {bench.verdict.words}. {bench.words}")
+            assert line in text, (evaluation.metric_id, line)
+    assert any(b.verdict != "not_compared" for e in compared for b in e.insights.benchmarks)
+    assert "Compared as Fingertips does" in text  # the method, in words
+
+
+@pytest.mark.parametrize("framework_id", FRAMEWORKS)
+def test_pdf_shows_spc_and_forecast_for_each_metric(pdfs, framework_id: str) -> None:
+    snap, text = pdfs[framework_id]
+    for evaluation in snap.evaluations:
+        insights = snap.insights(evaluation)
+        if insights is None:  # no data: nothing to judge
+            assert evaluation["status"] == "no_data"
+            continue
+        # The first sentence of each (a long paragraph may run over a page, and the page footer between).
+        assert _norm(first_sentence(insights.spc_words)) in text, evaluation["metric_id"]
+        assert _norm(f"Forecast to the deadline: {first_sentence(insights.forecast_words)}") in text, \
+            evaluation["metric_id"]
+
+
+def test_snapshot_stores_the_whole_evaluation(pdfs, service) -> None:
+    snap, _ = pdfs["warwickshire"]
+    live = {e.metric_id: e for e in service.evaluate_framework("warwickshire", snap.period,
+                                                               suppress=True).evaluations}
+    for stored in snap.evaluations:
+        evaluation = live[stored["metric_id"]]
+        assert snap.insights(stored) == evaluation.insights  # typed again, equal to what the service gave
+        assert stored["expected_progress_pct"] == evaluation.expected_progress_pct
+        assert stored["baseline_label"] == evaluation.baseline_label
+    # `outcomes snapshot show` keeps its contract keys only.
+    assert set(snap.to_contract()["metrics"][0]) == set(snapshots.record.CONTRACT_KEYS)
+
+
+def test_report_charts_are_the_page_figures(pdfs) -> None:
+    snap, _ = pdfs["wigan"]
+    charts = [b for b in content.build(snap) if isinstance(b, content.Chart)]
+    judged = [e for e in snap.evaluations if len([p for p in snap.series(e["metric_id"]) if p["value"] is not None]) >= 2]
+    spc = [e for e in snap.evaluations if snap.insights(e) and snap.insights(e).spc]
+    assert len(charts) == len(judged) + len(spc)  # a glide path chart per charted metric, an SPC chart per SPC
+    assert all(b.alt and b.figure.data for b in charts)
+
+
+def test_the_glide_path_bends_at_milestones() -> None:
+    """Report charts draw evaluate.glide_path (baseline, milestones, target), not a straight line."""
+    import pandas as pd
+
+    from dashboard.figures import metric_trajectory_figure
+    from metrics.definitions.models import Metric
+
+    metric = Metric.model_validate({
+        "id": "m", "title": "M", "definition": "d", "unit": "count", "polarity": "higher_is_better",
+        "frequency": "monthly", "method": "count", "source": {"name": "test"},
+        "binding": {"type": "table", "datasource": "s", "table": "t", "date_column": "d",
+                    "numerator": {"count": "rows"}},
+        "target": {"kind": "level", "value": 80, "deadline": "2026-03", "baseline": {"period": "2024-03"},
+                   "milestones": [{"period": "2025-03", "value": 60}]}})
+    series = pd.DataFrame({"period_end": pd.to_datetime(["2024-03-01", "2024-06-01"]).date,
+                           "value": [50.0, 52.0], "ci_lower": [None, None], "ci_upper": [None, None]})
+    figure = metric_trajectory_figure(metric, series, 50.0)
+    glide = next(t for t in figure.data if t.name == "Glide path")
+    assert list(glide.y) == [50.0, 60.0, 80.0]  # through the milestone, not straight from 50 to 80
