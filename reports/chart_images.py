@@ -9,6 +9,7 @@ itself; ``BROWSER_PATH`` names another.
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from typing import Sequence
 
 import plotly.graph_objects as go
@@ -43,7 +44,10 @@ def png_images(figures: Sequence[go.Figure]) -> list[bytes]:
     if not figures:
         return []
     try:
-        return asyncio.run(_export(figures))
+        # In a thread of its own: the caller's thread may already run an event loop (Playwright's sync API
+        # does, and so may a server), and asyncio.run cannot start inside one.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            return pool.submit(lambda: asyncio.run(_export(figures))).result()
     except ImportError as exc:
         raise ChartExportError("report charts need kaleido: pip install 'kaleido>=1.5'") from exc
     except Exception as exc:  # kaleido raises its own and choreographer's errors when no browser starts

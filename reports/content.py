@@ -138,7 +138,7 @@ def series_frame(snapshot: Snapshot, metric_id: str) -> pd.DataFrame:
     points = snapshot.series(metric_id)
     return pd.DataFrame({
         "period": [p["period"] for p in points],
-        "period_end": [parse_month(p.get("period_end") or p["period"]) for p in points],
+        "period_end": [parse_month(p["period"]) for p in points],  # a period is named by its last month
         "value": [p["value"] for p in points], "ci_lower": [p["ci_lower"] for p in points],
         "ci_upper": [p["ci_upper"] for p in points]}).astype(
         {"value": "float64", "ci_lower": "float64", "ci_upper": "float64"})

@@ -14,7 +14,7 @@ from metrics.disclosure import suppress_frame
 from metrics.evaluation.evaluate import Evaluation
 from metrics.evaluation.status import Status
 from metrics.formatting import format_value, number
-from metrics.periods import month_key, month_label, parse_month
+from metrics.periods import month_label, parse_month
 from metrics.service import MetricsService, definition_hash
 from snapshots.record import Snapshot, SnapshotError, _clean
 
@@ -25,8 +25,7 @@ def _series(service: MetricsService, metric: Metric, period: str) -> list[dict[s
         return []
     shown = suppress_frame(frame[frame["period_end"] <= parse_month(period)], metric)
     return [{**_clean({k: row[k] for k in ("period", "label", "value", "ci_lower", "ci_upper", "numerator",
-                                           "denominator")}),
-             "period_end": month_key(row["period_end"]), "suppressed": bool(row["suppressed"])}
+                                           "denominator")}), "suppressed": bool(row["suppressed"])}
             for row in shown.to_dict("records")]
 
 
