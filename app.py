@@ -13,7 +13,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from dashboard import context, ids
+from dashboard import auth, context, ids
 from datasources.store import Store
 from metrics.service import DEFAULT_CONFIG_DIR, MetricsService
 from reports import downloads
@@ -34,6 +34,26 @@ def _nav_links() -> list[tuple[str, str]]:
     return [(p["name"], p["path"]) for p in pages]
 
 
+def _who() -> html.Div:
+    """Who is signed in, worked out on the server for this request; sign-in or sign-out beside it."""
+    person = auth.current_person()
+    if person is not None:
+        return html.Div([
+            html.Span(f"Signed in as {person.display_name} ({person.role.replace('_', ' ')})",
+                      className="text-white small me-2", id="signed-in-as"),
+            html.Form([html.Input(type="hidden", name=auth.CSRF_FIELD, value=auth.csrf_token()),
+                       html.Button("Sign out", type="submit", className="btn btn-sm btn-outline-light")],
+                      method="post", action="/signout", className="d-inline"),
+        ], className="d-flex align-items-center")
+    unknown = auth.unknown_identity()
+    if unknown:
+        return html.Span(f"Signed in as {unknown}: no account here yet, so reading only",
+                         className="text-white small", id="signed-in-as")
+    if auth.settings().mode == "proxy":
+        return html.Span()
+    return html.A("Sign in", href="/signin", className="nav-link text-white", id="sign-in-link")
+
+
 def _shell() -> html.Div:
     nav_links = _nav_links()
     return html.Div([
@@ -43,6 +63,7 @@ def _shell() -> html.Div:
             html.Nav(html.Ul([html.Li(dcc.Link(text, href=href, className="nav-link text-white"),
                                       className="nav-item") for text, href in nav_links],
                              className="navbar-nav flex-row gap-3"), **{"aria-label": "Main"}),
+            _who(),
         ]), color="#0b0c0c", dark=True, className="mb-3 no-print")),
         dcc.Location(id=ids.URL, refresh="callback-nav"),
         html.Main(dbc.Container(dash.page_container), id="main", tabIndex="-1"),
@@ -58,12 +79,16 @@ def public_from_env() -> bool:
 
 
 def create_app(config_dir: str | Path | None = None, service: MetricsService | None = None,
-               public: bool | None = None, store: Store | None = None) -> dash.Dash:
+               public: bool | None = None, store: Store | None = None,
+               auth_settings: auth.AuthSettings | None = None) -> dash.Dash:
     """The dashboard on the given config (default: the project's ``config/``).
 
     ``public`` (default: the OUTCOMES_PUBLIC environment variable, read once here) suppresses values
     built from small counts on every page; it cannot be changed by a request. ``store`` (default:
-    OUTCOMES_STORE_URL, read once here) holds snapshots and what people write."""
+    OUTCOMES_STORE_URL, read once here) holds snapshots and what people write. ``auth_settings``
+    (default: read from OUTCOMES_AUTH and friends, see ``dashboard.auth``) says how people sign in;
+    unusable settings raise :class:`dashboard.auth.AuthConfigError` before anything is served."""
+    sign_in = auth_settings or auth.AuthSettings.from_environment()
     app_context = context.AppContext(
         service=service or MetricsService.from_config_dir(config_dir or DEFAULT_CONFIG_DIR),
         store=store or Store.from_environment(),
@@ -77,6 +102,11 @@ def create_app(config_dir: str | Path | None = None, service: MetricsService | N
     app.index_string = INDEX
     app.layout = _shell
     context.install(app.server, app_context)
+    auth.install(app.server, app_context.store, sign_in)
+    if sign_in.sample_people:
+        from review.sample import seed_sample_people
+
+        seed_sample_people(app_context.store)
     downloads.register_routes(app.server)
     return app
 

@@ -1,0 +1,383 @@
+"""Who is signed in, and how they sign in.
+
+Two modes, chosen by ``OUTCOMES_AUTH`` when the app is built:
+
+- ``accounts`` (the default): built-in accounts. A sign-in page checks the password through
+  ``review.people.verify_password`` (argon2); the Flask session cookie, signed with
+  ``OUTCOMES_SECRET_KEY``, then carries the username. HttpOnly, SameSite=Lax, and Secure in
+  production (``OUTCOMES_ENV=production``), where the app refuses to start without a secret.
+- ``proxy``: the council's single sign-on runs in a reverse proxy (oauth2-proxy, Azure App
+  Service authentication) that passes the signed-in identity in a header. The header is believed
+  only when the request comes from an address in ``OUTCOMES_TRUSTED_PROXIES``; the app refuses to
+  start in this mode without that list. From anywhere else the header is ignored and logged.
+
+Pages and callbacks ask :func:`current_person`; it is worked out from the request on the server
+(the session cookie or the proxy's header), never from anything a page component sends, and the
+domain functions in ``review/`` decide what that person may write.
+"""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+import logging
+import os
+import secrets
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Callable, Mapping
+from urllib.parse import urlencode, urlparse
+
+from flask import Flask, abort, current_app, g, redirect, render_template_string, request, session
+
+from review.people import Person, find_person, verify_password
+
+log = logging.getLogger("outcomes.auth")
+
+MODE_ENV = "OUTCOMES_AUTH"
+SECRET_ENV = "OUTCOMES_SECRET_KEY"
+ENVIRONMENT_ENV = "OUTCOMES_ENV"
+TRUSTED_ENV = "OUTCOMES_TRUSTED_PROXIES"
+HEADER_ENV = "OUTCOMES_PROXY_HEADER"
+SIGNOUT_URL_ENV = "OUTCOMES_PROXY_SIGNOUT_URL"
+SAMPLE_PEOPLE_ENV = "OUTCOMES_SAMPLE_PEOPLE"
+MODES = ("accounts", "proxy")
+EXTENSION_KEY = "outcomes_auth"
+CSRF_FIELD = "csrf_token"
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+class AuthConfigError(Exception):
+    """The sign-in settings cannot be used; the message names the variable and the fix."""
+
+
+def _truthy(value: str | None) -> bool:
+    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def parse_networks(text: str) -> tuple[Network, ...]:
+    """``"10.0.0.5, 192.168.0.0/24"`` -> networks; a bad entry is named in the error."""
+    networks = []
+    for part in (p.strip() for p in text.split(",")):
+        if not part:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(part, strict=False))
+        except ValueError:
+            raise AuthConfigError(f"{TRUSTED_ENV}: {part!r} is not an IP address or CIDR range "
+                                  "(write e.g. 10.0.0.5 or 10.0.0.0/24, comma-separated)") from None
+    return tuple(networks)
+
+
+@dataclass(frozen=True)
+class AuthSettings:
+    mode: str = "accounts"
+    production: bool = False
+    #: Signs the session cookie. Outside production a random one is made per process when none is
+    #: given (sessions then end when the server restarts); production refuses to start without it.
+    secret_key: str | None = None
+    trusted_proxies: tuple[Network, ...] = ()
+    identity_header: str = "X-Forwarded-Email"
+    proxy_signout_url: str | None = None
+    #: Sample mode: seed the sample people so a newcomer can sign in and try writing.
+    sample_people: bool = False
+    #: Failed sign-ins allowed per username and per address within ``attempt_window`` seconds.
+    attempts_per_user: int = 5
+    attempts_per_address: int = 20
+    attempt_window: float = 15 * 60
+
+    def __post_init__(self) -> None:
+        if self.mode not in MODES:
+            raise AuthConfigError(f"{MODE_ENV}: {self.mode!r} is not a sign-in mode (use one of: {', '.join(MODES)})")
+        if self.mode == "proxy" and not self.trusted_proxies:
+            raise AuthConfigError(
+                f"{MODE_ENV}=proxy needs {TRUSTED_ENV}: the addresses of the reverse proxy that signs people in "
+                "(comma-separated IPs or CIDR ranges). Without it anyone could claim to be anyone.")
+        if self.production and not self.secret_key:
+            raise AuthConfigError(
+                f"{ENVIRONMENT_ENV}=production needs {SECRET_ENV}: a long random secret that signs session "
+                "cookies (e.g. python -c 'import secrets; print(secrets.token_hex(32))').")
+        if self.sample_people and (self.production or self.mode != "accounts"):
+            raise AuthConfigError(
+                f"{SAMPLE_PEOPLE_ENV}=1 makes sample accounts with published passwords: it is for the bundled sample "
+                f"data only, never with {ENVIRONMENT_ENV}=production or {MODE_ENV}=proxy. Unset it.")
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str] | None = None) -> "AuthSettings":
+        env = os.environ if environ is None else environ
+        mode = (env.get(MODE_ENV) or "accounts").strip().lower()
+        production = (env.get(ENVIRONMENT_ENV) or "").strip().lower() == "production"
+        # Sample accounts have published passwords: only when asked for (``make run`` asks), never by default.
+        sample = _truthy(env.get(SAMPLE_PEOPLE_ENV))
+        return cls(mode=mode, production=production, secret_key=env.get(SECRET_ENV) or None,
+                   trusted_proxies=parse_networks(env.get(TRUSTED_ENV, "")),
+                   identity_header=(env.get(HEADER_ENV) or "X-Forwarded-Email").strip(),
+                   proxy_signout_url=env.get(SIGNOUT_URL_ENV) or None, sample_people=sample)
+
+
+class AttemptLimiter:
+    """Failed sign-ins counted per username and per address over a sliding window.
+
+    Kept in the process: with several workers each counts its own, so the effective limit is
+    the per-worker limit times the workers; still far too few guesses for a password attack."""
+
+    def __init__(self, per_user: int, per_address: int, window: float, clock: Callable[[], float] = time.monotonic):
+        self.limits = {"user": per_user, "address": per_address}
+        self.window = window
+        self.clock = clock
+        self._failures: dict[tuple[str, str], deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def _recent(self, key: tuple[str, str], at: float) -> deque[float]:
+        times = self._failures.setdefault(key, deque())
+        while times and times[0] <= at - self.window:
+            times.popleft()
+        return times
+
+    def wait_seconds(self, username: str, address: str) -> float:
+        """0 when another attempt is allowed, else the seconds until one is."""
+        at = self.clock()
+        with self._lock:
+            waits = []
+            for kind, value in (("user", username.lower()), ("address", address)):
+                times = self._recent((kind, value), at)
+                if len(times) >= self.limits[kind]:
+                    waits.append(times[0] + self.window - at)
+            return max(waits, default=0.0)
+
+    def failed(self, username: str, address: str) -> None:
+        at = self.clock()
+        with self._lock:
+            for key in (("user", username.lower()), ("address", address)):
+                self._recent(key, at).append(at)
+
+    def succeeded(self, username: str) -> None:
+        with self._lock:
+            self._failures.pop(("user", username.lower()), None)
+
+
+@dataclass
+class Auth:
+    """The sign-in machinery of one app (kept on its Flask server)."""
+    settings: AuthSettings
+    store: object
+    limiter: AttemptLimiter = field(init=False)
+
+    def __post_init__(self) -> None:
+        s = self.settings
+        self.limiter = AttemptLimiter(s.attempts_per_user, s.attempts_per_address, s.attempt_window)
+
+
+def _auth() -> Auth:
+    return current_app.extensions[EXTENSION_KEY]
+
+
+def settings() -> AuthSettings:
+    return _auth().settings
+
+
+def trusted_address(address: str | None, networks: tuple[Network, ...]) -> bool:
+    if not address:
+        return False
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in net for net in networks)
+
+
+def _person_from_proxy(auth: Auth) -> Person | None:
+    header = auth.settings.identity_header
+    claimed = (request.headers.get(header) or "").strip()
+    if not claimed:
+        return None
+    if not trusted_address(request.remote_addr, auth.settings.trusted_proxies):
+        log.warning("ignored %s header (%r) from untrusted address %s", header, claimed, request.remote_addr)
+        return None
+    person = find_person(auth.store, claimed)
+    if person is None:
+        g.outcomes_unknown_identity = claimed  # signed in at the proxy, but no one here: read only
+    return person
+
+
+def _person_from_session(auth: Auth) -> Person | None:
+    username, person_id = session.get("username"), session.get("person_id")
+    if not username:
+        return None
+    person = find_person(auth.store, username)
+    # A removed (or removed and re-made) account does not live on in an old cookie.
+    if person is None or person.id != person_id:
+        session.clear()
+        return None
+    return person
+
+
+def current_person() -> Person | None:
+    """The signed-in person of this request, or None (reading only). Looked up afresh per
+    request, so a changed role counts at once."""
+    if "outcomes_person" not in g:
+        auth = _auth()
+        g.outcomes_person = (_person_from_proxy(auth) if auth.settings.mode == "proxy"
+                             else _person_from_session(auth))
+    return g.outcomes_person
+
+
+def unknown_identity() -> str | None:
+    """Proxy mode: the identity the proxy vouched for when no person here has it."""
+    current_person()
+    return g.get("outcomes_unknown_identity")
+
+
+def csrf_token() -> str:
+    """The session's token for plain HTML form posts (sign-in, sign-out)."""
+    token = session.get(CSRF_FIELD)
+    if not token:
+        token = session[CSRF_FIELD] = secrets.token_urlsafe(32)
+    return token
+
+
+def _check_csrf() -> None:
+    sent, expected = request.form.get(CSRF_FIELD, ""), session.get(CSRF_FIELD, "")
+    if not expected or not hmac.compare_digest(sent, expected):
+        abort(400, description="The form had expired or did not come from this site. Go back, reload and try again.")
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path on this site: never an open redirect to somewhere else."""
+    if not target:
+        return "/"
+    parsed = urlparse(target)
+    if parsed.scheme or parsed.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    return target
+
+
+def _audit_sign_out(who: str) -> None:
+    """Sign-in attempts are audited by ``verify_password``; sign-out is recorded here. A failure to
+    record it is logged, never shown: the person is signed out either way."""
+    from review import audit
+
+    try:
+        with _auth().store.engine.begin() as conn:
+            audit.record(conn, who, "sign_out", f"person:{who}", None, {"address": request.remote_addr})
+    except Exception:
+        log.exception("could not record the sign-out of %s in the audit trail", who)
+
+
+SIGNIN_PAGE = """<!DOCTYPE html>
+<html lang="en-GB">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{ 'Error: ' if error else '' }}Sign in – Outcomes monitor</title>
+<link rel="stylesheet" href="/assets/0-bootstrap.min.css"><link rel="stylesheet" href="/assets/outcomes.css"></head>
+<body>
+<a href="#main" class="skip-link">Skip to main content</a>
+<header><nav class="navbar navbar-dark mb-3" style="background:#0b0c0c" aria-label="Main"><div class="container">
+<a class="navbar-brand text-white fw-bold" href="/">Outcomes monitor</a></div></nav></header>
+<main id="main" tabindex="-1"><div class="container" style="max-width:32rem">
+<h1 class="h2">Sign in</h1>
+{% if proxy %}
+<p>Sign-in here is handled by your organisation's single sign-on. If you are not signed in, open the
+monitor through your organisation's link.</p>
+{% else %}
+{% if error %}<div class="alert alert-danger" role="alert" id="signin-error"><h2 class="h5">There is a problem</h2>
+<p class="mb-0">{{ error }}</p></div>{% endif %}
+{% if person %}<p>You are signed in as {{ person.display_name }} ({{ person.username }}).</p>{% endif %}
+<p>Reading needs no sign-in{% if production %} once you are given access{% endif %}; sign in to write commentary, actions and
+milestone updates on the intentions you lead.</p>
+<form method="post" action="/signin" novalidate>
+<input type="hidden" name="csrf_token" value="{{ csrf }}">
+<input type="hidden" name="next" value="{{ next }}">
+<div class="mb-3"><label class="form-label fw-semibold" for="username">Username</label>
+<input class="form-control" id="username" name="username" type="text" autocomplete="username"
+ value="{{ username }}" required {% if error %}aria-describedby="signin-error" aria-invalid="true"{% endif %}></div>
+<div class="mb-3"><label class="form-label fw-semibold" for="password">Password</label>
+<input class="form-control" id="password" name="password" type="password" autocomplete="current-password" required
+ {% if error %}aria-describedby="signin-error" aria-invalid="true"{% endif %}></div>
+<button class="btn btn-dark" type="submit">Sign in</button>
+</form>
+{% if sample %}<p class="small mt-4 synthetic-banner" role="note">Sample data only: the sample accounts are listed in
+the README (for example <code>sample-lead</code>). They exist only when the monitor runs on its bundled sample data,
+never in production.</p>{% endif %}
+{% endif %}
+<p class="mt-3"><a href="{{ next }}">Back to the monitor</a></p>
+</div></main></body></html>"""
+
+
+def _signin_page(error: str | None = None, username: str = "", status: int = 200):
+    s = settings()
+    return render_template_string(
+        SIGNIN_PAGE, error=error, username=username, csrf=csrf_token(), proxy=s.mode == "proxy",
+        next=_safe_next(request.values.get("next")), sample=s.sample_people, production=s.production,
+        person=current_person()), status
+
+
+def signin_href(next_path: str | None = None) -> str:
+    return "/signin" + ("?" + urlencode({"next": _safe_next(next_path)}) if next_path else "")
+
+
+def install(server: Flask, store, settings: AuthSettings) -> None:
+    """Cookie settings, the sign-in and sign-out routes, and the per-request identity."""
+    if not settings.secret_key:
+        log.warning("%s is not set: using a random secret for this process (sign-ins end at restart)", SECRET_ENV)
+    server.secret_key = settings.secret_key or secrets.token_hex(32)
+    server.config.update(
+        SESSION_COOKIE_NAME="outcomes_session", SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.production, PERMANENT_SESSION_LIFETIME=timedelta(hours=10))
+    server.extensions[EXTENSION_KEY] = Auth(settings, store)
+
+    @server.before_request
+    def refuse_cross_site_callbacks():
+        """Dash's callback posts are JSON from this site's own pages; a browser sending one from
+        another site says so in Origin, and it is refused (SameSite=Lax already withholds the cookie)."""
+        if request.method == "POST" and request.path.startswith("/_dash-"):
+            origin = request.headers.get("Origin")
+            if origin and urlparse(origin).netloc != request.host:
+                abort(403, description="Cross-site request refused.")
+
+    @server.route("/signin", methods=["GET"])
+    def signin_form():
+        return _signin_page()
+
+    @server.route("/signin", methods=["POST"])
+    def signin_submit():
+        if settings.mode == "proxy":
+            abort(404)
+        _check_csrf()
+        username = request.form.get("username", "").strip()
+        password = request.form.get("password", "")
+        address = request.remote_addr or "unknown"
+        if not username or not password:
+            return _signin_page("Enter your username and your password.", username, 400)
+        auth = _auth()
+        wait = auth.limiter.wait_seconds(username, address)
+        if wait > 0:
+            minutes = max(1, round(wait / 60))
+            log.warning("sign-in refused for %r from %s: too many failed attempts", username, address)
+            return _signin_page(f"Too many failed sign-in attempts. Wait {minutes} minute"
+                                f"{'s' if minutes != 1 else ''} and try again.", username, 429)
+        person = verify_password(store, username, password)
+        if person is None:
+            auth.limiter.failed(username, address)  # verify_password has written the audit event
+            # The same words whether or not the account exists: no hint for someone guessing names.
+            return _signin_page("The username or password is not right. Check them and try again.", username, 401)
+        auth.limiter.succeeded(username)
+        session.clear()  # a fresh session at sign-in: nothing from before carries over
+        session.permanent = True
+        session["username"], session["person_id"] = person.username, person.id
+        csrf_token()
+        return redirect(_safe_next(request.form.get("next")), 303)
+
+    @server.route("/signout", methods=["POST"])
+    def signout():
+        if settings.mode == "proxy":
+            return redirect(settings.proxy_signout_url or "/", 303)
+        _check_csrf()
+        who = session.get("username")
+        session.clear()
+        if who:
+            _audit_sign_out(who)
+        return redirect("/", 303)
