@@ -23,8 +23,9 @@ $(SAMPLE_DB): $(STAMP) sample_data/generate.py config/ingest.yaml
 
 sample: $(SAMPLE_DB)
 
+# Sample mode: the sample people of review/sample.py can sign in to try writing (never in production).
 run: $(SAMPLE_DB)
-	$(BIN)/outcomes serve --host 127.0.0.1 --port 8050
+	OUTCOMES_SAMPLE_PEOPLE=1 $(BIN)/outcomes serve --host 127.0.0.1 --port 8050
 
 # The checks run first and stop the run with their own report: imports point downward only
 # (import-linter, [tool.importlinter] in pyproject.toml) and nothing is dead code (vulture,

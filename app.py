@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
@@ -41,7 +42,7 @@ def _who() -> html.Div:
         return html.Div([
             html.Span(f"Signed in as {person.display_name} ({person.role.replace('_', ' ')})",
                       className="text-white small me-2", id="signed-in-as"),
-            html.Form([html.Input(type="hidden", name=auth.CSRF_FIELD, value=auth.csrf_token()),
+            html.Form([dcc.Input(type="hidden", name=auth.CSRF_FIELD, value=auth.csrf_token()),
                        html.Button("Sign out", type="submit", className="btn btn-sm btn-outline-light")],
                       method="post", action="/signout", className="d-inline"),
         ], className="d-flex align-items-center")
@@ -104,9 +105,13 @@ def create_app(config_dir: str | Path | None = None, service: MetricsService | N
     context.install(app.server, app_context)
     auth.install(app.server, app_context.store, sign_in)
     if sign_in.sample_people:
+        from review.errors import ReviewError
         from review.sample import seed_sample_people
 
-        seed_sample_people(app_context.store)
+        try:
+            seed_sample_people(app_context.store)
+        except ReviewError as exc:  # a store with real people (an admin) gets no sample accounts
+            logging.getLogger("outcomes.auth").warning("sample people not added: %s", exc)
     downloads.register_routes(app.server)
     return app
 

@@ -299,9 +299,10 @@ milestone updates on the intentions you lead.</p>
  {% if error %}aria-describedby="signin-error" aria-invalid="true"{% endif %}></div>
 <button class="btn btn-dark" type="submit">Sign in</button>
 </form>
-{% if sample %}<p class="small mt-4 synthetic-banner" role="note">Sample data only: the sample accounts are listed in
-the README (for example <code>sample-lead</code>). They exist only when the monitor runs on its bundled sample data,
-never in production.</p>{% endif %}
+{% if sample %}<div class="small mt-4 synthetic-banner" role="note"><p class="mb-1"><strong>Sample data only.</strong>
+These accounts exist only because the monitor runs on its bundled sample data (OUTCOMES_SAMPLE_PEOPLE=1); never in
+production:</p><ul class="mb-0">{% for name, role, password in sample_accounts %}<li><strong>{{ name }}</strong>
+({{ role }}), password <strong>{{ password }}</strong></li>{% endfor %}</ul></div>{% endif %}
 {% endif %}
 <p class="mt-3"><a href="{{ next }}">Back to the monitor</a></p>
 </div></main></body></html>"""
@@ -312,7 +313,13 @@ def _signin_page(error: str | None = None, username: str = "", status: int = 200
     return render_template_string(
         SIGNIN_PAGE, error=error, username=username, csrf=csrf_token(), proxy=s.mode == "proxy",
         next=_safe_next(request.values.get("next")), sample=s.sample_people, production=s.production,
-        person=current_person()), status
+        sample_accounts=_sample_accounts() if s.sample_people else [], person=current_person()), status
+
+
+def _sample_accounts() -> list[tuple[str, str, str]]:
+    from review.sample import SAMPLE_PEOPLE
+
+    return [(name, str(role).replace("_", " "), password) for name, _display, role, password, _leads in SAMPLE_PEOPLE]
 
 
 def signin_href(next_path: str | None = None) -> str:
@@ -351,7 +358,7 @@ def install(server: Flask, store, settings: AuthSettings) -> None:
         password = request.form.get("password", "")
         address = request.remote_addr or "unknown"
         if not username or not password:
-            return _signin_page("Enter your username and your password.", username, 400)
+            return _signin_page("Enter your username and your password.", username)
         auth = _auth()
         wait = auth.limiter.wait_seconds(username, address)
         if wait > 0:
@@ -363,7 +370,8 @@ def install(server: Flask, store, settings: AuthSettings) -> None:
         if person is None:
             auth.limiter.failed(username, address)  # verify_password has written the audit event
             # The same words whether or not the account exists: no hint for someone guessing names.
-            return _signin_page("The username or password is not right. Check them and try again.", username, 401)
+            # 200, as for any form shown again with its errors (401 would ask for HTTP authentication).
+            return _signin_page("The username or password is not right. Check them and try again.", username)
         auth.limiter.succeeded(username)
         session.clear()  # a fresh session at sign-in: nothing from before carries over
         session.permanent = True

@@ -119,10 +119,13 @@ def temp_store(tmp_path):
 
 @pytest.fixture(scope="session")
 def dash_app(service, app_store):
-    """One app per test session: Dash moves global callbacks into the first app built."""
+    """One app per test session: Dash moves global callbacks into the first app built.
+    Built-in accounts with the sample people (``review.sample``), as ``make run`` has them."""
     from app import create_app
+    from dashboard.auth import AuthSettings
 
-    return create_app(service=service, store=app_store, public=False)
+    return create_app(service=service, store=app_store, public=False,
+                      auth_settings=AuthSettings(secret_key="test-session-secret", sample_people=True))
 
 
 @pytest.fixture(scope="session")

@@ -125,7 +125,10 @@ def overview_body(framework_id: str, period: str | None, themes: list[str], lead
         content.append(notice("Synthetic sample data: the figures on this page are generated for demonstration "
                               "and are not real statistics."))
     content.append(html.P([f"Figures at {result.period}. ", dcc.Link("Link to this view",
-                                                                    href=view_href(framework.id, period, themes, leads))],
+                                                                    href=view_href(framework.id, period, themes, leads)),
+                           " · ", dcc.Link(f"Review pack for {result.period}", id="review-pack-link",
+                                           href="/review?" + urlencode({"framework": framework.id,
+                                                                        "period": result.period}))],
                           className="small"))
     content.append(_summary(result))
     for group in outcome_groups(framework, intentions):

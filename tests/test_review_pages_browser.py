@@ -1,0 +1,159 @@
+"""The monthly review in Chromium: a sample lead signs in and writes on an off-track metric and a
+milestone; the performance officer sees it on the review pack and signs off. Plus axe-core on
+the sign-in page and the review pack, and screenshots to look at.
+
+The session app (``dash_app``) runs with built-in accounts and the sample people of
+``review.sample``. Every wait is on the DOM, never a fixed sleep."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+FRAMEWORK, PERIOD = "warwickshire", "2025-03"
+FALLS = "metric:falls_admissions_65plus"
+MILESTONE_INTENTION = "ddd-1-with-health-public"
+SHOTS = Path(os.environ.get("OUTCOMES_SCREENSHOTS", "/tmp/outcomes-screenshots"))
+
+
+def sign_in(page, live_server: str, username: str, password: str) -> None:
+    page.goto(f"{live_server}/signin?next=/review?framework={FRAMEWORK}%26period={PERIOD}")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_selector("#signed-in-as")
+    page.wait_for_selector("#review-summary")
+
+
+def axe_violations(page) -> list[str]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    return [f"{v['id']}: {v['help']} ({len(v['nodes'])} nodes: "
+            f"{', '.join(n['target'][0] for n in v['nodes'][:3])})" for v in results.response["violations"]]
+
+
+def test_sign_in_page_is_accessible_and_says_what_went_wrong(page, live_server: str) -> None:
+    page.goto(f"{live_server}/signin")
+    assert page.locator("h1").inner_text() == "Sign in"
+    assert axe_violations(page) == []
+    page.get_by_label("Username").fill("sample.lead")
+    page.get_by_label("Password").fill("wrong password here")
+    # Submitted from the keyboard.
+    page.get_by_label("Password").press("Enter")
+    alert = page.get_by_role("alert")
+    alert.wait_for()
+    assert "The username or password is not right" in alert.inner_text()
+    assert page.title().startswith("Error: ")
+    assert page.get_by_label("Username").input_value() == "sample.lead"
+    assert axe_violations(page) == []
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "signin-error.png"), full_page=True)
+
+
+def test_lead_writes_officer_sees_and_signs_off(browser, live_server: str, app_store) -> None:
+    lead = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = lead.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    sign_in(page, live_server, "sample.lead", "sample-lead-pass")
+    assert "Sam Lead" in page.locator("#signed-in-as").inner_text()
+
+    falls = page.locator(f"section[data-key='{FALLS}']")
+    assert "Off track" in falls.locator(".status-badge").first.inner_text()
+    # Commentary, with markup typed in: it must come back as text.
+    words = "Admissions rose over winter <b>not bold</b>; the new falls service starts in April."
+    falls.get_by_label(re.compile("^Your commentary on")).fill(words)
+    falls.get_by_role("button", name="Save commentary").click()
+    falls.get_by_role("status").filter(has_text="Saved as version 1").wait_for()
+    assert falls.locator(".commentary-current .commentary-text").inner_text() == words
+    assert falls.locator(".commentary-current b").count() == 0
+
+    falls.get_by_label("What will be done").fill("Extend the falls response service to care homes")
+    falls.get_by_label("Owner").fill("Falls service manager")
+    falls.get_by_label("Due date").fill("2025-06-30")
+    falls.get_by_role("button", name="Add action").click()
+    falls.get_by_role("status").filter(has_text="Action added").wait_for()
+    assert "Extend the falls response service" in falls.locator(".review-action").inner_text()
+
+    milestone = page.locator(f"li[data-milestone='{MILESTONE_INTENTION}#0']")
+    assert "Late" in milestone.locator("[data-milestone-state]").inner_text()
+    milestone.get_by_label("Status").select_option("done")
+    milestone.get_by_label("Date done").fill("2025-03-14")
+    milestone.get_by_label("Evidence (text or a link)").fill("Contracts review report to the board, 14 March")
+    milestone.get_by_role("button", name="Save milestone").click()
+    milestone.get_by_role("status").filter(has_text="Milestone saved").wait_for()
+    assert milestone.locator("[data-milestone-state]").get_attribute("data-milestone-state") == "done"
+    # The lead cannot sign off: the control is not there (and the domain refuses a forged one).
+    assert page.get_by_role("button", name=re.compile("^Sign off")).count() == 0
+    lead.close()
+
+    officer = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = officer.new_page()
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    sign_in(page, live_server, "sample.officer", "sample-officer-pass")
+    falls = page.locator(f"section[data-key='{FALLS}']")
+    assert falls.locator(".commentary-current .commentary-text").inner_text() == words
+    assert "sample.lead" in falls.locator(".commentary-current").inner_text()
+    assert "Extend the falls response service to care homes" in falls.locator(".review-action").inner_text()
+    # Done, so no longer late: it leaves the exceptions and shows among the milestones done this period.
+    assert page.locator(f"li[data-milestone='{MILESTONE_INTENTION}#0']").count() == 0
+    milestone_text = page.locator(f"li[data-done-milestone='{MILESTONE_INTENTION}#0']").inner_text()
+    assert "Done" in milestone_text and "Contracts review report to the board" in milestone_text
+    assert axe_violations(page) == []
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "review-pack.png"), full_page=False)
+    page.locator("#review-signoff").screenshot(path=str(SHOTS / "review-signoff.png"))
+
+    page.get_by_role("button", name=f"Sign off {PERIOD}").click()
+    done = page.locator("#signoff-done")
+    done.wait_for(timeout=60_000)
+    snapshot_id = int(re.search(r"snapshot #(\d+)", done.inner_text()).group(1))
+    # A second sign-off without a reason is refused in words.
+    page.get_by_role("button", name=f"Sign off {PERIOD}").click()
+    page.get_by_role("alert").filter(has_text="already signed off").wait_for(timeout=60_000)
+    officer.close()
+    assert errors == []
+
+    import snapshots
+
+    snap = snapshots.load(app_store, snapshot_id)
+    payload = snap.payload if hasattr(snap, "payload") else snap.record.payload
+    assert payload["commentary"]["falls_admissions_65plus"][0]["text"] == words
+    assert any(a["text"].startswith("Extend the falls response") for a in payload["actions"])
+    _check_exceptions_pdf(live_server, snapshot_id, words)
+
+
+def _check_exceptions_pdf(live_server: str, snapshot_id: int, words: str) -> None:
+    """The snapshot's exceptions report carries the commentary and the action."""
+    import io
+    import urllib.request
+
+    from pypdf import PdfReader
+
+    with urllib.request.urlopen(f"{live_server}/snapshots/{snapshot_id}/download/pdf?scope=exceptions",
+                                timeout=300) as response:
+        reader = PdfReader(io.BytesIO(response.read()))
+    text = " ".join(" ".join((p.extract_text() or "").split()) for p in reader.pages)
+    assert "Admissions rose over winter" in text
+    assert "Extend the falls response service to care homes" in text
+
+
+def test_reader_needs_no_sign_in_and_sees_no_forms(page, live_server: str) -> None:
+    page.goto(f"{live_server}/review?framework={FRAMEWORK}&period={PERIOD}")
+    page.wait_for_selector("#review-summary")
+    assert page.get_by_role("link", name="Sign in").first.is_visible()
+    assert page.get_by_role("button", name="Save commentary").count() == 0
+    assert page.locator("section[data-key]").count() > 0
+
+
+def test_overview_links_to_the_review_pack(page, live_server: str) -> None:
+    page.goto(f"{live_server}/?framework={FRAMEWORK}&period={PERIOD}")
+    page.get_by_role("link", name=f"Review pack for {PERIOD}").click()
+    page.wait_for_selector("#review-summary")
+    assert page.locator("h1").inner_text() == f"Review pack: Warwickshire People Group Commissioning Intentions, {PERIOD}"
