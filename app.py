@@ -24,7 +24,7 @@ HERE = Path(__file__).resolve().parent
 INDEX = """<!DOCTYPE html>
 <html lang="en-GB">
   <head>{%metas%}<title>{%title%}</title>{%favicon%}{%css%}</head>
-  <body>{%app_entry%}<footer>{%config%}{%scripts%}{%renderer%}</footer></body>
+  <body>{%app_entry%}{%config%}{%scripts%}{%renderer%}</body>
 </html>"""
 
 

@@ -12,8 +12,6 @@ from typing import Any, Sequence
 
 from dash import dcc, html
 
-from metrics.formatting import STATUS_WORDS
-
 # Pattern-matching ids: {"type": ..., "key": subject key ("metric:<id>" / "intention:<id>")}.
 COMMENT_TEXT, COMMENT_SAVE, COMMENT_BASE, COMMENT_RESULT, COMMENT_SHOWN = (
     "comment-text", "comment-save", "comment-based-on", "comment-result", "comment-shown")
@@ -226,7 +224,3 @@ def milestone_block(key: str, state: Any, can_write: bool) -> html.Li:
             html.Div(id={"type": MILESTONE_RESULT, "key": key}),
         ], className="border rounded p-2 mt-1"))
     return html.Li(parts, className="review-milestone mb-3", **{"data-milestone": key})
-
-
-def status_words(status: str) -> str:
-    return STATUS_WORDS.get(status, status)

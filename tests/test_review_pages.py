@@ -1,0 +1,178 @@
+"""Writes through the pages are authorised on the server: forged Dash callback requests (a POST to
+``/_dash-update-component`` with a hand-made body, as anyone can send without the page) from a
+viewer, from a lead on someone else's intention, or from nobody, are refused and change nothing.
+
+The person comes from the session cookie; nothing in the request body can name one."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from datasources.store import actions, audit_events, commentary, milestone_updates, signoffs
+
+FRAMEWORK, PERIOD = "warwickshire", "2025-03"
+FALLS = "metric:falls_admissions_65plus"          # led by the sample lead
+DEMENTIA = "metric:dementia_diagnosis_rate_65plus"  # someone else's intention
+
+
+def counts(store) -> dict[str, int]:
+    with store.engine.connect() as conn:
+        return {t.name: conn.execute(select(func.count()).select_from(t)).scalar_one()
+                for t in (commentary, actions, milestone_updates, signoffs)}
+
+
+@pytest.fixture
+def client(dash_app):
+    return dash_app.server.test_client()
+
+
+def sign_in(client, username: str, password: str) -> None:
+    page = client.get("/signin").get_data(as_text=True)
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    answer = client.post("/signin", data={"username": username, "password": password, "csrf_token": csrf})
+    assert answer.status_code == 303, answer.get_data(as_text=True)
+
+
+def callback_key(dash_app, output_type: str) -> str:
+    return next(k for k in dash_app.callback_map if f'"type":"{output_type}"' in k)
+
+
+def pid(kind: str, key: str, field: str = "key") -> dict:
+    return {field: key, "type": kind}
+
+
+def forge(client, dash_app, output_types: list[str], inputs: list[tuple], state: list[tuple]):
+    """A callback request as the renderer would send it, made by hand."""
+    def prop(item):
+        ident, name, value = item
+        return {"id": ident, "property": name, "value": value}
+
+    key = callback_key(dash_app, output_types[0].split(".")[0])
+    outputs = [{"id": pid(t, inputs[0][0].get("key") or inputs[0][0].get("action"),
+                          "action" if "action" in inputs[0][0] else "key"), "property": p}
+               for t, p in (o.split(".") for o in output_types)]
+    first = inputs[0][0]
+    changed = json.dumps(first, sort_keys=True, separators=(",", ":")) + "." + inputs[0][1]
+    single = outputs[0] if len(outputs) == 1 else outputs  # one output goes unlisted, as the renderer sends it
+    body = {"output": key, "outputs": single, "inputs": [prop(i) for i in inputs],
+            "state": [prop(s) for s in state], "changedPropIds": [changed]}
+    return client.post("/_dash-update-component", json=body, headers={"Origin": "http://localhost"})
+
+
+def forge_comment(client, dash_app, key: str, text: str):
+    ctx = {"framework": FRAMEWORK, "period": PERIOD}
+    return forge(client, dash_app,
+                 ["comment-result.children", "comment-shown.children", "comment-based-on.data"],
+                 [(pid("comment-save", key), "n_clicks", 1)],
+                 [(pid("comment-save", key), "id", pid("comment-save", key)),
+                  (pid("comment-text", key), "value", text), (pid("comment-based-on", key), "data", None),
+                  ("review-context", "data", ctx)])
+
+
+def forge_action(client, dash_app, key: str):
+    ctx = {"framework": FRAMEWORK, "period": PERIOD}
+    return forge(client, dash_app,
+                 ["action-result.children", "action-list.children", "action-text.value", "action-owner.value",
+                  "action-due.value"],
+                 [(pid("action-add", key), "n_clicks", 1)],
+                 [(pid("action-add", key), "id", pid("action-add", key)),
+                  (pid("action-text", key), "value", "forged action"), (pid("action-owner", key), "value", "X"),
+                  (pid("action-due", key), "value", "2025-06-30"), ("review-context", "data", ctx)])
+
+
+def forge_signoff(client, dash_app):
+    ctx = {"framework": FRAMEWORK, "period": "2024-03"}
+    return forge(client, dash_app, ["signoff-result.children"],
+                 [(pid("signoff-button", "pack"), "n_clicks", 1)],
+                 [(pid("signoff-reason", "pack"), "value", None), ("review-context", "data", ctx)])
+
+
+def test_forged_writes_from_a_viewer_are_refused(client, dash_app, app_store) -> None:
+    sign_in(client, "sample.viewer", "sample-viewer-pass")
+    before = counts(app_store)
+    for response in (forge_comment(client, dash_app, FALLS, "forged by a viewer"),
+                     forge_action(client, dash_app, FALLS), forge_signoff(client, dash_app)):
+        assert response.status_code == 200, response.get_data(as_text=True)[:500]
+        text = response.get_data(as_text=True)
+        assert '"role":"alert"' in text and ("sample.viewer is a viewer" in text or "not one" in text), text[:400]
+    assert counts(app_store) == before
+
+
+def test_a_lead_cannot_write_on_another_leads_intention(client, dash_app, app_store) -> None:
+    sign_in(client, "sample.lead", "sample-lead-pass")
+    before = counts(app_store)
+    response = forge_comment(client, dash_app, DEMENTIA, "not my intention")
+    text = response.get_data(as_text=True)
+    assert "Not saved" in text and "may not write on" in text and "Dementia Commissioning Lead" in text
+    assert "Not added" in forge_action(client, dash_app, DEMENTIA).get_data(as_text=True)
+    assert "only a performance officer" in forge_signoff(client, dash_app).get_data(as_text=True)
+    assert counts(app_store) == before
+
+
+def test_nobody_signed_in_cannot_write(client, dash_app, app_store) -> None:
+    before = counts(app_store)
+    text = forge_comment(client, dash_app, FALLS, "anonymous").get_data(as_text=True)
+    assert "sign in to write" in text
+    assert counts(app_store) == before
+
+
+def test_the_body_cannot_name_a_person(client, dash_app, app_store) -> None:
+    """Whatever extra fields a forger adds, the person is the session's: here, nobody."""
+    before = counts(app_store)
+    ctx = {"framework": FRAMEWORK, "period": PERIOD, "person": "sample.officer", "username": "sample.officer"}
+    response = forge(client, dash_app, ["comment-result.children", "comment-shown.children",
+                                        "comment-based-on.data"],
+                     [(pid("comment-save", FALLS), "n_clicks", 1)],
+                     [(pid("comment-save", FALLS), "id", pid("comment-save", FALLS)),
+                      (pid("comment-text", FALLS), "value", "x"), (pid("comment-based-on", FALLS), "data", None),
+                      ("review-context", "data", ctx)])
+    assert "sign in to write" in response.get_data(as_text=True)
+    assert counts(app_store) == before
+
+
+def test_the_lead_writes_through_the_same_request(client, dash_app, app_store) -> None:
+    """The hand-made request is a real one: the same body from the lead on their own intention
+    is saved, so the refusals above are the access check, not a malformed request."""
+    sign_in(client, "sample.lead", "sample-lead-pass")
+    before = counts(app_store)
+    text = forge_action(client, dash_app, FALLS).get_data(as_text=True)
+    assert "Action added" in text
+    assert counts(app_store)["actions"] == before["actions"] + 1
+    with app_store.engine.connect() as conn:
+        who = conn.execute(select(audit_events.c.who).where(audit_events.c.action == "action.add")
+                           .order_by(audit_events.c.id.desc())).first()[0]
+    assert who == "sample.lead"
+
+
+def test_cross_site_callback_posts_are_refused(client, dash_app, app_store) -> None:
+    sign_in(client, "sample.lead", "sample-lead-pass")
+    before = counts(app_store)
+    response = client.post("/_dash-update-component", json={"output": "x"}, headers={"Origin": "https://evil.example"})
+    assert response.status_code == 403
+    assert counts(app_store) == before
+
+
+def test_audit_page_is_for_admins_only(client, dash_app, app_store) -> None:
+    import sys
+
+    from flask import g
+
+    from review.people import Person, Role, find_person
+
+    audit_page = next(m for n, m in sys.modules.items() if n.endswith("pages.audit"))
+
+    def shown(person) -> str:
+        with dash_app.server.test_request_context("/"):
+            g.outcomes_person = person  # what auth.current_person() worked out for this request
+            return json.dumps(audit_page.layout(who="sample.lead").to_plotly_json(),
+                              default=lambda o: o.to_plotly_json())
+
+    assert "Only admins can see the audit trail" in shown(None)
+    assert "Only admins can see the audit trail" in shown(find_person(app_store, "sample.officer"))
+    sign_in(client, "sample.lead", "sample-lead-pass")  # an event to see
+    page = shown(Person(0, "an.admin", "An Admin", Role.admin))
+    assert "audit-table" in page and "sign_in" in page and "sample.lead" in page
