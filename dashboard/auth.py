@@ -80,6 +80,8 @@ class AuthSettings:
     #: Signs the session cookie. Outside production a random one is made per process when none is
     #: given (sessions then end when the server restarts); production refuses to start without it.
     secret_key: str | None = None
+    #: Proxy mode: the only addresses whose identity header is believed. Accounts mode behind a
+    #: reverse proxy: the addresses whose X-Forwarded-For is believed for the per-address limit.
     trusted_proxies: tuple[Network, ...] = ()
     identity_header: str = "X-Forwarded-Email"
     proxy_signout_url: str | None = None
@@ -188,6 +190,21 @@ def trusted_address(address: str | None, networks: tuple[Network, ...]) -> bool:
     except ValueError:
         return False
     return any(ip in net for net in networks)
+
+
+def client_address(auth: Auth) -> str:
+    """The address a sign-in came from, for the per-address limit. Behind a trusted proxy that is
+    the nearest untrusted address in X-Forwarded-For (the proxy's own would lump everyone together);
+    the header is not believed from anyone else."""
+    remote = request.remote_addr or "unknown"
+    networks = auth.settings.trusted_proxies
+    if not trusted_address(remote, networks):
+        return remote
+    hops = [h.strip() for h in request.headers.get("X-Forwarded-For", "").split(",") if h.strip()]
+    for hop in reversed(hops):
+        if not trusted_address(hop, networks):
+            return hop
+    return remote
 
 
 def _person_from_proxy(auth: Auth) -> Person | None:
@@ -356,10 +373,10 @@ def install(server: Flask, store, settings: AuthSettings) -> None:
         _check_csrf()
         username = request.form.get("username", "").strip()
         password = request.form.get("password", "")
-        address = request.remote_addr or "unknown"
+        auth = _auth()
+        address = client_address(auth)
         if not username or not password:
             return _signin_page("Enter your username and your password.", username)
-        auth = _auth()
         wait = auth.limiter.wait_seconds(username, address)
         if wait > 0:
             minutes = max(1, round(wait / 60))

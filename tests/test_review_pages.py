@@ -148,6 +148,25 @@ def test_the_lead_writes_through_the_same_request(client, dash_app, app_store) -
     assert who == "sample.lead"
 
 
+def test_a_stale_edit_is_refused_with_the_other_text_and_keeps_both(client, dash_app, app_store) -> None:
+    """Two people start from the same (empty) commentary: the second save is refused, shows the
+    first person's words, and stores nothing over them."""
+    from review.commentary import commentary_history
+
+    key = "intention:ddd-3-with-partners-develop"  # a People Group intention: the sample lead's
+    sign_in(client, "sample.lead", "sample-lead-pass")
+    first = forge_comment(client, dash_app, key, "Community services pilot starts in two areas.")
+    assert "Saved as version 1" in first.get_data(as_text=True)
+    officer = dash_app.server.test_client()
+    sign_in(officer, "sample.officer", "sample-officer-pass")
+    second = forge_comment(officer, dash_app, key, "Pilot delayed to May.").get_data(as_text=True)
+    assert "someone else saved this commentary first" in second
+    assert "Community services pilot starts in two areas." in second  # the other person's text, shown
+    assert "Your text is still in the box" in second
+    history = commentary_history(app_store, FRAMEWORK, PERIOD, intention_id="ddd-3-with-partners-develop")
+    assert [c.text for c in history] == ["Community services pilot starts in two areas."]
+
+
 def test_cross_site_callback_posts_are_refused(client, dash_app, app_store) -> None:
     sign_in(client, "sample.lead", "sample-lead-pass")
     before = counts(app_store)

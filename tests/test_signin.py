@@ -124,6 +124,31 @@ def test_sign_in_is_rate_limited_per_address(people) -> None:
     assert sign_in(client, "lead1", PASSWORD, REMOTE_ADDR="198.51.100.7").status_code == 303
 
 
+def test_behind_a_trusted_proxy_the_limit_is_per_client(people) -> None:
+    client = make_app(people, secret_key="s" * 32, attempts_per_address=2,
+                      trusted_proxies=auth.parse_networks("10.0.0.5")).test_client()
+    proxy = {"REMOTE_ADDR": "10.0.0.5"}
+
+    def attempt(forwarded: str, password: str = "guess"):
+        csrf = csrf_of(client)
+        return client.post("/signin", data={"username": "lead1", "password": password, "csrf_token": csrf},
+                           headers={"X-Forwarded-For": forwarded}, environ_base=proxy)
+
+    attempt("198.51.100.1")
+    attempt("198.51.100.1")
+    assert attempt("198.51.100.1").status_code == 429
+    # Another client through the same proxy is not blocked by the first one's failures
+    # (the username limit, 5 here, is not reached either).
+    assert attempt("203.0.113.2", PASSWORD).status_code == 303
+    # X-Forwarded-For from an untrusted address is not believed: its own address counts.
+    other = make_app(people, secret_key="s" * 32, attempts_per_address=1,
+                     trusted_proxies=auth.parse_networks("10.0.0.5")).test_client()
+    for forwarded in ("192.0.2.1", "192.0.2.2"):
+        answer = other.post("/signin", data={"username": "nobody", "password": "x", "csrf_token": csrf_of(other)},
+                            headers={"X-Forwarded-For": forwarded}, environ_base={"REMOTE_ADDR": "203.0.113.77"})
+    assert answer.status_code == 429
+
+
 def test_limiter_window_slides() -> None:
     now = [1000.0]
     limiter = auth.AttemptLimiter(per_user=2, per_address=10, window=60, clock=lambda: now[0])
