@@ -161,9 +161,14 @@ def serve(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Opt
           debug: bool = typer.Option(False, "--debug"), config: Optional[Path] = ConfigOption) -> None:
     """Serve the dashboard."""
     from app import create_app
+    from dashboard.auth import AuthConfigError
 
     # Loaded here so bad config fails with file and line before the server starts.
-    dash_app = create_app(service=service_for(config))
+    try:
+        dash_app = create_app(service=service_for(config))
+    except AuthConfigError as exc:  # sign-in settings that would be unsafe: refuse to start
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1)
     typer.echo(f"Serving the dashboard at http://{host}:{port}", err=True)
     dash_app.run(host=host, port=port, debug=debug)
 

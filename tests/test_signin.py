@@ -275,3 +275,15 @@ def test_proxy_mode_has_no_password_sign_in(proxy_client) -> None:
     page = proxy_client.get("/signin", environ_base={"REMOTE_ADDR": "10.0.0.5"}).get_data(as_text=True)
     assert "single sign-on" in page and 'type="password"' not in page
     assert proxy_client.post("/signin", data={"username": "lead1", "password": PASSWORD}).status_code == 404
+
+
+def test_serve_refuses_to_start_in_words(monkeypatch) -> None:
+    from typer.testing import CliRunner
+
+    from cli.main import app
+
+    monkeypatch.setenv("OUTCOMES_AUTH", "proxy")
+    monkeypatch.delenv("OUTCOMES_TRUSTED_PROXIES", raising=False)
+    result = CliRunner().invoke(app, ["serve"])
+    assert result.exit_code == 1
+    assert "OUTCOMES_AUTH=proxy needs OUTCOMES_TRUSTED_PROXIES" in result.output
