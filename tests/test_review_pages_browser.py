@@ -82,6 +82,8 @@ def test_lead_writes_officer_sees_and_signs_off(browser, live_server: str, app_s
     falls.get_by_role("status").filter(has_text="Action added").wait_for()
     falls.locator(".review-action").filter(has_text="Extend the falls response service").wait_for()
 
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    falls.screenshot(path=str(SHOTS / "review-item-lead.png"))
     milestone = page.locator(f"li[data-milestone='{MILESTONE_INTENTION}#0']")
     assert "Late" in milestone.locator("[data-milestone-state]").inner_text()
     milestone.get_by_label("Status").select_option("done")
