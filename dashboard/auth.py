@@ -217,7 +217,7 @@ def _person_from_proxy(auth: Auth) -> Person | None:
         return None
     person = find_person(auth.store, claimed)
     if person is None:
-        g.outcomes_unknown_identity = claimed  # signed in at the proxy, but no one here: read only
+        g.outcomes_unknown = claimed  # signed in at the proxy, but no one here: read only
     return person
 
 
@@ -246,7 +246,7 @@ def current_person() -> Person | None:
 def unknown_identity() -> str | None:
     """Proxy mode: the identity the proxy vouched for when no person here has it."""
     current_person()
-    return g.get("outcomes_unknown_identity")
+    return g.outcomes_unknown if "outcomes_unknown" in g else None
 
 
 def csrf_token() -> str:
@@ -353,7 +353,6 @@ def install(server: Flask, store, settings: AuthSettings) -> None:
         SESSION_COOKIE_SECURE=settings.production, PERMANENT_SESSION_LIFETIME=timedelta(hours=10))
     server.extensions[EXTENSION_KEY] = Auth(settings, store)
 
-    @server.before_request
     def refuse_cross_site_callbacks():
         """Dash's callback posts are JSON from this site's own pages; a browser sending one from
         another site says so in Origin, and it is refused (SameSite=Lax already withholds the cookie)."""
@@ -361,6 +360,8 @@ def install(server: Flask, store, settings: AuthSettings) -> None:
             origin = request.headers.get("Origin")
             if origin and urlparse(origin).netloc != request.host:
                 abort(403, description="Cross-site request refused.")
+
+    server.before_request(refuse_cross_site_callbacks)
 
     @server.route("/signin", methods=["GET"])
     def signin_form():
