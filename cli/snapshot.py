@@ -94,18 +94,25 @@ def show(snapshot_id: str = typer.Argument(..., help="Snapshot id (see 'outcomes
 @snapshot_app.command()
 def export(snapshot_id: str = typer.Argument(..., help="Snapshot id."),
            format: str = typer.Option(..., "--format", help="xlsx, csv, pdf or docx"),
-           out: Path = typer.Option(..., "--out", help="Folder to write into (created if missing).")) -> None:
+           out: Path = typer.Option(..., "--out", help="Folder to write into (created if missing)."),
+           scope: str = typer.Option("full", "--scope", help="full, or exceptions: the committee variant (pdf, "
+                                                             "docx) with the summary and the exceptions only.")
+           ) -> None:
     """Export a snapshot; prints the paths written, one per line."""
     if format not in FORMATS:
         fail(f"unknown --format '{format}'; use one of {', '.join(FORMATS)}")
+    if scope not in ("full", "exceptions"):
+        fail(f"unknown --scope '{scope}'; use full or exceptions")
+    if scope == "exceptions" and format not in ("pdf", "docx"):
+        fail(f"--scope exceptions is for --format pdf or docx; {format} always holds every metric")
     started = time.monotonic()
     snap = _load(snapshot_id)
     previous = snapshots.previous(Store.from_environment(), snap)
-    step(f"export id={snap.id} format={format} out={out}")
+    step(f"export id={snap.id} format={format} scope={scope} out={out}")
     from reports.export import ExportError, export as run_export
 
     try:
-        paths = run_export(snap, format, out, previous)
+        paths = run_export(snap, format, out, previous, scope)
     except ExportError as exc:
         fail(str(exc))
     except OSError as exc:

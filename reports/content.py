@@ -24,9 +24,12 @@ from metrics.evaluation.insights import BENCHMARK_METHOD, Insights
 from metrics.evaluation.status import Status
 from metrics.formatting import format_value, unit_words
 from metrics.periods import parse_month
+from review.exceptions import SnapshotExceptions, snapshot_actions, snapshot_exceptions
 from snapshots import Snapshot, compare
 
 RECENT = 8
+#: ``full``: every metric; ``exceptions``: the committee variant, only what needs attention plus the summary.
+SCOPES = ("full", "exceptions")
 
 
 @dataclass(frozen=True)
@@ -218,10 +221,27 @@ def metric_blocks(snapshot: Snapshot, evaluation: dict[str, Any]) -> list[Block]
         Figures(_rows(figures_rows(evaluation)), _rows(series_rows(snapshot, metric_id))),
         *insight_blocks(snapshot, evaluation, metric),
     ]
-    notes = snapshot.commentary.get(metric_id, [])
+    return blocks + review_blocks(snapshot, metric_id=metric_id)
+
+
+def review_blocks(snapshot: Snapshot, metric_id: str | None = None, intention_id: str | None = None) -> list[Block]:
+    """The commentary and actions frozen in the snapshot for a metric, or for an intention itself.
+    Text people wrote is passed on as text (the renderers escape it)."""
+    key = metric_id if metric_id else f"intention:{intention_id}"
+    blocks: list[Block] = []
+    notes = snapshot.commentary.get(key, [])
     if notes:
         blocks.append(Heading(4, "Commentary"))
-        blocks += [Paragraph(f"{note['text']} ({note['author']}, {note['created_at'][:10]})") for note in notes]
+        for note in notes:
+            after = ", addendum after sign-off" if note.get("addendum") else ""
+            blocks.append(Paragraph(f"{note['text']} ({note['author']}, {note['created_at'][:10]}{after})"))
+    actions = [a for a in snapshot_actions(snapshot)
+               if (a.get("metric_id") == metric_id if metric_id else
+                   a.get("intention_id") == intention_id and not a.get("metric_id"))]
+    if actions:
+        blocks.append(Table("Actions", ("Action", "Owner", "Due", "Status"), _rows(
+            [[a["text"], a["owner"], a["due"],
+              a["status"].capitalize() + (" (overdue)" if a.get("overdue") else "")] for a in actions])))
     return blocks
 
 
@@ -238,6 +258,7 @@ def intention_blocks(snapshot: Snapshot, intention: Any) -> list[Block]:
         blocks.append(Table("Milestones", ("Milestone", "Due", "State", "Evidence"),
                             _rows([[m["title"], m["due"], m["state"].replace("_", " ").capitalize(),
                                     m["evidence"] or "–"] for m in own])))
+    blocks += review_blocks(snapshot, intention_id=intention.id)
     evaluations = snapshot.for_intention(intention.id)
     if not evaluations and not own:
         blocks.append(Paragraph("No metrics or milestones are declared for this intention."))
@@ -309,7 +330,55 @@ def appendix_blocks(snapshot: Snapshot, synthetic: bool) -> list[Block]:
     return blocks
 
 
-def build(snapshot: Snapshot, previous: Snapshot | None = None) -> list[Block]:
+def _signoff_blocks(snapshot: Snapshot) -> list[Block]:
+    signoff = snapshot.record.payload.get("signoff")
+    if not signoff:
+        return [Paragraph("This snapshot was not signed off at a review.", "small")]
+    words = f"Signed off by {signoff.get('display_name') or signoff['signed_by']} on {signoff['signed_at'][:10]}"
+    return [Paragraph(words + (f"; new version because: {signoff['reason']}" if signoff.get("reason") else "") + ".",
+                      "small")]
+
+
+def exception_blocks(snapshot: Snapshot, found: SnapshotExceptions) -> list[Block]:
+    """The committee variant's body: each exception in a few lines, with its commentary and actions,
+    then every late milestone in one table (the full report has the rest)."""
+    blocks: list[Block] = [PageBreak(), Heading(1, "Exceptions"), Paragraph(
+        "Only what needs the committee's attention: metrics off track or at risk, whose status changed since "
+        "the previous snapshot, whose latest point is a special cause on the SPC chart, or with overdue actions; "
+        "and intentions with late milestones or overdue actions. The full report has every metric.", "small")]
+    late_rows = []
+    for group in outcome_groups(snapshot.framework_model):
+        for intention in group.intentions:
+            if not found.has_intention(intention.id):
+                continue
+            shown = [e for e in snapshot.for_intention(intention.id) if found.has_metric(e)]
+            own_review = review_blocks(snapshot, intention_id=intention.id)
+            late_rows += [[intention.title, m["title"], m["due"], m["status"].replace("_", " ").capitalize()]
+                          for m in snapshot.milestones if m["intention_id"] == intention.id and m["state"] == "late"]
+            if not shown and not own_review:
+                continue  # late milestones only: listed in the table below
+            blocks += [Heading(2, intention.title), Paragraph(f"Lead: {intention.lead or '–'}.", "small")]
+            if intention.id in found.intentions:
+                blocks.append(Paragraph("Why it is here: " + "; ".join(found.intentions[intention.id]) + ".", "small"))
+            blocks += own_review
+            for evaluation in shown:
+                r = evaluation["report"]
+                blocks += [Heading(3, evaluation["title"]),
+                           Paragraph(f"{Status(evaluation['status']).text}: {evaluation['status_reason']}", "status"),
+                           Paragraph(f"Value {r['value_text']} ({r['period_label'] or '–'}); target {r['target_text']}; "
+                                     f"glide path now {r['trajectory_text']}; recent trend: {r['trend']['label']}.",
+                                     "small"),
+                           Paragraph("Why it is here: " + "; ".join(
+                               found.metrics[(evaluation["metric_id"], evaluation["intention_id"])]) + ".", "small"),
+                           *review_blocks(snapshot, metric_id=evaluation["metric_id"])]
+    if late_rows:
+        blocks += [Heading(1, "Late milestones"), Table(
+            f"{len(late_rows)} milestone(s) past their due month and not done or dropped",
+            ("Intention", "Milestone", "Due", "Status"), _rows(late_rows))]
+    return blocks
+
+
+def build(snapshot: Snapshot, previous: Snapshot | None = None, scope: str = "full") -> list[Block]:
     fw = snapshot.framework
     synthetic = any(d["model"]["source"].get("synthetic") for d in snapshot.definitions.values())
     blocks: list[Block] = [Cover(
@@ -317,7 +386,9 @@ def build(snapshot: Snapshot, previous: Snapshot | None = None) -> list[Block]:
         version=snapshot.version, date=f"{snapshot.created_at:%d %B %Y}", created_by=snapshot.record.created_by,
         snapshot_id=snapshot.id, definitions_hash=snapshot.record.definitions_hash, synthetic=synthetic,
         source=fw.get("source", ""))]
-    blocks += summary_blocks(snapshot, previous)
+    blocks += summary_blocks(snapshot, previous) + _signoff_blocks(snapshot)
+    if scope == "exceptions":
+        return blocks + exception_blocks(snapshot, snapshot_exceptions(snapshot, previous))
     for group in outcome_groups(snapshot.framework_model):
         title = f"Outcome {group.title}" if group.outcome else group.title
         blocks += [PageBreak(), Heading(1, title)]

@@ -58,8 +58,8 @@ def _cover(doc, c: content.Cover) -> None:
                           "and are not real statistics.")
 
 
-def render(snapshot: Snapshot, path: Path, previous: Snapshot | None = None) -> Path:
-    blocks = content.build(snapshot, previous)
+def render(snapshot: Snapshot, path: Path, previous: Snapshot | None = None, scope: str = "full") -> Path:
+    blocks = content.build(snapshot, previous, scope)
     charts = [b for b in blocks if isinstance(b, content.Chart)]
     images = dict(zip(map(id, charts), chart_images.png_images([c.figure for c in charts])))
     doc = Document()

@@ -7,6 +7,7 @@ from pathlib import Path
 from snapshots import Snapshot
 
 FORMATS = ("xlsx", "csv", "pdf", "docx")
+SCOPES = ("full", "exceptions")
 
 
 class ExportError(Exception):
@@ -17,14 +18,20 @@ def stem(snapshot: Snapshot) -> str:
     return f"{snapshot.record.framework_id}-{snapshot.period}-v{snapshot.version}"
 
 
-def export(snapshot: Snapshot, fmt: str, out_dir: Path, previous: Snapshot | None = None) -> list[Path]:
+def export(snapshot: Snapshot, fmt: str, out_dir: Path, previous: Snapshot | None = None,
+           scope: str = "full") -> list[Path]:
     """Write the snapshot as ``fmt`` into ``out_dir``; returns the files written.
-    ``previous`` (the snapshot before it) feeds "what changed" in the PDF and Word reports."""
+    ``previous`` (the snapshot before it) feeds "what changed" in the PDF and Word reports.
+    ``scope="exceptions"`` (PDF and Word) is the committee variant: the summary and the exceptions only."""
     if fmt not in FORMATS:
         raise ExportError(f"unknown format '{fmt}'; use one of {', '.join(FORMATS)}")
+    if scope not in SCOPES:
+        raise ExportError(f"unknown scope '{scope}'; use one of {', '.join(SCOPES)}")
+    if scope != "full" and fmt not in ("pdf", "docx"):
+        raise ExportError(f"scope '{scope}' is for the pdf and docx reports; {fmt} always holds every metric")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    name = stem(snapshot)
+    name = stem(snapshot) + ("" if scope == "full" else f"-{scope}")
     if fmt == "csv":
         from reports import csv_export
 
@@ -38,10 +45,10 @@ def export(snapshot: Snapshot, fmt: str, out_dir: Path, previous: Snapshot | Non
     elif fmt == "pdf":
         from reports import pdf
 
-        pdf.render(snapshot, partial, previous)
+        pdf.render(snapshot, partial, previous, scope)
     else:
         from reports import docx_export
 
-        docx_export.render(snapshot, partial, previous)
+        docx_export.render(snapshot, partial, previous, scope)
     partial.replace(target)  # never leave a half-written file under the real name
     return [target]

@@ -75,8 +75,8 @@ def _cover(c: content.Cover) -> str:
             f'version {c.version}</p><dl>{dl}</dl>{note}<p class="small">{escape(c.source)}</p></section>')
 
 
-def html(snapshot: Snapshot, previous: Snapshot | None = None) -> str:
-    blocks = content.build(snapshot, previous)
+def html(snapshot: Snapshot, previous: Snapshot | None = None, scope: str = "full") -> str:
+    blocks = content.build(snapshot, previous, scope)
     charts = [b for b in blocks if isinstance(b, content.Chart)]
     images = dict(zip(map(id, charts), chart_images.png_images([c.figure for c in charts])))
     parts: list[str] = []
@@ -115,7 +115,7 @@ def html(snapshot: Snapshot, previous: Snapshot | None = None) -> str:
             f'<body>{"".join(parts)}</body></html>')
 
 
-def render(snapshot: Snapshot, path: Path, previous: Snapshot | None = None) -> Path:
+def render(snapshot: Snapshot, path: Path, previous: Snapshot | None = None, scope: str = "full") -> Path:
     from reports.export import ExportError
 
     try:
@@ -127,7 +127,7 @@ def render(snapshot: Snapshot, path: Path, previous: Snapshot | None = None) -> 
         raise ExportError(f"WeasyPrint cannot load its system libraries ({exc}); install Pango "
                           "(Debian: apt-get install libpango-1.0-0 libpangoft2-1.0-0)") from exc
 
-    document = HTML(string=html(snapshot, previous), base_url=str(path.parent))
+    document = HTML(string=html(snapshot, previous, scope), base_url=str(path.parent))
     try:
         document.write_pdf(str(path), pdf_variant="pdf/ua-1")
     except (ValueError, TypeError, AssertionError):  # older WeasyPrint without PDF/UA: plain PDF
