@@ -339,6 +339,22 @@ def _signoff_blocks(snapshot: Snapshot) -> list[Block]:
                       "small")]
 
 
+def _shortened(text: str, limit: int) -> str:
+    """Long intention titles cut at a word for the committee variant (the full report has them whole)."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0].rstrip(",;:") + " …"
+
+
+def _milestone_words(intention: Any, milestone: dict[str, Any]) -> str:
+    """The milestone, and which intention it belongs to when its title does not say."""
+    title = " ".join(milestone["title"].split())
+    if title.rstrip(". …") and " ".join(intention.title.split()).startswith(title.rstrip(". …")[:40]):
+        return _shortened(title, 110)
+    return f"{_shortened(intention.title, 70)}: {_shortened(title, 60)}"
+
+
 def exception_blocks(snapshot: Snapshot, found: SnapshotExceptions) -> list[Block]:
     """The committee variant's body: each exception in a few lines, with its commentary and actions,
     then every late milestone in one table (the full report has the rest)."""
@@ -353,13 +369,14 @@ def exception_blocks(snapshot: Snapshot, found: SnapshotExceptions) -> list[Bloc
                 continue
             shown = [e for e in snapshot.for_intention(intention.id) if found.has_metric(e)]
             own_review = review_blocks(snapshot, intention_id=intention.id)
-            late_rows += [[intention.title, m["title"], m["due"], m["status"].replace("_", " ").capitalize()]
+            late_rows += [[_milestone_words(intention, m), m["due"], m["status"].replace("_", " ").capitalize()]
                           for m in snapshot.milestones if m["intention_id"] == intention.id and m["state"] == "late"]
             if not shown and not own_review:
                 continue  # late milestones only: listed in the table below
-            blocks += [Heading(2, intention.title), Paragraph(f"Lead: {intention.lead or '–'}.", "small")]
-            if intention.id in found.intentions:
-                blocks.append(Paragraph("Why it is here: " + "; ".join(found.intentions[intention.id]) + ".", "small"))
+            why = (" Why it is here: " + "; ".join(found.intentions[intention.id]) + "."
+                   if intention.id in found.intentions else "")
+            blocks += [Heading(2, _shortened(intention.title, 120)),
+                       Paragraph(f"Lead: {intention.lead or '–'}.{why}", "small")]
             blocks += own_review
             for evaluation in shown:
                 r = evaluation["report"]
@@ -374,7 +391,7 @@ def exception_blocks(snapshot: Snapshot, found: SnapshotExceptions) -> list[Bloc
     if late_rows:
         blocks += [Heading(1, "Late milestones"), Table(
             f"{len(late_rows)} milestone(s) past their due month and not done or dropped",
-            ("Intention", "Milestone", "Due", "Status"), _rows(late_rows))]
+            ("Milestone", "Due", "Status"), _rows(late_rows))]
     return blocks
 
 

@@ -1,0 +1,114 @@
+"""Reports carry the review: commentary and actions from the signed-off snapshot, and the
+committee variant (``--scope exceptions``) holds only the exceptions plus the summary."""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+import snapshots
+from cli.main import app
+from datasources import store as tables
+from datasources.store import Store
+from reports import content
+from reports.export import ExportError, export
+from review.actions import add_action
+from review.commentary import save_commentary
+from review.milestones import update_milestone
+from review.people import find_person
+from review.sample import seed_sample_people
+from review.signoff import sign_off
+
+FW = "warwickshire"
+FALLS = "falls_admissions_65plus"
+NOTE = "Falls rose over winter <script>alert(1)</script>; a community falls service starts in April."
+ACTION = "Commission the community falls service"
+INTENTION_NOTE = "Plan slipped; the new date is June."
+
+
+@pytest.fixture(scope="module")
+def signed(service, tmp_path_factory, sample_db):
+    url = f"sqlite:///{tmp_path_factory.mktemp('review-reports') / 'outcomes.db'}"
+    db = Store(url)
+    seed_sample_people(db)
+    lead, officer = find_person(db, "sample.lead"), find_person(db, "sample.officer")
+    earlier = sign_off(db, service, officer, FW, "2025-02")
+    save_commentary(db, service, lead, FW, "2025-03", NOTE, metric_id=FALLS)
+    add_action(db, service, lead, FW, "2025-03", ACTION, "Head of Older People", "2025-02-28", metric_id=FALLS)
+    update_milestone(db, service, lead, FW, "aad-14-align-with-coventry", "Delivery plan agreed for this intention",
+                     "done", "2025-02-20", "Plan agreed at the board")
+    save_commentary(db, service, lead, FW, "2025-03", INTENTION_NOTE, intention_id="aad-2-partnership-with-health")
+    snap = sign_off(db, service, officer, FW, "2025-03")
+    yield url, db, snap, earlier
+    db.dispose()
+
+
+def _texts(blocks) -> str:
+    out = []
+    for b in blocks:
+        if isinstance(b, content.Paragraph):
+            out.append(b.text)
+        elif isinstance(b, content.Heading):
+            out.append(b.text)
+        elif isinstance(b, content.Table):
+            out += [b.caption] + [" | ".join(r) for r in b.rows]
+    return "\n".join(out)
+
+
+def test_full_report_shows_commentary_and_actions_per_metric_and_intention(signed):
+    _url, _db, snap, earlier = signed
+    blocks = content.build(snap, earlier)
+    text = _texts(blocks)
+    assert NOTE in text and INTENTION_NOTE in text
+    assert f"{ACTION} | Head of Older People | 2025-02-28 | Open (overdue)" in text
+    assert "Signed off by Pat Officer (sample performance officer)" in text
+    # Every metric is in the full report.
+    assert all(e["title"] in text for e in snap.evaluations)
+
+
+def test_exceptions_report_holds_only_exceptions_and_the_summary(signed):
+    _url, _db, snap, earlier = signed
+    blocks = content.build(snap, earlier, scope="exceptions")
+    text = _texts(blocks)
+    assert NOTE in text and ACTION in text and INTENTION_NOTE in text
+    assert "Executive summary" in text and "Late milestones" in text
+    assert not any(isinstance(b, content.Chart) for b in blocks)
+    # A metric achieved with no change, no special cause and no action is left out.
+    changed = {c.metric_id for c in snapshots.compare(earlier, snap) if c.status_changed}
+    quiet = [e for e in snap.evaluations if e["status"] == "achieved" and e["metric_id"] not in changed
+             and ((e.get("insights") or {}).get("spc") or {}).get("variation") in (None, "common_cause")]
+    assert quiet, "the sample needs a quiet metric for this test to mean anything"
+    exceptions_part = text.split("\nExceptions\n", 1)[1]
+    assert all(f"\n{e['title']}\n" not in exceptions_part for e in quiet)
+    late = sum(1 for m in snap.milestones if m["state"] == "late")
+    assert f"{late} milestone(s) past their due month" in text
+
+
+def test_exceptions_pdf_is_a_handful_of_pages_with_the_review_as_text(signed, tmp_path):
+    pypdf = pytest.importorskip("pypdf")
+    url, _db, snap, _earlier = signed
+    result = CliRunner().invoke(app, ["snapshot", "export", str(snap.id), "--format", "pdf", "--scope",
+                                      "exceptions", "--out", str(tmp_path)], env={tables.STORE_ENV: url})
+    assert result.exit_code == 0, result.output
+    path = result.stdout.split()[0]
+    assert path.endswith("-exceptions.pdf")
+    reader = pypdf.PdfReader(path)
+    text = " ".join(" ".join(page.extract_text().split()) for page in reader.pages)
+    assert "<script>alert(1)</script>" in text  # shown as text, not swallowed as markup
+    assert ACTION in text and "(overdue)" in text
+    assert len(reader.pages) <= 14, f"{len(reader.pages)} pages"
+
+
+def test_exceptions_docx_and_bad_scope(signed, tmp_path):
+    docx = pytest.importorskip("docx")
+    url, _db, snap, earlier = signed
+    [path] = export(snap, "docx", tmp_path, earlier, scope="exceptions")
+    document = docx.Document(str(path))
+    text = "\n".join(p.text for p in document.paragraphs)
+    cells = "\n".join(c.text for t in document.tables for row in t.rows for c in row.cells)
+    assert NOTE in text and ACTION in cells
+    with pytest.raises(ExportError, match="pdf and docx"):
+        export(snap, "csv", tmp_path, earlier, scope="exceptions")
+    bad = CliRunner().invoke(app, ["snapshot", "export", str(snap.id), "--format", "xlsx", "--scope", "exceptions",
+                                   "--out", str(tmp_path)], env={tables.STORE_ENV: url})
+    assert bad.exit_code == 1 and "--scope exceptions is for --format pdf or docx" in bad.stderr
