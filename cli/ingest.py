@@ -61,6 +61,7 @@ def ingest(spec_ids: Optional[List[str]] = typer.Argument(None, help="Ingest spe
         files = {specs[0].id: [p.resolve() for p in file]}
     project = loaded.root.parent
     reports = {}
+    notes: list[str] = []
     for source_id in sorted({s.datasource for s in specs}):
         group = [s for s in specs if s.datasource == source_id]
         try:
@@ -74,7 +75,7 @@ def ingest(spec_ids: Optional[List[str]] = typer.Argument(None, help="Ingest spe
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(1)
         try:
-            reports.update(run_ingest(engine, group, project, files, replace_all=replace_all))
+            reports.update(run_ingest(engine, group, project, files, replace_all=replace_all, notes=notes))
         except IngestError as exc:
             typer.echo(str(exc), err=True)
             raise typer.Exit(1)
@@ -82,3 +83,5 @@ def ingest(spec_ids: Optional[List[str]] = typer.Argument(None, help="Ingest spe
             engine.dispose()
     for report in reports.values():
         typer.echo(report.summary())
+    for note in notes:
+        typer.echo(f"note: {note}")

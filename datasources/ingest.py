@@ -35,6 +35,10 @@ from openpyxl.utils.cell import coordinate_from_string, coordinate_to_tuple, get
 
 from datasources.ingest_spec import IngestColumn, IngestSpec
 from datasources.months import parse_month
+from datasources.measure_map import MeasureMap, load_measure_map
+
+# columns the measure map adds to a table (see datasources.measure_map)
+MAP_ADDED = ("measure_id", "measure_title", "series_break", "quality_note")
 
 MAX_LISTED = 25
 _INT_MAX = 2**63 - 1
@@ -78,6 +82,7 @@ class LoadedTable:
     table: str
     files: list[str]
     rows: list[dict[str, Any]]
+    notes: list[str] | None = None   # data-quality notes (rows kept, and why), for the user
 
 
 # ------------------------------------------------------------------ cell values
@@ -234,7 +239,8 @@ def _blank(values: Iterable[Any]) -> bool:
     return all(v is None or str(v).strip() == "" for v in values)
 
 
-def read_file(path: Path, display: str, spec: IngestSpec) -> tuple[list[dict[str, Any]], list[IngestProblem]]:
+def read_file(path: Path, display: str, spec: IngestSpec,
+              measure_map: MeasureMap | None = None) -> tuple[list[dict[str, Any]], list[IngestProblem]]:
     """Every row of one file as typed dicts, or the problems found (never both half-way)."""
     problems: list[IngestProblem] = []
     sheet = _open(path, display, spec, problems)
@@ -336,6 +342,10 @@ def read_file(path: Path, display: str, spec: IngestSpec) -> tuple[list[dict[str
                                               f"(first at row {seen_keys[key]})"))
             else:
                 seen_keys[key] = number
+        if measure_map is not None and len(record) == len(spec.columns):
+            mismatch = measure_map.apply(record, display, number)
+            if mismatch:
+                problems.append(IngestProblem(display, sheet.sheet, number, None, mismatch))
         record["source_file"] = Path(display).name
         rows_out.append(record)
     if not data_started and not problems:
@@ -377,12 +387,19 @@ def read_all(specs: Sequence[IngestSpec], project_root: Path,
         else:
             chosen = spec_files(spec, project_root)
         rows: list[dict[str, Any]] = []
+        measure_map = None
+        if spec.measure_map is not None:
+            measure_map, map_problems = load_measure_map(spec.measure_map, project_root)
+            problems.extend(IngestProblem(p.split(":")[0], None, None, None, p.split(": ", 1)[1])
+                            for p in map_problems)
+            if measure_map is None:
+                continue
         keys: dict[tuple[Any, ...], str] = {}
         for path, display in chosen:
             if not path.is_file():
                 problems.append(IngestProblem(display, None, None, None, "file not found"))
                 continue
-            file_rows, file_problems = read_file(path, display, spec)
+            file_rows, file_problems = read_file(path, display, spec, measure_map)
             problems.extend(file_problems)
             if spec.key:
                 for r in file_rows:
@@ -394,7 +411,8 @@ def read_all(specs: Sequence[IngestSpec], project_root: Path,
                         break
                     keys.setdefault(key, display)
             rows.extend(file_rows)
-        tables.append(LoadedTable(spec.id, spec.table, [d for _, d in chosen], rows))
+        tables.append(LoadedTable(spec.id, spec.table, [d for _, d in chosen], rows,
+                                  measure_map.notes if measure_map else None))
     if problems:
         raise IngestError(problems)
     return tables
@@ -406,6 +424,8 @@ _SQL_TYPES = {"text": sa.Text, "integer": sa.Integer, "number": sa.Float, "date"
 
 def table_for(spec: IngestSpec, metadata: sa.MetaData) -> sa.Table:
     columns = [sa.Column(c.name, _SQL_TYPES[c.type](), nullable=not c.required) for c in spec.columns]
+    if spec.measure_map is not None:
+        columns.extend(sa.Column(name, sa.Text(), nullable=True) for name in MAP_ADDED)
     columns.append(sa.Column("source_file", sa.Text(), nullable=False))
     return sa.Table(spec.table, metadata, *columns)
 
@@ -555,10 +575,15 @@ def write_all(engine: sa.Engine, specs: Sequence[IngestSpec], tables: list[Loade
 
 
 def ingest(engine: sa.Engine, specs: Sequence[IngestSpec], project_root: Path,
-           files: dict[str, list[Path]] | None = None, replace_all: bool = False) -> dict[str, TableLoad]:
+           files: dict[str, list[Path]] | None = None, replace_all: bool = False,
+           notes: list[str] | None = None) -> dict[str, TableLoad]:
     """Check everything, then load everything; on any problem load nothing and raise IngestError.
 
     By default only the periods in the files are added or replaced; ``replace_all`` rebuilds
-    each table from the files alone."""
+    each table from the files alone. ``notes``, when given, receives the data-quality notes:
+    rows loaded despite a flaw at source (see datasources.measure_map)."""
     tables = read_all(specs, project_root, files)
+    if notes is not None:
+        for t in tables:
+            notes.extend(t.notes or ())
     return write_all(engine, specs, tables, replace_all)

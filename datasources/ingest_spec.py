@@ -70,6 +70,16 @@ class Publication(Model):
     lag_days: int = Field(ge=0, le=730)
 
 
+class MeasureMapSpec(Model):
+    """Stable national measure ids for published codes (see ``datasources.measure_map``)."""
+
+    file: str
+    code_column: Identifier
+    year_column: Identifier
+    description_column: Identifier
+    known_mislabels: str | None = None
+
+
 class IngestSpec(Model):
     id: Identifier
     title: str = ""
@@ -84,6 +94,7 @@ class IngestSpec(Model):
     key: tuple[str, ...] = ()
     file_values: tuple[IngestFileValue, ...] = ()
     columns: tuple[IngestColumn, ...] = Field(min_length=1)
+    measure_map: MeasureMapSpec | None = None
     source: SourceNote | None = None
     publication: Publication | None = None
 
@@ -99,6 +110,12 @@ class IngestSpec(Model):
         for c in self.columns:
             if c.value is not None and c.value not in values:
                 raise ValueError(f"column '{c.name}' takes value '{c.value}', which is not declared in file_values")
+        if self.measure_map is not None:
+            m = self.measure_map
+            for what, col in (("code_column", m.code_column), ("year_column", m.year_column),
+                              ("description_column", m.description_column)):
+                if col not in names:
+                    raise ValueError(f"measure_map {what} '{col}' is not among the declared columns")
         if self.header_rows > self.header_row:
             raise ValueError("header_rows cannot be more than header_row")
         return self
