@@ -63,7 +63,6 @@ class MeasureMap:
     entries: dict[tuple[str, int], MapEntry]
     mislabels: dict[tuple[str, int], tuple[str, str]]
     breaks: dict[tuple[str, int], str]
-    mapped_rows: int = 0
     # (file, code, year) -> [first row, rows, measure id, (published description, note)]
     _flawed: dict[tuple[str, str, int], list[Any]] = field(default_factory=dict)
 
@@ -103,7 +102,6 @@ class MeasureMap:
         record["measure_id"] = entry.measure_id
         record["measure_title"] = entry.title
         record["series_break"] = self.breaks.get((str(code), start))
-        self.mapped_rows += 1
         return None
 
 
