@@ -34,7 +34,7 @@ def _real_rows(path: Path, councils=(WARWICKSHIRE, LANCASHIRE)) -> Path:
 
 def _load(tmp_path: Path, spec=SPEC, notes=None) -> sa.Engine:
     engine = sa.create_engine(f"sqlite:///{tmp_path / 'ascof.db'}")
-    ingest(engine, [spec], PROJECT, {"ascof_trend": [_real_rows(tmp_path / "two_councils.csv")]}, notes)
+    ingest(engine, [spec], PROJECT, {"ascof_trend": [_real_rows(tmp_path / "two_councils.csv")]}, notes=notes)
     return engine
 
 
