@@ -132,9 +132,7 @@ def test_lead_writes_officer_sees_and_signs_off(browser, live_server: str, app_s
 
 
 def _check_exceptions_pdf(store, snapshot_id: int, words: str) -> None:
-    """The snapshot's PDF carries the commentary; the exceptions-scope report (when the reports
-    have it) carries the action too and stays short."""
-    import inspect
+    """The snapshot's exceptions-scope PDF (the committee report) carries the commentary and the action."""
     import io
     import tempfile
 
@@ -144,15 +142,12 @@ def _check_exceptions_pdf(store, snapshot_id: int, words: str) -> None:
     from reports.export import export
 
     snap = snapshots.load(store, snapshot_id)
-    scoped = "scope" in inspect.signature(export).parameters
     with tempfile.TemporaryDirectory() as tmp:
-        paths = export(snap, "pdf", Path(tmp), **({"scope": "exceptions"} if scoped else {}))
+        paths = export(snap, "pdf", Path(tmp), scope="exceptions")
         reader = PdfReader(io.BytesIO(paths[0].read_bytes()))
     text = " ".join(" ".join((p.extract_text() or "").split()) for p in reader.pages)
     assert "Admissions rose over winter" in text
-    if scoped:
-        assert "Extend the falls response service to care homes" in text
-        print(f"exceptions PDF: {len(reader.pages)} pages")
+    assert "Extend the falls response service to care homes" in text
 
 
 def test_reader_needs_no_sign_in_and_sees_no_forms(page, live_server: str) -> None:
