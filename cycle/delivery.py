@@ -6,7 +6,6 @@ and an email address are reported and skipped (nobody else is ever emailed)."""
 
 from __future__ import annotations
 
-import inspect
 from datetime import date
 from pathlib import Path
 
@@ -38,25 +37,17 @@ def folder_of(delivery: Delivery, root: Path = PROJECT_ROOT) -> Path:
     return folder if folder.is_absolute() else root / folder
 
 
-def _scoped() -> bool:
-    return "scope" in inspect.signature(exporting.export).parameters
-
-
 def export_files(snapshot, previous, formats, out_dir: Path) -> tuple[list[Path], list[str]]:
     """The files, exported once: a file already written for this snapshot version is reused."""
     files, notes = [], []
     for name in formats:
         fmt, scope = _PLAN[name]
-        if scope == "exceptions" and not _scoped():
-            notes.append("the exceptions-only PDF is not available in this version; sent the full PDF instead")
-            scope = "full"
         stem = exporting.stem(snapshot) + ("-exceptions" if scope == "exceptions" else "")
         existing = out_dir / f"{stem}.{fmt}"
         if existing.exists():
             files.append(existing)
             continue
-        kwargs = {"scope": scope} if _scoped() else {}
-        written = exporting.export(snapshot, fmt, out_dir, previous, **kwargs)
+        written = exporting.export(snapshot, fmt, out_dir, previous, scope=scope)
         files.extend(written)
     return list(dict.fromkeys(files)), notes
 

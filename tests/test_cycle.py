@@ -173,7 +173,9 @@ def test_a_month_of_cycle_runs(service, temp_store, smtp, tmp_path):
     lead_reminder = next(m for m in reminders if "sample-lead" in str(m["To"]))
     html = lead_reminder.get_body(("html",)).get_content()
     assert '<html lang="en-GB">' in html and "<h1" in html and "<h2" in html
-    assert "https://outcomes.example.org/review/warwickshire?period=2024-06" in html
+    assert "https://outcomes.example.org/review?framework=warwickshire&amp;period=2024-06" in html  # & escaped
+    plain = lead_reminder.get_body(("plain",)).get_content()
+    assert "https://outcomes.example.org/review?framework=warwickshire&period=2024-06" in plain
 
     # The lead writes commentary; the officer signs off on the 18th while the mail server is down.
     lead = people["sample.lead"]

@@ -118,7 +118,8 @@ def _item(item, pack, writable: set[str], at: date) -> html.Section:
         body += [html.H4("Milestones", className="h6 mt-3"),
                  html.Ul([w.milestone_block(_milestone_key(item.intention.id, positions.get(m.title, 0)), m, can_write)
                           for m in item.milestones], className="list-unstyled")]
-    return html.Section(body, className="intention-card review-item",
+    # The id is the anchor the cycle's emails link to (cycle/links.py): #metric-<id> or #intention-<id>.
+    return html.Section(body, className="intention-card review-item", id=item.key.replace(":", "-"),
                         **{"data-key": item.key, "data-intention": item.intention.id})
 
 
