@@ -82,7 +82,8 @@ def observations(engine: sa.Engine, binding: dict) -> pd.DataFrame:
     return build_observations(definition, aggregate, definition.binding.headline_area)
 
 
-def check(engine: sa.Engine) -> None:
+def check(engine: sa.Engine) -> tuple[float, float, float]:
+    """Checks the published binding against the hand-written SQL; returns March 2024's value and interval."""
     published = observations(engine, PUBLISHED)
     # only the asked-for areas, the council's upper-tier row only (not summed with the lower tier)
     assert sorted(published["area"].unique()) == sorted(["_headline", OWN, ENGLAND, REGION])
@@ -91,19 +92,23 @@ def check(engine: sa.Engine) -> None:
     assert (march["numerator"], march["denominator"]) == (2003, 3000)
     pd.testing.assert_frame_equal(published, observations(engine, HAND_WRITTEN))
     engine.dispose()
+    return float(march["value"]), float(march["ci_lower"]), float(march["ci_upper"])
+
+
+MARCH_2024 = pytest.approx((66.3, 64.8, 67.8))
 
 
 def test_sqlite(tmp_path: Path) -> None:
-    check(seed(f"sqlite:///{tmp_path / 'published.db'}"))
+    assert check(seed(f"sqlite:///{tmp_path / 'published.db'}")) == MARCH_2024
 
 
 def test_duckdb(tmp_path: Path) -> None:
-    check(seed(f"duckdb:///{tmp_path / 'published.duckdb'}"))
+    assert check(seed(f"duckdb:///{tmp_path / 'published.duckdb'}")) == MARCH_2024
 
 
 @pytest.mark.postgres
 def test_postgresql(postgres_url: str) -> None:
-    check(seed(postgres_url))
+    assert check(seed(postgres_url)) == MARCH_2024
 
 
 @pytest.mark.parametrize("dialect", ["sqlite", "duckdb", "postgresql"])

@@ -46,7 +46,8 @@ def _old_rows(url: str) -> None:
     engine.dispose()
 
 
-def _check_migrated(url: str) -> None:
+def _check_migrated(url: str) -> list[str]:
+    """Checks the old rows became versions; returns the falls commentary texts, oldest first."""
     db = Store(url)
     try:
         history = commentary_history(db, "warwickshire", "2025-03", metric_id="falls_admissions_65plus")
@@ -56,6 +57,7 @@ def _check_migrated(url: str) -> None:
         assert current_commentary(db, "warwickshire", "2025-03")["metric:dementia_diagnosis_rate_65plus"].text == \
             "Dementia note"
         seed_sample_people(db)  # the new tables work on the migrated store
+        return [c.text for c in history]
     finally:
         db.dispose()
 
@@ -64,7 +66,7 @@ def test_migration_keeps_existing_commentary_sqlite(tmp_path):
     url = f"sqlite:///{tmp_path / 'old.db'}"
     _upgrade(url, "0001")
     _old_rows(url)
-    _check_migrated(url)
+    assert _check_migrated(url) == ["Written before the review domain", "A second old note"]
 
 
 @pytest.mark.postgres
@@ -77,7 +79,7 @@ def test_migration_keeps_existing_commentary_postgresql(postgres_url):
     url = postgres_url.rsplit("/", 1)[0] + "/review_migration"
     _upgrade(url, "0001")
     _old_rows(url)
-    _check_migrated(url)
+    assert _check_migrated(url) == ["Written before the review domain", "A second old note"]
 
 
 def _counts(url: str) -> dict[str, int]:
