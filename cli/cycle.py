@@ -13,7 +13,7 @@ from cli.common import fail, service_for
 from cycle.contacts import set_alerts, set_email
 from cycle.mail import MailError
 from cycle.run import run
-from cycle.status import this_month
+from review.this_month import this_month
 from datasources.store import Store
 from review.errors import ReviewError
 from review.people import find_person

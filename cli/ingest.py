@@ -14,14 +14,19 @@ with file, sheet, row and column and the database is left unchanged.
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import date
 from pathlib import Path
 from typing import List, Optional
 
 import typer
 
+from cli.progress import shown
+from cycle import vintages
 from datasources.engines import MissingDriverError, open_engine
 from datasources.ingest import IngestError, ingest as run_ingest
 from datasources.registry import DataSourceRegistry, SourceSettings
+from datasources.store import Store, StoreError
 from metrics.definitions.loader import ConfigError, load_config
 from metrics.service import DEFAULT_CONFIG_DIR
 
@@ -75,7 +80,8 @@ def ingest(spec_ids: Optional[List[str]] = typer.Argument(None, help="Ingest spe
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(1)
         try:
-            reports.update(run_ingest(engine, group, project, files, replace_all=replace_all, notes=notes))
+            with shown("ingest"):
+                reports.update(run_ingest(engine, group, project, files, replace_all=replace_all, notes=notes))
         except IngestError as exc:
             typer.echo(str(exc), err=True)
             raise typer.Exit(1)
@@ -85,3 +91,30 @@ def ingest(spec_ids: Optional[List[str]] = typer.Argument(None, help="Ingest spe
         typer.echo(report.summary())
     for note in notes:
         typer.echo(f"note: {note}")
+    if database:
+        typer.echo("note: data vintages not recorded: --database loads outside the configured data sources")
+    else:
+        _record_vintages(loaded, [s for s in specs if s.publication is not None], project)
+
+
+def _record_vintages(loaded, specs, project: Path) -> None:
+    """The data check for each source just loaded, recorded for today so the review pack's
+    "This month" panel and the cycle see the new vintage at once. The load has already
+    succeeded: a store that cannot be written is reported, not an ingest failure."""
+    if not specs:
+        return
+    registry = DataSourceRegistry([SourceSettings(ds.id, ds.url) for ds in loaded.datasources.values()],
+                                  project_root=project)
+    today = date.today()
+    found = [replace(v, message=f"{v.message} (checked after outcomes ingest)")
+             for v in (vintages.check_source(registry, spec, today) for spec in specs)]
+    registry.dispose()
+    try:
+        store = Store.from_environment()
+        vintages.record(store, found, today, replace=True)
+        store.dispose()
+    except StoreError as exc:
+        typer.echo(f"warning: data loaded, but its vintage could not be recorded: {exc}", err=True)
+        return
+    for v in found:
+        typer.echo(f"vintage: {v.message}")

@@ -17,6 +17,7 @@ from typing import Optional
 import typer
 
 from cli.common import fail, service_for
+from cli.progress import shown
 import snapshots
 from datasources.store import Store, StoreError
 from review.commentary import commentary_for
@@ -112,7 +113,8 @@ def export(snapshot_id: str = typer.Argument(..., help="Snapshot id."),
     from reports.export import ExportError, export as run_export
 
     try:
-        paths = run_export(snap, format, out, previous, scope)
+        with shown("snapshot"):
+            paths = run_export(snap, format, out, previous, scope)
     except ExportError as exc:
         fail(str(exc))
     except OSError as exc:

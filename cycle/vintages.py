@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy import insert, select
+from sqlalchemy import delete, insert, select
 
 from datasources.ingest_spec import IngestSpec, Publication
+from datasources.registry import DataSourceRegistry
 from datasources.store import Store, cycle_vintages, now
 from metrics.service import MetricsService
 
@@ -80,7 +81,7 @@ def label(day: date | None, publication: Publication) -> str:
     return f"year from {day.strftime('%B %Y')}"
 
 
-def check_source(service: MetricsService, spec: IngestSpec, today: date) -> Vintage:
+def check_source(registry: DataSourceRegistry, spec: IngestSpec, today: date) -> Vintage:
     publication = spec.publication
     column = period_column(spec)
     title = spec.title or spec.id
@@ -89,13 +90,13 @@ def check_source(service: MetricsService, spec: IngestSpec, today: date) -> Vint
                        f"{spec.id}: no period column to check (declare a month, date or year column)")
     table = sa.table(spec.table, sa.column(column))
     try:
-        frame = service.registry.execute(spec.datasource, select(sa.func.max(table.c[column]).label("latest"),
+        frame = registry.execute(spec.datasource, select(sa.func.max(table.c[column]).label("latest"),
                                                                  sa.func.count().label("rows")).select_from(table)).frame
         latest = _as_date(frame["latest"].iloc[0]) if len(frame) and frame["latest"].iloc[0] is not None else None
         rows = int(frame["rows"].iloc[0]) if len(frame) else 0
         rows_latest = None
         if latest is not None:
-            at = service.registry.execute(spec.datasource, select(sa.func.count().label("n")).select_from(table)
+            at = registry.execute(spec.datasource, select(sa.func.count().label("n")).select_from(table)
                                           .where(sa.func.substr(sa.cast(table.c[column], sa.String), 1, 10)
                                                  == latest.isoformat())).frame
             rows_latest = int(at["n"].iloc[0])
@@ -124,8 +125,20 @@ def check_source(service: MetricsService, spec: IngestSpec, today: date) -> Vint
 
 def check(store: Store, service: MetricsService, today: date) -> list[Vintage]:
     """Every source with a declared publication; each result recorded once per day."""
-    found = [check_source(service, spec, today) for spec in service.config.ingest if spec.publication is not None]
+    found = [check_source(service.registry, spec, today) for spec in service.config.ingest
+             if spec.publication is not None]
+    record(store, found, today)
+    return found
+
+
+def record(store: Store, found: list[Vintage], today: date, replace: bool = False) -> None:
+    """Record each source's check for ``today``. The cycle keeps the day's first check (a second
+    run the same day changes nothing); ``replace`` is for ``outcomes ingest``, whose load has
+    just changed what the source holds, so the day's earlier check is out of date."""
     with store.engine.begin() as conn:
+        if replace:
+            conn.execute(delete(cycle_vintages).where(cycle_vintages.c.day == today,
+                                                      cycle_vintages.c.source_id.in_([v.source_id for v in found])))
         done = {r.source_id for r in conn.execute(select(cycle_vintages.c.source_id)
                                                   .where(cycle_vintages.c.day == today))}
         for v in found:
@@ -136,4 +149,3 @@ def check(store: Store, service: MetricsService, today: date) -> list[Vintage]:
                 rows=v.rows, rows_latest=v.rows_latest,
                 expected_period=v.expected_period.isoformat() if v.expected_period else None,
                 late=v.late, message=v.message, checked_at=now()))
-    return found

@@ -33,6 +33,7 @@ from typing import Any, Iterable, Iterator, Literal, Sequence
 import sqlalchemy as sa
 from openpyxl.utils.cell import coordinate_from_string, coordinate_to_tuple, get_column_letter
 
+from datasources import progress
 from datasources.ingest_spec import IngestColumn, IngestSpec
 from datasources.months import parse_month
 from datasources.measure_map import MeasureMap, load_measure_map
@@ -170,11 +171,12 @@ class _Sheet:
     """Rows of one CSV file or one workbook sheet, as lists of raw cell values (1-based row numbers)."""
 
     def __init__(self, display: str, sheet: str | None, rows: Iterable[tuple[int, Sequence[Any]]],
-                 cell: Any = None):
+                 cell: Any = None, total: int = 0):
         self.display = display
         self.sheet = sheet
         self.rows = rows
         self.cell = cell
+        self.total = total   # rows in all, for the progress bar
 
 
 def _csv_rows(display: str, text: str, problems: list[IngestProblem]) -> Iterator[tuple[int, list[str]]]:
@@ -206,7 +208,7 @@ def _open(path: Path, display: str, spec: IngestSpec, problems: list[IngestProbl
         text = _decode(path, display, problems)
         if text is None:
             return None
-        return _Sheet(display, None, _csv_rows(display, text, problems))
+        return _Sheet(display, None, _csv_rows(display, text, problems), total=text.count("\n"))
     import openpyxl
 
     try:
@@ -230,7 +232,7 @@ def _open(path: Path, display: str, spec: IngestSpec, problems: list[IngestProbl
             return None
         return rows[r - 1][col - 1]
 
-    return _Sheet(display, spec.sheet, ((i, list(r)) for i, r in enumerate(rows, start=1)), cell)
+    return _Sheet(display, spec.sheet, ((i, list(r)) for i, r in enumerate(rows, start=1)), cell, total=len(rows))
 
 
 # ------------------------------------------------------------------ reading one file
@@ -246,7 +248,24 @@ def read_file(path: Path, display: str, spec: IngestSpec,
     sheet = _open(path, display, spec, problems)
     if sheet is None:
         return [], problems
+    with progress.stage(f"reading {Path(display).name}", sheet.total) as tick:
+        sheet.rows = _ticking(sheet.rows, tick)
+        return _read_rows(sheet, display, spec, measure_map, problems)
 
+
+def _ticking(rows: Iterable[tuple[int, Sequence[Any]]], tick) -> Iterator[tuple[int, Sequence[Any]]]:
+    """The rows, reporting progress every thousand (a tick per row would cost more than the bar is worth)."""
+    count = 0
+    for row in rows:
+        yield row
+        count += 1
+        if count % 1000 == 0:
+            tick(1000)
+    tick(count % 1000)
+
+
+def _read_rows(sheet: _Sheet, display: str, spec: IngestSpec, measure_map: MeasureMap | None,
+               problems: list[IngestProblem]) -> tuple[list[dict[str, Any]], list[IngestProblem]]:
     file_values: dict[str, Any] = {}
     for fv in spec.file_values:
         column, row = coordinate_from_string(fv.cell)

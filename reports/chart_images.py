@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import asyncio
 from concurrent.futures import ThreadPoolExecutor
-from typing import Sequence
+from typing import Callable, Sequence
 
 import plotly.graph_objects as go
+
+from datasources import progress
 
 #: Pixel size of a chart (and the scale for print: 2 gives about 200 dpi at the report's width).
 WIDTH, HEIGHT, SCALE = 800, 380, 2
@@ -31,12 +33,17 @@ def _for_print(figure: go.Figure) -> go.Figure:
     return printed
 
 
-async def _export(figures: Sequence[go.Figure]) -> list[bytes]:
+async def _export(figures: Sequence[go.Figure], tick: Callable[[int], None]) -> list[bytes]:
     import kaleido
 
     opts = {"format": "png", "width": WIDTH, "height": HEIGHT, "scale": SCALE}
     async with kaleido.Kaleido(n=min(TABS, len(figures))) as engine:
-        return list(await asyncio.gather(*(engine.calc_fig(_for_print(f), opts=opts) for f in figures)))
+        async def one(figure: go.Figure) -> bytes:
+            png = await engine.calc_fig(_for_print(figure), opts=opts)
+            tick(1)
+            return png
+
+        return list(await asyncio.gather(*(one(f) for f in figures)))
 
 
 def png_images(figures: Sequence[go.Figure]) -> list[bytes]:
@@ -46,8 +53,8 @@ def png_images(figures: Sequence[go.Figure]) -> list[bytes]:
     try:
         # In a thread of its own: the caller's thread may already run an event loop (Playwright's sync API
         # does, and so may a server), and asyncio.run cannot start inside one.
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            return pool.submit(lambda: asyncio.run(_export(figures))).result()
+        with progress.stage("drawing report charts", len(figures)) as tick, ThreadPoolExecutor(max_workers=1) as pool:
+            return pool.submit(lambda: asyncio.run(_export(figures, tick))).result()
     except ImportError as exc:
         raise ChartExportError("report charts need kaleido: pip install 'kaleido>=1.5'") from exc
     except Exception as exc:  # kaleido raises its own and choreographer's errors when no browser starts

@@ -27,6 +27,18 @@ CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-backg
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def default_store_elsewhere(tmp_path_factory) -> Iterator[None]:
+    """Commands a test runs without naming a store (``outcomes ingest`` records data vintages)
+    write to a store of the session's own, never to the checkout's ``data/outcomes.db``."""
+    if "OUTCOMES_STORE_URL" in os.environ:
+        yield
+        return
+    os.environ["OUTCOMES_STORE_URL"] = f"sqlite:///{tmp_path_factory.mktemp('default-store') / 'outcomes.db'}"
+    yield
+    os.environ.pop("OUTCOMES_STORE_URL", None)
+
+
 def must_run() -> bool:
     return bool(os.environ.get("CI") or os.environ.get("OUTCOMES_REQUIRE_ALL"))
 

@@ -271,7 +271,7 @@ def test_malformed_review_schedule_is_a_check_error_with_file_and_line(tmp_path)
 
 def test_this_month_summarises_what_the_cycle_did(service, cycle_store, tmp_path):
     temp_store = cycle_store
-    from cycle.status import this_month
+    from review.this_month import this_month
 
     _people(temp_store)
     env = {"OUTCOMES_OUTBOX": str(tmp_path / "outbox")}

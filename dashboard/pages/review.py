@@ -17,6 +17,7 @@ from dash import MATCH, Input, Output, State, callback, dcc, html, no_update
 
 from dashboard import auth, context
 from dashboard import review_widgets as w
+from dashboard import this_month as this_month_panel
 from dashboard.components import progress_text, status_badge
 from metrics.formatting import format_value
 from metrics.periods import parse_month
@@ -27,6 +28,7 @@ from review.errors import Conflict, ReviewError
 from review.milestones import milestone_states, update_milestone
 from review.pack import review_pack
 from review.signoff import sign_off
+from review.this_month import this_month
 
 dash.register_page(__name__, path="/review", name="Review pack", title="Review pack – Outcomes monitor",
                    nav_order=10)
@@ -194,6 +196,9 @@ def layout(framework: str | None = None, period: str | None = None, **_: str) ->
         html.H1(f"Review pack: {fw.title}, {chosen}", className="h2"),
         chooser, who,
         _summary(pack),
+        this_month_panel.panel(this_month(store, fw.id, chosen), chosen,
+                               {spec.id: spec.title or spec.id for spec in service.config.ingest},
+                               signed_in=person is not None, public=context.public()),
         html.Section([html.H2(f"Exceptions ({len(items)})", className="h4 mt-4"),
                       html.P("Off track or at risk, changed since the last sign-off"
                              + (f" ({pack.compared_with.period})" if pack.compared_with else " (none yet)")

@@ -1,6 +1,8 @@
-"""What the cycle did this month, for the review pack's "This month" panel and the CLI:
-the latest data check, the reminders sent, the alerts raised and the delivery of the
-latest signed-off snapshot. Read only."""
+"""What the monthly cycle did for a framework's period, as the review pack's "This month"
+panel and ``outcomes cycle status`` show it: each source's latest data check (by the cycle
+or by ``outcomes ingest``), the reminders sent, the alerts raised and the delivery of the
+signed-off snapshot. Read only: the cycle (``cycle/``) writes these tables; the review pack,
+below it in the layers, only reads them, so the reading lives here."""
 
 from __future__ import annotations
 
@@ -29,10 +31,13 @@ class ThisMonth:
 
 def this_month(store: Store, framework_id: str, period: str) -> ThisMonth:
     with store.engine.connect() as conn:
-        day = conn.execute(select(func.max(cycle_vintages.c.day))).scalar()
+        # The newest check of each source: a source loaded by `outcomes ingest` today keeps the
+        # others' last checks beside it instead of hiding them.
+        newest = select(cycle_vintages.c.source_id, func.max(cycle_vintages.c.id).label("id")) \
+            .group_by(cycle_vintages.c.source_id).subquery()
         vintages = [dict(r._mapping) for r in conn.execute(
-            select(cycle_vintages).where(cycle_vintages.c.day == day).order_by(cycle_vintages.c.source_id))] \
-            if day else []
+            select(cycle_vintages).join(newest, cycle_vintages.c.id == newest.c.id)
+            .order_by(cycle_vintages.c.source_id))]
         sent = [dict(r._mapping) for r in conn.execute(
             select(cycle_deliveries).where(cycle_deliveries.c.framework_id == framework_id,
                                            cycle_deliveries.c.period == period).order_by(cycle_deliveries.c.id))]
