@@ -64,18 +64,24 @@ def _sends(title: str, sends: list[dict], show_people: bool, empty: str) -> list
 
 
 def _alerts(month: ThisMonth, show_text: bool) -> list:
-    title = html.H3(f"Alerts raised ({len(month.alerts)})", className="h6 mt-3")
-    if not month.alerts:
-        return [title, html.P("No alert this period.", className="small")]
-    if not show_text:
+    # What was already so when the cycle first ran is recorded, not emailed: a count, not a list of 66.
+    raised = [a for a in month.alerts if not a["baseline"]]
+    known = len(month.alerts) - len(raised)
+    parts: list = [html.H3(f"Alerts raised ({len(raised)})", className="h6 mt-3")]
+    if not raised:
+        parts.append(html.P("No alert this period.", className="small"))
+    elif show_text:
+        parts.append(html.Ul([html.Li([html.Span(f"{ALERT_WORDS.get(a['kind'], a['kind'])} ({a['day']}): ",
+                                                 className="fw-semibold"), a["text"]]) for a in raised],
+                             className="small"))
+    else:
         counts: dict[str, int] = {}
-        for a in month.alerts:
+        for a in raised:
             counts[a["kind"]] = counts.get(a["kind"], 0) + 1
-        return [title, html.P("; ".join(f"{ALERT_WORDS.get(k, k)}: {n}" for k, n in counts.items()), className="small")]
-    return [title, html.Ul([html.Li([html.Span(f"{ALERT_WORDS.get(a['kind'], a['kind'])} ({a['day']}): ",
-                                               className="fw-semibold"), a["text"]]
-                                    + ([" (already so when the cycle first ran)"] if a["baseline"] else []))
-                            for a in month.alerts], className="small")]
+        parts.append(html.P("; ".join(f"{ALERT_WORDS.get(k, k)}: {n}" for k, n in counts.items()), className="small"))
+    if known:
+        parts.append(html.P(f"{known} already so when the cycle first ran: recorded, not emailed.", className="small"))
+    return parts
 
 
 def panel(month: ThisMonth, period: str, titles: dict[str, str], signed_in: bool, public: bool) -> html.Section:

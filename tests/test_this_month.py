@@ -44,12 +44,13 @@ LATE_SOURCE = {"source_id": "pcdd", "day": date(2024, 7, 16), "latest_period": "
 
 
 def test_panel_shows_who_was_emailed_only_to_someone_signed_in_on_a_private_page() -> None:
-    month = _month(vintages=[LATE_SOURCE], reminders=[REMINDER], alerts=[ALERT])
+    month = _month(vintages=[LATE_SOURCE], reminders=[REMINDER], alerts=[ALERT, {**ALERT, "baseline": True}])
     signed = text_of(panel_module.panel(month, "2024-06", {"pcdd": "Dementia diagnosis workbook"}, True, False))
     assert "1 of 1 data sources late." in signed and "Dementia diagnosis workbook" in signed
     assert "Late" in signed and "2024-04" in signed and "2024-05" in signed
     assert "sam@example.org" in signed and "Reminders sent (1)" in signed
-    assert "turned from at risk to off track" in signed
+    assert signed.count("turned from at risk to off track") == 1
+    assert "Alerts raised (1)" in signed and "1 already so when the cycle first ran" in signed
     for signed_in, public in ((False, False), (True, True)):
         shown = text_of(panel_module.panel(month, "2024-06", {}, signed_in, public))
         assert "Reminders sent (1)" in shown and "Alerts raised (1)" in shown and "Status worse: 1" in shown
