@@ -32,10 +32,12 @@ def trajectory_figure(series: pd.DataFrame, title: str, y_title: str,
                       glide: Sequence[tuple[date, float]] | None = None,
                       baseline: tuple[date, float] | None = None,
                       target: tuple[date, float] | None = None,
-                      comparators: dict[str, pd.DataFrame] | None = None) -> go.Figure:
+                      comparators: dict[str, pd.DataFrame] | None = None,
+                      breaks: Sequence[Sequence[str]] = ()) -> go.Figure:
     """Actual values with their confidence interval, the baseline, the glide path and the target.
 
-    ``series`` has columns period_end (date), value, ci_lower, ci_upper."""
+    ``series`` has columns period_end (date), value, ci_lower, ci_upper (and period, for ``breaks``:
+    (period, label, words) of a publisher's renumbering, drawn as a line before that period)."""
     fig = go.Figure()
     x = [pd.Timestamp(d) for d in series["period_end"]]
     has_ci = series["ci_lower"].notna().any() if "ci_lower" in series else False
@@ -59,12 +61,28 @@ def trajectory_figure(series: pd.DataFrame, title: str, y_title: str,
                                  name="Target at deadline", marker=dict(symbol="star", size=16, color=TARGET)))
         fig.add_vline(x=pd.Timestamp(target[0]).timestamp() * 1000, line=dict(color=TARGET, dash="dot", width=1),
                       annotation_text="Deadline", annotation_position="top left")
+    for at in _break_positions(series, x, breaks):
+        fig.add_vline(x=at.timestamp() * 1000, line=dict(color="#0b0c0c", dash="dashdot", width=1.5),
+                      annotation_text="Series break", annotation_position="top right")
     return _layout(fig, title, y_title)
+
+
+def _break_positions(series: pd.DataFrame, x: list[pd.Timestamp], breaks: Sequence[Sequence[str]]) -> list[pd.Timestamp]:
+    """Halfway between the last period before each break and the first after it."""
+    if not breaks or "period" not in series:
+        return []
+    periods = list(series["period"])
+    found = []
+    for period, *_ in breaks:
+        if period in periods:
+            i = periods.index(period)
+            found.append(x[i] if i == 0 else x[i - 1] + (x[i] - x[i - 1]) / 2)
+    return found
 
 
 def metric_trajectory_figure(metric: Metric, series: pd.DataFrame, baseline_value: float | None,
                              comparators: dict[str, pd.DataFrame] | None = None,
-                             title: str | None = None) -> go.Figure:
+                             title: str | None = None, breaks: Sequence[Sequence[str]] = ()) -> go.Figure:
     """A metric's series against its glide path (baseline, milestones, target), as the intention page and
     the reports draw it. ``baseline_value`` is the evaluation's (a stated or observed baseline)."""
     glide = baseline = target = None
@@ -72,7 +90,7 @@ def metric_trajectory_figure(metric: Metric, series: pd.DataFrame, baseline_valu
         glide = glide_path(metric.target, baseline_value)
         baseline, target = glide[0], glide[-1]
     return trajectory_figure(series, title or metric.display_title, unit_words(metric), glide, baseline, target,
-                             comparators)
+                             comparators, breaks)
 
 
 def breakdown_figure(frame: pd.DataFrame, title: str, x_title: str) -> go.Figure:
@@ -137,4 +155,25 @@ def spc_figure(series: pd.DataFrame, spc_result, title: str, y_title: str) -> go
                                                         line=dict(color="#ffffff", width=1))))
     fig = _layout(fig, title, y_title)
     fig.update_layout(hovermode="closest", height=420, legend=dict(orientation="h", y=-0.18))
+    return fig
+
+
+def distribution_figure(values: Sequence[float], council_value: float, council_name: str, title: str,
+                        x_title: str) -> go.Figure:
+    """Every peer council's value as a dot on one line (jittered so equal values stay visible),
+    the quartiles as a box, and this council as a larger, labelled diamond: where it stands."""
+    import numpy as np
+
+    jitter = np.random.default_rng(0).uniform(-0.25, 0.25, len(values))  # seeded: the same picture every time
+    fig = go.Figure()
+    fig.add_trace(go.Box(x=list(values), name="All councils", boxpoints=False, fillcolor="rgba(29,112,184,0.10)",
+                         line=dict(color=ACTUAL, width=1), hoverinfo="skip", y0=0))
+    fig.add_trace(go.Scatter(x=list(values), y=list(jitter), mode="markers", name="Each council",
+                             marker=dict(size=5, color="#505a5f", opacity=0.6), hoverinfo="x"))
+    fig.add_trace(go.Scatter(x=[council_value], y=[0], mode="markers+text", name=council_name,
+                             text=[council_name], textposition="top center",
+                             marker=dict(symbol="diamond", size=15, color=TARGET, line=dict(color="#0b0c0c", width=1))))
+    fig = _layout(fig, title, "")
+    fig.update_layout(xaxis_title=x_title, height=300, yaxis=dict(visible=False, range=[-0.6, 0.8]),
+                      hovermode="closest", legend=dict(orientation="h", y=-0.45), margin=dict(b=90))
     return fig

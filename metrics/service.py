@@ -19,14 +19,14 @@ import pandas as pd
 
 from datasources.engines import DataSourceError
 from datasources.registry import DataSourceRegistry, SourceSettings
-from metrics.compile import compile_metric
+from metrics.compile import compile_metric, compile_peer_values, compile_series_breaks
 from metrics.definitions.loader import Config, load_config
-from metrics.definitions.models import Framework, Intention, Metric, Milestone
+from metrics.definitions.models import Framework, Intention, Metric, Milestone, PublishedBinding
 from metrics.evaluation.evaluate import Evaluation, evaluate
 from metrics.evaluation.insights import enrich
-from metrics.evaluation.observations import build_observations, headline_series
+from metrics.evaluation.observations import as_period_start, build_observations, headline_series
 from metrics.evaluation.status import Status
-from metrics.periods import month_key, parse_month
+from metrics.periods import month_key, parse_month, period_key, period_label
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG_DIR = PROJECT_ROOT / "config"
@@ -40,6 +40,10 @@ class ObservationSet:
     sql: str | None
     truncated: bool
     vintage: str
+    # Published bindings only: every peer area's value per period (period, area, value) for rank
+    # and quartile, and the council's series breaks as (period, label, words); fetched with the figures.
+    peers: pd.DataFrame | None = None
+    breaks: tuple[tuple[str, str, str], ...] = ()
 
     @cached_property
     def headline(self) -> pd.DataFrame:
@@ -134,7 +138,8 @@ class MetricsService:
         try:
             result = self.registry.execute(source_id, statement)
             frame = build_observations(metric, result.frame, metric.binding.headline_area)
-            obs = ObservationSet(metric_id, frame, None, result.sql, result.truncated, vintage)
+            peers, breaks = self._published_extras(metric, source_id)
+            obs = ObservationSet(metric_id, frame, None, result.sql, result.truncated, vintage, peers, breaks)
             if result.truncated:  # incomplete rows would give wrong figures: no_data with the reason, everywhere
                 obs = ObservationSet(metric_id, pd.DataFrame(), result.truncation_reason, result.sql, True, vintage)
         except DataSourceError as exc:
@@ -143,6 +148,27 @@ class MetricsService:
             self._cache = {k: v for k, v in self._cache.items() if k[0] != metric_id}
             self._cache[key] = obs
         return obs
+
+    def _published_extras(self, metric: Metric, source_id: str) -> tuple[pd.DataFrame | None, tuple[tuple[str, str, str], ...]]:
+        """Peer values and series breaks of a published binding that declares them. A failure
+        here loses only the ranking or the break marks, never the metric's figures."""
+        binding = metric.binding
+        if not isinstance(binding, PublishedBinding):
+            return None, ()
+        peers, breaks = None, ()
+        try:
+            if binding.peers is not None:
+                rows = self.registry.execute(source_id, compile_peer_values(metric, binding)).frame
+                peers = pd.DataFrame({
+                    "period": [period_key(as_period_start(v), metric.frequency) for v in rows["period_start"]],
+                    "area": rows["area"].astype(str), "value": rows["value"].astype(float)})
+            if binding.break_column is not None:
+                rows = self.registry.execute(source_id, compile_series_breaks(metric, binding)).frame
+                breaks = tuple((period_key(start, metric.frequency), period_label(start, metric.frequency), str(w))
+                               for start, w in zip(map(as_period_start, rows["period_start"]), rows["words"]))
+        except DataSourceError:
+            pass  # the figures themselves came back: show them without the extras
+        return peers, breaks
 
     def series(self, metric_id: str) -> pd.DataFrame:
         obs = self.observations(metric_id)
@@ -204,7 +230,8 @@ class MetricsService:
         evaluation = evaluate(metric, obs.frame, at, intention_id, obs.error, suppress)
         if obs.error is not None:
             return evaluation
-        return enrich(evaluation, metric, obs.headline, suppress, self._comparators(metric, obs))
+        return enrich(evaluation, metric, obs.headline, suppress, self._comparators(metric, obs),
+                      peers=obs.peers, breaks=obs.breaks)
 
     def resolve_period(self, framework_id: str | None, period: str | date | None) -> date:
         if period is not None:

@@ -20,7 +20,8 @@ import plotly.graph_objects as go
 from dashboard.figures import metric_trajectory_figure, spc_figure
 from metrics.definitions.models import Metric
 from metrics.evaluation.grouping import outcome_groups
-from metrics.evaluation.insights import BENCHMARK_METHOD, Insights
+from metrics.evaluation.insights import BENCHMARK_METHOD, Insights, break_sentence
+from metrics.evaluation.ranking import METHOD as RANKING_METHOD, QUARTILE_WORDS, ordinal
 from metrics.evaluation.status import Status
 from metrics.formatting import format_value, unit_words
 from metrics.periods import parse_month
@@ -159,7 +160,9 @@ def trajectory_chart(snapshot: Snapshot, evaluation: dict[str, Any], metric: Met
     if len(known) < 2:
         return Paragraph(f"No chart for {name}: fewer than two published figures.", "small")
     baseline = evaluation["baseline"]["value"]
-    figure = metric_trajectory_figure(metric, frame, baseline, title=name)
+    insights = snapshot.insights(evaluation)
+    breaks = insights.series_breaks if insights is not None else ()
+    figure = metric_trajectory_figure(metric, frame, baseline, title=name, breaks=breaks)
     labels = [p["label"] for p in snapshot.series(metric.id) if p["value"] is not None]
     words = [f"Line chart of {name} from {labels[0]} to {labels[-1]}: {_short(known['value'].iloc[0], metric)} in "
              f"{labels[0]}, lowest {_short(known['value'].min(), metric)}, highest "
@@ -205,6 +208,10 @@ def insight_blocks(snapshot: Snapshot, evaluation: dict[str, Any], metric: Metri
     blocks.append(Heading(4, "Trend, forecast and benchmark"))
     items = [f"Recent trend: {insights.trend_words}", f"Forecast to the deadline: {insights.forecast_words}"]
     items += [f"Benchmark against {b.comparator}: {b.verdict.words}. {b.words}" for b in insights.benchmarks]
+    if insights.ranking is not None:
+        items.append(f"Among all {insights.ranking.peers}: {insights.ranking.words} {RANKING_METHOD}")
+    if insights.series_breaks:
+        items.append(break_sentence(insights.series_breaks))
     blocks.append(BulletList(tuple(items)))
     if insights.benchmarks:
         blocks.append(Paragraph(BENCHMARK_METHOD, "small"))
@@ -405,11 +412,32 @@ def build(snapshot: Snapshot, previous: Snapshot | None = None, scope: str = "fu
         source=fw.get("source", ""))]
     blocks += summary_blocks(snapshot, previous) + _signoff_blocks(snapshot)
     if scope == "exceptions":
-        return blocks + exception_blocks(snapshot, snapshot_exceptions(snapshot, previous))
+        return blocks + exception_blocks(snapshot, snapshot_exceptions(snapshot, previous)) + ranking_blocks(snapshot)
     for group in outcome_groups(snapshot.framework_model):
         title = f"Outcome {group.title}" if group.outcome else group.title
         blocks += [PageBreak(), Heading(1, title)]
         for intention in group.intentions:
             blocks += intention_blocks(snapshot, intention)
+    blocks += ranking_blocks(snapshot)
     blocks += appendix_blocks(snapshot, synthetic)
     return blocks
+
+
+def ranking_blocks(snapshot: Snapshot) -> list[Block]:
+    """One table of every national measure's rank and quartile among all councils (LG Inform
+    style), for the committee: where the council stands where no target is set."""
+    rows, peers, seen = [], "", set()
+    for evaluation in snapshot.evaluations:
+        insights = snapshot.insights(evaluation)
+        ranking = insights.ranking if insights is not None else None
+        if ranking is None or evaluation["metric_id"] in seen:  # a measure may evidence two intentions
+            continue
+        seen.add(evaluation["metric_id"])
+        peers = ranking.peers
+        rows.append([evaluation["report"]["display_title"], ranking.period, evaluation["report"]["value_text"],
+                     f"{ordinal(ranking.rank)} of {ranking.count}", QUARTILE_WORDS[ranking.quartile]])
+    if not rows:
+        return []
+    return [Heading(1, f"Benchmarks among all {peers}"), Paragraph(RANKING_METHOD, "small"),
+            Table(f"{len(rows)} national measure(s): rank and quartile among all {peers}",
+                  ("Measure", "Year", "Value", "Rank", "Quartile"), _rows(rows))]

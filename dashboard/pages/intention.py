@@ -13,6 +13,7 @@ from dashboard.figures import metric_trajectory_figure
 from metrics.definitions.models import Framework, Intention
 from metrics.disclosure import SUPPRESSED, suppress_frame
 from metrics.evaluation.evaluate import Evaluation
+from metrics.evaluation.insights import break_sentence
 from metrics.formatting import format_value, number
 from metrics.service import MetricsService
 
@@ -41,8 +42,10 @@ def metric_chart(service: MetricsService, evaluation: Evaluation, period: str) -
     shown = suppress_frame(shown, metric, active=context.public())
     comparators = {label: frame[frame["period"] <= period]
                    for label, frame in service.comparator_series(metric.id).items()}
-    figure = metric_trajectory_figure(metric, shown, evaluation.baseline_value, comparators)
+    breaks = evaluation.insights.series_breaks if evaluation.insights else ()
+    figure = metric_trajectory_figure(metric, shown, evaluation.baseline_value, comparators, breaks=breaks)
     summary = (f"Line chart of {metric.display_title} from {shown['label'].iloc[0]} to {shown['label'].iloc[-1]}. "
+               + (f"{break_sentence(breaks)} " if breaks else "") +
                f"Latest {SUPPRESSED if evaluation.suppressed else format_value(evaluation.value, metric)}; baseline "
                f"{format_value(evaluation.baseline_value, metric)}; target "
                f"{format_value(evaluation.target_value, metric)} by {evaluation.deadline}. "

@@ -13,10 +13,12 @@ from dashboard import context, ids
 from dashboard.components import chart, data_table, notice, status_badge
 from dashboard.figures import breakdown_figure, trajectory_figure
 from dashboard.insight_sections import insight_sections
+from dashboard.ranking_section import ranking_section
 from metrics.definitions.models import Metric, SqlBinding
 from metrics.describe import binding_in_words, method_in_words
 from metrics.disclosure import SUPPRESSED, mark_suppressed, suppress_frame
 from metrics.formatting import format_value, number, unit_words
+from metrics.evaluation.insights import break_sentence
 from metrics.evaluation.observations import HEADLINE
 from metrics.service import MetricsService
 
@@ -87,7 +89,9 @@ def comparator_section(service: MetricsService, metric: Metric, period: str) -> 
         return html.Section(id="comparators")
     shown = series[series["period"] <= period]
     y_title = unit_words(metric)
-    figure = trajectory_figure(shown, f"{metric.display_title} and comparators", y_title, comparators=comparators)
+    breaks = [b for b in service.observations(metric.id).breaks if b[0] <= period]
+    figure = trajectory_figure(shown, f"{metric.display_title} and comparators", y_title, comparators=comparators,
+                               breaks=breaks)
     names = ", ".join(comparators)
     rows = []
     for label, frame in [("This area", shown)] + list(comparators.items()):
@@ -97,7 +101,8 @@ def comparator_section(service: MetricsService, metric: Metric, period: str) -> 
     return html.Section([
         html.H2("Compared with " + names, className="h4"),
         chart(figure, f"Line chart of {metric.display_title} beside {names}, from the same published source; "
-              "the table gives the latest values.", f"Chart: {metric.display_title} and comparators"),
+              + (f"a vertical line marks the series break ({break_sentence(breaks)}); " if breaks else "")
+              + "the table gives the latest values.", f"Chart: {metric.display_title} and comparators"),
         data_table(["Area", "Period", "Value"], rows, f"{metric.display_title}: latest values and comparators"),
     ], id="comparators")
 
@@ -155,6 +160,9 @@ def layout(metric_id: str | None = None, framework: str | None = None, period: s
         sections.append(html.P("The query returned more rows than the data source's row cap; figures are incomplete.",
                                role="alert"))
     sections.append(comparator_section(service, metric, period_key))
+    ranked = ranking_section(metric, evaluation, area_names(service, metric.id)[HEADLINE])
+    if ranked is not None:
+        sections.append(ranked)
     sections.append(breakdown_section(service, metric, period_key))
     frame = table_frame(service, metric)
     sections += [

@@ -109,6 +109,14 @@ class Comparator(Model):
         return (self.area,) if isinstance(self.area, str) else tuple(self.area)
 
 
+class Peers(Model):
+    """The areas a council is ranked among (LG Inform style): the rows of the same table that
+    also match ``filters``, e.g. every English council with adult social care duties."""
+
+    label: str
+    filters: tuple[Filter, ...]
+
+
 class TableBinding(Model):
     """A declarative binding, compiled to one aggregating SELECT."""
 
@@ -162,6 +170,8 @@ class PublishedBinding(Model):
     filters: tuple[Filter, ...] = ()
     headline_area: str | None = None
     comparators: tuple[Comparator, ...] = ()
+    peers: Peers | None = None           # rank and quartile among these areas, each period
+    break_column: str | None = None      # words marking the first period after a publisher's renumbering
 
     @model_validator(mode="after")
     def _interval_has_both_ends(self) -> "PublishedBinding":

@@ -18,13 +18,14 @@ import math
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 import pandas as pd
 
 from metrics.definitions.models import Metric
 from metrics.disclosure import suppress_frame
 from metrics.evaluation.evaluate import Evaluation
+from metrics.evaluation.ranking import Ranking, rank_among
 from metrics.evaluation.status import Polarity, Status
 from metrics.formatting import format_value, number
 from metrics.periods import month_label, parse_month
@@ -133,6 +134,8 @@ class Insights:
     forecast_sentence: str | None  # the sentence for status_reason, when there is a forecast
     deadline: str | None
     benchmarks: tuple[Benchmark, ...] = ()
+    ranking: Ranking | None = None                 # rank and quartile among peer councils, when declared
+    series_breaks: tuple[tuple[str, str, str], ...] = ()  # (period, label, words) up to the evaluated period
 
     @property
     def benchmark(self) -> Benchmark | None:
@@ -154,7 +157,9 @@ class Insights:
                 "deadline": self.deadline,
                 "benchmarks": [{"comparator": b.comparator, "comparator_value": _clean(b.comparator_value),
                                 "verdict": str(b.verdict), "words": b.words, "method": b.method}
-                               for b in self.benchmarks]}
+                               for b in self.benchmarks],
+                "ranking": None if self.ranking is None else {k: _clean(v) for k, v in self.ranking.to_dict().items()},
+                "series_breaks": [list(b) for b in self.series_breaks]}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "Insights":
@@ -173,7 +178,9 @@ class Insights:
         return cls(spc=spc, spc_words=data["spc_words"], trend=trend, trend_words=data["trend_words"],
                    forecast=fc, forecast_words=data["forecast_words"],
                    forecast_sentence=data.get("forecast_sentence"), deadline=data.get("deadline"),
-                   benchmarks=benchmarks)
+                   benchmarks=benchmarks,
+                   ranking=Ranking.from_dict(data["ranking"]) if data.get("ranking") else None,
+                   series_breaks=tuple(tuple(b) for b in data.get("series_breaks", ())))
 
 
 def _clean(value: Any) -> Any:
@@ -316,8 +323,24 @@ def _benchmark(metric: Metric, evaluation: Evaluation, name: str, value: float |
 
 # ---------------------------------------------------------------- entry points
 
+def _ranking(metric: Metric, evaluation: Evaluation, peers: pd.DataFrame | None) -> Ranking | None:
+    binding_peers = getattr(metric.binding, "peers", None)
+    if peers is None or binding_peers is None or evaluation.value is None or evaluation.suppressed:
+        return None
+    year = peers[peers["period"] == evaluation.period]
+    return rank_among(evaluation.value, list(year["value"]), Polarity(metric.polarity).higher_is_better,
+                      binding_peers.label, evaluation.period_label or evaluation.period)
+
+
+def break_sentence(breaks: Sequence[tuple[str, str, str]]) -> str:
+    """The breaks in words, for the status sentence and the reports."""
+    return " ".join(f"Series break in {label}: {words}; figures either side are not directly comparable."
+                    for _period, label, words in breaks)
+
+
 def compute(metric: Metric, series: pd.DataFrame, evaluation: Evaluation, suppress: bool = False,
-            comparators: Mapping[str, pd.DataFrame] | None = None) -> Insights:
+            comparators: Mapping[str, pd.DataFrame] | None = None, peers: pd.DataFrame | None = None,
+            breaks: Sequence[tuple[str, str, str]] = ()) -> Insights:
     """Insights from the headline ``series`` (period_start, period_end, period, label, value, numerator,
     denominator, ci_lower, ci_upper) up to the evaluated period. ``suppress`` withholds small counts first.
     ``comparators`` ({label: series}, e.g. from ``MetricsService.comparator_series``) give one benchmark
@@ -348,17 +371,22 @@ def compute(metric: Metric, series: pd.DataFrame, evaluation: Evaluation, suppre
                                  tuple(_opt(v) for v in run["ci_upper"]))
     return Insights(spc=spc_insight, spc_words=spc_words, trend=trend, trend_words=trend_words, forecast=fc,
                     forecast_words=fc_words, forecast_sentence=sentence, deadline=evaluation.deadline,
-                    benchmarks=benchmarks)
+                    benchmarks=benchmarks, ranking=_ranking(metric, evaluation, peers),
+                    series_breaks=tuple(tuple(b) for b in breaks
+                                        if evaluation.period is None or b[0] <= evaluation.period))
 
 
 def enrich(evaluation: Evaluation, metric: Metric, series: pd.DataFrame, suppress: bool = False,
-           comparators: Mapping[str, pd.DataFrame] | None = None) -> Evaluation:
+           comparators: Mapping[str, pd.DataFrame] | None = None, peers: pd.DataFrame | None = None,
+           breaks: Sequence[tuple[str, str, str]] = ()) -> Evaluation:
     """A copy of ``evaluation`` with its typed ``insights`` and, when the deadline is still ahead and the
     target not yet met, the forecast sentence in ``status_reason``."""
     if evaluation.source_error or evaluation.period is None or series is None or series.empty:
         return evaluation
-    found = compute(metric, series, evaluation, suppress, comparators)
+    found = compute(metric, series, evaluation, suppress, comparators, peers, breaks)
     reason = evaluation.status_reason
     if found.forecast_sentence and evaluation.status in FORECAST_STATUSES:
         reason = f"{reason.rstrip()} {found.forecast_sentence}"
+    if found.series_breaks:
+        reason = f"{reason.rstrip()} {break_sentence(found.series_breaks)}"
     return dataclasses.replace(evaluation, status_reason=reason, insights=found)

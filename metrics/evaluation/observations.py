@@ -21,7 +21,7 @@ COLUMNS = ["period_start", "period", "period_end", "label", "area", "numerator",
            "value", "ci_lower", "ci_upper"]
 
 
-def _as_date(value: object) -> date:
+def as_period_start(value: object) -> date:
     if isinstance(value, date):
         return date(value.year, value.month, 1)
     return pd.Timestamp(str(value)).date().replace(day=1)
@@ -67,7 +67,7 @@ def build_observations(metric: Metric, aggregate: pd.DataFrame, headline_area: s
     rows = []
     for record in aggregate.to_dict("records"):
         rows.append({
-            "period_start": _as_date(record["period_start"]),
+            "period_start": as_period_start(record["period_start"]),
             "area": str(record["area"]),
             "numerator": _float(record.get("numerator")),
             "denominator": _float(record.get("denominator")),
