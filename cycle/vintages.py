@@ -17,7 +17,7 @@ from datasources.registry import DataSourceRegistry
 from datasources.store import Store, cycle_vintages, now
 from metrics.service import MetricsService
 
-_PERIOD_TYPES = ("month", "financial_year", "fy_start_year", "date")
+_PERIOD_TYPES = ("month", "financial_year", "fy_start_year", "calendar_year", "date")
 _MONTHS = {"monthly": 1, "quarterly": 3, "annual": 12}
 
 

@@ -44,7 +44,7 @@ MAP_ADDED = ("measure_id", "measure_title", "series_break", "quality_note")
 MAX_LISTED = 25
 _INT_MAX = 2**63 - 1
 _INT_MIN = -(2**63)
-PERIOD_TYPES = ("month", "financial_year", "fy_start_year", "date")
+PERIOD_TYPES = ("month", "financial_year", "fy_start_year", "calendar_year", "date")
 
 
 @dataclass(frozen=True)
@@ -149,6 +149,14 @@ def convert(raw: Any, kind: str) -> Any:
         if (end % 100) != (start + 1) % 100:
             raise ValueError(f"'{raw}' is not a financial year: the second year must follow the first")
         return date(start, 4, 1)
+    if kind == "calendar_year":
+        try:
+            year = int(float(str(raw).strip()))
+        except ValueError:
+            raise ValueError(f"'{raw}' is not a year; expected e.g. 2023 for the calendar year 2023") from None
+        if not 1990 <= year <= 2100:
+            raise ValueError(f"'{raw}' is not a plausible year")
+        return date(year, 1, 1)
     if kind == "fy_start_year":
         try:
             year = int(float(str(raw).strip()))
@@ -162,7 +170,7 @@ def convert(raw: Any, kind: str) -> Any:
 
 _TYPE_WORDS = {"text": "text", "integer": "a whole number", "number": "a number", "date": "a date (YYYY-MM-DD)",
                "month": "a month (YYYY-MM)", "financial_year": "a financial year (e.g. 2023-24)",
-               "fy_start_year": "a year (e.g. 2023)"}
+               "fy_start_year": "a year (e.g. 2023)", "calendar_year": "a year (e.g. 2023)"}
 
 
 # ------------------------------------------------------------------ readers
@@ -241,16 +249,45 @@ def _blank(values: Iterable[Any]) -> bool:
     return all(v is None or str(v).strip() == "" for v in values)
 
 
-def read_file(path: Path, display: str, spec: IngestSpec,
-              measure_map: MeasureMap | None = None) -> tuple[list[dict[str, Any]], list[IngestProblem]]:
-    """Every row of one file as typed dicts, or the problems found (never both half-way)."""
+def read_file(path: Path, display: str, spec: IngestSpec, measure_map: MeasureMap | None = None,
+              notes: list[str] | None = None) -> tuple[list[dict[str, Any]], list[IngestProblem]]:
+    """Every row of one file as typed dicts, or the problems found (never both half-way).
+    ``notes`` receives what was loaded differently from the file, and why (repeated rows loaded
+    once, rows dropped by the spec's ``drop_rows``)."""
     problems: list[IngestProblem] = []
     sheet = _open(path, display, spec, problems)
     if sheet is None:
         return [], problems
     with progress.stage(f"reading {Path(display).name}", sheet.total) as tick:
         sheet.rows = _ticking(sheet.rows, tick)
-        return _read_rows(sheet, display, spec, measure_map, problems)
+        return _read_rows(sheet, display, spec, measure_map, problems, notes if notes is not None else [])
+
+
+def _same_figures(first: dict[str, Any], again: dict[str, Any]) -> bool:
+    """The same row again: every value equal, numbers allowed to differ only by rounding
+    (a publisher repeating 20.0558045901172 as 20.0558)."""
+    for name, a in first.items():
+        b = again.get(name)
+        if isinstance(a, float) and isinstance(b, float):
+            places = min(_decimals(a), _decimals(b))
+            if not math.isclose(round(a, places), round(b, places), rel_tol=0, abs_tol=10 ** -(places + 6)):
+                return False
+        elif a != b:
+            return False
+    return True
+
+
+def _decimals(number: float) -> int:
+    """Decimal places as the number was written (Python's shortest repr gives them back)."""
+    text = repr(number)
+    if "e" in text or "inf" in text or "nan" in text:
+        return 15
+    return len(text.split(".")[1]) if "." in text else 0
+
+
+def _rows_words(numbers: list[int]) -> str:
+    shown = ", ".join(str(n) for n in numbers[:5])
+    return shown + (f" and {len(numbers) - 5} more" if len(numbers) > 5 else "")
 
 
 def _ticking(rows: Iterable[tuple[int, Sequence[Any]]], tick) -> Iterator[tuple[int, Sequence[Any]]]:
@@ -265,7 +302,7 @@ def _ticking(rows: Iterable[tuple[int, Sequence[Any]]], tick) -> Iterator[tuple[
 
 
 def _read_rows(sheet: _Sheet, display: str, spec: IngestSpec, measure_map: MeasureMap | None,
-               problems: list[IngestProblem]) -> tuple[list[dict[str, Any]], list[IngestProblem]]:
+               problems: list[IngestProblem], notes: list[str]) -> tuple[list[dict[str, Any]], list[IngestProblem]]:
     file_values: dict[str, Any] = {}
     for fv in spec.file_values:
         column, row = coordinate_from_string(fv.cell)
@@ -287,6 +324,9 @@ def _read_rows(sheet: _Sheet, display: str, spec: IngestSpec, measure_map: Measu
     positions: dict[str, int] = {}
     rows_out: list[dict[str, Any]] = []
     seen_keys: dict[tuple[Any, ...], int] = {}
+    first_rows: dict[tuple[Any, ...], dict[str, Any]] = {}
+    repeated: list[int] = []
+    dropped: dict[int, list[int]] = {}   # drop_rows rule -> file rows it dropped
     data_started = False
     for number, values in sheet.rows:
         if number < header_first:
@@ -353,14 +393,25 @@ def _read_rows(sheet: _Sheet, display: str, spec: IngestSpec, measure_map: Measu
                                               f"{', '.join(col.allowed)}"))
                 continue
             record[col.name] = value
-        if spec.key and len(record) == len(spec.columns):
+        complete = len(record) == len(spec.columns)
+        rule = next((i for i, d in enumerate(spec.drop_rows) if complete and record.get(d.column) in d.values), None)
+        if rule is not None:
+            dropped.setdefault(rule, []).append(number)
+            continue
+        if spec.key and complete:
             key = tuple(record.get(k) for k in spec.key)
             if key in seen_keys:
+                if spec.repeated_rows == "once" and _same_figures(first_rows[key], record):
+                    repeated.append(number)
+                    continue
                 problems.append(IngestProblem(display, sheet.sheet, number, None,
                                               f"duplicate row for {dict(zip(spec.key, key))} "
-                                              f"(first at row {seen_keys[key]})"))
+                                              f"(first at row {seen_keys[key]})"
+                                              + (" with different figures" if spec.repeated_rows == "once" else "")))
             else:
                 seen_keys[key] = number
+                if spec.repeated_rows == "once":
+                    first_rows[key] = dict(record)
         if measure_map is not None and len(record) == len(spec.columns):
             mismatch = measure_map.apply(record, display, number)
             if mismatch:
@@ -372,7 +423,17 @@ def _read_rows(sheet: _Sheet, display: str, spec: IngestSpec, measure_map: Measu
                                       "the header row is missing (the file is shorter than header_row)"))
     if data_started and not rows_out and not problems:
         problems.append(IngestProblem(display, sheet.sheet, spec.header_row + 1, None, "has no data rows"))
-    return ([], problems) if problems else (rows_out, [])
+    if problems:
+        return [], problems
+    name = Path(display).name
+    if repeated:
+        notes.append(f"{name}: {len(repeated)} row(s) repeat an earlier row with the same figures (exactly, or "
+                     f"at another rounding) and were loaded once: rows {_rows_words(repeated)}")
+    for rule, numbers in dropped.items():
+        d = spec.drop_rows[rule]
+        notes.append(f"{name}: {len(numbers)} row(s) with {d.column} in {list(d.values)} not loaded: {d.reason} "
+                     f"(rows {_rows_words(numbers)})")
+    return rows_out, []
 
 
 # ------------------------------------------------------------------ whole load
@@ -414,11 +475,12 @@ def read_all(specs: Sequence[IngestSpec], project_root: Path,
             if measure_map is None:
                 continue
         keys: dict[tuple[Any, ...], str] = {}
+        spec_notes: list[str] = []
         for path, display in chosen:
             if not path.is_file():
                 problems.append(IngestProblem(display, None, None, None, "file not found"))
                 continue
-            file_rows, file_problems = read_file(path, display, spec, measure_map)
+            file_rows, file_problems = read_file(path, display, spec, measure_map, spec_notes)
             problems.extend(file_problems)
             if spec.key:
                 for r in file_rows:
@@ -431,14 +493,14 @@ def read_all(specs: Sequence[IngestSpec], project_root: Path,
                     keys.setdefault(key, display)
             rows.extend(file_rows)
         tables.append(LoadedTable(spec.id, spec.table, [d for _, d in chosen], rows,
-                                  measure_map.notes if measure_map else None))
+                                  (measure_map.notes if measure_map else []) + spec_notes))
     if problems:
         raise IngestError(problems)
     return tables
 
 
 _SQL_TYPES = {"text": sa.Text, "integer": sa.Integer, "number": sa.Float, "date": sa.Date, "month": sa.Date,
-              "financial_year": sa.Date, "fy_start_year": sa.Date}
+              "financial_year": sa.Date, "fy_start_year": sa.Date, "calendar_year": sa.Date}
 
 
 def table_for(spec: IngestSpec, metadata: sa.MetaData) -> sa.Table:

@@ -25,7 +25,8 @@ class SourceNote(Model):
     synthetic: bool = False
 
 
-IngestType = Literal["text", "integer", "number", "date", "month", "financial_year", "fy_start_year"]
+IngestType = Literal["text", "integer", "number", "date", "month", "financial_year", "fy_start_year",
+                     "calendar_year"]
 
 
 class IngestColumn(Model):
@@ -50,6 +51,15 @@ class IngestColumn(Model):
         if (self.header is None) == (self.value is None):
             raise ValueError("give exactly one of 'header' (a column in the file) or 'value' (a per-file value)")
         return self
+
+
+class DropRows(Model):
+    """Rows not to load, with the reason the ingest reports (e.g. indicators a file cannot
+    hold correctly: quarterly figures without a quarter column)."""
+
+    column: Identifier
+    values: tuple[str | int, ...] = Field(min_length=1)
+    reason: str = Field(min_length=1)
 
 
 class IngestFileValue(Model):
@@ -97,6 +107,11 @@ class IngestSpec(Model):
     measure_map: MeasureMapSpec | None = None
     source: SourceNote | None = None
     publication: Publication | None = None
+    # A key seen twice stops the ingest ("refuse"); "once" loads a row that repeats an earlier
+    # row's figures (exactly, or the same figure at another rounding) once and reports it, while a
+    # repeat with different figures still stops the ingest.
+    repeated_rows: Literal["refuse", "once"] = "refuse"
+    drop_rows: tuple[DropRows, ...] = ()
 
     @model_validator(mode="after")
     def _consistent(self) -> "IngestSpec":
@@ -118,4 +133,7 @@ class IngestSpec(Model):
                     raise ValueError(f"measure_map {what} '{col}' is not among the declared columns")
         if self.header_rows > self.header_row:
             raise ValueError("header_rows cannot be more than header_row")
+        for d in self.drop_rows:
+            if d.column not in names:
+                raise ValueError(f"drop_rows column '{d.column}' is not among the declared columns")
         return self

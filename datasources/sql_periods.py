@@ -17,7 +17,7 @@ from sqlalchemy import Date
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
 
-_FREQUENCIES = ("monthly", "quarterly", "annual")
+_FREQUENCIES = ("monthly", "quarterly", "annual", "calendar_year")
 
 
 class _PeriodStart(FunctionElement[Any]):
@@ -48,12 +48,18 @@ class financial_year_start(_PeriodStart):  # noqa: N801
     frequency = "annual"
 
 
+class calendar_year_start(_PeriodStart):  # noqa: N801
+    inherit_cache = True
+    name = "calendar_year_start"
+    frequency = "calendar_year"
+
+
 _ELEMENTS: dict[str, type[_PeriodStart]] = {"monthly": month_start, "quarterly": quarter_start,
-                                            "annual": financial_year_start}
+                                            "annual": financial_year_start, "calendar_year": calendar_year_start}
 
 
 def period_start(expr: ColumnElement[Any], frequency: str) -> _PeriodStart:
-    """``period_start(column, 'monthly'|'quarterly'|'annual')`` -> DATE of the period's first day."""
+    """``period_start(column, 'monthly'|'quarterly'|'annual'|'calendar_year')`` -> DATE of the period's first day."""
     if frequency not in _ELEMENTS:
         raise ValueError(f"unknown frequency {frequency!r}; expected one of {_FREQUENCIES}")
     return _ELEMENTS[frequency](expr)
@@ -67,6 +73,8 @@ def _period_start_default(element: _PeriodStart, compiler: Any, **kw: Any) -> st
         return f"CAST(date_trunc('month', {x}) AS DATE)"
     if element.frequency == "quarterly":
         return f"CAST(date_trunc('quarter', {x}) AS DATE)"
+    if element.frequency == "calendar_year":
+        return f"CAST(date_trunc('year', {x}) AS DATE)"
     # Shift back three months, take the calendar year, shift forward again.
     return (f"CAST(date_trunc('year', CAST({x} AS DATE) - INTERVAL '3 months') "
             f"+ INTERVAL '3 months' AS DATE)")
@@ -81,4 +89,6 @@ def _period_start_sqlite(element: _PeriodStart, compiler: Any, **kw: Any) -> str
     if element.frequency == "quarterly":
         return (f"date({x}, 'start of month', '-' || ((CAST(strftime('%m', {x}) AS INTEGER) - 1) % 3) "
                 f"|| ' months')")
+    if element.frequency == "calendar_year":
+        return f"date({x}, 'start of year')"
     return f"date({x}, 'start of month', '-3 months', 'start of year', '+3 months')"

@@ -14,7 +14,8 @@ _OPS = {"eq": "is", "ne": "is not", "lt": "is below", "le": "is at most", "gt": 
         "not_null": "is not empty"}
 
 _FREQUENCY = {"monthly": "each month", "quarterly": "each quarter (UK financial quarters)",
-              "annual": "each financial year (April to March)"}
+              "annual": "each financial year (April to March)",
+              "calendar_year": "each calendar year (January to December)"}
 
 
 def filter_words(flt: Filter) -> str:

@@ -1,9 +1,10 @@
-"""Reporting periods: months, quarters and UK financial years (April to March).
+"""Reporting periods: months, quarters, UK financial years (April to March) and calendar years.
 
 A period is held as the ``date`` of its first day. Outside the program (JSON, CLI,
 URLs) a period is named by its *last* month as ``YYYY-MM``: "2024-03" is March 2024
 for a monthly metric, January to March 2024 for a quarterly one and the financial
-year 2023/24 for an annual one. Naming by the last month means "evaluate at 2024-03"
+year 2023/24 for an annual one; "2023-12" is the calendar year 2023 (``calendar_year``, as
+Fingertips publishes mortality and survey indicators). Naming by the last month means "evaluate at 2024-03"
 can simply take every period that has ended by then, whatever the frequency.
 """
 
@@ -14,9 +15,9 @@ from typing import Literal
 
 from datasources.months import parse_month  # the program's one month parser, for the layers above
 
-Frequency = Literal["monthly", "quarterly", "annual"]
+Frequency = Literal["monthly", "quarterly", "annual", "calendar_year"]
 
-MONTHS_PER_PERIOD: dict[str, int] = {"monthly": 1, "quarterly": 3, "annual": 12}
+MONTHS_PER_PERIOD: dict[str, int] = {"monthly": 1, "quarterly": 3, "annual": 12, "calendar_year": 12}
 MONTH_NAMES = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
 
@@ -42,6 +43,8 @@ def period_start_of(month: date, frequency: Frequency) -> date:
         # UK financial quarters start in April, July, October and January:
         # the same boundaries as calendar quarters.
         return date(month.year, ((month.month - 1) // 3) * 3 + 1, 1)
+    if frequency == "calendar_year":
+        return date(month.year, 1, 1)
     fy_start_year = month.year if month.month >= 4 else month.year - 1
     return date(fy_start_year, 4, 1)
 
@@ -64,6 +67,8 @@ def period_label(start: date, frequency: Frequency) -> str:
     """Words for a period as a commissioner writes it: 'Mar 2024', 'Q4 2023/24', '2023/24'."""
     if frequency == "monthly":
         return f"{MONTH_NAMES[start.month - 1]} {start.year}"
+    if frequency == "calendar_year":
+        return str(start.year)
     fy = start.year if start.month >= 4 else start.year - 1
     if frequency == "quarterly":
         quarter = ((start.month - 4) % 12) // 3 + 1

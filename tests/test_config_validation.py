@@ -164,7 +164,7 @@ def test_bad_literal_names_the_choices(tmp_path: Path) -> None:
     found = problems(write_config(tmp_path, FRAMEWORK.replace("frequency: monthly", "frequency: weekly")))
     assert len(found) == 1
     assert found[0].startswith(f"config/framework.yaml:{ln(FRAMEWORK, 'frequency:')}: metrics[0].frequency: ")
-    assert "'monthly', 'quarterly' or 'annual'" in found[0] and "'weekly'" in found[0]
+    assert "'monthly', 'quarterly', 'annual' or 'calendar_year'" in found[0] and "'weekly'" in found[0]
 
 
 def test_rate_without_denominator(tmp_path: Path) -> None:

@@ -25,6 +25,7 @@ def test_period_start_in_python(day: date, monthly: date, quarterly: date, annua
     assert period_start_of(day, "monthly") == monthly
     assert period_start_of(day, "quarterly") == quarterly
     assert period_start_of(day, "annual") == annual
+    assert period_start_of(day, "calendar_year") == date(day.year, 1, 1)
 
 
 def test_labels_and_keys() -> None:
@@ -33,6 +34,9 @@ def test_labels_and_keys() -> None:
     assert period_label(date(2024, 3, 1), "monthly") == "Mar 2024"
     assert period_key(date(2023, 4, 1), "annual") == "2024-03"
     assert period_key(date(2024, 1, 1), "quarterly") == "2024-03"
+    # Fingertips publishes mortality by calendar year: named by December, labelled by the year alone
+    assert period_label(date(2023, 1, 1), "calendar_year") == "2023"
+    assert period_key(date(2023, 1, 1), "calendar_year") == "2023-12"
 
 
 @pytest.mark.parametrize("written, month", [
@@ -70,7 +74,7 @@ def sql_buckets(url: str) -> dict[str, list[date]]:
         conn.execute(insert(days), [{"d": d} for d in DAYS])
     out = {}
     with engine.connect() as conn:
-        for frequency in ("monthly", "quarterly", "annual"):
+        for frequency in ("monthly", "quarterly", "annual", "calendar_year"):
             rows = conn.execute(select(period_start(days.c.d, frequency)).order_by(days.c.d)).scalars().all()
             out[frequency] = [r if isinstance(r, date) else date.fromisoformat(str(r)) for r in rows]
     engine.dispose()
@@ -78,7 +82,7 @@ def sql_buckets(url: str) -> dict[str, list[date]]:
 
 
 def expected() -> dict[str, list[date]]:
-    return {f: [period_start_of(d, f) for d in DAYS] for f in ("monthly", "quarterly", "annual")}
+    return {f: [period_start_of(d, f) for d in DAYS] for f in ("monthly", "quarterly", "annual", "calendar_year")}
 
 
 def test_sql_period_start_sqlite(tmp_path) -> None:

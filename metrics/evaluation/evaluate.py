@@ -25,7 +25,7 @@ from metrics.disclosure import is_small, withhold
 from metrics.evaluation.observations import headline_series
 from metrics.evaluation.status import Polarity, Status
 from metrics.formatting import format_value, number
-from metrics.periods import month_key, month_label, months_between, period_label
+from metrics.periods import MONTHS_PER_PERIOD, month_key, month_label, months_between, period_label
 
 if TYPE_CHECKING:  # insights are computed from an evaluation, so that module imports this one
     from metrics.evaluation.insights import Insights
@@ -222,7 +222,7 @@ def evaluate(metric: Metric, observations: pd.DataFrame, at: date, intention_id:
     )
     stale = months_between(latest["period_end"], at)
     staleness = (f" (the latest figures are for {latest['label']})"
-                 if stale >= 2 * {"monthly": 1, "quarterly": 3, "annual": 12}[metric.frequency] else "")
+                 if stale >= 2 * MONTHS_PER_PERIOD[metric.frequency] else "")
     value_text = "suppressed (small numbers)" if current["suppressed"] else format_value(value, metric)
     shown = withhold(current) if current["suppressed"] else current
     target = metric.target

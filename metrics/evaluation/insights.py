@@ -37,7 +37,7 @@ __all__ = ["Benchmark", "BENCHMARK_METHOD", "Insights", "SpcInsight", "Verdict",
 
 #: How many recent points the forecast line is fitted to: two years of data (one for annual metrics
 #: would be too few), so a monthly line spans two whole seasonal cycles.
-FORECAST_POINTS = {"monthly": 24, "quarterly": 8, "annual": 5}
+FORECAST_POINTS = {"monthly": 24, "quarterly": 8, "annual": 5, "calendar_year": 5}
 #: Fingertips recent trend: the last five points.
 TREND_POINTS = 5
 #: Statuses whose reason gains the forecast sentence (the target is not met yet).
@@ -45,7 +45,7 @@ FORECAST_STATUSES = (Status.ON_TRACK, Status.AT_RISK, Status.OFF_TRACK)
 
 _TREND_METHOD = {"proportion": "proportion", "crude_rate": "rate", "count": "count", "mean": "mean",
                  "published": "rate"}
-_PERIOD_WORD = {"monthly": "months", "quarterly": "quarters", "annual": "years"}
+_PERIOD_WORD = {"monthly": "months", "quarterly": "quarters", "annual": "years", "calendar_year": "years"}
 
 POINT_TYPE_WORDS = {
     "common_cause": "Common cause",
