@@ -15,7 +15,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import MATCH, Input, Output, State, callback, dcc, html, no_update
 
-from dashboard import auth, context
+from dashboard import auth, context, titles
 from dashboard import review_widgets as w
 from dashboard.components import progress_text, status_badge
 from metrics.formatting import format_value
@@ -28,7 +28,7 @@ from review.milestones import milestone_states, update_milestone
 from review.pack import review_pack
 from review.signoff import sign_off
 
-dash.register_page(__name__, path="/review", name="Review pack", title="Review pack – Outcomes monitor",
+dash.register_page(__name__, path="/review", name="Review pack", title=titles.review_title,
                    nav_order=10)
 
 HEADLINE_ROWS = 12
@@ -69,9 +69,12 @@ def _summary(pack) -> html.Section:
         metric = service.metric(e.metric_id)
         fmt = lambda v: format_value(v, metric) if v is not None else "–"  # noqa: E731
         rows.append(html.Tr([
-            html.Th(e.title, scope="row"), html.Td("suppressed" if e.suppressed else fmt(e.value)),
-            html.Td(fmt(e.trajectory_value)), html.Td(fmt(e.target_value) + (f" by {e.deadline}" if e.deadline else "")),
-            html.Td(status_badge(e.status)), html.Td(progress_text(e)),
+            # data-label: on a phone each row is stacked and every value is shown under its column's name.
+            html.Th(e.title, scope="row"),
+            html.Td("suppressed" if e.suppressed else fmt(e.value), **{"data-label": "Latest value"}),
+            html.Td(fmt(e.trajectory_value), **{"data-label": "Glide path expects"}),
+            html.Td(fmt(e.target_value) + (f" by {e.deadline}" if e.deadline else ""), **{"data-label": "Target"}),
+            html.Td(status_badge(e.status), **{"data-label": "Status"}), html.Td(progress_text(e), **{"data-label": "Progress"}),
         ], **{"data-metric": e.metric_id}))
     more = len(pack.headline) - HEADLINE_ROWS
     return html.Section([
