@@ -239,3 +239,83 @@ def test_charts_are_legible_at_320px(browser, live_server) -> None:
         assert chart["plot"] >= 200, f"{chart['title']}: the plot is {chart['plot']} px tall under its legend"
         assert not chart["overlap"], f"{chart['title']}: the title runs into the plot"
     assert errors == []
+
+
+def test_review_form_error_summary_links_to_the_field_and_keeps_the_text(browser, live_server) -> None:
+    review = next(s for s in PAGES if s.name == "review-lead")
+    context, page, errors = open_page(browser, live_server, review, 1280)
+    try:
+        falls = page.locator("section[data-key='metric:falls_admissions_65plus']")
+        falls.get_by_label("Owner").fill("Falls service manager")
+        falls.get_by_label("Due date").fill("2025-06-30")
+        falls.get_by_role("button", name="Add action").click()  # "What will be done" left empty
+        summary = falls.get_by_role("alert").filter(has_text="There is a problem")
+        summary.wait_for()
+        link = summary.get_by_role("link")
+        assert "action: is empty" in link.inner_text()
+        link.click()
+        what = falls.get_by_label("What will be done")
+        assert page.evaluate("document.activeElement.id") == what.get_attribute("id")
+        # Nothing typed is lost when a write is refused.
+        assert falls.get_by_label("Owner").input_value() == "Falls service manager"
+        assert falls.get_by_label("Due date").input_value() == "2025-06-30"
+        # The summary sits above the form's fields, where it is met first.
+        assert summary.bounding_box()["y"] < what.bounding_box()["y"]
+        assert axe_violations(page) == []
+    finally:
+        context.close()
+    assert errors == []
+
+
+def _contrast(a: str, b: str) -> float:
+    """WCAG contrast ratio of two computed CSS colours ("rgb(r, g, b)" or "rgba(r, g, b, a)", a
+    translucent one seen over white, as Bootstrap's pale focus glow is)."""
+    def luminance(colour: str) -> float:
+        numbers = [float(c) for c in re.findall(r"[\d.]+", colour)]
+        alpha = numbers[3] if len(numbers) > 3 else 1.0
+        channels = [(alpha * c + (1 - alpha) * 255) / 255 for c in numbers[:3]]
+        lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+    high, low = sorted((luminance(a), luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+FOCUS_STYLE = """el => { const s = getComputedStyle(el); return {outline: s.outlineColor, outlineWidth: s.outlineWidth,
+    outlineStyle: s.outlineStyle, shadow: s.boxShadow, border: s.borderTopColor}; }"""
+
+
+def _ring_colours(style: dict) -> list[str]:
+    """The colours of the focus indicator: the outline and each box-shadow ring (at least 2 px wide)."""
+    colours = re.findall(r"rgba?\([^)]*\)", style["shadow"]) if style["shadow"] != "none" else []
+    if style["outlineStyle"] != "none" and float(style["outlineWidth"].rstrip("px")) >= 2:
+        colours.append(style["outline"])
+    return colours
+
+
+@pytest.mark.parametrize("control", ["#framework-select", "#period-select", "#framework-apply"])
+def test_controls_show_a_focus_ring_of_3_to_1(page, live_server, control: str) -> None:
+    page.goto(f"{live_server}/?framework={FRAMEWORK}&period={PERIOD}")
+    page.wait_for_selector("[data-metric]")
+    element = page.locator(control)
+    at_rest = element.evaluate(FOCUS_STYLE)
+    if control.endswith("select"):  # the edge of a select at rest (Bootstrap's is 1.3:1)
+        assert _contrast(at_rest["border"], "rgb(255, 255, 255)") >= 3
+    element.focus()
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Tab")  # reached from the keyboard, so :focus-visible holds
+    assert page.evaluate("document.activeElement.id") == control[1:]
+    focused = element.evaluate(FOCUS_STYLE)
+    rings = _ring_colours(focused)
+    assert rings, f"{control} shows no focus indicator: {focused}"
+    assert max(_contrast(c, "rgb(255, 255, 255)") for c in rings) >= 3, f"{control}: {focused}"
+
+
+def test_grid_header_focus_is_visible(page, live_server) -> None:
+    page.goto(f"{live_server}/metric/{METRIC}?framework={FRAMEWORK}&period={PERIOD}")
+    page.wait_for_selector(".ag-cell")
+    page.locator("#metric-download-button").focus()
+    page.keyboard.press("Tab")
+    focused = page.evaluate(f"({FOCUS_STYLE})(document.activeElement)")
+    assert page.evaluate("document.activeElement.classList.contains('ag-header-cell')")
+    rings = _ring_colours(focused)
+    assert rings and max(_contrast(c, "rgb(255, 255, 255)") for c in rings) >= 3, focused

@@ -6,7 +6,8 @@
    - The header link of the page shown carries aria-current="page" (WCAG 1.3.1, 2.4.8).
    - A table wider than the screen scrolls inside its .table-scroll box; only then is the box a
      Tab stop, so it can be scrolled from the keyboard (WCAG 2.1.1) without adding a stop to
-     every table that fits. */
+     every table that fits.
+   - A link in a review form's error summary moves focus to the field it names. */
 (function () {
   "use strict";
   var pendingSince = 0;  // when a navigation started that has not yet moved focus
@@ -52,6 +53,17 @@
     pendingSince = Date.now();
     markCurrentLink();
   }
+
+  // The links of an error summary (review forms) take focus to the field at fault, as GOV.UK's do:
+  // following a fragment alone scrolls but may leave focus where it was.
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest ? event.target.closest("a.error-summary-link") : null;
+    var field = link ? document.getElementById(decodeURIComponent(link.hash.slice(1))) : null;
+    if (!field) { return; }
+    event.preventDefault();
+    field.focus();
+    field.scrollIntoView({block: "center"});
+  });
 
   // dcc.Link and dcc.Location (refresh="callback-nav") announce a pushState with this event.
   window.addEventListener("_dashprivate_pushstate", navigationStarted);
