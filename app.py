@@ -94,10 +94,12 @@ def create_app(config_dir: str | Path | None = None, service: MetricsService | N
         service=service or MetricsService.from_config_dir(config_dir or DEFAULT_CONFIG_DIR),
         store=store or Store.from_environment(),
         public=public_from_env() if public is None else public)
+    # update_title=None: no "Updating..." in the tab while a callback runs (screen readers read title
+    # changes out); each page sets its own title, naming its subject, when it is shown.
     app = dash.Dash(
         __name__, use_pages=True, pages_folder=str(HERE / "dashboard" / "pages"),
         assets_folder=str(HERE / "dashboard" / "assets"),
-        title="Outcomes monitor", suppress_callback_exceptions=True,
+        title="Outcomes monitor", update_title=None, suppress_callback_exceptions=True,
         external_stylesheets=[], serve_locally=True,
     )
     app.index_string = INDEX

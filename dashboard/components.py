@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 from typing import Any, Sequence
 
+import plotly.graph_objects as go
 from dash import dcc, html
 
 from metrics.evaluation.evaluate import Evaluation
@@ -42,9 +43,14 @@ def chart(figure, caption: str, label: str, figure_id: str | None = None) -> htm
     """A chart with its words: the plot is hidden from screen readers (it has no
     focusable controls: the mode bar is off) and the caption, plus the table that
     always accompanies it, carry the content."""
+    # The box, not the figure, sets the height: CSS gives it more on a phone, where the legend below
+    # the plot takes several lines (the figure's own height would squeeze the plot to a strip).
+    height = figure.layout.height or 380
+    figure = go.Figure(figure).update_layout(height=None, autosize=True)
     return html.Figure([
-        html.Div(dcc.Graph(figure=figure, config={"displayModeBar": False, "responsive": True}),
-                 **{"aria-hidden": "true"}),
+        html.Div(dcc.Graph(figure=figure, config={"displayModeBar": False, "responsive": True},
+                           style={"height": "100%"}),
+                 className="chart-box", style={"--chart-height": f"{height}px"}, **{"aria-hidden": "true"}),
         html.Figcaption(caption, className="small"),
     ], role="group", **{"aria-label": label}, **({"id": figure_id} if figure_id else {}))
 
@@ -56,11 +62,17 @@ def notice(text: str, kind: str = "synthetic") -> html.Div:
 def data_table(columns: Sequence[str], rows: Sequence[Sequence[Any]], caption: str,
                class_name: str = "table table-sm") -> html.Table:
     """A real HTML table with a caption: the accessible alternative to every chart."""
-    return html.Table([
+    return scroll_region(html.Table([
         html.Caption(caption),
         html.Thead(html.Tr([html.Th(c, scope="col") for c in columns])),
         html.Tbody([html.Tr([html.Td(cell) for cell in row]) for row in rows]),
-    ], className=class_name)
+    ], className=class_name), caption)
+
+
+def scroll_region(table: Any, label: str) -> html.Div:
+    """A table that may be wider than a phone scrolls inside this box, not the page (WCAG 1.4.10).
+    The box is a named region; assets/a11y.js makes it a Tab stop only while it scrolls."""
+    return html.Div(table, className="table-scroll", role="region", **{"aria-label": label})
 
 
 def progress_text(evaluation: Evaluation) -> str:

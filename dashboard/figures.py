@@ -107,6 +107,27 @@ def breakdown_figure(frame: pd.DataFrame, title: str, x_title: str) -> go.Figure
     return fig
 
 
+# ---------------------------------------------------------------- headline (reports' first page)
+
+#: Status colours as on the pages (outcomes.css); each bar is also labelled with its word and count.
+STATUS_COLOURS = {"achieved": "#00703c", "on_track": "#00703c", "at_risk": "#8a4a00", "off_track": "#b10e1e",
+                  "not_started": "#505a5f", "no_data": "#505a5f"}
+
+
+def status_figure(counts: Sequence[tuple[str, str, int]], title: str) -> go.Figure:
+    """Horizontal bars of how many metrics have each status, worst at the top; ``counts`` holds
+    (status, words, number). Words and numbers are on the bars: colour is never the only cue."""
+    shown = [c for c in counts if c[2]][::-1]  # plotly draws the first bar at the bottom
+    fig = go.Figure(go.Bar(
+        x=[n for _, _, n in shown], y=[words for _, words, _ in shown], orientation="h",
+        marker_color=[STATUS_COLOURS.get(status, GLIDE) for status, _, _ in shown],
+        text=[str(n) for _, _, n in shown], textposition="outside", cliponaxis=False, name="Metrics"))
+    fig = _layout(fig, title, "")
+    fig.update_layout(xaxis_title="Number of metrics", showlegend=False, hovermode=False,
+                      margin=dict(l=110, r=40, t=60, b=50))
+    return fig
+
+
 # ---------------------------------------------------------------- SPC (Making Data Count)
 
 #: Point types as Making Data Count colours them, each with its own marker shape so colour is not needed.

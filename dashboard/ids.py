@@ -2,10 +2,12 @@
 
 URL = "url"
 FRAMEWORK_SELECT = "framework-select"
+FRAMEWORK_APPLY = "framework-apply"
 PERIOD_SELECT = "period-select"
 THEME_FILTER = "theme-filter"
 LEAD_FILTER = "lead-filter"
 OVERVIEW_BODY = "overview-body"
+OVERVIEW_STATUS = "overview-status"
 METRIC_GRID = "metric-grid"
 METRIC_DOWNLOAD_BUTTON = "metric-download-button"
 METRIC_DOWNLOAD = "metric-download"

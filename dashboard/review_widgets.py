@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any, Sequence
+from urllib.parse import quote
 
 from dash import dcc, html
 
@@ -53,6 +54,18 @@ def alert(text: str) -> html.Div:
     return html.Div(text, role="alert", className="alert alert-danger py-2 my-2")
 
 
+def problem(doing: str, error: Exception, fields: dict[str, dict]) -> html.Div:
+    """A refused write as GOV.UK's error summary: "There is a problem", the reason, and, when the
+    domain names the field at fault (``ReviewInputError.field``), a link that takes focus to it.
+    ``fields`` maps the domain's field names to the pattern-matching ids of this form's controls."""
+    control = fields.get(getattr(error, "field", ""))
+    reason = f"{doing}: {error}"
+    item = (html.A(reason, href="#" + quote(dom_id(control), safe=""), className="error-summary-link")
+            if control else reason)
+    return html.Div([html.H2("There is a problem", className="h6 mb-1"), html.Ul(html.Li(item), className="mb-0")],
+                    role="alert", className="alert alert-danger py-2 my-2 error-summary")
+
+
 def done(text: str) -> html.Div:
     return html.Div(text, role="status", className="alert alert-success py-2 my-2")
 
@@ -95,6 +108,8 @@ def commentary_block(key: str, title: str, current: Any | None, history: Sequenc
     if can_write:
         dom = dom_id({"type": COMMENT_TEXT, "key": key})
         parts += [
+            # The outcome of saving is shown above the form, where GOV.UK puts its error summary.
+            html.Div(id={"type": COMMENT_RESULT, "key": key}),
             labelled_field(f"Your commentary on {title}", dom, dcc.Textarea(
                 id={"type": COMMENT_TEXT, "key": key}, value=current.text if current else "",
                 className="form-control", style={"minHeight": "5rem"}),
@@ -102,7 +117,6 @@ def commentary_block(key: str, title: str, current: Any | None, history: Sequenc
             dcc.Store(id={"type": COMMENT_BASE, "key": key}, data=current.id if current else None),
             html.Button("Save commentary", id={"type": COMMENT_SAVE, "key": key}, n_clicks=0,
                         className="btn btn-dark btn-sm"),
-            html.Div(id={"type": COMMENT_RESULT, "key": key}),
         ]
     return html.Div(parts, className="review-commentary")
 
@@ -163,6 +177,7 @@ def actions_block(key: str, title: str, actions: Sequence[Any], at: date, can_wr
         text_dom, owner_dom, due_dom = (dom_id({"type": k, "key": key}) for k in (ACTION_TEXT, ACTION_OWNER, ACTION_DUE))
         parts.append(html.Fieldset([
             html.Legend(f"Add an action on {title}", className="h6 fs-6"),
+            html.Div(id={"type": ACTION_RESULT, "key": key}),
             labelled_field("What will be done", text_dom, dcc.Textarea(
                 id={"type": ACTION_TEXT, "key": key}, className="form-control", style={"minHeight": "3rem"})),
             html.Div([
@@ -173,7 +188,6 @@ def actions_block(key: str, title: str, actions: Sequence[Any], at: date, can_wr
                                hint="YYYY-MM-DD"),
             ], className="d-flex flex-wrap gap-3"),
             html.Button("Add action", id={"type": ACTION_ADD, "key": key}, n_clicks=0, className="btn btn-dark btn-sm"),
-            html.Div(id={"type": ACTION_RESULT, "key": key}),
         ], className="border rounded p-2 mt-2"))
     return html.Div(parts, className="review-actions")
 
@@ -208,6 +222,7 @@ def milestone_block(key: str, state: Any, can_write: bool) -> html.Li:
         words = {k: v for k, v in MILESTONE_WORDS.items() if k != "late"}
         parts.append(html.Fieldset([
             html.Legend("Record progress on this milestone", className="h6 fs-6"),
+            html.Div(id={"type": MILESTONE_RESULT, "key": key}),
             html.Div([
                 html.Div([html.Label("Status", htmlFor=status_dom, className="form-label fw-semibold mb-1"),
                           native_select({"type": MILESTONE_STATUS, "key": key}, words, state.status)],
@@ -221,6 +236,5 @@ def milestone_block(key: str, state: Any, can_write: bool) -> html.Li:
                 style={"minHeight": "3rem"})),
             html.Button("Save milestone", id={"type": MILESTONE_SAVE, "key": key}, n_clicks=0,
                         className="btn btn-dark btn-sm"),
-            html.Div(id={"type": MILESTONE_RESULT, "key": key}),
         ], className="border rounded p-2 mt-1"))
     return html.Li(parts, className="review-milestone mb-3", **{"data-milestone": key})

@@ -17,7 +17,7 @@ from typing import Any, Union
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.figures import metric_trajectory_figure, spc_figure
+from dashboard.figures import metric_trajectory_figure, spc_figure, status_figure
 from metrics.definitions.models import Metric
 from metrics.evaluation.grouping import outcome_groups
 from metrics.evaluation.insights import BENCHMARK_METHOD, Insights, break_sentence
@@ -45,6 +45,9 @@ class Cover:
     definitions_hash: str
     synthetic: bool
     source: str
+    #: A page of its own (the full report); the committee variant's cover is a heading block with the
+    #: summary under it on the first page.
+    full_page: bool = True
 
 
 @dataclass(frozen=True)
@@ -177,6 +180,16 @@ def trajectory_chart(snapshot: Snapshot, evaluation: dict[str, Any], metric: Met
                                           f"the figures.")
 
 
+def status_chart(snapshot: Snapshot) -> Chart:
+    """The headline chart of the first page: how many metrics have each status."""
+    counts = snapshot.status_counts()
+    figure = status_figure([(str(s), s.words, n) for s, n in counts.items()],
+                           f"Metrics by status, {snapshot.period_label}")
+    said = ", ".join(f"{n} {s.words.lower()}" for s, n in counts.items() if n) or "no metrics"
+    return Chart(figure, f"Bar chart of the {sum(counts.values())} metrics by status at {snapshot.period_label}: "
+                         f"{said}.", "Chart: metrics by status. The table below gives the same figures.")
+
+
 def spc_chart(insights: Insights, metric: Metric, name: str) -> Chart | None:
     spc = insights.spc
     if spc is None:
@@ -279,6 +292,7 @@ def summary_blocks(snapshot: Snapshot, previous: Snapshot | None) -> list[Block]
     blocks: list[Block] = [Heading(1, "Executive summary")]
     blocks.append(Paragraph(f"{len(snapshot.evaluations)} metric(s) across {len(fw['intentions'])} commissioning "
                             f"intention(s) were assessed at {snapshot.period_label}."))
+    blocks.append(status_chart(snapshot))
     blocks.append(Table("Metrics by status", ("Status", "Metrics"),
                         _rows([[s.text, n] for s, n in snapshot.status_counts().items()])))
     off = snapshot.off_track_intentions()
@@ -365,7 +379,8 @@ def _milestone_words(intention: Any, milestone: dict[str, Any]) -> str:
 def exception_blocks(snapshot: Snapshot, found: SnapshotExceptions) -> list[Block]:
     """The committee variant's body: each exception in a few lines, with its commentary and actions,
     then every late milestone in one table (the full report has the rest)."""
-    blocks: list[Block] = [PageBreak(), Heading(1, "Exceptions"), Paragraph(
+    # No page break before: the exceptions follow the summary on its page, which is not left half empty.
+    blocks: list[Block] = [Heading(1, "Exceptions"), Paragraph(
         "Only what needs the committee's attention: metrics off track or at risk, whose status changed since "
         "the previous snapshot, whose latest point is a special cause on the SPC chart, or with overdue actions; "
         "and intentions with late milestones or overdue actions. The full report has every metric.", "small")]
@@ -409,7 +424,7 @@ def build(snapshot: Snapshot, previous: Snapshot | None = None, scope: str = "fu
         title=fw["title"], organisation=fw["organisation"], period=snapshot.period_label,
         version=snapshot.version, date=f"{snapshot.created_at:%d %B %Y}", created_by=snapshot.record.created_by,
         snapshot_id=snapshot.id, definitions_hash=snapshot.record.definitions_hash, synthetic=synthetic,
-        source=fw.get("source", ""))]
+        source=fw.get("source", ""), full_page=scope != "exceptions")]
     blocks += summary_blocks(snapshot, previous) + _signoff_blocks(snapshot)
     if scope == "exceptions":
         return blocks + exception_blocks(snapshot, snapshot_exceptions(snapshot, previous)) + ranking_blocks(snapshot)

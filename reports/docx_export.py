@@ -16,6 +16,28 @@ from snapshots import Snapshot
 from reports import chart_images, content
 
 
+#: British English, as the PDF (``<html lang="en-GB">``): Word's spelling and screen readers use it.
+LANGUAGE = "en-GB"
+
+
+def set_language(doc, language: str) -> None:
+    """The document's language, where Word reads it. python-docx's template says en-US in the
+    default run properties (docDefaults), which every style inherits, and names no language in
+    the core properties: both are set, and any style that names its own language is changed too."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    run_defaults = doc.styles.element.find(f"{qn('w:docDefaults')}/{qn('w:rPrDefault')}/{qn('w:rPr')}")
+    if run_defaults is None:
+        raise ValueError("the Word template has no default run properties to set the language in")
+    if run_defaults.find(qn("w:lang")) is None:  # w:lang comes after every other default run property
+        run_defaults.append(OxmlElement("w:lang"))
+    for lang in doc.styles.element.iter(qn("w:lang")):  # the defaults' and any style's own
+        lang.set(qn("w:val"), language)
+        lang.set(qn("w:eastAsia"), language)
+    doc.core_properties.language = language
+
+
 def _table(doc, caption: str, headers: Sequence[str], rows: Sequence[Sequence[str]]):
     doc.add_paragraph(caption, style="Caption")
     table = doc.add_table(rows=1, cols=len(headers))
@@ -63,6 +85,7 @@ def render(snapshot: Snapshot, path: Path, previous: Snapshot | None = None, sco
     charts = [b for b in blocks if isinstance(b, content.Chart)]
     images = dict(zip(map(id, charts), chart_images.png_images([c.figure for c in charts])))
     doc = Document()
+    set_language(doc, LANGUAGE)
     doc.styles["Normal"].font.name = "Arial"
     doc.styles["Normal"].font.size = Pt(10)
     doc.core_properties.title = snapshot.label
@@ -74,7 +97,7 @@ def render(snapshot: Snapshot, path: Path, previous: Snapshot | None = None, sco
             pending_break = True
         elif isinstance(block, content.Cover):
             _cover(doc, block)
-            pending_break = True
+            pending_break = block.full_page  # the committee variant's summary follows on the first page
         elif isinstance(block, content.Heading):
             if pending_break:
                 doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)

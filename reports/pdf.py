@@ -40,6 +40,9 @@ figcaption { font-size: 8.5pt; color: #505a5f; }
 .side { display: flex; gap: 10pt; }
 .side > div { flex: 1; }
 .cover { height: 240mm; display: flex; flex-direction: column; justify-content: center; }
+.cover.compact { height: auto; display: block; border-bottom: 2px solid #0b0c0c; margin-bottom: 8pt; }
+.cover.compact h1 { font-size: 20pt; margin: 2pt 0; }
+.cover.compact dl { margin-top: 6pt; font-size: 9pt; }
 .cover h1 { font-size: 26pt; string-set: doc-title content(); }
 .cover .org { font-size: 14pt; }
 .cover dl { margin-top: 20pt; font-size: 11pt; }
@@ -70,7 +73,8 @@ def _cover(c: content.Cover) -> str:
     dl = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in items)
     note = ('<p class="notice">Synthetic sample data: figures marked synthetic are generated for '
             'demonstration and are not real statistics.</p>' if c.synthetic else "")
-    return (f'<section class="cover"><p class="org">{escape(c.organisation)}</p>'
+    cls = "cover" if c.full_page else "cover compact"
+    return (f'<section class="{cls}"><p class="org">{escape(c.organisation)}</p>'
             f'<h1>{escape(c.title)}</h1><p class="org">Progress report for {escape(c.period)}, '
             f'version {c.version}</p><dl>{dl}</dl>{note}<p class="small">{escape(c.source)}</p></section>')
 
@@ -86,7 +90,7 @@ def html(snapshot: Snapshot, previous: Snapshot | None = None, scope: str = "ful
             pending_break = True
         elif isinstance(block, content.Cover):
             parts.append(_cover(block))
-            pending_break = True
+            pending_break = block.full_page
         elif isinstance(block, content.Heading):
             cls = ' class="break"' if pending_break else ""
             pending_break = False

@@ -107,6 +107,22 @@ def test_docx_has_a_heading_per_intention(exported, service):
     assert len(document.tables) >= 5
 
 
+def test_docx_language_is_british_english(exported):
+    """Word reads the language from the default run properties and the core properties (the PDF
+    is en-GB too); python-docx's own template says en-US."""
+    import zipfile
+
+    _, files, _ = exported
+    with zipfile.ZipFile(files["docx"][0]) as docx_zip:
+        styles = docx_zip.read("word/styles.xml").decode()
+        core = docx_zip.read("docProps/core.xml").decode()
+    languages = set(re.findall(r'<w:lang [^>]*w:val="([^"]+)"', styles))
+    assert languages == {"en-GB"}
+    defaults = re.search(r"<w:rPrDefault>.*?</w:rPrDefault>", styles, re.S).group(0)
+    assert 'w:val="en-GB"' in defaults
+    assert "<dc:language>en-GB</dc:language>" in core
+
+
 def test_csv_tidy_tables_and_dictionary(exported):
     snap, files, _ = exported
     by_name = {re.sub(r"^.*-v\d+-", "", p.name): p for p in files["csv"]}

@@ -109,7 +109,8 @@ def test_report_charts_are_the_page_figures(pdfs) -> None:
     charts = [b for b in content.build(snap) if isinstance(b, content.Chart)]
     judged = [e for e in snap.evaluations if len([p for p in snap.series(e["metric_id"]) if p["value"] is not None]) >= 2]
     spc = [e for e in snap.evaluations if snap.insights(e) and snap.insights(e).spc]
-    assert len(charts) == len(judged) + len(spc)  # a glide path chart per charted metric, an SPC chart per SPC
+    # The headline (metrics by status), then a glide path chart per charted metric and an SPC chart per SPC.
+    assert len(charts) == 1 + len(judged) + len(spc)
     assert all(b.alt and b.figure.data for b in charts)
 
 

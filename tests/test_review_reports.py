@@ -72,7 +72,12 @@ def test_exceptions_report_holds_only_exceptions_and_the_summary(signed):
     text = _texts(blocks)
     assert NOTE in text and ACTION in text and INTENTION_NOTE in text
     assert "Executive summary" in text and "Late milestones" in text
-    assert not any(isinstance(b, content.Chart) for b in blocks)
+    # One chart only, the headline on the first page: the metrics by status, its numbers in its words.
+    [headline] = [b for b in blocks if isinstance(b, content.Chart)]
+    counts = snap.status_counts()
+    assert f"{sum(counts.values())} metrics by status" in headline.alt
+    assert all(f"{n} {s.words.lower()}" in headline.alt for s, n in counts.items() if n)
+    assert list(headline.figure.data[0].x) == [n for n in reversed(counts.values()) if n]
     # A metric achieved with no change, no special cause and no action is left out.
     changed = {c.metric_id for c in snapshots.compare(earlier, snap) if c.status_changed}
     quiet = [e for e in snap.evaluations if e["status"] == "achieved" and e["metric_id"] not in changed
@@ -97,6 +102,13 @@ def test_exceptions_pdf_is_a_handful_of_pages_with_the_review_as_text(signed, tm
     assert "<script>alert(1)</script>" in text  # shown as text, not swallowed as markup
     assert ACTION in text and "(overdue)" in text
     assert len(reader.pages) <= 14, f"{len(reader.pages)} pages"
+    # The first page is not a half-empty cover: the summary and its headline chart are on it.
+    first = " ".join(reader.pages[0].extract_text().split())
+    assert "Executive summary" in first and "Metrics by status" in first
+    assert len(reader.pages[0].images) >= 1, "the headline chart is on the first page"
+    # And the exceptions start under the summary, not on a page of their own after a half-empty one.
+    starts = next(n for n, page in enumerate(reader.pages) if "Exceptions" in page.extract_text())
+    assert starts <= 2, f"the exceptions start on page {starts + 1}"
 
 
 def test_exceptions_docx_and_bad_scope(signed, tmp_path):

@@ -8,6 +8,7 @@ import dash
 from dash import dcc, html
 
 from dashboard import auth, context
+from dashboard.components import scroll_region
 from review.audit import list_events
 from review.people import Role
 
@@ -46,9 +47,9 @@ def layout(who: str | None = None, action: str | None = None, **_: str) -> html.
         html.H1("Audit trail", className="h2"),
         html.P(f"The latest {len(events)} events (at most {LIMIT}), newest first. The trail is append-only."),
         form,
-        html.Table([
+        scroll_region(html.Table([
             html.Caption("Audit events"),
             html.Thead(html.Tr([html.Th(h, scope="col") for h in ["When", "Who", "Action", "What", "Before", "After"]])),
             html.Tbody(rows),
-        ], className="table table-sm", id="audit-table"),
+        ], className="table table-sm", id="audit-table"), "Audit events"),
     ])

@@ -5,8 +5,10 @@ from __future__ import annotations
 import dash
 from dash import html
 
+from dashboard import titles
+
 dash.register_page(__name__, path_template="/framework/<framework_id>", name="Framework overview",
-                   title="Framework – Outcomes monitor")
+                   title=titles.framework_page_title)
 
 
 def _overview_layout():

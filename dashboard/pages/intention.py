@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 import dash
 from dash import dcc, html
 
-from dashboard import context
+from dashboard import context, titles
 from dashboard.components import chart, data_table, notice, progress_text, status_badge
 from dashboard.figures import metric_trajectory_figure
 from metrics.definitions.models import Framework, Intention
@@ -18,7 +18,7 @@ from metrics.formatting import format_value, number
 from metrics.service import MetricsService
 
 dash.register_page(__name__, path_template="/intention/<intention_id>", name="Intention",
-                   title="Intention – Outcomes monitor")
+                   title=titles.intention_title)
 
 MILESTONE_WORDS = {"not_started": "Not started", "in_progress": "In progress", "done": "Done", "late": "Late"}
 

@@ -9,7 +9,7 @@ import dash_ag_grid as dag
 import pandas as pd
 from dash import Input, Output, State, callback, dcc, html
 
-from dashboard import context, ids
+from dashboard import context, ids, titles
 from dashboard.components import chart, data_table, notice, status_badge
 from dashboard.figures import breakdown_figure, trajectory_figure
 from dashboard.insight_sections import insight_sections
@@ -22,7 +22,7 @@ from metrics.evaluation.insights import break_sentence
 from metrics.evaluation.observations import HEADLINE
 from metrics.service import MetricsService
 
-dash.register_page(__name__, path_template="/metric/<metric_id>", name="Metric", title="Metric – Outcomes monitor")
+dash.register_page(__name__, path_template="/metric/<metric_id>", name="Metric", title=titles.metric_title)
 
 
 def area_names(service: MetricsService, metric_id: str) -> dict[str, str]:
@@ -179,7 +179,11 @@ def layout(metric_id: str | None = None, framework: str | None = None, period: s
                    columnDefs=[{"field": c, "headerName": c.replace("_", " ").capitalize(), "sortable": True,
                                 "filter": True, "cellDataType": False}  # 'suppressed' words sit among numbers
                                for c in frame.columns],
-                   dashGridOptions={"pagination": True, "paginationPageSize": 20},
+                   # One Tab stop (WCAG 2.1.1 without 194 Tabs): Tab leaves the grid; arrow keys move
+                   # between headers and cells inside it, the grid's own keyboard model.
+                   dashGridOptions={"pagination": True, "paginationPageSize": 20,
+                                    "tabToNextCell": {"function": "false"},
+                                    "tabToNextHeader": {"function": "false"}},
                    style={"height": "420px"}, className="ag-theme-alpine"),
     ]
     return html.Div(sections)

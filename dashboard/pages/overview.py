@@ -8,16 +8,17 @@ import dash
 from dash import Input, Output, State, callback, dcc, html
 from dash.exceptions import PreventUpdate
 
-from dashboard import context, ids
+from dashboard import context, ids, titles
 from dashboard.components import ALL, labelled, notice, period_options, progress_text, select, sparkline, status_badge
 from metrics.definitions.models import Framework, Intention
 from metrics.disclosure import suppress_frame
 from metrics.evaluation.evaluate import Evaluation
 from metrics.evaluation.grouping import outcome_groups
+from metrics.evaluation.status import Status
 from metrics.formatting import format_value
 from metrics.service import FrameworkEvaluation
 
-dash.register_page(__name__, path="/", name="Overview", title="Overview – Outcomes monitor")
+dash.register_page(__name__, path="/", name="Overview", title=titles.overview_title)
 
 
 def view_href(framework_id: str, period: str | None, theme: list[str] | None = None,
@@ -69,12 +70,14 @@ def _metric_row(evaluation: Evaluation, framework: Framework, period: str) -> ht
     if bench is not None:  # compact, in words: the metric page gives the method and the interval
         first.append(html.P(bench.compact, className="benchmark small", **{"data-verdict": str(bench.verdict)}))
     return html.Tr([
-        html.Td(first),
-        html.Td([value, html.Div(evaluation.period_label or "", className="small text-muted")]),
-        html.Td(target + deadline),
-        html.Td(status_badge(evaluation.status)),
-        html.Td(progress_text(evaluation)),
-        html.Td(sparkline(values, alt)),
+        # data-label: on a phone each row is stacked and every value is shown under its column's name.
+        html.Td(first, **{"data-label": ""}),
+        html.Td([value, html.Div(evaluation.period_label or "", className="small text-muted")],
+                **{"data-label": "Latest value"}),
+        html.Td(target + deadline, **{"data-label": "Target"}),
+        html.Td(status_badge(evaluation.status), **{"data-label": "Status"}),
+        html.Td(progress_text(evaluation), **{"data-label": "Progress"}),
+        html.Td(sparkline(values, alt), **{"data-label": "Trend"}),
     ], **{"data-metric": metric.id})
 
 
@@ -152,8 +155,15 @@ def layout(framework: str | None = None, period: str | None = None, theme: str |
     themes = sorted({i.theme for i in fw.intentions if i.theme})
     leads = sorted({i.lead for i in fw.intentions if i.lead})
     frameworks = [{"label": f.title, "value": f.id} for f in service.config.frameworks.values()]
-    controls = html.Div([
+    # Choosing a framework loads another page, so it waits for the button (WCAG 3.2.2): an arrow key
+    # on the closed select only moves the choice. Period, theme and lead update this page in place.
+    framework_choice = html.Div([
         labelled("Framework", ids.FRAMEWORK_SELECT, select(ids.FRAMEWORK_SELECT, frameworks, fw.id)),
+        html.Button("Show framework", id=ids.FRAMEWORK_APPLY, n_clicks=0, type="button",
+                    className="btn btn-outline-dark align-self-end mb-2 me-3"),
+    ], className="d-flex flex-wrap")
+    controls = html.Div([
+        framework_choice,
         labelled("Period", ids.PERIOD_SELECT, select(ids.PERIOD_SELECT, period_options(periods), chosen)),
         labelled("Theme", ids.THEME_FILTER, select(ids.THEME_FILTER, [{"label": t, "value": t} for t in themes],
                                                    _first(theme), "All themes")),
@@ -164,32 +174,55 @@ def layout(framework: str | None = None, period: str | None = None, theme: str |
         html.H1(fw.title, className="h2"),
         html.P(f"{fw.organisation}. {fw.description}", className="lead"),
         controls,
-        html.Div(overview_body(fw.id, chosen, _split(theme), _split(lead)), id=ids.OVERVIEW_BODY,
-                 **{"aria-live": "polite"}),
+        # A short sentence is announced when the filters change, not the whole body (WCAG 4.1.3).
+        html.P(id=ids.OVERVIEW_STATUS, role="status", className="visually-hidden"),
+        html.Div(overview_body(fw.id, chosen, _split(theme), _split(lead)), id=ids.OVERVIEW_BODY),
     ])
 
 
-@callback(Output(ids.OVERVIEW_BODY, "children"),
+def status_summary(framework_id: str, period: str | None, themes: list[str], leads: list[str]) -> str:
+    """What a screen reader hears after a filter change: the period, how many intentions and their
+    statuses in a few words."""
+    service = context.service()
+    result = service.evaluate_framework(framework_id, period, suppress=context.public())
+    shown = {i.id for i in result.framework.intentions
+             if (not themes or i.theme in themes) and (not leads or i.lead in leads)}
+    counts: dict[str, int] = {}
+    for evaluation in result.evaluations:
+        if evaluation.intention_id in shown:
+            words = Status(evaluation.status).words.lower()
+            counts[words] = counts.get(words, 0) + 1
+    statuses = ", ".join(f"{n} {words}" for words, n in counts.items()) or "no metrics"
+    return f"Showing {len(shown)} intentions at {result.period}: {statuses}."
+
+
+@callback(Output(ids.OVERVIEW_BODY, "children"), Output(ids.OVERVIEW_STATUS, "children"),
           Input(ids.PERIOD_SELECT, "value"), Input(ids.THEME_FILTER, "value"), Input(ids.LEAD_FILTER, "value"),
-          State(ids.FRAMEWORK_SELECT, "value"), prevent_initial_call=True)
+          State(ids.URL, "href"), prevent_initial_call=True)
 def update_overview(period: str | None, themes: str | list[str] | None, leads: str | list[str] | None,
-                    framework_id: str | None) -> list:
-    return overview_body(framework_id or context.service().framework().id, period or None, _split(themes),
-                         _split(leads))
+                    current_href: str | None) -> tuple[list, str]:
+    # The framework shown is the address's, not the select's: the select may hold a choice not yet applied.
+    framework_id = _shown_framework(current_href)
+    args = (framework_id, period or None, _split(themes), _split(leads))
+    return overview_body(*args), status_summary(*args)
 
 
-@callback(Output(ids.URL, "href"), Input(ids.FRAMEWORK_SELECT, "value"), State(ids.URL, "href"),
-          prevent_initial_call=True)
-def choose_framework(framework_id: str | None, current_href: str | None) -> str:
-    """Another framework has other periods, themes and leads: load its own overview.
-
-    Dash fires this when the page mounts too; staying on the shown framework keeps the
-    URL (and its period) as it is."""
+def _shown_framework(current_href: str | None) -> str:
     from urllib.parse import parse_qs, urlparse
 
     default = context.service().framework().id
-    shown = parse_qs(urlparse(current_href or "").query).get("framework", [default])[0]
-    if not framework_id or framework_id == shown:
+    url = urlparse(current_href or "")
+    if url.path.startswith("/framework/"):
+        return url.path.removeprefix("/framework/").strip("/") or default
+    return parse_qs(url.query).get("framework", [default])[0]
+
+
+@callback(Output(ids.URL, "href"), Input(ids.FRAMEWORK_APPLY, "n_clicks"), State(ids.FRAMEWORK_SELECT, "value"),
+          State(ids.URL, "href"), prevent_initial_call=True)
+def choose_framework(clicks: int | None, framework_id: str | None, current_href: str | None) -> str:
+    """Another framework has other periods, themes and leads: its own overview is loaded, when the
+    button is pressed. Showing the framework already shown keeps the URL (and its period)."""
+    if not clicks or not framework_id or framework_id == _shown_framework(current_href):
         raise PreventUpdate
     return view_href(framework_id, None)
 

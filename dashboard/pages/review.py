@@ -15,7 +15,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import MATCH, Input, Output, State, callback, dcc, html, no_update
 
-from dashboard import auth, context
+from dashboard import auth, context, titles
 from dashboard import review_widgets as w
 from dashboard import this_month as this_month_panel
 from dashboard.components import progress_text, status_badge
@@ -30,7 +30,7 @@ from review.pack import review_pack
 from review.signoff import sign_off
 from review.this_month import this_month
 
-dash.register_page(__name__, path="/review", name="Review pack", title="Review pack – Outcomes monitor",
+dash.register_page(__name__, path="/review", name="Review pack", title=titles.review_title,
                    nav_order=10)
 
 HEADLINE_ROWS = 12
@@ -71,9 +71,12 @@ def _summary(pack) -> html.Section:
         metric = service.metric(e.metric_id)
         fmt = lambda v: format_value(v, metric) if v is not None else "–"  # noqa: E731
         rows.append(html.Tr([
-            html.Th(e.title, scope="row"), html.Td("suppressed" if e.suppressed else fmt(e.value)),
-            html.Td(fmt(e.trajectory_value)), html.Td(fmt(e.target_value) + (f" by {e.deadline}" if e.deadline else "")),
-            html.Td(status_badge(e.status)), html.Td(progress_text(e)),
+            # data-label: on a phone each row is stacked and every value is shown under its column's name.
+            html.Th(e.title, scope="row"),
+            html.Td("suppressed" if e.suppressed else fmt(e.value), **{"data-label": "Latest value"}),
+            html.Td(fmt(e.trajectory_value), **{"data-label": "Glide path expects"}),
+            html.Td(fmt(e.target_value) + (f" by {e.deadline}" if e.deadline else ""), **{"data-label": "Target"}),
+            html.Td(status_badge(e.status), **{"data-label": "Status"}), html.Td(progress_text(e), **{"data-label": "Progress"}),
         ], **{"data-metric": e.metric_id}))
     more = len(pack.headline) - HEADLINE_ROWS
     return html.Section([
@@ -241,7 +244,8 @@ def save_comment(clicks, control_id, text, based_on, ctx):
         return w.conflict_message(conflict), w.commentary_shown(current, history), \
             current.id if current is not None else None
     except ReviewError as error:
-        return w.alert(f"Not saved: {error}"), no_update, no_update
+        return w.problem("Not saved", error, {"commentary": {"type": w.COMMENT_TEXT, "key": control_id["key"]}}), \
+            no_update, no_update
     history = commentary_history(store, framework_id, period, metric_id=metric_id, intention_id=intention_id)
     return (w.done(f"Saved as version {saved.version}" + (" (an addendum after sign-off)." if saved.addendum else ".")),
             w.commentary_shown(saved, history), saved.id)
@@ -267,8 +271,11 @@ def add_action_clicked(clicks, control_id, text, owner, due, ctx):
     try:
         added = add_action(store, service, auth.current_person(), framework_id, period, text or "", owner or "",
                            due or "", metric_id=metric_id, intention_id=intention_id)
-    except ReviewError as error:
-        return w.alert(f"Not added: {error}"), no_update, no_update, no_update, no_update
+    except ReviewError as error:  # the typed text stays in the boxes
+        key = control_id["key"]
+        fields = {"action": {"type": w.ACTION_TEXT, "key": key}, "owner": {"type": w.ACTION_OWNER, "key": key},
+                  "due": {"type": w.ACTION_DUE, "key": key}}
+        return w.problem("Not added", error, fields), no_update, no_update, no_update, no_update
     actions = [a for a in list_actions(store, framework_id, period)
                if (a.metric_id == metric_id if metric_id else a.intention_id == intention_id and a.metric_id is None)]
     return (w.done(f"Action added, due {w.when(added.due)}."), w.action_list(actions, parse_month(period), True),
@@ -317,7 +324,11 @@ def save_milestone(clicks, control_id, status, done_on, evidence, ctx):
         update_milestone(store, service, auth.current_person(), framework.id, intention_id, milestone.title,
                          status or "", done_on or None, evidence)
     except ReviewError as error:
-        return w.alert(f"Not saved: {error}"), no_update
+        key = control_id["key"]
+        fields = {"status": {"type": w.MILESTONE_STATUS, "key": key},
+                  "done on": {"type": w.MILESTONE_DONE_ON, "key": key},
+                  "evidence": {"type": w.MILESTONE_EVIDENCE, "key": key}}
+        return w.problem("Not saved", error, fields), no_update
     state = next(m for m in milestone_states(store, framework, parse_month(period))
                  if m.intention_id == intention_id and m.title == milestone.title)
     return w.done(f"Milestone saved: {w.MILESTONE_WORDS.get(state.status, state.status)}."), w.milestone_shown(state)
@@ -335,7 +346,7 @@ def sign_off_clicked(clicks, reason, ctx):
         snap = sign_off(context.store(), context.service(), auth.current_person(), framework_id, period,
                         reason=reason or None)
     except ReviewError as error:
-        return w.alert(f"Not signed off: {error}")
+        return w.problem("Not signed off", error, {"reason": {"type": w.SIGNOFF_REASON, "key": "pack"}})
     return html.Div([html.P(f"Signed off {framework_id} {period}: snapshot #{snap.id}.", className="mb-1"),
                      html.A("Exceptions report (PDF)", href=f"/snapshots/{snap.id}/download/pdf"), " · ",
                      dcc.Link("All snapshots", href="/snapshots")],

@@ -6,7 +6,7 @@ import dash
 from dash import Input, Output, callback, html
 
 from dashboard import context, ids
-from dashboard.components import dropdown, labelled, status_badge
+from dashboard.components import dropdown, labelled, scroll_region, status_badge
 from datasources.store import StoreError
 import snapshots
 from metrics.evaluation.status import Status
@@ -17,6 +17,7 @@ dash.register_page(__name__, path="/snapshots", name="Snapshots", title="Snapsho
 COMPARE_BEFORE = "snapshot-compare-before"
 COMPARE_AFTER = "snapshot-compare-after"
 COMPARE_RESULT = "snapshot-compare-result"
+COMPARE_STATUS = "snapshot-compare-status"
 FORMATS = {"pdf": "PDF report", "docx": "Word report", "xlsx": "Excel workbook", "csv": "CSV tables (zip)"}
 
 
@@ -53,13 +54,13 @@ def compare_table(before_id: str | None, after_id: str | None) -> html.Div | htm
     changed = sum(1 for c in changes if c.status_changed)
     return html.Div([
         html.P(f"{changed} status change(s) from {before.label} to {after.label}."),
-        html.Table([
+        scroll_region(html.Table([
             html.Caption(f"Changes from snapshot #{before.id} to snapshot #{after.id}"),
             html.Thead(html.Tr([html.Th(h, scope="col") for h in
                                 ["Metric", "Status before", "Status after", "Value before", "Value after",
                                  "Revised periods", "New periods", "What changed"]])),
             html.Tbody(rows),
-        ], className="table table-sm", id="snapshot-compare-table"),
+        ], className="table table-sm", id="snapshot-compare-table"), "Changes between the two snapshots"),
     ])
 
 
@@ -76,7 +77,7 @@ def layout(**_: str) -> html.Div:
         return html.Div([html.H1("Snapshots", className="h2"), intro,
                          html.P(["No snapshots yet. Create one with ",
                                  html.Code("outcomes snapshot create --framework ID --period YYYY-MM"), "."])])
-    table = html.Table([
+    table = scroll_region(html.Table([
         html.Caption("Snapshots, newest first, with downloads"),
         html.Thead(html.Tr([html.Th(h, scope="col") for h in
                             ["Id", "Framework", "Period", "Version", "Created", "By", "Downloads"]])),
@@ -88,7 +89,7 @@ def layout(**_: str) -> html.Div:
                 href=download_href(r["id"], fmt), download="")) for fmt, label in FORMATS.items()],
                 className="list-inline mb-0 d-flex gap-3")),
         ], **{"data-snapshot": str(r["id"])}) for r in rows]),
-    ], className="table table-sm", id="snapshot-table")
+    ], className="table table-sm", id="snapshot-table"), "Snapshots, newest first, with downloads")
     options = [_option(r) for r in rows]
     after = options[0]["value"]
     before = options[1]["value"] if len(options) > 1 else options[0]["value"]
@@ -98,13 +99,17 @@ def layout(**_: str) -> html.Div:
         html.Div([labelled("Earlier snapshot", COMPARE_BEFORE, dropdown(COMPARE_BEFORE, options, before)),
                   labelled("Later snapshot", COMPARE_AFTER, dropdown(COMPARE_AFTER, options, after))],
                  className="d-flex flex-wrap", role="group", **{"aria-label": "Snapshots to compare"}),
-        html.Div(compare_table(before, after), id=COMPARE_RESULT, **{"aria-live": "polite"}),
+        # Only a short sentence is announced when the choice changes, not the whole table (WCAG 4.1.3).
+        html.P(id=COMPARE_STATUS, role="status", className="visually-hidden"),
+        html.Div(compare_table(before, after), id=COMPARE_RESULT),
         html.P(["Status words: ", *[html.Span([status_badge(s), " "]) for s in ("off_track", "on_track")],
                 f"and so on ({', '.join(s.words for s in Status)})."], className="small text-muted mt-3"),
     ])
 
 
-@callback(Output(COMPARE_RESULT, "children"), Input(COMPARE_BEFORE, "value"), Input(COMPARE_AFTER, "value"),
-          prevent_initial_call=True)
+@callback(Output(COMPARE_RESULT, "children"), Output(COMPARE_STATUS, "children"),
+          Input(COMPARE_BEFORE, "value"), Input(COMPARE_AFTER, "value"), prevent_initial_call=True)
 def update_compare(before_id: str | None, after_id: str | None):
-    return compare_table(before_id, after_id)
+    if not before_id or not after_id:
+        return compare_table(before_id, after_id), "Choose two snapshots to compare."
+    return compare_table(before_id, after_id), f"Comparing snapshot #{before_id} with snapshot #{after_id}."

@@ -1,0 +1,321 @@
+"""WCAG 2.2 AA checks that axe alone cannot make, in Chromium (issue 12).
+
+Reflow at 320 and 390 px (1.4.10), page titles naming their subject (2.4.2), the framework select
+that does not navigate on an arrow key (3.2.2), focus moved to the new heading after navigation
+(2.4.3), aria-current on the header link, a short live region (4.1.3), the grid as one Tab stop,
+charts legible at 320 px, and axe-core on every page at 1280 px and at 320 px.
+
+One page load per check, parametrised, so that CI's two cores are not kept long."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+FRAMEWORK, PERIOD = "warwickshire", "2016-03"
+REVIEW_PERIOD = "2025-02"  # as tests/test_review_pages_browser.py: not the latest period
+METRIC = "falls_admissions_65plus"
+INTENTION = "fe-13-falls-prevention"
+ADMIN, ADMIN_PASSWORD = "wcag.admin", "wcag-admin-password"
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A page as a person reaches it: its address, what shows it has loaded, who is signed in."""
+    name: str
+    path: str
+    ready: str
+    signed_in: tuple[str, str] | None = None
+
+
+PAGES = [
+    Shown("overview", f"/?framework={FRAMEWORK}&period={PERIOD}", "[data-metric]"),
+    Shown("overview-lewisham", "/framework/lewisham", "[data-intention]"),
+    Shown("intention", f"/intention/{INTENTION}?framework={FRAMEWORK}&period={PERIOD}", ".js-plotly-plot .main-svg"),
+    Shown("metric", f"/metric/{METRIC}?framework={FRAMEWORK}&period={PERIOD}", ".ag-cell"),
+    Shown("frameworks", "/frameworks", "#frameworks-summary"),
+    Shown("about", "/about", "main table"),
+    Shown("snapshots", "/snapshots", "#snapshot-table"),
+    Shown("sign-in", "/signin", "form"),
+    Shown("review-reader", f"/review?framework={FRAMEWORK}&period={REVIEW_PERIOD}", "#review-summary"),
+    Shown("review-lead", f"/review?framework={FRAMEWORK}&period={REVIEW_PERIOD}", "#review-summary",
+          ("sample.lead", "sample-lead-pass")),
+    Shown("audit", "/admin/audit", "#audit-table", (ADMIN, ADMIN_PASSWORD)),
+]
+
+
+@pytest.fixture(scope="module")
+def shown_data(service, app_store) -> None:
+    """A snapshot for the snapshots page and an admin for the audit trail, in the session store."""
+    import snapshots
+    from review.people import add_person, find_person
+
+    if not snapshots.list_all(app_store, "lewisham"):
+        snapshots.create(service, app_store, "lewisham", None, "wcag-test")
+    if find_person(app_store, ADMIN) is None:
+        add_person(app_store, None, ADMIN, "Wren Admin (test admin)", "admin", ADMIN_PASSWORD)
+
+
+def open_page(browser, live_server: str, shown: Shown, width: int):
+    """A new context at ``width`` px, signed in if the page needs it, with the page loaded."""
+    context = browser.new_context(viewport={"width": width, "height": 800})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(f"page error: {exc}"))
+    page.on("console", lambda msg: errors.append(f"console: {msg.text}") if msg.type == "error" else None)
+    if shown.signed_in:
+        username, password = shown.signed_in
+        page.goto(f"{live_server}/signin")
+        page.get_by_label("Username").fill(username)
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_selector("#signed-in-as")
+    page.goto(live_server + shown.path)
+    page.wait_for_selector(shown.ready, timeout=20_000)
+    # Charts are fitted to a narrow screen after they are drawn (assets/charts.js): wait for that.
+    page.wait_for_function("""() => [...document.querySelectorAll('.js-plotly-plot')]
+        .every(gd => gd.dataset.fittedFor !== undefined)""", timeout=20_000)
+    return context, page, errors
+
+
+def axe_violations(page) -> list[str]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    return [f"{v['id']} ({v['impact']}): {v['help']} ({len(v['nodes'])} nodes: "
+            f"{', '.join(str(n['target'][0]) for n in v['nodes'][:3])})" for v in results.response["violations"]]
+
+
+def page_width(page) -> dict:
+    return page.evaluate("""() => {
+        const doc = document.documentElement;
+        const wider = [...document.body.querySelectorAll('*')]
+            .filter(e => e.getBoundingClientRect().right > doc.clientWidth + 1 && e.closest('.ag-root-wrapper, .table-scroll, svg') === null)
+            .slice(0, 5).map(e => `${e.tagName.toLowerCase()}.${e.className}`);
+        return {scroll: doc.scrollWidth, client: doc.clientWidth, wider};
+    }""")
+
+
+@pytest.mark.usefixtures("shown_data")
+@pytest.mark.parametrize("width", [320, 390])
+@pytest.mark.parametrize("shown", PAGES, ids=lambda s: s.name)
+def test_page_reflows_without_horizontal_scroll(browser, live_server, shown: Shown, width: int) -> None:
+    context, page, errors = open_page(browser, live_server, shown, width)
+    try:
+        measured = page_width(page)
+        assert measured["scroll"] <= measured["client"], (
+            f"{shown.path} at {width} px is {measured['scroll']} px wide; wider than the screen: {measured['wider']}")
+        if width == 320:  # the narrowest layout is the one most likely to break a rule
+            assert axe_violations(page) == []
+    finally:
+        context.close()
+    assert errors == []
+
+
+def expected_title(service, shown: Shown) -> str:
+    """What the tab says, from the config (not from the page)."""
+    suffix = " – Outcomes monitor"
+    warwickshire = service.framework(FRAMEWORK).title
+    return {
+        "overview": f"Overview: {warwickshire}",
+        "overview-lewisham": f"Overview: {service.framework('lewisham').title}",
+        "intention": "Intention: " + service.framework(FRAMEWORK).intention(INTENTION).title[:40],
+        "metric": f"Metric: {service.metric(METRIC).display_title}",
+        "frameworks": "Frameworks", "about": "About the data", "snapshots": "Snapshots", "sign-in": "Sign in",
+        "review-reader": f"Review pack {REVIEW_PERIOD}: {warwickshire}",
+        "review-lead": f"Review pack {REVIEW_PERIOD}: {warwickshire}",
+        "audit": "Audit trail",
+    }[shown.name] + ("" if shown.name == "intention" else suffix)
+
+
+@pytest.mark.usefixtures("shown_data")
+@pytest.mark.parametrize("shown", PAGES, ids=lambda s: s.name)
+def test_page_title_names_its_subject_and_axe_finds_nothing(browser, live_server, service, shown: Shown) -> None:
+    from playwright.sync_api import expect
+
+    context, page, errors = open_page(browser, live_server, shown, 1280)
+    try:
+        want = expected_title(service, shown)
+        if shown.name == "intention":  # a long intention is cut at a word in the tab
+            expect(page).to_have_title(re.compile("^" + re.escape(want)))
+        else:
+            expect(page).to_have_title(want)
+        assert axe_violations(page) == []
+    finally:
+        context.close()
+    assert errors == []
+
+
+def test_framework_select_does_not_navigate_on_arrow_keys(page, live_server, service) -> None:
+    page.goto(f"{live_server}/?framework={FRAMEWORK}&period={PERIOD}")
+    page.wait_for_selector("[data-metric]")
+    heading = service.framework(FRAMEWORK).title
+    choose = page.locator("#framework-select")
+    choose.focus()
+    page.keyboard.press("ArrowDown")
+    chosen = choose.input_value()
+    assert chosen != FRAMEWORK  # the arrow key moved the choice...
+    page.wait_for_timeout(1500)  # ...and, given time to act on it, nothing navigated
+    assert f"framework={FRAMEWORK}" in page.url
+    assert page.evaluate("document.activeElement.id") == "framework-select"
+    assert page.locator("main h1").inner_text() == heading
+    # The button applies the choice; focus then starts at the new page's heading.
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Show framework"
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(rf"framework={chosen}"))
+    new_heading = service.framework(chosen).title
+    page.wait_for_function("t => document.activeElement.tagName === 'H1' && document.activeElement.textContent === t",
+                           arg=new_heading)
+
+
+def test_following_a_link_moves_focus_to_the_heading_and_marks_the_nav(page, live_server) -> None:
+    page.goto(f"{live_server}/?framework={FRAMEWORK}&period={PERIOD}")
+    page.wait_for_selector("[data-metric]")
+    nav = page.get_by_role("navigation", name="Main")
+    assert nav.get_by_role("link", name="Overview").get_attribute("aria-current") == "page"
+    nav.get_by_role("link", name="Snapshots").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/snapshots$"))
+    page.wait_for_function("document.activeElement.tagName === 'H1' && document.activeElement.textContent === 'Snapshots'")
+    assert nav.get_by_role("link", name="Snapshots").get_attribute("aria-current") == "page"
+    assert nav.get_by_role("link", name="Overview").get_attribute("aria-current") is None
+
+
+def test_filter_change_announces_a_short_summary_only(page, live_server) -> None:
+    page.goto(f"{live_server}/?framework={FRAMEWORK}&period={PERIOD}")
+    page.wait_for_selector("[data-metric]")
+    # The body (tens of thousands of characters) is not a live region; a one-sentence status is.
+    assert page.locator("[aria-live]").filter(has=page.locator("[data-metric]")).count() == 0
+    assert page.locator("#overview-body").get_attribute("aria-live") is None
+    page.select_option("#period-select", "2025-03")
+    status = page.locator("#overview-status")
+    page.wait_for_function("document.querySelector('#overview-status').textContent.includes('2025-03')")
+    assert status.get_attribute("role") == "status"
+    said = status.text_content()
+    assert re.fullmatch(r"Showing \d+ intentions at 2025-03: .*\.", said), said
+    assert len(said) < 200
+    assert "Figures at 2025-03" in page.locator("#overview-body").inner_text()
+
+
+def test_data_grid_is_one_tab_stop_with_arrow_keys_inside(page, live_server) -> None:
+    page.goto(f"{live_server}/metric/{METRIC}?framework={FRAMEWORK}&period={PERIOD}")
+    page.wait_for_selector(".ag-cell")
+    in_grid = "!!document.activeElement.closest('.ag-root')"
+    page.locator("#metric-download-button").focus()
+    page.keyboard.press("Tab")
+    assert page.evaluate(in_grid), "Tab from the button before the grid goes into the grid"
+    page.keyboard.press("ArrowDown")  # the grid's own keys move from the header into the cells
+    assert page.evaluate("!!document.activeElement.closest('.ag-cell, .ag-row')")
+    page.keyboard.press("Tab")
+    # One Tab leaves the grid's 180 cells and 9 headers (the pager's own controls may follow).
+    assert not page.evaluate(in_grid)
+
+
+def test_charts_are_legible_at_320px(browser, live_server) -> None:
+    shown = next(s for s in PAGES if s.name == "metric")
+    context, page, errors = open_page(browser, live_server, shown, 320)
+    try:
+        charts = page.evaluate("""() => [...document.querySelectorAll('.js-plotly-plot')].map(gd => {
+            const box = gd.getBoundingClientRect();
+            const outside = [...gd.querySelectorAll('text')].filter(t => {
+                const r = t.getBoundingClientRect();
+                return r.width > 0 && (r.left < box.left - 1 || r.right > box.right + 1);
+            }).map(t => t.textContent);
+            const plot = gd.querySelector('.nsewdrag').getBoundingClientRect();
+            const title = gd.querySelector('.gtitle').getBoundingClientRect();
+            return {title: gd.querySelector('.gtitle').textContent, plot: plot.height, outside,
+                    overlap: title.bottom > plot.top};
+        })""")
+    finally:
+        context.close()
+    assert len(charts) >= 2
+    for chart in charts:
+        assert chart["outside"] == [], f"{chart['title']}: text cut off at the edge: {chart['outside']}"
+        assert chart["plot"] >= 200, f"{chart['title']}: the plot is {chart['plot']} px tall under its legend"
+        assert not chart["overlap"], f"{chart['title']}: the title runs into the plot"
+    assert errors == []
+
+
+def test_review_form_error_summary_links_to_the_field_and_keeps_the_text(browser, live_server) -> None:
+    review = next(s for s in PAGES if s.name == "review-lead")
+    context, page, errors = open_page(browser, live_server, review, 1280)
+    try:
+        falls = page.locator("section[data-key='metric:falls_admissions_65plus']")
+        falls.get_by_label("Owner").fill("Falls service manager")
+        falls.get_by_label("Due date").fill("2025-06-30")
+        falls.get_by_role("button", name="Add action").click()  # "What will be done" left empty
+        summary = falls.get_by_role("alert").filter(has_text="There is a problem")
+        summary.wait_for()
+        link = summary.get_by_role("link")
+        assert "action: is empty" in link.inner_text()
+        link.click()
+        what = falls.get_by_label("What will be done")
+        assert page.evaluate("document.activeElement.id") == what.get_attribute("id")
+        # Nothing typed is lost when a write is refused.
+        assert falls.get_by_label("Owner").input_value() == "Falls service manager"
+        assert falls.get_by_label("Due date").input_value() == "2025-06-30"
+        # The summary sits above the form's fields, where it is met first.
+        assert summary.bounding_box()["y"] < what.bounding_box()["y"]
+        assert axe_violations(page) == []
+    finally:
+        context.close()
+    assert errors == []
+
+
+def _contrast(a: str, b: str) -> float:
+    """WCAG contrast ratio of two computed CSS colours ("rgb(r, g, b)" or "rgba(r, g, b, a)", a
+    translucent one seen over white, as Bootstrap's pale focus glow is)."""
+    def luminance(colour: str) -> float:
+        numbers = [float(c) for c in re.findall(r"[\d.]+", colour)]
+        alpha = numbers[3] if len(numbers) > 3 else 1.0
+        channels = [(alpha * c + (1 - alpha) * 255) / 255 for c in numbers[:3]]
+        lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+    high, low = sorted((luminance(a), luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+FOCUS_STYLE = """el => { const s = getComputedStyle(el); return {outline: s.outlineColor, outlineWidth: s.outlineWidth,
+    outlineStyle: s.outlineStyle, shadow: s.boxShadow, border: s.borderTopColor}; }"""
+
+
+def _ring_colours(style: dict) -> list[str]:
+    """The colours of the focus indicator: the outline and each box-shadow ring (at least 2 px wide)."""
+    colours = re.findall(r"rgba?\([^)]*\)", style["shadow"]) if style["shadow"] != "none" else []
+    if style["outlineStyle"] != "none" and float(style["outlineWidth"].rstrip("px")) >= 2:
+        colours.append(style["outline"])
+    return colours
+
+
+@pytest.mark.parametrize("control", ["#framework-select", "#period-select", "#framework-apply"])
+def test_controls_show_a_focus_ring_of_3_to_1(page, live_server, control: str) -> None:
+    page.goto(f"{live_server}/?framework={FRAMEWORK}&period={PERIOD}")
+    page.wait_for_selector("[data-metric]")
+    element = page.locator(control)
+    at_rest = element.evaluate(FOCUS_STYLE)
+    if control.endswith("select"):  # the edge of a select at rest (Bootstrap's is 1.3:1)
+        assert _contrast(at_rest["border"], "rgb(255, 255, 255)") >= 3
+    element.focus()
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Tab")  # reached from the keyboard, so :focus-visible holds
+    assert page.evaluate("document.activeElement.id") == control[1:]
+    focused = element.evaluate(FOCUS_STYLE)
+    rings = _ring_colours(focused)
+    assert rings, f"{control} shows no focus indicator: {focused}"
+    assert max(_contrast(c, "rgb(255, 255, 255)") for c in rings) >= 3, f"{control}: {focused}"
+
+
+def test_grid_header_focus_is_visible(page, live_server) -> None:
+    page.goto(f"{live_server}/metric/{METRIC}?framework={FRAMEWORK}&period={PERIOD}")
+    page.wait_for_selector(".ag-cell")
+    page.locator("#metric-download-button").focus()
+    page.keyboard.press("Tab")
+    focused = page.evaluate(f"({FOCUS_STYLE})(document.activeElement)")
+    assert page.evaluate("document.activeElement.classList.contains('ag-header-cell')")
+    rings = _ring_colours(focused)
+    assert rings and max(_contrast(c, "rgb(255, 255, 255)") for c in rings) >= 3, focused
