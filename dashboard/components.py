@@ -8,8 +8,9 @@ from typing import Any, Sequence
 from dash import dcc, html
 
 from metrics.evaluation.evaluate import Evaluation
+from metrics.evaluation.progress import progress_text as progress_words
 from metrics.evaluation.status import Status
-from metrics.formatting import number
+
 
 
 def status_badge(status: str, size: str = "") -> html.Span:
@@ -64,9 +65,8 @@ def data_table(columns: Sequence[str], rows: Sequence[Sequence[Any]], caption: s
 
 
 def progress_text(evaluation: Evaluation) -> str:
-    if evaluation.progress_pct is None:
-        return "–"
-    return f"{number(evaluation.progress_pct, 0)}%"
+    """Capped and worded as everywhere else (metrics.evaluation.progress)."""
+    return progress_words(evaluation.progress_pct, evaluation.target_mode)
 
 
 def period_options(periods: Sequence[str]) -> list[dict[str, str]]:

@@ -10,7 +10,7 @@ import pandas as pd
 from dash import Input, Output, State, callback, dcc, html
 
 from dashboard import context, ids
-from dashboard.components import chart, data_table, notice, status_badge
+from dashboard.components import chart, data_table, notice, progress_text, status_badge
 from dashboard.figures import breakdown_figure, trajectory_figure
 from dashboard.insight_sections import insight_sections
 from metrics.definitions.models import Metric, SqlBinding
@@ -18,6 +18,7 @@ from metrics.describe import binding_in_words, method_in_words
 from metrics.disclosure import SUPPRESSED, mark_suppressed, suppress_frame
 from metrics.formatting import format_value, number, unit_words
 from metrics.evaluation.observations import HEADLINE
+from metrics.evaluation.progress import progress_explained
 from metrics.service import MetricsService
 
 dash.register_page(__name__, path_template="/metric/<metric_id>", name="Metric", title="Metric – Outcomes monitor")
@@ -140,6 +141,10 @@ def layout(metric_id: str | None = None, framework: str | None = None, period: s
             html.Dt("Better when"), html.Dd(evaluation.polarity.better),
             html.Dt("Frequency"), html.Dd(metric.frequency),
             html.Dt("Source"), html.Dd(", ".join(source_bits)),
+            *([html.Dt("Progress to target"),
+               html.Dd([html.Span(progress_text(evaluation), id="progress-text"), " – ",
+                        progress_explained(evaluation.target_mode)])]
+              if evaluation.target_mode is not None else []),
         ], className="row-like"),
         *insight_sections(metric, evaluation),
         html.H2("Where the data come from", className="h4"), html.P(binding_in_words(metric)),
