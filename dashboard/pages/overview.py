@@ -9,7 +9,8 @@ from dash import Input, Output, State, callback, dcc, html
 from dash.exceptions import PreventUpdate
 
 from dashboard import context, ids
-from dashboard.components import ALL, labelled, notice, period_options, progress_text, select, sparkline, status_badge
+from dashboard.components import (ALL, labelled, notice, period_options, period_problem, progress_text, select,
+                                  sparkline, status_badge)
 from metrics.definitions.models import Framework, Intention
 from metrics.disclosure import suppress_frame
 from metrics.evaluation.evaluate import Evaluation
@@ -163,6 +164,7 @@ def layout(framework: str | None = None, period: str | None = None, theme: str |
     return html.Div([
         html.H1(fw.title, className="h2"),
         html.P(f"{fw.organisation}. {fw.description}", className="lead"),
+        period_problem(period, periods),
         controls,
         html.Div(overview_body(fw.id, chosen, _split(theme), _split(lead)), id=ids.OVERVIEW_BODY,
                  **{"aria-live": "polite"}),

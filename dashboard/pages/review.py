@@ -17,7 +17,7 @@ from dash import MATCH, Input, Output, State, callback, dcc, html, no_update
 
 from dashboard import auth, context
 from dashboard import review_widgets as w
-from dashboard.components import progress_text, status_badge
+from dashboard.components import period_problem, progress_text, status_badge
 from metrics.formatting import format_value
 from metrics.periods import parse_month
 from review import access
@@ -192,7 +192,7 @@ def layout(framework: str | None = None, period: str | None = None, **_: str) ->
     return html.Div([
         dcc.Store(id=w.REVIEW_CONTEXT, data={"framework": fw.id, "period": chosen}),
         html.H1(f"Review pack: {fw.title}, {chosen}", className="h2"),
-        chooser, who,
+        period_problem(period, periods), chooser, who,
         _summary(pack),
         html.Section([html.H2(f"Exceptions ({len(items)})", className="h4 mt-4"),
                       html.P("Off track or at risk, changed since the last sign-off"
