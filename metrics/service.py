@@ -187,11 +187,7 @@ class MetricsService:
                         intention_id: str | None = None, suppress: bool = False) -> Evaluation:
         metric = self.metric(metric_id)
         obs = self.observations(metric_id)
-        if period is None:
-            series = obs.headline
-            at = max(series["period_end"]) if not series.empty else date.today().replace(day=1)
-        else:
-            at = parse_month(period)
+        at = self.resolve_metric_period(metric_id, period)
         if intention_id is None:
             owner = self.framework_of_metric(metric_id)
             intention_id = owner[1].id if owner else None
@@ -205,6 +201,14 @@ class MetricsService:
         if obs.error is not None:
             return evaluation
         return enrich(evaluation, metric, obs.headline, suppress, self._comparators(metric, obs))
+
+    def resolve_metric_period(self, metric_id: str, period: str | date | None) -> date:
+        """The period asked for, or the metric's own latest: one metric's page runs one metric's query,
+        not every query of its framework (as :meth:`resolve_period` must)."""
+        if period is not None:
+            return parse_month(period)
+        series = self.observations(metric_id).headline
+        return max(series["period_end"]) if not series.empty else date.today().replace(day=1)
 
     def resolve_period(self, framework_id: str | None, period: str | date | None) -> date:
         if period is not None:

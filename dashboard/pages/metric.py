@@ -113,13 +113,15 @@ def layout(metric_id: str | None = None, framework: str | None = None, period: s
     owner = service.framework_of_metric(metric_id)
     fw_id = owner[0].id if owner else None
     try:
-        at = service.resolve_period(fw_id, period)
+        at = service.resolve_metric_period(metric.id, period)
     except ValueError as exc:
         return html.Div([html.H1("Bad period"), html.P(str(exc))])
     evaluation = service.evaluate_metric(metric.id, at, suppress=context.public())
     obs = service.observations(metric.id)
     period_key = evaluation.period or at.strftime("%Y-%m")
-    back = ("/?" + urlencode({"framework": fw_id, "period": at.strftime("%Y-%m")})) if fw_id else "/"
+    # Without a period in the address the overview shows its own latest (this metric's may be older).
+    back = ("/?" + urlencode({"framework": fw_id, **({"period": at.strftime("%Y-%m")} if period else {})})
+            if fw_id else "/")
     source = metric.source
     source_bits = [source.name]
     if source.publisher:
