@@ -15,15 +15,15 @@ with file, sheet, row and column and the database is left unchanged.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import List, Optional
+from typing import TYPE_CHECKING, List, Optional
 
 import typer
 
-from datasources.engines import MissingDriverError, open_engine
-from datasources.ingest import IngestError, ingest as run_ingest
-from datasources.registry import DataSourceRegistry, SourceSettings
-from metrics.definitions.loader import ConfigError, load_config
-from metrics.service import DEFAULT_CONFIG_DIR
+if TYPE_CHECKING:  # imported where used, so `outcomes --help` loads none of them
+    from datasources.engines import MissingDriverError, open_engine
+    from datasources.ingest import IngestError, ingest as run_ingest
+    from datasources.registry import DataSourceRegistry, SourceSettings
+    from metrics.definitions.loader import DEFAULT_CONFIG_DIR, ConfigError, load_config
 
 
 def ingest(spec_ids: Optional[List[str]] = typer.Argument(None, help="Ingest spec ids (default: all)."),
@@ -35,6 +35,10 @@ def ingest(spec_ids: Optional[List[str]] = typer.Argument(None, help="Ingest spe
                                                   "(default: the spec's data source)."),
            config: Optional[Path] = typer.Option(None, "--config", help="Folder of YAML config.")) -> None:
     """Load published CSV/XLSX files into the database, all or nothing, keeping periods not in the files."""
+    from datasources.engines import MissingDriverError, open_engine
+    from datasources.ingest import IngestError, ingest as run_ingest
+    from datasources.registry import DataSourceRegistry, SourceSettings
+    from metrics.definitions.loader import DEFAULT_CONFIG_DIR, ConfigError, load_config
     try:
         loaded = load_config(config or DEFAULT_CONFIG_DIR)
     except ConfigError as exc:

@@ -11,19 +11,18 @@ import io
 import json
 import sys
 from pathlib import Path
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import typer
 
 from cli.common import fail, service_for
 from cli.ingest import ingest
-from metrics.definitions.loader import ConfigError, load_config
-from metrics.evaluation.status import Status
-from metrics.formatting import format_value
-from metrics.service import DEFAULT_CONFIG_DIR, MetricsService
 from cli.snapshot import snapshot_app
 from cli.cycle import cycle_app
 from cli.review import action_app, audit_list, comment_app, milestone_app, signoff, user_app
+
+if TYPE_CHECKING:  # imported where used, so `outcomes --help` loads none of them
+    from metrics.service import MetricsService
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Outcomes-framework performance monitoring for commissioners.")
@@ -34,6 +33,7 @@ ConfigOption = typer.Option(None, "--config", help="Folder of YAML config (defau
 @app.command()
 def check(config: Optional[Path] = ConfigOption) -> None:
     """Validate all config; print every problem as file:line: field: message."""
+    from metrics.definitions.loader import DEFAULT_CONFIG_DIR, ConfigError, load_config
     try:
         loaded = load_config(config or DEFAULT_CONFIG_DIR)
     except ConfigError as exc:
@@ -99,6 +99,8 @@ def frameworks(config: Optional[Path] = ConfigOption,
 
 
 def _table_lines(payload: dict[str, Any], service: MetricsService) -> list[str]:
+    from metrics.evaluation.status import Status
+    from metrics.formatting import format_value
     lines = [f"{payload['framework']} at {payload['period']}"]
     for item in payload["metrics"]:
         metric = service.metric(item["metric_id"])

@@ -20,7 +20,7 @@ import pandas as pd
 from datasources.engines import DataSourceError
 from datasources.registry import DataSourceRegistry, SourceSettings
 from metrics.compile import compile_metric
-from metrics.definitions.loader import Config, load_config
+from metrics.definitions.loader import Config, DEFAULT_CONFIG_DIR, load_config
 from metrics.definitions.models import Framework, Intention, Metric, Milestone
 from metrics.evaluation.evaluate import Evaluation, evaluate
 from metrics.evaluation.insights import enrich
@@ -29,7 +29,6 @@ from metrics.evaluation.status import Status
 from metrics.periods import month_key, parse_month
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_CONFIG_DIR = PROJECT_ROOT / "config"
 
 
 @dataclass(frozen=True)
