@@ -160,19 +160,36 @@ def evaluate(framework: Optional[str] = typer.Option(None, "--framework", help="
 
 @app.command()
 def serve(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Option(8050, "--port"),
-          debug: bool = typer.Option(False, "--debug"), config: Optional[Path] = ConfigOption) -> None:
-    """Serve the dashboard."""
+          workers: Optional[int] = typer.Option(None, "--workers", min=1,
+                                                help="gunicorn worker processes (default: one per core, "
+                                                     "at least 2)."),
+          dev: bool = typer.Option(False, "--dev", help="Flask's development server (one process) instead of "
+                                                        "gunicorn; also in sample mode (OUTCOMES_SAMPLE_PEOPLE=1)."),
+          debug: bool = typer.Option(False, "--debug", help="The development server with Dash's debug tools."),
+          config: Optional[Path] = ConfigOption) -> None:
+    """Serve the dashboard: gunicorn with several workers, warmed before they start."""
     from app import create_app
-    from dashboard.auth import AuthConfigError
+    from cli.serve import default_workers, run_gunicorn, warm
+    from dashboard.auth import AuthConfigError, AuthSettings
 
     # Loaded here so bad config fails with file and line before the server starts.
     try:
-        dash_app = create_app(service=service_for(config))
+        settings = AuthSettings.from_environment()
+        dash_app = create_app(service=service_for(config), auth_settings=settings)
     except AuthConfigError as exc:  # sign-in settings that would be unsafe: refuse to start
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1)
-    typer.echo(f"Serving the dashboard at http://{host}:{port}", err=True)
-    dash_app.run(host=host, port=port, debug=debug)
+    if dev or debug or settings.sample_people:
+        if workers is not None:
+            fail("--workers needs the production server; leave out --dev/--debug (and OUTCOMES_SAMPLE_PEOPLE)")
+        typer.echo(f"Serving the dashboard at http://{host}:{port} (development server, one process)", err=True)
+        dash_app.run(host=host, port=port, debug=debug)
+        return
+    seconds = warm(dash_app)
+    count = workers or default_workers()
+    typer.echo(f"Serving the dashboard at http://{host}:{port} (gunicorn, {count} workers; every framework "
+               f"evaluated in {seconds:.1f} s before they started)", err=True)
+    run_gunicorn(dash_app, host, port, count)
 
 
 app.add_typer(snapshot_app, name="snapshot")
