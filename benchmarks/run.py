@@ -16,6 +16,9 @@ area, with its rate and 95% interval) and ends at the same result (the observati
    request; a metric page cold.
 3. The command line: ``outcomes --help``, ``outcomes check`` and ``outcomes evaluate --framework wigan``,
    each in a new process.
+4. ``outcomes serve`` (gunicorn) under an open-loop load run (``benchmarks/load.py``): ``--reviewers``
+   people each asking for the overview every 2 s for ``--load-seconds``, then twice as many to find where
+   it saturates.
 """
 
 from __future__ import annotations
@@ -236,11 +239,54 @@ def cli_rows(repeats: int) -> list[Row]:
     ]
 
 
+# ------------------------------------------------------------------ 4. serving
+
+def serve_rows(reviewers: int, seconds: float, workers: int) -> list[Row]:
+    """`outcomes serve` (gunicorn) on the sample data, started here and stopped by its own pid."""
+    import signal
+    import socket
+    import urllib.request
+
+    from benchmarks.load import ask, load_run
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if k != "OUTCOMES_SAMPLE_PEOPLE"}
+    env["OUTCOMES_STORE_URL"] = f"sqlite:///{tempfile.mkdtemp(prefix='outcomes-bench-')}/store.db"
+    server = subprocess.Popen([OUTCOMES, "serve", "--port", str(port), "--workers", str(workers)], cwd=PROJECT,
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            try:
+                urllib.request.urlopen(f"{url}/healthz", timeout=5).read()
+                break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("outcomes serve did not start")
+                time.sleep(0.5)
+        first, _ = ask(url)
+        result = load_run(url, reviewers, seconds)
+        # Saturation: offer twice as much and see how much is answered.
+        flood = load_run(url, reviewers * 2, min(seconds, 20))
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+    return [
+        Row(f"reviewers each opening the overview every 2 s, {workers} gunicorn workers", "50: p95 3.0 s",
+            f"{reviewers}: p50 {ms(result['p50'])}, p95 {ms(result['p95'])}, {result['errors']:.0f} errors",
+            "200: p95 < 500 ms, 0 errors"),
+        Row("saturation throughput (overview callback)", "~24 req/s",
+            f"{flood['answered_rps']:.0f} req/s answered of {flood['offered_rps']:.0f} offered", "–"),
+        Row("a worker's first overview request", "cold", ms(first), "warm"),
+    ]
+
+
 NOT_MEASURED = [
     Row("same, PostgreSQL 10M", "~5x", "not measured here", "<= 1.2x"),
     Row("snapshot + 4 exports, 200 metrics", "77 s, 900 MiB", "not measured here", "< 20 s, < 400 MiB"),
-    Row("reviewers each opening the overview every 2 s, 2 cores", "50: p95 3.0 s", "not measured here",
-        "200: p95 < 500 ms, 0 errors"),
 ]
 
 
@@ -259,7 +305,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rows", type=int, default=10_000_000, help="DuckDB admission rows (default 10M)")
     parser.add_argument("--metrics", type=int, default=200, help="metrics in the benchmark framework (default 200)")
     parser.add_argument("--repeats", type=int, default=3, help="median of this many runs (default 3)")
-    parser.add_argument("--skip", choices=["duckdb", "framework", "cli"], action="append", default=[],
+    parser.add_argument("--reviewers", type=int, default=200, help="simulated reviewers in the load run")
+    parser.add_argument("--load-seconds", type=float, default=30, help="length of the load run (default 30 s)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers for the load run")
+    parser.add_argument("--skip", choices=["duckdb", "framework", "cli", "serve"], action="append", default=[],
                         help="leave a part out (repeatable)")
     args = parser.parse_args(argv)
     rows: list[Row] = []
@@ -269,6 +318,8 @@ def main(argv: list[str] | None = None) -> None:
         rows += framework_rows(args.metrics, args.repeats)
     if "cli" not in args.skip:
         rows += cli_rows(args.repeats)
+    if "serve" not in args.skip:
+        rows += serve_rows(args.reviewers, args.load_seconds, args.workers)
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"{os.cpu_count()} cores, load average {load} (other work on the machine slows every figure)")
     print_table(rows + NOT_MEASURED)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from urllib.parse import urlencode
 
 import dash
@@ -114,9 +116,34 @@ def _summary(result: FrameworkEvaluation) -> html.Section:
                         **{"aria-label": "Summary of statuses"})
 
 
+#: The overview's components for one cached evaluation and one choice of filters. Building them is
+#: most of a warm request's CPU (hundreds of components, a sparkline each); the evaluation object is
+#: the service's cached one, so the same object means the same figures. Nothing here depends on who
+#: asks: the page is the same for every reader of an audience (public or not).
+_BODIES: OrderedDict[tuple, tuple[FrameworkEvaluation, list]] = OrderedDict()
+_BODIES_LOCK = threading.Lock()
+_BODIES_KEPT = 64
+
+
 def overview_body(framework_id: str, period: str | None, themes: list[str], leads: list[str]) -> list:
     service = context.service()
     result = service.evaluate_framework(framework_id, period, suppress=context.public())
+    key = (id(service), id(result), framework_id, period, tuple(themes), tuple(leads))
+    with _BODIES_LOCK:
+        hit = _BODIES.get(key)
+        if hit is not None and hit[0] is result:
+            _BODIES.move_to_end(key)
+            return hit[1]
+    body = _build_body(service, result, period, themes, leads)
+    with _BODIES_LOCK:
+        _BODIES[key] = (result, body)  # holding the result keeps its id from being reused
+        while len(_BODIES) > _BODIES_KEPT:
+            _BODIES.popitem(last=False)
+    return body
+
+
+def _build_body(service, result: FrameworkEvaluation, period: str | None, themes: list[str],
+                leads: list[str]) -> list:
     framework = result.framework
     intentions = [i for i in framework.intentions
                   if (not themes or i.theme in themes) and (not leads or i.lead in leads)]
