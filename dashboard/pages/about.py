@@ -36,8 +36,8 @@ def layout(**_: str) -> html.Div:
         data_table(["Order", "When", "Status"],
                    [(str(i), rule.condition, rule.status.text) for i, rule in enumerate(STATUS_RULES, start=1)],
                    "Status decision table", class_name="table table-sm status-rules"),
-        html.P(["Progress: ", progress_explained(TargetMode.IMPROVE), " For a maintain target: ",
-                progress_explained(TargetMode.MAINTAIN)]),
+        html.P(["Progress is ", progress_explained(TargetMode.IMPROVE), " For a maintain target it is not "
+                "shown: ", progress_explained(TargetMode.MAINTAIN)]),
         html.H2("Data sources", className="h4"),
         data_table(["Id", "Description", "State", "Database"], rows, "Data sources and whether they are reachable"),
         html.H2("Where each metric's figures come from", className="h4"),

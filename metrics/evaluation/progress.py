@@ -45,8 +45,8 @@ def progress_text(progress_pct: float | None, mode: str | None = None) -> str:
 def progress_explained(mode: str | None) -> str:
     """What the progress figure means for this target, for the metric page."""
     if mode == TargetMode.MAINTAIN:
-        return ("Not shown: the baseline already met this level, so this is a maintain target, judged on "
-                "whether the level is kept; the glide path is flat at the level.")
-    return (f"The share of the distance from baseline to target covered so far (negative when moving away); "
+        return ("the baseline already met this level, so this is a maintain target, judged on whether the "
+                "level is kept; the glide path is flat at the level.")
+    return (f"the share of the distance from baseline to target covered so far (negative when moving away); "
             f"figures below {number(PROGRESS_FLOOR, 0)}% or over {number(PROGRESS_CEILING, 0)}% are shown "
             f"capped, because they mean the distance was small, not that the change was large.")
