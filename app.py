@@ -115,7 +115,14 @@ def create_app(config_dir: str | Path | None = None, service: MetricsService | N
         except ReviewError as exc:  # a store with real people (an admin) gets no sample accounts
             logging.getLogger("outcomes.auth").warning("sample people not added: %s", exc)
     downloads.register_routes(app.server)
+    app.server.add_url_rule("/healthz", "healthz", _health)
     return app
+
+
+def _health() -> tuple[dict[str, str], int]:
+    """For a load balancer: 200 while this process serves. It queries no data source, so a slow
+    database does not take every worker out of the pool (the About page says which sources answer)."""
+    return {"status": "ok"}, 200
 
 
 if __name__ == "__main__":

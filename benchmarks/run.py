@@ -1,32 +1,56 @@
-"""Speed benchmarks: prints timings and ratios (never asserted in unit tests).
+"""Speed benchmarks: one table of issue 9's measures, the figures measured on main before it beside
+today's (never asserted in unit tests; timings on a shared machine vary by tens of percent).
 
-    make bench        # or: .venv/bin/python -m benchmarks.run
+    make bench                                  # or: .venv/bin/python -m benchmarks.run
+    .venv/bin/python -m benchmarks.run --rows 2000000 --metrics 50 --repeats 3
 
-1. The falls metric aggregated in the database vs. reading the raw admissions into pandas
-   and grouping there (what the product must never do): the ratio says how much the
-   database-side aggregation saves.
-2. The overview page's server-side work (evaluate the framework and build the layout):
-   cold (empty cache) vs. warm (cached observations), and the HTTP response time of the
-   Dash callback that renders it.
+Like is compared with like: every path starts from the same question (the falls metric, per month and
+area, with its rate and 95% interval) and ends at the same result (the observations), on the same engine.
+
+1. DuckDB, ``--rows`` seeded admission rows (``benchmarks/scale_data.py``; 150 areas, 13 years):
+   the product end to end (compile, query, observations) against the same SQL run raw plus the same
+   interval arithmetic, against a hand-written query plus that arithmetic, and against the pandas path
+   (every row read without a WHERE clause, then filtered, grouped and divided in pandas).
+2. A framework of ``--metrics`` metrics on the sample database (``benchmarks/framework200.py``): the
+   overview through Dash's page callback, cold (a new service) and warm; CPU time and bytes per warm
+   request; a metric page cold.
+3. The command line: ``outcomes --help``, ``outcomes check`` and ``outcomes evaluate --framework wigan``,
+   each in a new process.
+4. ``outcomes serve`` (gunicorn) under an open-loop load run (``benchmarks/load.py``): ``--reviewers``
+   people each asking for the overview every 2 s for ``--load-seconds``, then twice as many to find where
+   it saturates.
 """
 
 from __future__ import annotations
 
+import argparse
+import os
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+import numpy as np
 import pandas as pd
-from sqlalchemy import create_engine, text
-
-from metrics.compile import compile_metric
-from metrics.service import MetricsService
 
 PROJECT = Path(__file__).resolve().parent.parent
+FALLS = "falls_admissions_65plus"
+OUTCOMES = str(Path(sys.executable).with_name("outcomes"))
 
 
-def median_seconds(action: Callable[[], object], repeats: int = 3) -> float:
+@dataclass
+class Row:
+    measure: str
+    before: str  # measured on main before issue 9 (from the issue's text)
+    now: str
+    target: str
+
+
+def median_seconds(action: Callable[[], object], repeats: int) -> float:
     times = []
     for _ in range(repeats):
         started = time.perf_counter()
@@ -35,69 +59,270 @@ def median_seconds(action: Callable[[], object], repeats: int = 3) -> float:
     return statistics.median(times)
 
 
-def aggregate_in_database(service: MetricsService) -> float:
-    metric = service.metric("falls_admissions_65plus")
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:,.0f} ms" if seconds < 10 else f"{seconds:,.1f} s"
+
+
+# ------------------------------------------------------------------ 1. DuckDB at scale
+
+HAND_WRITTEN = """
+WITH num AS (
+  SELECT CAST(date_trunc('month', admission_date) AS DATE) AS period_start, area_code AS area, count(*) AS numerator
+  FROM hospital_admissions
+  WHERE admission_method = 'emergency' AND cause = 'falls' AND age >= 65
+  GROUP BY 1, 2),
+den AS (
+  SELECT year_start, area_code, sum(persons) AS denominator FROM population
+  WHERE age_band IN ('65-69', '70-74', '75-79', '80-84', '85-89', '90+') GROUP BY 1, 2)
+SELECT num.period_start, num.area, num.numerator, den.denominator
+FROM num JOIN den ON den.area_code = num.area
+ AND den.year_start = make_date(CAST(year(num.period_start) - CASE WHEN month(num.period_start) < 4 THEN 1 ELSE 0 END
+                                     AS INTEGER), 4, 1)
+"""
+
+
+def _arithmetic(frame: pd.DataFrame) -> pd.DataFrame:
+    """What a hand-written pipeline does after its query: the rate and its Byar / exact interval."""
+    from metrics.statistics.intervals import rate_intervals
+
+    frame = frame.copy()
+    numerator = frame["numerator"].to_numpy(dtype=float)
+    denominator = frame["denominator"].to_numpy(dtype=float)
+    frame["value"] = numerator / denominator * 100_000
+    frame["ci_lower"], frame["ci_upper"] = rate_intervals(numerator, denominator, 100_000)
+    return frame
+
+
+def _pandas_path(con) -> pd.DataFrame:
+    """Every admission row into pandas (no WHERE), then filter, group and divide there."""
+    raw = con.execute("SELECT admission_date, area_code, age, cause, admission_method FROM hospital_admissions").df()
+    raw = raw[(raw["cause"] == "falls") & (raw["age"] >= 65) & (raw["admission_method"] == "emergency")]
+    month = pd.to_datetime(raw["admission_date"]).dt.to_period("M").dt.to_timestamp()
+    counts = raw.groupby([month.rename("period_start"), raw["area_code"].rename("area")]).size().rename("numerator")
+    counts = counts.reset_index()
+    population = con.execute("SELECT year_start, area_code, age_band, persons FROM population").df()
+    population = population[population["age_band"].isin(["65-69", "70-74", "75-79", "80-84", "85-89", "90+"])]
+    den = population.groupby(["year_start", "area_code"])["persons"].sum().rename("denominator").reset_index()
+    counts["year_start"] = [pd.Timestamp(p.year - (p.month < 4), 4, 1) for p in counts["period_start"]]
+    den["year_start"] = pd.to_datetime(den["year_start"])
+    merged = counts.merge(den, left_on=["year_start", "area"], right_on=["year_start", "area_code"])
+    return _arithmetic(merged[["period_start", "area", "numerator", "denominator"]])
+
+
+def duckdb_rows(rows: int, repeats: int) -> list[Row]:
+    import duckdb
+
+    from benchmarks.scale_data import build_duckdb
+    from metrics.compile import compile_metric
+    from metrics.evaluation.observations import build_observations
+    from metrics.service import MetricsService
+
+    path = Path(tempfile.gettempdir()) / f"outcomes-bench-{rows}.duckdb"
+    if not path.exists():
+        started = time.perf_counter()
+        build_duckdb(path, rows)
+        print(f"built {path} ({rows:,} admission rows) in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    os.environ["OUTCOMES_SAMPLE_DB_URL"] = f"duckdb:///{path}"
+    service = MetricsService.from_config_dir(PROJECT / "config")
+    metric = service.metric(FALLS)
     statement = compile_metric(metric)
-    return median_seconds(lambda: service.registry.execute("sample", statement))
+
+    def product() -> None:
+        service._cache.clear()  # a new question each time, as after new data arrive
+        obs = service.observations(FALLS)
+        if obs.error:
+            raise RuntimeError(obs.error)
+
+    product()  # the engine's first connection is not the engine's work
+    end_to_end = median_seconds(product, repeats)
+    result = service.registry.execute("sample", statement)
+    aggregated = len(result.frame)
+    sql_only = median_seconds(lambda: service.registry.execute("sample", statement), repeats)
+    building = median_seconds(lambda: build_observations(metric, result.frame), repeats)
+    raw_sql = str(statement.compile(service.registry.engine("sample"), compile_kwargs={"literal_binds": True}))
+    service.registry.dispose()  # DuckDB allows one configuration of a file per process
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        raw = median_seconds(lambda: _arithmetic(con.execute(raw_sql).df()), repeats)
+        hand = median_seconds(lambda: _arithmetic(con.execute(HAND_WRITTEN).df()), repeats)
+        check = _arithmetic(con.execute(HAND_WRITTEN).df())
+        pandas_path = median_seconds(lambda: _pandas_path(con), max(1, repeats // 2))
+    finally:
+        con.close()
+    del os.environ["OUTCOMES_SAMPLE_DB_URL"]
+    if len(check) != aggregated:
+        raise RuntimeError(f"hand-written query gave {len(check)} rows, the product {aggregated}: not the same question")
+    scale = f"DuckDB {rows / 1e6:g}M rows"
+    return [
+        Row(f"falls metric: product SQL / raw SQL, {scale}", "76 / 56 ms", f"{ms(sql_only)} / {ms(raw)}", "–"),
+        Row(f"falls metric: observations from {aggregated:,} rows", "1,000-1,700 ms", ms(building), "–"),
+        Row(f"falls metric end to end / hand-written SQL, {scale}", "~14x",
+            f"{end_to_end / hand:.1f}x ({ms(end_to_end)} / {ms(hand)})", "<= 1.2x"),
+        Row(f"pandas path / product, {scale}", "~21x",
+            f"{pandas_path / end_to_end:.0f}x ({ms(pandas_path)} / {ms(end_to_end)})", ">= 200x"),
+    ]
 
 
-def aggregate_in_pandas(db: Path) -> float:
-    engine = create_engine(f"sqlite:///{db}")
+# ------------------------------------------------------------------ 2. many metrics on the sample database
 
-    def run() -> None:
-        with engine.connect() as conn:
-            raw = pd.read_sql(text("SELECT admission_date, area_code, age, cause, admission_method "
-                                   "FROM hospital_admissions"), conn)
-        raw = raw[(raw["cause"] == "falls") & (raw["age"] >= 65) & (raw["admission_method"] == "emergency")]
-        raw["month"] = raw["admission_date"].astype(str).str[:7]
-        raw.groupby(["month", "area_code"]).size()
-
-    return median_seconds(run)
-
-
-def overview_times() -> tuple[float, float, float]:
-    """Server-side time to render the overview through Dash's own page callback, as a
-    browser would ask for it: first request (cold cache), then the median of warm ones."""
-    from app import create_app
-
-    app = create_app(service=MetricsService.from_config_dir(PROJECT / "config"))
-    client = app.server.test_client()
-    client.get("/")  # the page shell
-    payload = {
+def _page_payload(pathname: str, search: str) -> dict:
+    return {
         "output": ".._pages_content.children..._pages_store.data..",
         "outputs": [{"id": "_pages_content", "property": "children"}, {"id": "_pages_store", "property": "data"}],
-        "inputs": [{"id": "_pages_location", "property": "pathname", "value": "/"},
-                   {"id": "_pages_location", "property": "search", "value": "?framework=warwickshire"}],
+        "inputs": [{"id": "_pages_location", "property": "pathname", "value": pathname},
+                   {"id": "_pages_location", "property": "search", "value": search}],
         "changedPropIds": ["_pages_location.pathname"],
         "state": [],
     }
 
-    def request() -> None:
-        response = client.post("/_dash-update-component", json=payload)
-        if response.status_code != 200 or b"Warwickshire" not in response.data:
-            raise RuntimeError(f"overview callback failed: {response.status_code} {response.data[:300]!r}")
 
+def framework_rows(count: int, repeats: int) -> list[Row]:
+    from app import create_app
+    from benchmarks.framework200 import write_framework
+    from metrics.service import MetricsService
+
+    config = write_framework(Path(tempfile.mkdtemp(prefix="outcomes-bench-")), PROJECT / "sample_data" / "sample.db",
+                             count)
+
+    def client_of(service: MetricsService):
+        app = create_app(service=service)
+        client = app.server.test_client()
+        client.get("/")  # the page shell
+        return client
+
+    def ask(client, pathname: str, search: str, expect: bytes) -> bytes:
+        response = client.post("/_dash-update-component", json=_page_payload(pathname, search))
+        if response.status_code != 200 or expect not in response.data:
+            raise RuntimeError(f"{pathname}{search} failed: {response.status_code} {response.data[:300]!r}")
+        return response.data
+
+    client = client_of(MetricsService.from_config_dir(config))
     started = time.perf_counter()
-    request()
+    ask(client, "/", "?framework=bench", b"Benchmark framework")
     cold = time.perf_counter() - started
-    warm = median_seconds(request, repeats=5)
-    shell = median_seconds(lambda: client.get("/"), repeats=5)
-    return cold, warm, shell
+    cpu_started = time.process_time()
+    warm = median_seconds(lambda: ask(client, "/", "?framework=bench", b"Benchmark framework"), repeats * 2)
+    cpu = (time.process_time() - cpu_started) / (repeats * 2)
+    size = len(ask(client, "/", "?framework=bench", b"Benchmark framework"))
+    client = client_of(MetricsService.from_config_dir(config))
+    started = time.perf_counter()
+    ask(client, "/metric/bench_000", "?framework=bench", b"bench_000")
+    page_cold = time.perf_counter() - started
+    return [
+        Row(f"overview, {count} metrics, cold / warm", "21 s / 166 ms", f"{ms(cold)} / {ms(warm)}", "< 3 s / < 100 ms"),
+        Row(f"metric page cold, {count}-metric config", "20 s", ms(page_cold), "< 1 s"),
+        Row("overview callback: CPU per request, response size", "27 ms, 165 KB",
+            f"{ms(cpu)}, {size / 1000:,.0f} KB", "< 12 ms, < 60 KB"),
+    ]
 
 
-def main() -> None:
-    db = PROJECT / "sample_data" / "sample.db"
-    service = MetricsService.from_config_dir(PROJECT / "config")
-    in_db = aggregate_in_database(service)
-    in_pandas = aggregate_in_pandas(db)
-    print(f"falls metric, aggregate in SQLite:          {in_db * 1000:8.1f} ms")
-    print(f"falls metric, raw rows into pandas:         {in_pandas * 1000:8.1f} ms")
-    print(f"ratio pandas / database:                    {in_pandas / in_db:8.1f} x")
-    cold, warm, shell = overview_times()
-    print(f"overview page shell (GET /):                {shell * 1000:8.1f} ms")
-    print(f"overview content callback, cold cache:      {cold * 1000:8.1f} ms")
-    print(f"overview content callback, warm cache:      {warm * 1000:8.1f} ms")
-    print(f"ratio cold / warm:                          {cold / warm:8.1f} x")
+# ------------------------------------------------------------------ 3. the command line
+
+def cli_rows(repeats: int) -> list[Row]:
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+
+    def run(*args: str) -> None:
+        subprocess.run([OUTCOMES, *args], cwd=PROJECT, env=env, check=True, capture_output=True)
+
+    help_time = median_seconds(lambda: run("--help"), repeats)
+    check_time = median_seconds(lambda: run("check"), repeats)
+    evaluate_time = median_seconds(lambda: run("evaluate", "--framework", "wigan", "--format", "json"), repeats)
+    imported = subprocess.run([sys.executable, "-c", "import sys, cli.main; print(' '.join(sorted(sys.modules)))"],
+                              cwd=PROJECT, env=env, check=True, capture_output=True, text=True).stdout.split()
+    heavy = [m for m in ("dash", "plotly", "reports", "scipy", "sqlalchemy") if m in imported]
+    return [
+        Row("`outcomes --help` (new process)", "~0.85 s importing",
+            f"{ms(help_time)}; imports {', '.join(heavy) or 'none of dash, plotly, reports, scipy, sqlalchemy'}",
+            "no Dash, plotly or reports"),
+        Row("`outcomes check` (new process)", "~1.35 s", ms(check_time), "–"),
+        Row("`outcomes evaluate` cold, Wigan (41 metrics)", "1.6 s", ms(evaluate_time), "< 1 s"),
+    ]
+
+
+# ------------------------------------------------------------------ 4. serving
+
+def serve_rows(reviewers: int, seconds: float, workers: int) -> list[Row]:
+    """`outcomes serve` (gunicorn) on the sample data, started here and stopped by its own pid."""
+    import signal
+    import socket
+    import urllib.request
+
+    from benchmarks.load import ask, load_run
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if k != "OUTCOMES_SAMPLE_PEOPLE"}
+    env["OUTCOMES_STORE_URL"] = f"sqlite:///{tempfile.mkdtemp(prefix='outcomes-bench-')}/store.db"
+    server = subprocess.Popen([OUTCOMES, "serve", "--port", str(port), "--workers", str(workers)], cwd=PROJECT,
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            try:
+                urllib.request.urlopen(f"{url}/healthz", timeout=5).read()
+                break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("outcomes serve did not start")
+                time.sleep(0.5)
+        first, _ = ask(url)
+        result = load_run(url, reviewers, seconds)
+        # Saturation: offer twice as much and see how much is answered.
+        flood = load_run(url, reviewers * 2, min(seconds, 20))
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+    return [
+        Row(f"reviewers each opening the overview every 2 s, {workers} gunicorn workers", "50: p95 3.0 s",
+            f"{reviewers}: p50 {ms(result['p50'])}, p95 {ms(result['p95'])}, {result['errors']:.0f} errors",
+            "200: p95 < 500 ms, 0 errors"),
+        Row("saturation throughput (overview callback)", "~24 req/s",
+            f"{flood['answered_rps']:.0f} req/s answered of {flood['offered_rps']:.0f} offered", "–"),
+        Row("a worker's first overview request", "cold", ms(first), "warm"),
+    ]
+
+
+NOT_MEASURED = [
+    Row("same, PostgreSQL 10M", "~5x", "not measured here", "<= 1.2x"),
+    Row("snapshot + 4 exports, 200 metrics", "77 s, 900 MiB", "not measured here", "< 20 s, < 400 MiB"),
+]
+
+
+def print_table(rows: list[Row]) -> None:
+    headers = ("measure", "before (issue 9)", "now", "target")
+    cells = [headers] + [(r.measure, r.before, r.now, r.target) for r in rows]
+    widths = [max(len(c[i]) for c in cells) for i in range(4)]
+    for index, cell in enumerate(cells):
+        print("| " + " | ".join(text.ljust(width) for text, width in zip(cell, widths)) + " |")
+        if index == 0:
+            print("|" + "|".join("-" * (width + 2) for width in widths) + "|")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=10_000_000, help="DuckDB admission rows (default 10M)")
+    parser.add_argument("--metrics", type=int, default=200, help="metrics in the benchmark framework (default 200)")
+    parser.add_argument("--repeats", type=int, default=3, help="median of this many runs (default 3)")
+    parser.add_argument("--reviewers", type=int, default=200, help="simulated reviewers in the load run")
+    parser.add_argument("--load-seconds", type=float, default=30, help="length of the load run (default 30 s)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers for the load run")
+    parser.add_argument("--skip", choices=["duckdb", "framework", "cli", "serve"], action="append", default=[],
+                        help="leave a part out (repeatable)")
+    args = parser.parse_args(argv)
+    rows: list[Row] = []
+    if "duckdb" not in args.skip:
+        rows += duckdb_rows(args.rows, args.repeats)
+    if "framework" not in args.skip:
+        rows += framework_rows(args.metrics, args.repeats)
+    if "cli" not in args.skip:
+        rows += cli_rows(args.repeats)
+    if "serve" not in args.skip:
+        rows += serve_rows(args.reviewers, args.load_seconds, args.workers)
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"{os.cpu_count()} cores, load average {load} (other work on the machine slows every figure)")
+    print_table(rows + NOT_MEASURED)
 
 
 if __name__ == "__main__":

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import NoReturn, Optional
+from typing import TYPE_CHECKING, NoReturn, Optional
 
 import typer
 
-from metrics.definitions.loader import ConfigError
-from metrics.service import DEFAULT_CONFIG_DIR, MetricsService
+if TYPE_CHECKING:  # imported where used, so `outcomes --help` loads none of them
+    from metrics.definitions.loader import DEFAULT_CONFIG_DIR, ConfigError
+    from metrics.service import MetricsService
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
@@ -19,6 +20,8 @@ def fail(message: str, code: int = 1) -> NoReturn:
 
 def service_for(config_dir: Optional[Path]) -> MetricsService:
     """The metrics service on the given config; every config problem is printed before exiting."""
+    from metrics.definitions.loader import DEFAULT_CONFIG_DIR, ConfigError
+    from metrics.service import MetricsService
     try:
         return MetricsService.from_config_dir(config_dir or DEFAULT_CONFIG_DIR)
     except ConfigError as exc:

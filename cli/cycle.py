@@ -5,18 +5,20 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import typer
 
 from cli.common import fail, service_for
-from cycle.contacts import set_alerts, set_email
-from cycle.mail import MailError
-from cycle.run import run
-from review.this_month import this_month
-from datasources.store import Store
-from review.errors import ReviewError
-from review.people import find_person
+
+if TYPE_CHECKING:  # imported where used, so `outcomes --help` loads none of them
+    from cycle.contacts import set_alerts, set_email
+    from cycle.mail import MailError
+    from cycle.run import run
+    from review.this_month import this_month
+    from datasources.store import Store
+    from review.errors import ReviewError
+    from review.people import find_person
 
 cycle_app = typer.Typer(no_args_is_help=True, help="The monthly cycle: data check, reminders, alerts, delivery.")
 
@@ -28,6 +30,9 @@ def run_command(framework: Optional[str] = typer.Option(None, "--framework", hel
                 today: Optional[str] = typer.Option(None, "--today", help="YYYY-MM-DD (default: today)."),
                 config: Optional[Path] = ConfigOption) -> None:
     """Do what is due today, nothing twice (safe to run every hour)."""
+    from cycle.mail import MailError
+    from cycle.run import run
+    from datasources.store import Store
     try:
         day = date.fromisoformat(today) if today else date.today()
     except ValueError:
@@ -48,6 +53,8 @@ def run_command(framework: Optional[str] = typer.Option(None, "--framework", hel
 
 
 def _actor(as_user: str):
+    from datasources.store import Store
+    from review.people import find_person
     person = find_person(Store.from_environment(), as_user)
     if person is None:
         fail(f"--as: no person '{as_user}'")
@@ -58,6 +65,9 @@ def _actor(as_user: str):
 def email_command(username: str, address: str,
                   as_user: str = typer.Option(..., "--as", help="Who is making the change (the person or an admin).")) -> None:
     """Set a person's email address (empty to remove it)."""
+    from cycle.contacts import set_email
+    from datasources.store import Store
+    from review.errors import ReviewError
     try:
         set_email(Store.from_environment(), _actor(as_user), username, address)
     except ReviewError as exc:
@@ -69,6 +79,9 @@ def email_command(username: str, address: str,
 def alerts_command(state: str, username: str,
                    as_user: str = typer.Option(..., "--as", help="Who is making the change (the person or an admin).")) -> None:
     """Switch a person's alert emails 'on' or 'off' (reminders still come)."""
+    from cycle.contacts import set_alerts
+    from datasources.store import Store
+    from review.errors import ReviewError
     if state not in ("on", "off"):
         fail(f"'{state}': say on or off")
     try:
@@ -82,6 +95,8 @@ def alerts_command(state: str, username: str,
 def status_command(framework: str = typer.Option(..., "--framework", help="Framework id."),
                    period: str = typer.Option(..., "--period", help="YYYY-MM: the period under review.")) -> None:
     """What the cycle did for a framework's period: data check, reminders, alerts, delivery."""
+    from review.this_month import this_month
+    from datasources.store import Store
     month = this_month(Store.from_environment(), framework, period)
     typer.echo(f"{framework} {period}")
     for v in month.vintages:

@@ -17,18 +17,16 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
-from typing import List, Optional
+from typing import TYPE_CHECKING, List, Optional
 
 import typer
 
-from cli.progress import shown
-from cycle import vintages
-from datasources.engines import MissingDriverError, open_engine
-from datasources.ingest import IngestError, ingest as run_ingest
-from datasources.registry import DataSourceRegistry, SourceSettings
-from datasources.store import Store, StoreError
-from metrics.definitions.loader import ConfigError, load_config
-from metrics.service import DEFAULT_CONFIG_DIR
+if TYPE_CHECKING:  # imported where used, so `outcomes --help` loads none of them
+    from datasources.engines import MissingDriverError, open_engine
+    from datasources.ingest import IngestError, ingest as run_ingest
+    from datasources.registry import DataSourceRegistry, SourceSettings
+    from datasources.store import Store, StoreError
+    from metrics.definitions.loader import DEFAULT_CONFIG_DIR, ConfigError, load_config
 
 
 def ingest(spec_ids: Optional[List[str]] = typer.Argument(None, help="Ingest spec ids (default: all)."),
@@ -40,6 +38,11 @@ def ingest(spec_ids: Optional[List[str]] = typer.Argument(None, help="Ingest spe
                                                   "(default: the spec's data source)."),
            config: Optional[Path] = typer.Option(None, "--config", help="Folder of YAML config.")) -> None:
     """Load published CSV/XLSX files into the database, all or nothing, keeping periods not in the files."""
+    from datasources.engines import MissingDriverError, open_engine
+    from datasources.ingest import IngestError, ingest as run_ingest
+    from datasources.registry import DataSourceRegistry, SourceSettings
+    from metrics.definitions.loader import DEFAULT_CONFIG_DIR, ConfigError, load_config
+    from cli.progress import shown
     try:
         loaded = load_config(config or DEFAULT_CONFIG_DIR)
     except ConfigError as exc:
@@ -103,6 +106,10 @@ def _record_vintages(loaded, specs, project: Path) -> None:
     succeeded: a store that cannot be written is reported, not an ingest failure."""
     if not specs:
         return
+    from cycle import vintages
+    from datasources.registry import DataSourceRegistry, SourceSettings
+    from datasources.store import Store, StoreError
+
     registry = DataSourceRegistry([SourceSettings(ds.id, ds.url) for ds in loaded.datasources.values()],
                                   project_root=project)
     today = date.today()

@@ -11,19 +11,18 @@ import io
 import json
 import sys
 from pathlib import Path
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import typer
 
 from cli.common import fail, service_for
 from cli.ingest import ingest
-from metrics.definitions.loader import ConfigError, load_config
-from metrics.evaluation.status import Status
-from metrics.formatting import format_value
-from metrics.service import DEFAULT_CONFIG_DIR, MetricsService
 from cli.snapshot import snapshot_app
 from cli.cycle import cycle_app
 from cli.review import action_app, audit_list, comment_app, milestone_app, signoff, user_app
+
+if TYPE_CHECKING:  # imported where used, so `outcomes --help` loads none of them
+    from metrics.service import MetricsService
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Outcomes-framework performance monitoring for commissioners.")
@@ -34,6 +33,7 @@ ConfigOption = typer.Option(None, "--config", help="Folder of YAML config (defau
 @app.command()
 def check(config: Optional[Path] = ConfigOption) -> None:
     """Validate all config; print every problem as file:line: field: message."""
+    from metrics.definitions.loader import DEFAULT_CONFIG_DIR, ConfigError, load_config
     try:
         loaded = load_config(config or DEFAULT_CONFIG_DIR)
     except ConfigError as exc:
@@ -99,6 +99,8 @@ def frameworks(config: Optional[Path] = ConfigOption,
 
 
 def _table_lines(payload: dict[str, Any], service: MetricsService) -> list[str]:
+    from metrics.evaluation.status import Status
+    from metrics.formatting import format_value
     lines = [f"{payload['framework']} at {payload['period']}"]
     for item in payload["metrics"]:
         metric = service.metric(item["metric_id"])
@@ -158,19 +160,36 @@ def evaluate(framework: Optional[str] = typer.Option(None, "--framework", help="
 
 @app.command()
 def serve(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Option(8050, "--port"),
-          debug: bool = typer.Option(False, "--debug"), config: Optional[Path] = ConfigOption) -> None:
-    """Serve the dashboard."""
+          workers: Optional[int] = typer.Option(None, "--workers", min=1,
+                                                help="gunicorn worker processes (default: one per core, "
+                                                     "at least 2)."),
+          dev: bool = typer.Option(False, "--dev", help="Flask's development server (one process) instead of "
+                                                        "gunicorn; also in sample mode (OUTCOMES_SAMPLE_PEOPLE=1)."),
+          debug: bool = typer.Option(False, "--debug", help="The development server with Dash's debug tools."),
+          config: Optional[Path] = ConfigOption) -> None:
+    """Serve the dashboard: gunicorn with several workers, warmed before they start."""
     from app import create_app
-    from dashboard.auth import AuthConfigError
+    from cli.serve import default_workers, run_gunicorn, warm
+    from dashboard.auth import AuthConfigError, AuthSettings
 
     # Loaded here so bad config fails with file and line before the server starts.
     try:
-        dash_app = create_app(service=service_for(config))
+        settings = AuthSettings.from_environment()
+        dash_app = create_app(service=service_for(config), auth_settings=settings)
     except AuthConfigError as exc:  # sign-in settings that would be unsafe: refuse to start
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1)
-    typer.echo(f"Serving the dashboard at http://{host}:{port}", err=True)
-    dash_app.run(host=host, port=port, debug=debug)
+    if dev or debug or settings.sample_people:
+        if workers is not None:
+            fail("--workers needs the production server; leave out --dev/--debug (and OUTCOMES_SAMPLE_PEOPLE)")
+        typer.echo(f"Serving the dashboard at http://{host}:{port} (development server, one process)", err=True)
+        dash_app.run(host=host, port=port, debug=debug)
+        return
+    seconds = warm(dash_app)
+    count = workers or default_workers()
+    typer.echo(f"Serving the dashboard at http://{host}:{port} (gunicorn, {count} workers; every framework "
+               f"evaluated in {seconds:.1f} s before they started)", err=True)
+    run_gunicorn(dash_app, host, port, count)
 
 
 app.add_typer(snapshot_app, name="snapshot")

@@ -11,19 +11,21 @@ import json
 import os
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import typer
 
 from cli.common import fail, service_for
-from datasources.store import Store, StoreError
-from review import audit
-from review.actions import add_action, list_actions, update_action
-from review.commentary import current_commentary, save_commentary
-from review.errors import Conflict, ReviewError
-from review.milestones import milestone_history, update_milestone
-from review.people import Person, add_person, find_person, grant, grants_of, list_people, set_password
-from review.signoff import sign_off
+
+if TYPE_CHECKING:  # imported where used, so `outcomes --help` loads none of them
+    from datasources.store import Store, StoreError
+    from review import audit
+    from review.actions import add_action, list_actions, update_action
+    from review.commentary import current_commentary, save_commentary
+    from review.errors import Conflict, ReviewError
+    from review.milestones import milestone_history, update_milestone
+    from review.people import Person, add_person, find_person, grant, grants_of, list_people, set_password
+    from review.signoff import sign_off
 
 PASSWORD_ENV = "OUTCOMES_NEW_PASSWORD"
 
@@ -43,10 +45,13 @@ milestone_app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_e
 
 
 def _store() -> Store:
+    from datasources.store import Store
     return Store.from_environment()
 
 
 def _acting(store: Store, username: str | None) -> Person | None:
+    from datasources.store import StoreError
+    from review.people import find_person
     if username is None:
         return None
     try:
@@ -64,6 +69,8 @@ def _emit(value: dict[str, Any] | list[Any]) -> None:
 
 def _run(call, *args, **kwargs):
     """The domain call, with its refusal or bad input turned into ``error: ...`` and exit 1."""
+    from datasources.store import StoreError
+    from review.errors import Conflict, ReviewError
     try:
         return call(*args, **kwargs)
     except Conflict as exc:
@@ -85,6 +92,7 @@ def user_add(username: str = typer.Argument(..., help="Sign-in name, lower case.
              as_: Optional[str] = typer.Option(None, "--as", help="Acting admin (not needed before any admin).")
              ) -> None:
     """Add a person (no password: signs in only through the council's single sign-on)."""
+    from review.people import add_person
     store = _store()
     password = None
     if password_env:
@@ -99,6 +107,7 @@ def user_add(username: str = typer.Argument(..., help="Sign-in name, lower case.
 @user_app.command("list")
 def user_list(format: str = typer.Option("table", "--format", help="json or table")) -> None:
     """Everyone with their role and grants."""
+    from review.people import grants_of, list_people
     if format not in ("json", "table"):
         fail(f"unknown --format '{format}'; use json or table")
     store = _store()
@@ -122,6 +131,7 @@ def user_grant(username: str = typer.Argument(...),
                as_: Optional[str] = typer.Option(None, "--as", help="Acting admin (not needed before any admin).")
                ) -> None:
     """Give a person a lead (they may then write on the intentions it leads) or a role on a framework."""
+    from review.people import grant
     store = _store()
     given = _run(grant, store, _acting(store, as_), username, lead=lead, framework_id=framework, role=role)
     _emit({"id": given.id, "username": given.username, "grant": given.describe()})
@@ -132,6 +142,7 @@ def user_password(username: str = typer.Argument(...),
                   as_: Optional[str] = typer.Option(None, "--as", help="Yourself, or an admin (not needed before "
                                                                         "any admin).")) -> None:
     """Set a built-in password from $OUTCOMES_NEW_PASSWORD (never on the command line, where others see it)."""
+    from review.people import set_password
     password = os.environ.get(PASSWORD_ENV)
     if not password:
         fail(f"${PASSWORD_ENV} is not set; export the new password in it first")
@@ -152,6 +163,7 @@ def comment_add(framework: str = FrameworkOption, period: str = PeriodOption,
                                                        "refused if someone saved since. Default: the current one."),
                 as_: str = AsOption, config: Optional[Path] = ConfigOption) -> None:
     """Save a new version of the commentary (prints it as JSON)."""
+    from review.commentary import current_commentary, save_commentary
     service = service_for(config)
     store = _store()
     person = _acting(store, as_)
@@ -177,6 +189,7 @@ def action_add(framework: str = FrameworkOption, period: str = PeriodOption,
                intention: Optional[str] = typer.Option(None, "--intention"),
                as_: str = AsOption, config: Optional[Path] = ConfigOption) -> None:
     """Raise an action (prints it as JSON)."""
+    from review.actions import add_action
     service = service_for(config)
     store = _store()
     saved = _run(add_action, store, service, _acting(store, as_), framework, period, text, owner, due,
@@ -192,6 +205,7 @@ def action_update(action_id: int = typer.Argument(..., help="Action id (see 'out
                   owner: Optional[str] = typer.Option(None, "--owner"),
                   as_: str = AsOption, config: Optional[Path] = ConfigOption) -> None:
     """Change an action's status, due date, text or owner (prints it as JSON)."""
+    from review.actions import update_action
     service = service_for(config)
     store = _store()
     saved = _run(update_action, store, service, _acting(store, as_), action_id, status=status, due=due,
@@ -206,6 +220,7 @@ def action_list(framework: str = FrameworkOption,
                 open_only: bool = typer.Option(False, "--open", help="Open actions only."),
                 format: str = typer.Option("table", "--format", help="json or table")) -> None:
     """Actions of a framework; overdue ones are marked."""
+    from review.actions import list_actions
     if format not in ("json", "table"):
         fail(f"unknown --format '{format}'; use json or table")
     found = _run(list_actions, _store(), framework, period, open_only)
@@ -230,6 +245,7 @@ def milestone_update(framework: str = FrameworkOption,
                      evidence: Optional[str] = typer.Option(None, "--evidence", help="Text or a link."),
                      as_: str = AsOption, config: Optional[Path] = ConfigOption) -> None:
     """Record a milestone's progress (prints the update as JSON)."""
+    from review.milestones import update_milestone
     service = service_for(config)
     store = _store()
     saved = _run(update_milestone, store, service, _acting(store, as_), framework, intention, title, status,
@@ -243,6 +259,7 @@ def milestone_history_(framework: str = FrameworkOption,
                        title: str = typer.Option(..., "--title", help="The milestone's title as in config."),
                        config: Optional[Path] = ConfigOption) -> None:
     """Every recorded update of a milestone, oldest first (the config's status first)."""
+    from review.milestones import milestone_history
     service = service_for(config)
     _emit([u.to_dict() for u in _run(milestone_history, _store(), service, framework, intention, title)])
 
@@ -253,6 +270,7 @@ def signoff(framework: str = FrameworkOption, period: str = PeriodOption,
             reason: Optional[str] = typer.Option(None, "--reason", help="Needed to sign off a period again."),
             as_: str = AsOption, config: Optional[Path] = ConfigOption) -> None:
     """Sign off a framework's period: creates its snapshot with commentary, actions and milestones."""
+    from review.signoff import sign_off
     service = service_for(config)
     store = _store()
     from cli.snapshot import step
@@ -268,6 +286,7 @@ def audit_list(who: Optional[str] = typer.Option(None, "--who", help="Only this 
                limit: int = typer.Option(200, "--limit", min=1, max=10000),
                format: str = typer.Option("table", "--format", help="json or table")) -> None:
     """The audit trail, newest first: who, when, what, before and after."""
+    from review import audit
     if format not in ("json", "table"):
         fail(f"unknown --format '{format}'; use json or table")
     start = None

@@ -12,15 +12,16 @@ import os
 import time
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import typer
 
 from cli.common import fail, service_for
-from cli.progress import shown
-import snapshots
-from datasources.store import Store, StoreError
-from review.commentary import commentary_for
+
+if TYPE_CHECKING:  # imported where used, so `outcomes --help` loads none of them
+    import snapshots
+    from datasources.store import Store, StoreError
+    from review.commentary import commentary_for
 
 snapshot_app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                            help="Immutable monthly snapshots and their exports (xlsx, csv, pdf, docx).")
@@ -34,6 +35,8 @@ def step(message: str) -> None:
 
 
 def _load(snapshot_id: str) -> snapshots.Snapshot:
+    from datasources.store import Store, StoreError
+    import snapshots
     try:
         return snapshots.load(Store.from_environment(), snapshot_id)
     except snapshots.SnapshotError as exc:
@@ -49,6 +52,9 @@ def create(framework: str = typer.Option(..., "--framework", help="Framework id.
            by: Optional[str] = typer.Option(None, "--by", help="Who made it (default: the login name)."),
            config: Optional[Path] = typer.Option(None, "--config", help="Folder of YAML config.")) -> None:
     """Evaluate a framework at a period and store it as the next version (prints the snapshot as JSON)."""
+    from datasources.store import Store, StoreError
+    from review.commentary import commentary_for
+    import snapshots
     started = time.monotonic()
     service = service_for(config)
     store = Store.from_environment()
@@ -69,6 +75,8 @@ def create(framework: str = typer.Option(..., "--framework", help="Framework id.
 def list_(framework: Optional[str] = typer.Option(None, "--framework", help="Only this framework."),
           format: str = typer.Option("table", "--format", help="json or table")) -> None:
     """List snapshots, newest first."""
+    from datasources.store import Store, StoreError
+    import snapshots
     if format not in ("json", "table"):
         fail(f"unknown --format '{format}'; use json or table")
     try:
@@ -100,6 +108,8 @@ def export(snapshot_id: str = typer.Argument(..., help="Snapshot id."),
                                                              "docx) with the summary and the exceptions only.")
            ) -> None:
     """Export a snapshot; prints the paths written, one per line."""
+    from datasources.store import Store
+    import snapshots
     if format not in FORMATS:
         fail(f"unknown --format '{format}'; use one of {', '.join(FORMATS)}")
     if scope not in ("full", "exceptions"):
@@ -110,6 +120,7 @@ def export(snapshot_id: str = typer.Argument(..., help="Snapshot id."),
     snap = _load(snapshot_id)
     previous = snapshots.previous(Store.from_environment(), snap)
     step(f"export id={snap.id} format={format} scope={scope} out={out}")
+    from cli.progress import shown
     from reports.export import ExportError, export as run_export
 
     try:

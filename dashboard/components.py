@@ -9,8 +9,10 @@ import plotly.graph_objects as go
 from dash import dcc, html
 
 from metrics.evaluation.evaluate import Evaluation
+from metrics.evaluation.progress import progress_text as progress_words
 from metrics.evaluation.status import Status
-from metrics.formatting import number
+from metrics.periods import parse_month
+
 
 
 def status_badge(status: str, size: str = "") -> html.Span:
@@ -76,9 +78,23 @@ def scroll_region(table: Any, label: str) -> html.Div:
 
 
 def progress_text(evaluation: Evaluation) -> str:
-    if evaluation.progress_pct is None:
-        return "–"
-    return f"{number(evaluation.progress_pct, 0)}%"
+    """Capped and worded as everywhere else (metrics.evaluation.progress)."""
+    return progress_words(evaluation.progress_pct, evaluation.target_mode)
+
+
+def period_problem(period: str | None, periods: Sequence[str]) -> html.P | None:
+    """A period from the URL that is not a month, or has no figures, is said out loud (the latest is shown
+    instead): never silently replaced."""
+    if not period or period in periods or not periods:
+        return None
+    try:
+        parse_month(period)
+    except ValueError as exc:
+        words = f"The period in the address is not understood: {exc}."
+    else:
+        words = f"There are no figures for {period}."
+    return html.P(f"{words} Showing the latest period with figures, {periods[0]}; choose another below.",
+                  role="alert", className="alert alert-warning", id="period-problem")
 
 
 def period_options(periods: Sequence[str]) -> list[dict[str, str]]:

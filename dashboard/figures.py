@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 
 from metrics.definitions.models import Metric
 from metrics.evaluation.evaluate import glide_path
+from metrics.evaluation.status import Polarity
 from metrics.formatting import unit_words
 
 ACTUAL = "#1d70b8"
@@ -87,7 +88,7 @@ def metric_trajectory_figure(metric: Metric, series: pd.DataFrame, baseline_valu
     the reports draw it. ``baseline_value`` is the evaluation's (a stated or observed baseline)."""
     glide = baseline = target = None
     if metric.target is not None and baseline_value is not None:
-        glide = glide_path(metric.target, baseline_value)
+        glide = glide_path(metric.target, baseline_value, Polarity(metric.polarity))
         baseline, target = glide[0], glide[-1]
     return trajectory_figure(series, title or metric.display_title, unit_words(metric), glide, baseline, target,
                              comparators, breaks)

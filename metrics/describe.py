@@ -96,6 +96,9 @@ def method_in_words(metric: Metric) -> list[str]:
         lines.append("Value: the sum divided by the number of records (a mean). No interval is shown.")
     else:
         lines.append("Value and confidence interval: as published by the source; not recomputed.")
+        if metric.unit == "dsr_per_100k":
+            lines.append("A directly standardised rate whose published count is below 10 is not shown, nor its "
+                         "interval, as PHEindicatormethods (phe_dsr) withholds it.")
     lines.append("The whole-area figure adds up numerators and denominators over all areas before dividing.")
     if metric.target is not None:
         target = metric.target

@@ -20,7 +20,7 @@ import pandas as pd
 from datasources.engines import DataSourceError
 from datasources.registry import DataSourceRegistry, SourceSettings
 from metrics.compile import compile_metric, compile_peer_values, compile_series_breaks
-from metrics.definitions.loader import Config, load_config
+from metrics.definitions.loader import Config, DEFAULT_CONFIG_DIR, load_config
 from metrics.definitions.models import Framework, Intention, Metric, Milestone, PublishedBinding
 from metrics.evaluation.evaluate import Evaluation, evaluate
 from metrics.evaluation.insights import enrich
@@ -29,7 +29,6 @@ from metrics.evaluation.status import Status
 from metrics.periods import month_key, parse_month, period_key, period_label
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_CONFIG_DIR = PROJECT_ROOT / "config"
 
 
 @dataclass(frozen=True)
@@ -213,11 +212,7 @@ class MetricsService:
                         intention_id: str | None = None, suppress: bool = False) -> Evaluation:
         metric = self.metric(metric_id)
         obs = self.observations(metric_id)
-        if period is None:
-            series = obs.headline
-            at = max(series["period_end"]) if not series.empty else date.today().replace(day=1)
-        else:
-            at = parse_month(period)
+        at = self.resolve_metric_period(metric_id, period)
         if intention_id is None:
             owner = self.framework_of_metric(metric_id)
             intention_id = owner[1].id if owner else None
@@ -232,6 +227,14 @@ class MetricsService:
             return evaluation
         return enrich(evaluation, metric, obs.headline, suppress, self._comparators(metric, obs),
                       peers=obs.peers, breaks=obs.breaks)
+
+    def resolve_metric_period(self, metric_id: str, period: str | date | None) -> date:
+        """The period asked for, or the metric's own latest: one metric's page runs one metric's query,
+        not every query of its framework (as :meth:`resolve_period` must)."""
+        if period is not None:
+            return parse_month(period)
+        series = self.observations(metric_id).headline
+        return max(series["period_end"]) if not series.empty else date.today().replace(day=1)
 
     def resolve_period(self, framework_id: str | None, period: str | date | None) -> date:
         if period is not None:

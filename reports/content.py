@@ -22,7 +22,7 @@ from metrics.definitions.models import Metric
 from metrics.evaluation.grouping import outcome_groups
 from metrics.evaluation.insights import BENCHMARK_METHOD, Insights, break_sentence
 from metrics.evaluation.ranking import METHOD as RANKING_METHOD, QUARTILE_WORDS, ordinal
-from metrics.evaluation.status import Status
+from metrics.evaluation.status import STATUS_RULES, Status
 from metrics.formatting import format_value, unit_words
 from metrics.periods import parse_month
 from review.exceptions import SnapshotExceptions, snapshot_actions, snapshot_exceptions
@@ -310,10 +310,10 @@ def summary_blocks(snapshot: Snapshot, previous: Snapshot | None) -> list[Block]
 def appendix_blocks(snapshot: Snapshot, synthetic: bool) -> list[Block]:
     blocks: list[Block] = [PageBreak(), Heading(1, "Appendix A: methods and definitions")]
     blocks.append(Paragraph(
-        "Each metric is computed in its source database from the declaration below. Status: achieved when the "
-        "target is met; on track when at or better than the glide path; at risk when worse but within the amber "
-        "tolerance; off track otherwise or when the deadline has passed unmet; not started before any data after "
-        "the baseline; no data when the source failed or has nothing for the period."))
+        "Each metric is computed in its source database from the declaration below. Status, the first rule that "
+        "holds: " + "; ".join(f"{rule.status.words.lower()} when {rule.condition[0].lower()}{rule.condition[1:]}"
+                               for rule in STATUS_RULES) + ". A target the baseline already meets is a maintain "
+        "target, judged against the level, with no progress figure."))
     for evaluation in snapshot.evaluations:
         definition = snapshot.definitions[evaluation["metric_id"]]
         model = definition["model"]

@@ -31,7 +31,10 @@ EVALUATION_COLUMNS = [
     ("target_value", "Target value (relative targets converted to a level)"),
     ("target_deadline", "Target deadline YYYY-MM"),
     ("trajectory_value", "Glide path value at the latest period"),
-    ("progress_pct", "(value - baseline) / (target - baseline) * 100"),
+    ("progress_pct", "(value - baseline) / (target - baseline) * 100, exact; empty for a maintain target "
+                     "(a level the baseline already met)"),
+    ("progress_text", "Progress as pages and reports show it: capped at -100% and 200%, or 'not shown "
+                      "(maintain target)'"),
     ("status", "achieved, on_track, at_risk, off_track, not_started or no_data"),
     ("status_word", "Status in words"),
     ("trend", "Recent trend (Fingertips method)"),
@@ -79,7 +82,7 @@ def render(snapshot: Snapshot, out_dir: Path, stem: str) -> list[Path]:
                    "period_label": r["period_label"], "baseline_period": e["baseline"]["period"],
                    "baseline_value": e["baseline"]["value"], "target_kind": e["target"]["kind"],
                    "target_value": e["target"]["value"], "target_deadline": e["target"]["deadline"],
-                   "status_word": Status(e["status"]).words, "trend": r["trend"]["label"],
+                   "status_word": Status(e["status"]).words, "progress_text": r["progress_text"], "trend": r["trend"]["label"],
                    "suppressed": r["suppressed"]}
             writer.writerow({k: _cell(v) for k, v in row.items()})
     with series.open("w", newline="", encoding="utf-8") as handle:

@@ -48,7 +48,7 @@ def render(snapshot: Snapshot, path: Path) -> Path:
     wb = Workbook()
     titles = {i["id"]: i["title"] for i in snapshot.framework["intentions"]}
     headers = ["Intention", "Metric id", "Metric", "Period", "Value", "Unit", "95% CI lower", "95% CI upper",
-               "Baseline", "Target", "Target deadline", "Glide path value", "Status", "Progress (%)",
+               "Baseline", "Target", "Target deadline", "Glide path value", "Status", "Progress to target",
                "Recent trend", "Suppressed", "Status reason"]
     rows, formats = [], []
     for e in snapshot.evaluations:
@@ -57,14 +57,13 @@ def render(snapshot: Snapshot, path: Path) -> Path:
                      r["period_label"], e["value"], snapshot.metric(e["metric_id"]).unit_label or e["unit"],
                      e["ci_lower"], e["ci_upper"], e["baseline"]["value"], e["target"]["value"],
                      e["target"]["deadline"], e["trajectory_value"], Status(e["status"]).words,
-                     e["progress_pct"], r["trend"]["label"], "Yes" if r["suppressed"] else "No", e["status_reason"]])
+                     r["progress_text"], r["trend"]["label"], "Yes" if r["suppressed"] else "No", e["status_reason"]])
         formats.append(_fmt(snapshot.definitions[e["metric_id"]]["model"]["decimals"]))
     ws = _sheet(wb, "Summary", headers, rows, [40, 26, 40, 12, 12, 22, 12, 12, 12, 12, 12, 12, 12, 12, 22, 11, 80],
                 first=True)
     for i, fmt in enumerate(formats, start=2):
         for col in (5, 7, 8, 9, 10, 12):
             ws.cell(row=i, column=col).number_format = fmt
-        ws.cell(row=i, column=14).number_format = "0"
         for col in (1, 3, 17):
             ws.cell(row=i, column=col).alignment = Alignment(wrap_text=True, vertical="top")
     if rows:

@@ -12,8 +12,9 @@ from metrics.definitions.models import Metric
 from metrics.describe import binding_in_words, method_in_words
 from metrics.disclosure import suppress_frame
 from metrics.evaluation.evaluate import Evaluation
+from metrics.evaluation.progress import progress_text
 from metrics.evaluation.status import Status
-from metrics.formatting import format_value, number
+from metrics.formatting import format_value
 from metrics.periods import month_label, parse_month
 from metrics.service import MetricsService, definition_hash
 from snapshots.record import Snapshot, SnapshotError, _clean
@@ -52,7 +53,7 @@ def _evaluation(evaluation: Evaluation, metric: Metric) -> dict[str, Any]:
                           if evaluation.baseline_value is not None else "none"),
         "trajectory_text": (format_value(evaluation.trajectory_value, metric)
                             if evaluation.trajectory_value is not None else "–"),
-        "progress_text": "–" if record["progress_pct"] is None else f"{number(record['progress_pct'], 0)}%",
+        "progress_text": progress_text(record["progress_pct"], evaluation.target_mode),
         "expected_progress_pct": _clean(evaluation.expected_progress_pct),
         "trend": _trend(evaluation),
         "suppressed": bool(hidden),

@@ -50,16 +50,16 @@ def test_progress_formula_matches_contract() -> None:
 
 def test_glide_path_is_straight_from_baseline_to_target() -> None:
     m = metric()
-    assert trajectory_at(m.target, 100, date(2014, 3, 1)) == pytest.approx(100)
-    assert trajectory_at(m.target, 100, date(2015, 3, 1)) == pytest.approx(90)
-    assert trajectory_at(m.target, 100, date(2016, 3, 1)) == pytest.approx(80)
-    assert trajectory_at(m.target, 100, date(2017, 3, 1)) == pytest.approx(80)
+    assert trajectory_at(m.target, 100, date(2014, 3, 1), m.polarity) == pytest.approx(100)
+    assert trajectory_at(m.target, 100, date(2015, 3, 1), m.polarity) == pytest.approx(90)
+    assert trajectory_at(m.target, 100, date(2016, 3, 1), m.polarity) == pytest.approx(80)
+    assert trajectory_at(m.target, 100, date(2017, 3, 1), m.polarity) == pytest.approx(80)
 
 
 def test_glide_path_follows_milestones() -> None:
     m = metric(target={**BASE_METRIC["target"], "milestones": [{"period": "2015-03", "value": 98}]})
-    assert trajectory_at(m.target, 100, date(2015, 3, 1)) == pytest.approx(98)
-    assert trajectory_at(m.target, 100, date(2015, 9, 1)) == pytest.approx(98 - 18 / 2)
+    assert trajectory_at(m.target, 100, date(2015, 3, 1), m.polarity) == pytest.approx(98)
+    assert trajectory_at(m.target, 100, date(2015, 9, 1), m.polarity) == pytest.approx(98 - 18 / 2)
 
 
 def test_on_track_exactly_on_the_glide_path() -> None:

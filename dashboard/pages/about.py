@@ -7,6 +7,8 @@ from dash import html
 
 from dashboard import context
 from dashboard.components import data_table
+from metrics.evaluation.progress import progress_explained
+from metrics.evaluation.status import STATUS_RULES, TargetMode
 
 dash.register_page(__name__, path="/about", name="About the data", title="About the data – Outcomes monitor",
                    nav_order=90)
@@ -26,6 +28,16 @@ def layout(**_: str) -> html.Div:
         html.H1("About the data", className="h3"),
         html.P("Each metric is computed in its source database by a query generated from its definition in "
                "config/. A source that cannot be reached makes only its own metrics show 'No data'."),
+        html.H2("How a status is decided", className="h4"),
+        html.P("The rules are tried in this order and the first that holds gives the status; the dashboard, the "
+               "command line and the reports all use this table. A target the baseline already meets is a "
+               "maintain target: it is judged against the level itself (the glide path is flat at the level), "
+               "so it is achieved, at risk or off track."),
+        data_table(["Order", "When", "Status"],
+                   [(str(i), rule.condition, rule.status.text) for i, rule in enumerate(STATUS_RULES, start=1)],
+                   "Status decision table", class_name="table table-sm status-rules"),
+        html.P(["Progress is ", progress_explained(TargetMode.IMPROVE), " For a maintain target it is not "
+                "shown: ", progress_explained(TargetMode.MAINTAIN)]),
         html.H2("Data sources", className="h4"),
         data_table(["Id", "Description", "State", "Database"], rows, "Data sources and whether they are reachable"),
         html.H2("Where each metric's figures come from", className="h4"),

@@ -10,7 +10,7 @@ import pandas as pd
 from dash import Input, Output, State, callback, dcc, html
 
 from dashboard import context, ids, titles
-from dashboard.components import chart, data_table, notice, status_badge
+from dashboard.components import chart, data_table, notice, progress_text, status_badge
 from dashboard.figures import breakdown_figure, trajectory_figure
 from dashboard.insight_sections import insight_sections
 from dashboard.ranking_section import ranking_section
@@ -20,6 +20,7 @@ from metrics.disclosure import SUPPRESSED, mark_suppressed, suppress_frame
 from metrics.formatting import format_value, number, unit_words
 from metrics.evaluation.insights import break_sentence
 from metrics.evaluation.observations import HEADLINE
+from metrics.evaluation.progress import progress_explained
 from metrics.service import MetricsService
 
 dash.register_page(__name__, path_template="/metric/<metric_id>", name="Metric", title=titles.metric_title)
@@ -117,13 +118,15 @@ def layout(metric_id: str | None = None, framework: str | None = None, period: s
     owner = service.framework_of_metric(metric_id)
     fw_id = owner[0].id if owner else None
     try:
-        at = service.resolve_period(fw_id, period)
+        at = service.resolve_metric_period(metric.id, period)
     except ValueError as exc:
         return html.Div([html.H1("Bad period"), html.P(str(exc))])
     evaluation = service.evaluate_metric(metric.id, at, suppress=context.public())
     obs = service.observations(metric.id)
     period_key = evaluation.period or at.strftime("%Y-%m")
-    back = ("/?" + urlencode({"framework": fw_id, "period": at.strftime("%Y-%m")})) if fw_id else "/"
+    # Without a period in the address the overview shows its own latest (this metric's may be older).
+    back = ("/?" + urlencode({"framework": fw_id, **({"period": at.strftime("%Y-%m")} if period else {})})
+            if fw_id else "/")
     source = metric.source
     source_bits = [source.name]
     if source.publisher:
@@ -145,6 +148,10 @@ def layout(metric_id: str | None = None, framework: str | None = None, period: s
             html.Dt("Better when"), html.Dd(evaluation.polarity.better),
             html.Dt("Frequency"), html.Dd(metric.frequency),
             html.Dt("Source"), html.Dd(", ".join(source_bits)),
+            *([html.Dt("Progress to target"),
+               html.Dd([html.Span(progress_text(evaluation), id="progress-text"), " – ",
+                        progress_explained(evaluation.target_mode)])]
+              if evaluation.target_mode is not None else []),
         ], className="row-like"),
         *insight_sections(metric, evaluation),
         html.H2("Where the data come from", className="h4"), html.P(binding_in_words(metric)),

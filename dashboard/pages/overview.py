@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from urllib.parse import urlencode
 
 import dash
@@ -9,7 +11,8 @@ from dash import Input, Output, State, callback, dcc, html
 from dash.exceptions import PreventUpdate
 
 from dashboard import context, ids, titles
-from dashboard.components import ALL, labelled, notice, period_options, progress_text, select, sparkline, status_badge
+from dashboard.components import (ALL, labelled, notice, period_options, period_problem, progress_text, select,
+                                  sparkline, status_badge)
 from metrics.definitions.models import Framework, Intention
 from metrics.disclosure import suppress_frame
 from metrics.evaluation.evaluate import Evaluation
@@ -116,9 +119,34 @@ def _summary(result: FrameworkEvaluation) -> html.Section:
                         **{"aria-label": "Summary of statuses"})
 
 
+#: The overview's components for one cached evaluation and one choice of filters. Building them is
+#: most of a warm request's CPU (hundreds of components, a sparkline each); the evaluation object is
+#: the service's cached one, so the same object means the same figures. Nothing here depends on who
+#: asks: the page is the same for every reader of an audience (public or not).
+_BODIES: OrderedDict[tuple, tuple[FrameworkEvaluation, list]] = OrderedDict()
+_BODIES_LOCK = threading.Lock()
+_BODIES_KEPT = 64
+
+
 def overview_body(framework_id: str, period: str | None, themes: list[str], leads: list[str]) -> list:
     service = context.service()
     result = service.evaluate_framework(framework_id, period, suppress=context.public())
+    key = (id(service), id(result), framework_id, period, tuple(themes), tuple(leads))
+    with _BODIES_LOCK:
+        hit = _BODIES.get(key)
+        if hit is not None and hit[0] is result:
+            _BODIES.move_to_end(key)
+            return hit[1]
+    body = _build_body(service, result, period, themes, leads)
+    with _BODIES_LOCK:
+        _BODIES[key] = (result, body)  # holding the result keeps its id from being reused
+        while len(_BODIES) > _BODIES_KEPT:
+            _BODIES.popitem(last=False)
+    return body
+
+
+def _build_body(service, result: FrameworkEvaluation, period: str | None, themes: list[str],
+                leads: list[str]) -> list:
     framework = result.framework
     intentions = [i for i in framework.intentions
                   if (not themes or i.theme in themes) and (not leads or i.lead in leads)]
@@ -173,6 +201,7 @@ def layout(framework: str | None = None, period: str | None = None, theme: str |
     return html.Div([
         html.H1(fw.title, className="h2"),
         html.P(f"{fw.organisation}. {fw.description}", className="lead"),
+        period_problem(period, periods),
         controls,
         # A short sentence is announced when the filters change, not the whole body (WCAG 4.1.3).
         html.P(id=ids.OVERVIEW_STATUS, role="status", className="visually-hidden"),

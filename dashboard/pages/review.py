@@ -18,7 +18,7 @@ from dash import MATCH, Input, Output, State, callback, dcc, html, no_update
 from dashboard import auth, context, titles
 from dashboard import review_widgets as w
 from dashboard import this_month as this_month_panel
-from dashboard.components import progress_text, status_badge
+from dashboard.components import period_problem, progress_text, status_badge
 from metrics.formatting import format_value
 from metrics.periods import parse_month
 from review import access
@@ -197,7 +197,7 @@ def layout(framework: str | None = None, period: str | None = None, **_: str) ->
     return html.Div([
         dcc.Store(id=w.REVIEW_CONTEXT, data={"framework": fw.id, "period": chosen}),
         html.H1(f"Review pack: {fw.title}, {chosen}", className="h2"),
-        chooser, who,
+        period_problem(period, periods), chooser, who,
         _summary(pack),
         this_month_panel.panel(this_month(store, fw.id, chosen), chosen,
                                {spec.id: spec.title or spec.id for spec in service.config.ingest},

@@ -21,6 +21,10 @@ from metrics.definitions.parsed import Config, ConfigError, ConfigIssue, PathKey
 from metrics.definitions.templates import apply_templates
 from metrics.definitions.validation import cross_reference_issues
 
+#: The project's own config/, here (not in metrics.service) so that `outcomes check` need not load pandas.
+DEFAULT_CONFIG_DIR = Path(__file__).resolve().parent.parent.parent / "config"
+
+
 def _plain(node: Any, path: PathKey, lines: dict[PathKey, int]) -> Any:
     """CommentedMap/Seq -> dict/list, recording the 1-based line of every path."""
     if isinstance(node, CommentedMap):

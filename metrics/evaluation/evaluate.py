@@ -1,14 +1,11 @@
 """Judge a metric at a period against its target: the Evaluation.
 
-Status (a contract relied on by exports and operators' scripts):
-``achieved`` target met; ``on_track`` at or better than the glide path; ``at_risk``
-worse than the glide path by no more than the amber tolerance (percent of the glide
-path value); ``off_track`` worse than that, or the deadline has passed unmet;
-``not_started`` no data after the baseline yet; ``no_data`` the source failed or has
-nothing for the period.
+Status (a contract relied on by exports and operators' scripts) follows one decision table,
+:data:`metrics.evaluation.status.STATUS_RULES`, which the About page shows as it is.
 
-Progress is the share of the distance from baseline to target covered, in percent:
-``(value - baseline) / (target - baseline) * 100``, negative when moving away.
+A target the baseline already meets is a *maintain* target (:class:`TargetMode`): judged against the
+level, with a glide path flat at the level, no progress figure, and a sentence saying since when the
+level has been kept or when it was lost. Progress and how it is shown: :mod:`metrics.evaluation.progress`.
 """
 
 from __future__ import annotations
@@ -23,7 +20,8 @@ import pandas as pd
 from metrics.definitions.models import Baseline, Metric, Target
 from metrics.disclosure import is_small, withhold
 from metrics.evaluation.observations import headline_series
-from metrics.evaluation.status import Polarity, Status
+from metrics.evaluation.progress import progress
+from metrics.evaluation.status import Facts, Polarity, Status, TargetMode, decide
 from metrics.formatting import format_value, number
 from metrics.periods import MONTHS_PER_PERIOD, month_key, month_label, months_between, period_label
 
@@ -59,6 +57,8 @@ class Evaluation:
     status_reason: str
     suppressed: bool = False
     source_error: str | None = None
+    #: ``improve`` or ``maintain`` (a level the baseline already meets); None without a judged target.
+    target_mode: TargetMode | None = None
     #: SPC, trend, forecast and benchmark (:mod:`metrics.evaluation.insights`), filled by the service.
     insights: "Insights | None" = None
 
@@ -122,17 +122,21 @@ def baseline_label(baseline: Baseline) -> str:
     return period_label(baseline.period, "monthly")  # type: ignore[arg-type]
 
 
-def glide_path(target: Target, baseline_value: float) -> list[tuple[date, float]]:
-    """The glide path's corners: baseline, any milestones, and the target at the deadline."""
+def glide_path(target: Target, baseline_value: float, polarity: Polarity) -> list[tuple[date, float]]:
+    """The glide path's corners: baseline, any milestones, and the target at the deadline. A maintain
+    target's path is flat at the level: there is no distance to close, only a level to keep."""
+    goal = target_value(target, baseline_value)
+    if TargetMode.of(Polarity(polarity), baseline_value, goal) is TargetMode.MAINTAIN:
+        return [(target.baseline.month, goal), (target.deadline, goal)]
     points = [(target.baseline.month, baseline_value)]
     points += [(m.period, m.value) for m in sorted(target.milestones, key=lambda m: m.period)]
-    points.append((target.deadline, target_value(target, baseline_value)))
+    points.append((target.deadline, goal))
     return points
 
 
-def trajectory_at(target: Target, baseline_value: float, month: date) -> float:
+def trajectory_at(target: Target, baseline_value: float, month: date, polarity: Polarity) -> float:
     """The glide path's value at ``month``: straight lines between its corners."""
-    points = glide_path(target, baseline_value)
+    points = glide_path(target, baseline_value, polarity)
     if month <= points[0][0]:
         return points[0][1]
     for (m0, v0), (m1, v1) in zip(points, points[1:]):
@@ -140,12 +144,6 @@ def trajectory_at(target: Target, baseline_value: float, month: date) -> float:
             span = months_between(m0, m1)
             return v0 + (v1 - v0) * (months_between(m0, month) / span if span else 1.0)
     return points[-1][1]
-
-
-def progress(value: float, baseline: float, target: float) -> float | None:
-    if target == baseline:
-        return None
-    return (value - baseline) / (target - baseline) * 100
 
 
 def _change_phrase(metric: Metric, value: float, base: float, base_label: str) -> str:
@@ -164,13 +162,37 @@ def _change_phrase(metric: Metric, value: float, base: float, base_label: str) -
     return f"{number(abs(pct), 1)}% {'above' if pct > 0 else 'below'} the {base_label} baseline"
 
 
-def _target_phrase(metric: Metric, target: Target, goal: float) -> str:
+def _target_phrase(metric: Metric, target: Target, goal: float, mode: TargetMode, base_label: str) -> str:
     deadline = month_label(target.deadline)
+    if mode is TargetMode.MAINTAIN:
+        side = "above" if Polarity(metric.polarity).higher_is_better else "below"
+        return (f"the target is to keep it at or {side} {format_value(goal, metric)} by {deadline}, "
+                f"a level the {base_label} baseline already met")
     if target.kind == "relative_change":
         direction = "below" if target.value < 0 else "above"
         return (f"the target is {number(abs(target.value), 0)}% {direction} baseline "
                 f"({format_value(goal, metric, with_unit=False)}) by {deadline}")
     return f"the target is {format_value(goal, metric)} by {deadline}"
+
+
+def _maintain_phrase(metric: Metric, series: pd.DataFrame, goal: float, since_month: date,
+                     base_label: str) -> str:
+    """Since when the level has been kept, or when it was lost: the start of the latest unbroken run of
+    periods on the same side of the level (periods after the baseline only)."""
+    polarity = Polarity(metric.polarity)
+    after = series[series["period_end"] > since_month]
+    met = [polarity.meets(float(v), goal) for v in after["value"]]
+    labels = list(after["label"])
+    start = len(met) - 1
+    while start > 0 and met[start - 1] == met[-1]:
+        start -= 1
+    level = format_value(goal, metric, with_unit=False)  # the unit was said with the target
+    if met[-1]:
+        side = "above" if polarity.higher_is_better else "below"
+        since = f"the {base_label} baseline" if start == 0 else labels[start]
+        return f"it has been kept at or {side} {level} since {since}"
+    side = "below" if polarity.higher_is_better else "above"
+    return f"it {'fell' if polarity.higher_is_better else 'rose'} {side} {level} in {labels[start]}"
 
 
 def _expected_phrase(metric: Metric, target: Target, base: float, expected: float) -> str:
@@ -239,42 +261,43 @@ def evaluate(metric: Metric, observations: pd.DataFrame, at: date, intention_id:
             "status_reason": f"No data for the {b_label} baseline, so progress cannot be judged; "
                              f"give the baseline value in the target or load data for that period."})
     goal = target_value(target, base)
+    polarity = Polarity(metric.polarity)
+    mode = TargetMode.of(polarity, base, goal)
     month = latest["period_end"]
-    expected = trajectory_at(target, base, month)
+    expected = trajectory_at(target, base, month, polarity)
+    maintain = mode is TargetMode.MAINTAIN
     judged = dict(
         **current, baseline_period=month_key(target.baseline.month), baseline_value=base,
         baseline_label=b_label, target_kind=target.kind, target_stated=target.value, target_value=goal,
-        deadline=month_key(target.deadline), trajectory_value=expected,
-        progress_pct=progress(value, base, goal), expected_progress_pct=progress(expected, base, goal),
+        deadline=month_key(target.deadline), trajectory_value=expected, target_mode=mode,
+        # A maintain target has no distance to cover, so no share of it (metrics.evaluation.progress).
+        progress_pct=None if maintain else progress(value, base, goal),
+        expected_progress_pct=None if maintain else progress(expected, base, goal),
     )
-    polarity = Polarity(metric.polarity)
     change = _change_phrase(metric, value, base, b_label)
-    target_words = _target_phrase(metric, target, goal)
+    target_words = _target_phrase(metric, target, goal, mode, b_label)
     if current["suppressed"]:
         # No value and no change from baseline: either would reveal the small number.
         opening = (f"{name} in {latest['label']} is suppressed because it counts fewer than "
                    f"{metric.suppress_below} events; {target_words}")
     else:
         opening = f"{name} is {value_text} in {latest['label']}, {change}; {target_words}"
-    if month <= target.baseline.month:
-        status = Status.NOT_STARTED
-        reason = (f"{name} has no figures after the {b_label} baseline yet; {target_words}.")
-    elif polarity.meets(value, goal):
-        status = Status.ACHIEVED
+    facts = Facts(has_figure=True, started=month > target.baseline.month, met=polarity.meets(value, goal),
+                  past_deadline=month > target.deadline, shortfall=polarity.shortfall(value, expected),
+                  tolerance=abs(expected) * target.amber_tolerance_pct / 100)
+    status = decide(facts)
+    if status is Status.NOT_STARTED:
+        reason = f"{name} has no figures after the {b_label} baseline yet; {target_words}."
+    elif maintain:
+        kept = _maintain_phrase(metric, upto, goal, target.baseline.month, b_label)
+        past = ", and the deadline has passed" if facts.past_deadline and not facts.met else ""
+        reason = f"{opening}; {kept}{past}: {status.words.lower()}.{staleness}"
+    elif status is Status.ACHIEVED:
         reason = f"{opening}: achieved.{staleness}"
-    elif month > target.deadline:
-        status = Status.OFF_TRACK
+    elif facts.past_deadline:
         reason = f"{opening}, and that deadline has passed: off track.{staleness}"
     else:
         expected_words = _expected_phrase(metric, target, base, expected)
-        shortfall = polarity.shortfall(value, expected)
-        tolerance = abs(expected) * target.amber_tolerance_pct / 100
-        if shortfall <= 0:
-            status = Status.ON_TRACK
-        elif shortfall <= tolerance:
-            status = Status.AT_RISK
-        else:
-            status = Status.OFF_TRACK
         reason = (f"{opening}, and the glide path expects {expected_words} by now: "
                   f"{status.words.lower()}.{staleness}")
     if current["suppressed"]:

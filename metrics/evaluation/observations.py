@@ -7,14 +7,14 @@ record-level data.
 
 from __future__ import annotations
 
-import math
 from datetime import date
 
+import numpy as np
 import pandas as pd
 
 from metrics.definitions.models import Metric
 from metrics.periods import period_end, period_key, period_label
-from metrics.statistics.intervals import byar_interval, rate_interval, wilson_interval
+from metrics.statistics.intervals import byar_intervals, dsr_withheld, rate_intervals, wilson_intervals
 
 HEADLINE = "_headline"
 COLUMNS = ["period_start", "period", "period_end", "label", "area", "numerator", "denominator",
@@ -27,58 +27,58 @@ def as_period_start(value: object) -> date:
     return pd.Timestamp(str(value)).date().replace(day=1)
 
 
-def _float(value: object) -> float | None:
-    if value is None:
-        return None
-    try:
-        number = float(value)  # Decimals from PostgreSQL, numpy numbers from pandas
-    except (TypeError, ValueError):
-        return None
-    return None if math.isnan(number) else number
+def _numbers(aggregate: pd.DataFrame, column: str) -> pd.Series:
+    """A column as float64 (Decimals from PostgreSQL, numpy numbers, None -> NaN); NaN if absent."""
+    if column not in aggregate.columns:
+        return pd.Series(np.nan, index=aggregate.index, dtype="float64")
+    return pd.to_numeric(aggregate[column], errors="coerce").astype("float64")
 
 
-def value_and_interval(metric: Metric, numerator: float | None, denominator: float | None,
-                       confidence: float = 0.95) -> tuple[float | None, float | None, float | None]:
-    """The metric's value and its confidence interval, by its statistical method."""
-    if numerator is None:
-        return None, None, None
+def _per_period(months: pd.Series, make) -> list:
+    """``make`` once per distinct period, spread over the rows: a few hundred periods for any number of areas."""
+    codes, distinct = pd.factorize(months)
+    made = [make(m) for m in distinct]
+    return [made[c] for c in codes]
+
+
+def values_and_intervals(metric: Metric, numerator: np.ndarray, denominator: np.ndarray,
+                         confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The metric's values and confidence intervals by its statistical method, for whole columns at once
+    (NaN where there is no value or no interval)."""
+    nothing = np.full(len(numerator), np.nan)
     if metric.method == "count":
-        lower, upper = byar_interval(numerator, confidence)
-        return numerator, lower, upper
-    if not denominator:
-        return None, None, None
+        lower, upper = byar_intervals(numerator, confidence)
+        return numerator.copy(), lower, upper
+    # No value without a denominator (a missing or zero one), as for one figure at a time.
+    usable = ~np.isnan(numerator) & ~np.isnan(denominator) & (denominator != 0)
+    num = np.where(usable, numerator, np.nan)
+    den = np.where(usable, denominator, 1.0)
     if metric.method == "proportion":
-        lower, upper = wilson_interval(numerator, denominator, confidence)
+        lower, upper = wilson_intervals(num, np.where(usable, denominator, np.nan), confidence)
         scale = 100.0 if metric.unit == "percent" else 1.0
-        return (numerator / denominator * scale,
-                None if lower is None else lower * scale, None if upper is None else upper * scale)
+        return num / den * scale, lower * scale, upper * scale
     if metric.method == "crude_rate":
         multiplier = metric.multiplier or 1
-        lower, upper = rate_interval(numerator, denominator, multiplier, confidence)
-        return numerator / denominator * multiplier, lower, upper
-    return numerator / denominator, None, None  # mean: no interval without the spread
+        lower, upper = rate_intervals(num, np.where(usable, denominator, np.nan), multiplier, confidence)
+        return num / den * multiplier, lower, upper
+    return num / den, nothing, nothing.copy()  # mean: no interval without the spread
 
 
 def build_observations(metric: Metric, aggregate: pd.DataFrame, headline_area: str | None = None) -> pd.DataFrame:
     """One row per period and area plus a headline row per period.
 
     The headline is the sum of numerators over the sum of denominators (right for
-    counts, proportions and crude rates), or the named ``headline_area``'s own row."""
-    rows = []
-    for record in aggregate.to_dict("records"):
-        rows.append({
-            "period_start": as_period_start(record["period_start"]),
-            "area": str(record["area"]),
-            "numerator": _float(record.get("numerator")),
-            "denominator": _float(record.get("denominator")),
-            "value": _float(record.get("value")),
-            "ci_lower": _float(record.get("ci_lower")),
-            "ci_upper": _float(record.get("ci_upper")),
-        })
-    frame = pd.DataFrame(rows, columns=["period_start", "area", "numerator", "denominator", "value",
-                                        "ci_lower", "ci_upper"])
-    if frame.empty:
+    counts, proportions and crude rates), or the named ``headline_area``'s own row.
+    Every step works on whole columns: the cost grows with the rows of the aggregate, never
+    with a Python call (or a scipy call) per row."""
+    if aggregate.empty:
         return pd.DataFrame(columns=COLUMNS)
+    frame = pd.DataFrame({
+        "period_start": _per_period(aggregate["period_start"], as_period_start),
+        "area": aggregate["area"].astype(str).to_numpy(),
+        **{c: _numbers(aggregate, c).to_numpy()
+           for c in ("numerator", "denominator", "value", "ci_lower", "ci_upper")},
+    })
     published = metric.method == "published"
     areas = frame["area"].unique()
     if headline_area is not None:
@@ -88,25 +88,26 @@ def build_observations(metric: Metric, aggregate: pd.DataFrame, headline_area: s
     elif len(areas) == 1:
         headline = frame.copy()
     else:
-        headline = (frame.groupby("period_start", as_index=False)
-                    .agg(numerator=("numerator", lambda s: s.sum(min_count=1)),
-                         denominator=("denominator", lambda s: s.sum(min_count=1))))
-        headline["value"] = None
-        headline["ci_lower"] = None
-        headline["ci_upper"] = None
+        headline = (frame.groupby("period_start", as_index=False, sort=True)[["numerator", "denominator"]]
+                    .sum(min_count=1))
+        headline["value"] = np.nan
+        headline["ci_lower"] = np.nan
+        headline["ci_upper"] = np.nan
     headline["area"] = HEADLINE
     combined = pd.concat([frame, headline], ignore_index=True) if len(areas) > 1 or headline_area else headline
-    if not published:
-        computed = [value_and_interval(metric, _float(n), _float(d))
-                    for n, d in zip(combined["numerator"], combined["denominator"])]
-        combined["value"] = [c[0] for c in computed]
-        combined["ci_lower"] = [c[1] for c in computed]
-        combined["ci_upper"] = [c[2] for c in computed]
-    combined["period"] = [period_key(p, metric.frequency) for p in combined["period_start"]]
-    combined["period_end"] = [period_end(p, metric.frequency) for p in combined["period_start"]]
-    combined["label"] = [period_label(p, metric.frequency) for p in combined["period_start"]]
     combined = combined.astype({"value": "float64", "ci_lower": "float64", "ci_upper": "float64",
                                 "numerator": "float64", "denominator": "float64"})
+    if not published:
+        value, lower, upper = values_and_intervals(metric, combined["numerator"].to_numpy(),
+                                                   combined["denominator"].to_numpy())
+        combined["value"], combined["ci_lower"], combined["ci_upper"] = value, lower, upper
+    elif metric.unit == "dsr_per_100k":
+        # phe_dsr gives no value (not only no interval) for a total count below 10.
+        withheld = dsr_withheld(combined["numerator"].to_numpy())
+        combined.loc[withheld, ["value", "ci_lower", "ci_upper"]] = np.nan
+    combined["period"] = _per_period(combined["period_start"], lambda p: period_key(p, metric.frequency))
+    combined["period_end"] = _per_period(combined["period_start"], lambda p: period_end(p, metric.frequency))
+    combined["label"] = _per_period(combined["period_start"], lambda p: period_label(p, metric.frequency))
     return combined[COLUMNS].sort_values(["area", "period_start"]).reset_index(drop=True)
 
 

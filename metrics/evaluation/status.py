@@ -7,8 +7,9 @@ unchanged while code compares and orders members instead of spelling strings.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
-from typing import Iterable
+from typing import Callable, Iterable
 
 
 class Status(StrEnum):
@@ -97,3 +98,62 @@ class Polarity(StrEnum):
     def shortfall(self, value: float, expected: float) -> float:
         """How far ``value`` is worse than ``expected`` (negative when better)."""
         return expected - value if self.higher_is_better else value - expected
+
+
+class TargetMode(StrEnum):
+    """What a target asks: to move from the baseline to it, or to keep a level the baseline already met."""
+
+    IMPROVE = "improve"
+    MAINTAIN = "maintain"
+
+    @classmethod
+    def of(cls, polarity: Polarity, baseline: float, goal: float) -> "TargetMode":
+        """A target the baseline already meets (or equals) asks to keep it there, not to move toward it:
+        a share of a distance that does not exist would make progress figures such as -31% or 257%."""
+        return cls.MAINTAIN if polarity.meets(baseline, goal) else cls.IMPROVE
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the status rules look at, for one metric at one period."""
+
+    has_figure: bool  # a value for a period ending by then, from a source that answered
+    started: bool  # that period ends after the baseline period
+    met: bool  # the value is at or better than the target (for a maintain target, the level)
+    past_deadline: bool  # that period ends after the target's deadline
+    shortfall: float  # how far the value is worse than the glide path (negative when better)
+    tolerance: float  # the amber tolerance: a percentage of the glide path's value
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One row of the decision table: the first row whose condition holds gives the status."""
+
+    condition: str  # in words, as the About page shows it
+    status: Status
+    holds: Callable[[Facts], bool]
+
+
+#: The status rules, in the order they are tried: the code (:func:`decide`) and the About page both read
+#: this table, so what the page says is what the code does. For a maintain target the glide path is flat
+#: at the level, so a value that is not "achieved" is always worse than the glide path: such a target is
+#: achieved, at risk or off track, never merely "on track".
+STATUS_RULES: tuple[Rule, ...] = (
+    Rule("The source failed, or there is no figure for any period ending by the period asked for",
+         Status.NO_DATA, lambda f: not f.has_figure),
+    Rule("The latest figure is for the baseline period or earlier", Status.NOT_STARTED, lambda f: not f.started),
+    Rule("The value is at or better than the target (for a maintain target: the level)",
+         Status.ACHIEVED, lambda f: f.met),
+    Rule("The deadline has passed and the target is not met", Status.OFF_TRACK, lambda f: f.past_deadline),
+    Rule("The value is at or better than the glide path", Status.ON_TRACK, lambda f: f.shortfall <= 0),
+    Rule("The value is worse than the glide path by no more than the amber tolerance "
+         "(a percentage of the glide path's value, 5% unless the target says otherwise)",
+         Status.AT_RISK, lambda f: f.shortfall <= f.tolerance),
+    Rule("The value is worse than the glide path by more than the amber tolerance",
+         Status.OFF_TRACK, lambda f: True),
+)
+
+
+def decide(facts: Facts) -> Status:
+    """The status the first applicable row of :data:`STATUS_RULES` gives."""
+    return next(rule.status for rule in STATUS_RULES if rule.holds(facts))

@@ -17,35 +17,48 @@ Framework, as implemented in the R package PHEindicatormethods
 * :func:`rate_interval` - crude rate with Byar / exact interval.
 
 Directly standardised rates (unit ``dsr_per_100k``) are never computed here: they are read,
-with their intervals, from the published tables (method ``published``).
+with their intervals, from the published tables (method ``published``). Where the published total
+count is below 10 the value itself is withheld, as ``phe_dsr`` does (:func:`dsr_withheld`).
 
-Pure Python plus scipy; no I/O.
+Each method is written once, on whole numpy arrays (``*_intervals``): observation building passes
+every period and area at once, so scipy is called once per metric, not once per row. The scalar
+functions are thin wrappers for one figure. numpy plus scipy; no I/O.
 """
 
 from __future__ import annotations
 
-import math
+from functools import lru_cache
 from typing import Optional, Tuple
 
-from scipy.stats import chi2, norm
+import numpy as np
+from scipy.special import ndtri
+from scipy.stats import chi2
 
 __all__ = [
     "byar_interval",
+    "byar_intervals",
+    "dsr_withheld",
     "exact_poisson_interval",
     "rate_interval",
+    "rate_intervals",
     "wilson_interval",
+    "wilson_intervals",
 ]
 
 Interval = Tuple[Optional[float], Optional[float]]
+Arrays = Tuple[np.ndarray, np.ndarray]
 
 # Byar's approximation becomes poor for very small counts; PHE switches to the
 # exact interval below this count (phe_rate / phe_isr documentation).
 _BYAR_MIN_COUNT = 10
+# phe_dsr: "DSRs and their confidence intervals are not calculated for total counts below 10".
+_DSR_MIN_COUNT = 10
 
 
+@lru_cache(maxsize=8)
 def _z(confidence: float) -> float:
-    """Two-sided normal quantile for a confidence level (0.95 or 95 style)."""
-    return float(norm.ppf(1 - (1 - _conf(confidence)) / 2))
+    """Two-sided normal quantile for a confidence level (0.95 or 95 style), computed once per level."""
+    return float(ndtri(1 - (1 - _conf(confidence)) / 2))
 
 
 def _conf(confidence: float) -> float:
@@ -59,8 +72,17 @@ def _conf(confidence: float) -> float:
     return c
 
 
-def wilson_interval(x: float, n: float, confidence: float = 0.95) -> Interval:
-    """Wilson score interval for the proportion ``x / n`` on the 0-1 scale.
+def _array(values) -> np.ndarray:
+    return np.asarray(values, dtype="float64")
+
+
+def _pair(lower: np.ndarray, upper: np.ndarray) -> Interval:
+    lo, hi = float(lower[0]), float(upper[0])
+    return (None if np.isnan(lo) else lo, None if np.isnan(hi) else hi)
+
+
+def wilson_intervals(x, n, confidence: float = 0.95) -> Arrays:
+    """Wilson score intervals for the proportions ``x / n`` on the 0-1 scale, element by element.
 
     Method: Wilson EB (1927) J Am Stat Assoc 22:209-212, in the closed form
     given by Newcombe & Altman (2000) and coded in PHEindicatormethods
@@ -68,23 +90,40 @@ def wilson_interval(x: float, n: float, confidence: float = 0.95) -> Interval:
 
         (2x + z^2 -/+ z*sqrt(z^2 + 4x(1 - x/n))) / (2(n + z^2))
 
-    Returns ``(None, None)`` when ``n == 0`` because no proportion exists.
-    """
-    if n is None or x is None:
-        return (None, None)
-    if n < 0 or x < 0:
+    NaN where ``n`` is 0 or either input is missing: no proportion exists. Raises ValueError
+    for negative inputs or ``x > n`` (not a proportion)."""
+    x, n = _array(x), _array(n)
+    known = ~(np.isnan(x) | np.isnan(n))
+    if (x[known] < 0).any() or (n[known] < 0).any():
         raise ValueError("x and n must be non-negative")
-    if n == 0:
-        return (None, None)
-    if x > n:
+    defined = known & (n > 0)
+    if (x[defined] > n[defined]).any():
         raise ValueError("x must not exceed n for a proportion")
     z = _z(confidence)
-    root = z * math.sqrt(z * z + 4 * x * (1 - x / n))
-    denom = 2 * (n + z * z)
-    lower = (2 * x + z * z - root) / denom
-    upper = (2 * x + z * z + root) / denom
+    safe_n = np.where(defined, n, 1.0)
+    safe_x = np.where(defined, x, 0.0)
+    root = z * np.sqrt(z * z + 4 * safe_x * (1 - safe_x / safe_n))
+    denom = 2 * (safe_n + z * z)
     # Rounding can push x=0 / x=n limits a hair outside [0, 1].
-    return (max(0.0, lower), min(1.0, upper))
+    lower = np.maximum(0.0, (2 * safe_x + z * z - root) / denom)
+    upper = np.minimum(1.0, (2 * safe_x + z * z + root) / denom)
+    return np.where(defined, lower, np.nan), np.where(defined, upper, np.nan)
+
+
+def wilson_interval(x: float, n: float, confidence: float = 0.95) -> Interval:
+    """Wilson score interval for one proportion (:func:`wilson_intervals`); ``(None, None)`` when
+    ``n == 0`` or either is missing."""
+    if n is None or x is None:
+        return (None, None)
+    return _pair(*wilson_intervals([x], [n], confidence))
+
+
+def _exact_poisson_arrays(x: np.ndarray, confidence: float) -> Arrays:
+    alpha = 1 - _conf(confidence)
+    with np.errstate(invalid="ignore"):
+        lower = np.where(x == 0, 0.0, chi2.ppf(alpha / 2, 2 * x) / 2)
+    upper = chi2.ppf(1 - alpha / 2, 2 * x + 2) / 2
+    return lower, upper
 
 
 def exact_poisson_interval(x: float, confidence: float = 0.95) -> Interval:
@@ -103,55 +142,71 @@ def exact_poisson_interval(x: float, confidence: float = 0.95) -> Interval:
         return (None, None)
     if x < 0:
         raise ValueError("x must be non-negative")
-    alpha = 1 - _conf(confidence)
-    lower = 0.0 if x == 0 else float(chi2.ppf(alpha / 2, 2 * x) / 2)
-    upper = float(chi2.ppf(1 - alpha / 2, 2 * x + 2) / 2)
-    return (lower, upper)
+    return _pair(*_exact_poisson_arrays(_array([x]), confidence))
 
 
-def _byar_raw(x: float, confidence: float) -> Tuple[float, float]:
-    # Breslow & Day (1987) vol. II; identical algebra to PHEindicatormethods
-    # byars_lower / byars_upper.
-    z = _z(confidence)
-    lower = x * (1 - 1 / (9 * x) - z / (3 * math.sqrt(x))) ** 3
-    upper = (x + 1) * (1 - 1 / (9 * (x + 1)) + z / (3 * math.sqrt(x + 1))) ** 3
-    return lower, upper
-
-
-def byar_interval(x: float, confidence: float = 0.95) -> Interval:
-    """Confidence interval for a Poisson count by Byar's method.
+def byar_intervals(x, confidence: float = 0.95) -> Arrays:
+    """Confidence intervals for Poisson counts by Byar's method, element by element.
 
     Method: Byar's approximation (Breslow NE, Day NE. *Statistical Methods in
-    Cancer Research*, vol. II, IARC 1987)::
+    Cancer Research*, vol. II, IARC 1987); identical algebra to PHEindicatormethods
+    ``byars_lower`` / ``byars_upper``::
 
         lower = x (1 - 1/(9x) - z/(3 sqrt x))^3
         upper = (x+1) (1 - 1/(9(x+1)) + z/(3 sqrt(x+1)))^3
 
-    For ``x < 10`` the exact interval (:func:`exact_poisson_interval`) is
-    returned instead, as PHEindicatormethods ``phe_rate`` does.
-    """
+    For ``x < 10`` the exact interval (:func:`exact_poisson_interval`) is used
+    instead, as PHEindicatormethods ``phe_rate`` does. NaN where ``x`` is missing."""
+    x = _array(x)
+    known = ~np.isnan(x)
+    if (x[known] < 0).any():
+        raise ValueError("x must be non-negative")
+    z = _z(confidence)
+    small = known & (x < _BYAR_MIN_COUNT)
+    big = np.where(known & ~small, x, _BYAR_MIN_COUNT)  # placeholders keep the formula finite
+    lower = big * (1 - 1 / (9 * big) - z / (3 * np.sqrt(big))) ** 3
+    upper = (big + 1) * (1 - 1 / (9 * (big + 1)) + z / (3 * np.sqrt(big + 1))) ** 3
+    if small.any():
+        exact_lower, exact_upper = _exact_poisson_arrays(x[small], confidence)
+        lower[small], upper[small] = exact_lower, exact_upper
+    return np.where(known, lower, np.nan), np.where(known, upper, np.nan)
+
+
+def byar_interval(x: float, confidence: float = 0.95) -> Interval:
+    """Byar's interval for one count (:func:`byar_intervals`; exact below 10)."""
     if x is None:
         return (None, None)
-    if x < 0:
-        raise ValueError("x must be non-negative")
-    if x < _BYAR_MIN_COUNT:
-        return exact_poisson_interval(x, confidence)
-    return _byar_raw(x, confidence)
+    return _pair(*byar_intervals([x], confidence))
+
+
+def rate_intervals(x, n, multiplier: float = 100_000, confidence: float = 0.95) -> Arrays:
+    """Confidence intervals for the crude rates ``x / n * multiplier``, element by element.
+
+    Method: count limits from :func:`byar_intervals` (exact below 10) divided by
+    the denominator, as PHEindicatormethods ``phe_rate``. NaN where ``n`` is zero or missing."""
+    x, n = _array(x), _array(n)
+    if (n[~np.isnan(n)] < 0).any():
+        raise ValueError("n must be positive")
+    lower, upper = byar_intervals(x, confidence)
+    defined = ~np.isnan(n) & (n != 0)
+    safe_n = np.where(defined, n, 1.0)
+    return (np.where(defined, lower / safe_n * multiplier, np.nan),
+            np.where(defined, upper / safe_n * multiplier, np.nan))
 
 
 def rate_interval(
     x: float, n: float, multiplier: float = 100_000, confidence: float = 0.95
 ) -> Interval:
-    """Confidence interval for the crude rate ``x / n * multiplier``.
-
-    Method: count limits from :func:`byar_interval` (exact below 10) divided by
-    the denominator, as PHEindicatormethods ``phe_rate``. Returns
-    ``(None, None)`` when ``n`` is zero or missing.
-    """
+    """Confidence interval for one crude rate (:func:`rate_intervals`); ``(None, None)`` when
+    ``n`` is zero or missing."""
     if x is None or n is None or n == 0:
         return (None, None)
-    if n < 0:
-        raise ValueError("n must be positive")
-    lower, upper = byar_interval(x, confidence)
-    assert lower is not None and upper is not None
-    return (lower / n * multiplier, upper / n * multiplier)
+    return _pair(*rate_intervals([x], [n], multiplier, confidence))
+
+
+def dsr_withheld(total_count) -> np.ndarray:
+    """True where a directly standardised rate must not be shown: its total count is below 10
+    (PHEindicatormethods ``phe_dsr`` returns no value and no limits there). Unknown counts are not
+    withheld here: the publisher has already applied its own rule."""
+    count = _array(total_count)
+    return ~np.isnan(count) & (count < _DSR_MIN_COUNT)
