@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 
 import dash
@@ -16,6 +15,7 @@ from dash import dcc, html
 
 from dashboard import auth, context, ids
 from datasources.store import Store
+from metrics.disclosure import public_from_env
 from metrics.service import DEFAULT_CONFIG_DIR, MetricsService
 from reports import downloads
 
@@ -72,11 +72,6 @@ def _shell() -> html.Div:
             "Outcomes monitor. Figures marked synthetic are generated sample data, not real statistics.",
             className="small text-muted mt-4")), className="no-print"),
     ])
-
-
-def public_from_env() -> bool:
-    """OUTCOMES_PUBLIC=1 (or true/yes/on) marks the pages public: small numbers are suppressed."""
-    return os.environ.get("OUTCOMES_PUBLIC", "").strip().lower() in {"1", "true", "yes", "on"}
 
 
 def create_app(config_dir: str | Path | None = None, service: MetricsService | None = None,

@@ -139,12 +139,15 @@ def evaluate(framework: Optional[str] = typer.Option(None, "--framework", help="
              period: Optional[str] = typer.Option(None, "--period", help="YYYY-MM (default: latest with data)."),
              format: str = typer.Option("table", "--format", help="json, table or csv"),
              config: Optional[Path] = ConfigOption) -> None:
-    """Evaluate every metric of a framework at a period."""
+    """Evaluate every metric of a framework at a period (small numbers withheld when OUTCOMES_PUBLIC=1)."""
     if format not in ("json", "table", "csv"):
         fail(f"unknown --format '{format}'; use json, table or csv")
+    from metrics.disclosure import public_from_env
+
     service = service_for(config)
     try:
-        result = service.evaluate_framework(framework, period)
+        # A public deployment's command line tells no more than its pages (OUTCOMES_PUBLIC, as for serve).
+        result = service.evaluate_framework(framework, period, suppress=public_from_env())
     except KeyError as exc:
         fail(str(exc.args[0]))
     except ValueError as exc:

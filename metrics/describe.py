@@ -34,7 +34,7 @@ def _measure_words(count: str | None, total: str | None) -> str:
 def binding_in_words(metric: Metric) -> str:
     binding = metric.binding
     if isinstance(binding, SqlBinding):
-        return (f"A SQL query on data source '{binding.datasource}' (shown below), grouped "
+        return (f"A SQL query on data source '{binding.datasource}', grouped "
                 f"{_FREQUENCY[metric.frequency]} and by area in the database.")
     if isinstance(binding, PublishedBinding):
         return _published_in_words(metric, binding)

@@ -1,15 +1,28 @@
 """Disclosure control: values built from small counts are not shown on public pages or in exports.
 
-Rule (one place, so pages, exports and the method text agree): a value is suppressed when the
-count it is built from (its numerator) is below the metric's ``suppress_below`` threshold
-(default 5). The value, its confidence interval and the numerator are withheld; the
-denominator (a population or register size) is kept. A row with no numerator (published
-figures) is never suppressed by this rule.
+Rule (one place, so pages, exports and the method text agree):
+
+- Primary: a value is suppressed when the count it is built from (its numerator) is below the
+  metric's ``suppress_below`` threshold (default 5). The value, its confidence interval and the
+  numerator are withheld; the denominator (a population or register size) is kept. A row with no
+  numerator (published figures) is never suppressed by this rule.
+- Complementary: where the whole-area figure of a period is the sum of its areas and is shown,
+  the hidden areas could be found by differencing (total minus the areas shown). So the next
+  smallest areas of that period are withheld too, one at a time, until no suppressed count can be
+  worked out exactly from the total, the areas shown, the threshold and this rule itself; when no
+  area is left to withhold, the whole-area figure is withheld instead.
+- A baseline observed in (or averaged over) a withheld period is withheld, with every figure
+  derived from it (:func:`withhold_baseline`).
+
+:func:`withheld_mask` decides it once for a metric's whole table (all areas and periods); the
+observations carry the answer in their ``withheld`` column, so a page that shows only one area or
+one period still withholds what the whole table requires.
 """
 
 from __future__ import annotations
 
 import math
+import os
 from typing import Any
 
 import pandas as pd
@@ -17,6 +30,8 @@ import pandas as pd
 from metrics.definitions.models import Metric
 
 SUPPRESSED = "suppressed"
+#: The observations' column saying which rows public pages and exports withhold (both rules).
+WITHHELD = "withheld"
 #: Columns withheld for a suppressed row.
 HIDDEN_COLUMNS = ("numerator", "value", "ci_lower", "ci_upper")
 
@@ -37,9 +52,29 @@ def is_small(numerator: object, metric: Metric) -> bool:
     return not math.isnan(count) and count < threshold
 
 
+#: Evaluation fields computed from the baseline: withheld with a suppressed baseline.
+BASELINE_FIELDS = ("baseline_value", "trajectory_value", "progress_pct", "expected_progress_pct")
+
+
 def withhold(fields: dict[str, Any]) -> dict[str, Any]:
     """A copy of an evaluation's fields with those that would reveal a small count set to None."""
     return {**fields, **{name: None for name in WITHHELD_FIELDS if name in fields}}
+
+
+def withhold_baseline(fields: dict[str, Any]) -> dict[str, Any]:
+    """A copy of an evaluation's fields without the suppressed baseline and what is built from it: the
+    glide path and progress always, the target too when it is a change relative to the baseline."""
+    hidden = BASELINE_FIELDS + (("target_value",) if fields.get("target_kind") == "relative_change" else ())
+    return {**fields, **{name: None for name in hidden if name in fields}, "baseline_suppressed": True}
+
+
+def any_withheld(rows: pd.DataFrame, metric: Metric) -> bool:
+    """Is any of these observation rows withheld (a baseline window, one period)?"""
+    if rows.empty:
+        return False
+    if WITHHELD in rows:
+        return bool(rows[WITHHELD].any())
+    return bool(small_mask(rows, metric).any())
 
 
 def small_mask(frame: pd.DataFrame, metric: Metric) -> pd.Series:
@@ -50,14 +85,75 @@ def small_mask(frame: pd.DataFrame, metric: Metric) -> pd.Series:
     return (numerators.notna() & (numerators < metric.suppress_below)).astype(bool)
 
 
+def _integral_max_below(threshold: float) -> float:
+    """The largest count below the threshold (counts are whole numbers)."""
+    return float(math.ceil(threshold) - 1)
+
+
+def _recoverable(hidden: pd.Series, primary: pd.Series, smallest_shown: float, threshold: float) -> bool:
+    """Could a primary-suppressed count of one period be worked out exactly from what is shown?
+
+    The reader knows the sum of the hidden counts (total minus the areas shown), that each primary
+    one is 0 to threshold-1, and that each complementary one is at least the threshold and at most
+    the smallest count still shown (the rule picks the smallest). With one equation and those
+    bounds, each count's possible range is exact: from the sum less the others' upper bounds to the
+    sum less their lower bounds. A range narrower than one whole count is a recovered value."""
+    if not primary.any():
+        return False
+    low = pd.Series(0.0, index=hidden.index).where(primary, threshold)
+    high = pd.Series(_integral_max_below(threshold), index=hidden.index).where(primary, smallest_shown)
+    total = float(hidden.sum())
+    for i in hidden.index[primary.to_numpy()]:
+        others_high = float(high.drop(i).sum())
+        others_low = float(low.drop(i).sum())
+        lowest = max(low[i], total - others_high)
+        highest = min(high[i], total - others_low)
+        if highest - lowest < 1 and high[i] - low[i] >= 1:
+            return True
+    return False
+
+
+def withheld_mask(frame: pd.DataFrame, metric: Metric, total_area: str | None) -> pd.Series:
+    """Per row of a metric's whole observation table: withheld on public pages and exports?
+
+    ``total_area`` names the rows (one per period) that are the sum of the other rows of their period,
+    or is None when there is no such total (one area, published figures, a named headline area):
+    only then is there a difference to protect against (the module's complementary rule)."""
+    mask = small_mask(frame, metric)
+    if total_area is None or not mask.any() or metric.suppress_below <= 0:
+        return mask
+    threshold = float(metric.suppress_below)
+    numerators = pd.to_numeric(frame["numerator"], errors="coerce")
+    is_total = frame["area"] == total_area
+    for period in frame.loc[mask & ~is_total, "period_start"].unique():
+        in_period = frame["period_start"] == period
+        totals = frame.index[in_period & is_total]
+        if len(totals) != 1 or mask[totals[0]] or pd.isna(numerators[totals[0]]):
+            continue  # no total shown: nothing to take the areas from
+        areas = frame.index[in_period & ~is_total & numerators.notna()]
+        while True:
+            shown = numerators[areas][~mask[areas]].sort_values(kind="stable")
+            hidden = numerators[areas][mask[areas]]
+            smallest = float(shown.iloc[0]) if len(shown) else math.inf
+            if not _recoverable(hidden, small_mask(frame.loc[hidden.index], metric), smallest, threshold):
+                break
+            if len(shown):
+                mask[shown.index[0]] = True
+            else:
+                mask[totals[0]] = True
+                break
+    return mask
+
+
 def suppress_frame(frame: pd.DataFrame, metric: Metric, active: bool = True) -> pd.DataFrame:
-    """A copy with the small-count rows' value, interval and numerator set to missing.
+    """A copy with the withheld rows' value, interval and numerator set to missing.
 
     Adds a boolean ``suppressed`` column so callers can say "suppressed" rather than "no data";
     with ``active`` false (pages that are not public) nothing is hidden and the column is all false.
-    """
+    The rows withheld are those of the frame's ``withheld`` column (both rules, decided on the
+    metric's whole table), or, for a frame without it, those below the threshold."""
     out = frame.copy()
-    mask = small_mask(out, metric) if active else pd.Series(False, index=out.index, dtype=bool)
+    mask = _withheld(out, metric) if active else pd.Series(False, index=out.index, dtype=bool)
     for column in HIDDEN_COLUMNS:
         if column in out:
             out[column] = pd.to_numeric(out[column], errors="coerce").astype("float64")
@@ -73,16 +169,42 @@ def rule_in_words(metric: Metric) -> str:
     return (f"Small numbers (disclosure control): the threshold for this metric is {threshold}. On public pages "
             f"and in every export, a value built from a count (numerator) below {threshold} is shown as "
             f"'suppressed', and its confidence interval and count are withheld; the denominator is still shown. "
-            f"Charts leave a gap, and statistics that need the value (SPC, recent trend, forecast) use only "
-            f"the unsuppressed figures.")
+            f"Where the whole-area figure is the sum of the areas, the next smallest areas of that period are "
+            f"suppressed too (or the whole-area figure), so no suppressed count can be worked out by taking "
+            f"the areas shown from the total; a baseline from a suppressed period is suppressed with the "
+            f"glide path and progress built from it. Charts leave a gap, and statistics that need the value "
+            f"(SPC, recent trend, forecast) use only the unsuppressed figures.")
 
 
 def mark_suppressed(frame: pd.DataFrame, metric: Metric, columns: tuple[str, ...] = HIDDEN_COLUMNS) -> pd.DataFrame:
     """For tables and CSV: small-count rows show the word 'suppressed' in ``columns`` instead of a number."""
     out = frame.copy()
-    mask = small_mask(out, metric)
+    mask = _withheld(out, metric)
     for column in columns:
         if column in out:
             out[column] = out[column].astype(object)
             out.loc[mask, column] = SUPPRESSED
     return out
+
+
+def _withheld(frame: pd.DataFrame, metric: Metric) -> pd.Series:
+    if WITHHELD in frame:
+        return frame[WITHHELD].fillna(False).astype(bool)
+    return small_mask(frame, metric)
+
+
+#: What a public reader is told about a source that failed: the error itself may name a database
+#: file, a server and port or a piece of SQL, which only the operators need (the app that is not public).
+SOURCE_PROBLEM_PUBLIC = ("the data source could not be read just now, so these figures are not shown; "
+                         "they will return when it answers again")
+
+
+def source_problem(message: str, public: bool) -> str:
+    """A data source's error as told to this audience: in full to operators, in words to the public."""
+    return SOURCE_PROBLEM_PUBLIC if public else message
+
+
+def public_from_env() -> bool:
+    """OUTCOMES_PUBLIC=1 (or true/yes/on) marks a deployment public: its pages and its command line
+    withhold small numbers and the database's insides. Read when an app or a command starts."""
+    return os.environ.get("OUTCOMES_PUBLIC", "").strip().lower() in {"1", "true", "yes", "on"}

@@ -49,7 +49,8 @@ def _evaluation(evaluation: Evaluation, metric: Metric) -> dict[str, Any]:
         "value_text": value_text,
         "ci_text": ci_text,
         "target_text": target_text,
-        "baseline_text": (f"{format_value(evaluation.baseline_value, metric)} ({evaluation.baseline_label})"
+        "baseline_text": (f"suppressed (small numbers) ({evaluation.baseline_label})" if evaluation.baseline_suppressed
+                          else f"{format_value(evaluation.baseline_value, metric)} ({evaluation.baseline_label})"
                           if evaluation.baseline_value is not None else "none"),
         "trajectory_text": (format_value(evaluation.trajectory_value, metric)
                             if evaluation.trajectory_value is not None else "–"),

@@ -7,6 +7,7 @@ from dash import html
 
 from dashboard import context
 from dashboard.components import data_table
+from metrics.disclosure import source_problem
 from metrics.evaluation.progress import progress_explained
 from metrics.evaluation.status import STATUS_RULES, TargetMode
 
@@ -16,11 +17,13 @@ dash.register_page(__name__, path="/about", name="About the data", title="About 
 
 def layout(**_: str) -> html.Div:
     service = context.service()
+    public = context.public()
     rows = []
     for source_id, source in service.config.datasources.items():
         health = service.registry.health(source_id)
-        rows.append((source_id, source.title or "–", "Reachable" if health.ok else f"Unavailable: {health.message}",
-                     health.dialect or "–"))
+        # The error may name a database file, a server and its port: for operators, not the public.
+        state = "Reachable" if health.ok else f"Unavailable: {source_problem(health.message, public)}"
+        rows.append((source_id, source.title or "–", state, health.dialect or "–"))
     metric_rows = [(m.display_title, m.source.name, m.source.publisher or "–", m.source.licence or "–",
                     "Synthetic" if m.source.synthetic else "Published")
                    for m in service.config.metrics.values()]

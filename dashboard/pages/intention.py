@@ -47,7 +47,8 @@ def metric_chart(service: MetricsService, evaluation: Evaluation, period: str) -
     summary = (f"Line chart of {metric.display_title} from {shown['label'].iloc[0]} to {shown['label'].iloc[-1]}. "
                + (f"{break_sentence(breaks)} " if breaks else "") +
                f"Latest {SUPPRESSED if evaluation.suppressed else format_value(evaluation.value, metric)}; baseline "
-               f"{format_value(evaluation.baseline_value, metric)}; target "
+               f"{SUPPRESSED if evaluation.baseline_suppressed else format_value(evaluation.baseline_value, metric)}; "
+               f"target "
                f"{format_value(evaluation.target_value, metric)} by {evaluation.deadline}. "
                f"The table below gives every value.") if not shown.empty else "No data up to this period."
     rows = [(r.label, SUPPRESSED, SUPPRESSED) if r.suppressed else

@@ -16,7 +16,7 @@ from dashboard.insight_sections import insight_sections
 from dashboard.ranking_section import ranking_section
 from metrics.definitions.models import Metric, SqlBinding
 from metrics.describe import binding_in_words, method_in_words
-from metrics.disclosure import SUPPRESSED, mark_suppressed, suppress_frame
+from metrics.disclosure import SUPPRESSED, mark_suppressed, source_problem, suppress_frame
 from metrics.formatting import format_value, number, unit_words
 from metrics.evaluation.insights import break_sentence
 from metrics.evaluation.observations import HEADLINE
@@ -39,14 +39,15 @@ def table_frame(service: MetricsService, metric: Metric) -> pd.DataFrame:
     if obs.error or obs.frame.empty:
         return pd.DataFrame(columns=["period", "label", "area", "area_name", "numerator", "denominator", "value",
                                      "ci_lower", "ci_upper"])
-    frame = obs.frame.copy()
+    frame = obs.frame.round({c: 6 for c in ("numerator", "denominator", "value", "ci_lower", "ci_upper")})
+    if context.public():  # marked on the whole table, which carries the rows both rules withhold
+        frame = mark_suppressed(frame, metric)
     names = area_names(service, metric.id)
     frame["area_name"] = [names.get(a, a) for a in frame["area"]]
     frame["area"] = ["" if a == HEADLINE else a for a in frame["area"]]
     frame = frame[["period", "label", "area", "area_name", "numerator", "denominator", "value", "ci_lower",
                    "ci_upper"]]
-    frame = frame.sort_values(["period", "area"], ascending=[False, True]).round(6)
-    return mark_suppressed(frame, metric) if context.public() else frame
+    return frame.sort_values(["period", "area"], ascending=[False, True])
 
 
 def breakdown_section(service: MetricsService, metric: Metric, period: str) -> html.Section:
@@ -88,7 +89,11 @@ def comparator_section(service: MetricsService, metric: Metric, period: str) -> 
     series = service.series(metric.id)
     if not comparators or series.empty:
         return html.Section(id="comparators")
-    shown = series[series["period"] <= period]
+    # The same disclosure rule as every other figure on the page: the line and the table leave out
+    # withheld values (this area's and, should a comparator carry small counts, a comparator's).
+    public = context.public()
+    shown = suppress_frame(series[series["period"] <= period], metric, active=public)
+    comparators = {label: suppress_frame(frame, metric, active=public) for label, frame in comparators.items()}
     y_title = unit_words(metric)
     breaks = [b for b in service.observations(metric.id).breaks if b[0] <= period]
     figure = trajectory_figure(shown, f"{metric.display_title} and comparators", y_title, comparators=comparators,
@@ -98,7 +103,8 @@ def comparator_section(service: MetricsService, metric: Metric, period: str) -> 
     for label, frame in [("This area", shown)] + list(comparators.items()):
         if not frame.empty:
             last = frame.iloc[-1]
-            rows.append((label, last["label"], format_value(last["value"], metric, with_unit=False)))
+            rows.append((label, last["label"], SUPPRESSED if last["suppressed"] else
+                         format_value(last["value"], metric, with_unit=False)))
     return html.Section([
         html.H2("Compared with " + names, className="h4"),
         chart(figure, f"Line chart of {metric.display_title} beside {names}, from the same published source; "
@@ -157,12 +163,13 @@ def layout(metric_id: str | None = None, framework: str | None = None, period: s
         html.H2("Where the data come from", className="h4"), html.P(binding_in_words(metric)),
         html.H2("How this is calculated", className="h4"),
         html.Ul([html.Li(line) for line in method_in_words(metric)], id="how-calculated"),
-        html.Details([html.Summary("The SQL the database runs"),
-                      html.Pre(obs.sql or (metric.binding.sql if isinstance(metric.binding, SqlBinding) else "–"),
-                               className="small")]),
     ]
+    if not context.public():  # operators see the query; the public are not shown the database's insides
+        sections.append(html.Details([html.Summary("The SQL the database runs"), html.Pre(
+            obs.sql or (metric.binding.sql if isinstance(metric.binding, SqlBinding) else "–"), className="small")]))
     if obs.error:
-        sections.append(html.P(f"Data source problem: {obs.error}", className="text-danger", role="alert"))
+        sections.append(html.P(f"Data source problem: {source_problem(obs.error, context.public())}",
+                               className="text-danger", role="alert"))
     if obs.truncated:
         sections.append(html.P("The query returned more rows than the data source's row cap; figures are incomplete.",
                                role="alert"))

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from metrics.definitions.models import Baseline, Metric, Target
-from metrics.disclosure import is_small, withhold
+from metrics.disclosure import any_withheld, is_small, source_problem, withhold, withhold_baseline
 from metrics.evaluation.observations import headline_series
 from metrics.evaluation.progress import progress
 from metrics.evaluation.status import Facts, Polarity, Status, TargetMode, decide
@@ -56,6 +56,8 @@ class Evaluation:
     status: Status
     status_reason: str
     suppressed: bool = False
+    #: Public audience only: the baseline came from a withheld period, so it and the glide path are not shown.
+    baseline_suppressed: bool = False
     source_error: str | None = None
     #: ``improve`` or ``maintain`` (a level the baseline already meets); None without a judged target.
     target_mode: TargetMode | None = None
@@ -98,18 +100,22 @@ def target_value(target: Target, baseline_value: float) -> float:
     return target.value
 
 
+def baseline_rows(series: pd.DataFrame, baseline: Baseline) -> pd.DataFrame:
+    """The observed periods an observed baseline is taken from: its window, or the period holding its month."""
+    if series.empty or baseline.value is not None:
+        return series.iloc[0:0]
+    if baseline.start is not None and baseline.end is not None:
+        return series[(series["period_start"] >= baseline.start) & (series["period_end"] <= baseline.end)]
+    month = baseline.period
+    return series[(series["period_start"] <= month) & (series["period_end"] >= month)].head(1)  # type: ignore[operator]
+
+
 def baseline_value_from(series: pd.DataFrame, baseline: Baseline) -> float | None:
     """The stated value, the value observed in the baseline period, or the mean over the window."""
     if baseline.value is not None:
         return baseline.value
-    if series.empty:
-        return None
-    if baseline.start is not None and baseline.end is not None:
-        window = series[(series["period_start"] >= baseline.start) & (series["period_end"] <= baseline.end)]
-        return float(window["value"].mean()) if not window.empty else None
-    month = baseline.period
-    hit = series[(series["period_start"] <= month) & (series["period_end"] >= month)]  # type: ignore[operator]
-    return float(hit["value"].iloc[0]) if not hit.empty else None
+    rows = baseline_rows(series, baseline)
+    return float(rows["value"].mean()) if not rows.empty else None
 
 
 def baseline_label(baseline: Baseline) -> str:
@@ -162,21 +168,25 @@ def _change_phrase(metric: Metric, value: float, base: float, base_label: str) -
     return f"{number(abs(pct), 1)}% {'above' if pct > 0 else 'below'} the {base_label} baseline"
 
 
-def _target_phrase(metric: Metric, target: Target, goal: float, mode: TargetMode, base_label: str) -> str:
+def _target_phrase(metric: Metric, target: Target, goal: float, mode: TargetMode, base_label: str,
+                   base_hidden: bool = False) -> str:
+    """``base_hidden``: the baseline is suppressed, so a goal computed from it is not named."""
     deadline = month_label(target.deadline)
+    goal_hidden = base_hidden and target.kind == "relative_change"
     if mode is TargetMode.MAINTAIN:
         side = "above" if Polarity(metric.polarity).higher_is_better else "below"
-        return (f"the target is to keep it at or {side} {format_value(goal, metric)} by {deadline}, "
+        level = "the level of the baseline" if goal_hidden else format_value(goal, metric)
+        return (f"the target is to keep it at or {side} {level} by {deadline}, "
                 f"a level the {base_label} baseline already met")
     if target.kind == "relative_change":
         direction = "below" if target.value < 0 else "above"
-        return (f"the target is {number(abs(target.value), 0)}% {direction} baseline "
-                f"({format_value(goal, metric, with_unit=False)}) by {deadline}")
+        goal_words = "" if goal_hidden else f" ({format_value(goal, metric, with_unit=False)})"
+        return (f"the target is {number(abs(target.value), 0)}% {direction} baseline{goal_words} by {deadline}")
     return f"the target is {format_value(goal, metric)} by {deadline}"
 
 
 def _maintain_phrase(metric: Metric, series: pd.DataFrame, goal: float, since_month: date,
-                     base_label: str) -> str:
+                     base_label: str, level_hidden: bool = False) -> str:
     """Since when the level has been kept, or when it was lost: the start of the latest unbroken run of
     periods on the same side of the level (periods after the baseline only)."""
     polarity = Polarity(metric.polarity)
@@ -186,7 +196,8 @@ def _maintain_phrase(metric: Metric, series: pd.DataFrame, goal: float, since_mo
     start = len(met) - 1
     while start > 0 and met[start - 1] == met[-1]:
         start -= 1
-    level = format_value(goal, metric, with_unit=False)  # the unit was said with the target
+    # The unit was said with the target; a level computed from a suppressed baseline is not named.
+    level = "that level" if level_hidden else format_value(goal, metric, with_unit=False)
     if met[-1]:
         side = "above" if polarity.higher_is_better else "below"
         since = f"the {base_label} baseline" if start == 0 else labels[start]
@@ -226,7 +237,8 @@ def evaluate(metric: Metric, observations: pd.DataFrame, at: date, intention_id:
     """The metric's evaluation at month ``at``: its latest period that has ended by then."""
     name = metric.display_title
     if source_error:
-        return no_data_evaluation(metric, intention_id, f"No data: {source_error}", source_error)
+        told = source_problem(source_error, suppress)  # ``suppress`` is the public audience
+        return no_data_evaluation(metric, intention_id, f"No data: {told}", told)
     series = headline_series(observations)
     upto = series[series["period_end"] <= at]
     if upto.empty:
@@ -240,7 +252,7 @@ def evaluate(metric: Metric, observations: pd.DataFrame, at: date, intention_id:
         denominator=None if pd.isna(latest["denominator"]) else float(latest["denominator"]),
         ci_lower=None if pd.isna(latest["ci_lower"]) else float(latest["ci_lower"]),
         ci_upper=None if pd.isna(latest["ci_upper"]) else float(latest["ci_upper"]),
-        suppressed=suppress and is_small(latest["numerator"], metric),
+        suppressed=suppress and any_withheld(upto.tail(1), metric),
     )
     stale = months_between(latest["period_end"], at)
     staleness = (f" (the latest figures are for {latest['label']})"
@@ -255,6 +267,9 @@ def evaluate(metric: Metric, observations: pd.DataFrame, at: date, intention_id:
                              f"monitored without a status.{staleness}"})
     base = baseline_value_from(series, target.baseline)
     b_label = baseline_label(target.baseline)
+    # A baseline observed in a withheld period would give the small count back (and so would the
+    # glide path, progress and a relative target built from it): public figures leave them out.
+    base_hidden = suppress and any_withheld(baseline_rows(series, target.baseline), metric)
     if base is None:
         return no_data_evaluation(metric, intention_id, "", base={
             **shown, "status": Status.NO_DATA,
@@ -274,12 +289,14 @@ def evaluate(metric: Metric, observations: pd.DataFrame, at: date, intention_id:
         progress_pct=None if maintain else progress(value, base, goal),
         expected_progress_pct=None if maintain else progress(expected, base, goal),
     )
-    change = _change_phrase(metric, value, base, b_label)
-    target_words = _target_phrase(metric, target, goal, mode, b_label)
+    change = (f"and the {b_label} baseline is suppressed (small numbers)" if base_hidden
+              else _change_phrase(metric, value, base, b_label))
+    target_words = _target_phrase(metric, target, goal, mode, b_label, base_hidden)
     if current["suppressed"]:
         # No value and no change from baseline: either would reveal the small number.
-        opening = (f"{name} in {latest['label']} is suppressed because it counts fewer than "
-                   f"{metric.suppress_below} events; {target_words}")
+        why = (f"it counts fewer than {metric.suppress_below} events" if is_small(latest["numerator"], metric)
+               else "with it a small number in one of its areas could be worked out")
+        opening = f"{name} in {latest['label']} is suppressed because {why}; {target_words}"
     else:
         opening = f"{name} is {value_text} in {latest['label']}, {change}; {target_words}"
     facts = Facts(has_figure=True, started=month > target.baseline.month, met=polarity.meets(value, goal),
@@ -289,19 +306,24 @@ def evaluate(metric: Metric, observations: pd.DataFrame, at: date, intention_id:
     if status is Status.NOT_STARTED:
         reason = f"{name} has no figures after the {b_label} baseline yet; {target_words}."
     elif maintain:
-        kept = _maintain_phrase(metric, upto, goal, target.baseline.month, b_label)
+        kept = _maintain_phrase(metric, upto, goal, target.baseline.month, b_label,
+                                level_hidden=base_hidden and target.kind == "relative_change")
         past = ", and the deadline has passed" if facts.past_deadline and not facts.met else ""
         reason = f"{opening}; {kept}{past}: {status.words.lower()}.{staleness}"
     elif status is Status.ACHIEVED:
         reason = f"{opening}: achieved.{staleness}"
     elif facts.past_deadline:
         reason = f"{opening}, and that deadline has passed: off track.{staleness}"
+    elif base_hidden:
+        reason = f"{opening}; against the glide path from that baseline: {status.words.lower()}.{staleness}"
     else:
         expected_words = _expected_phrase(metric, target, base, expected)
         reason = (f"{opening}, and the glide path expects {expected_words} by now: "
                   f"{status.words.lower()}.{staleness}")
     if current["suppressed"]:
         judged = withhold(judged)
+    if base_hidden:
+        judged = withhold_baseline(judged)
     return Evaluation(metric_id=metric.id, intention_id=intention_id, title=metric.title, unit=metric.unit,
                       polarity=polarity, status=status, status_reason=reason, source_error=None,
                       **judged)

@@ -13,12 +13,13 @@ import numpy as np
 import pandas as pd
 
 from metrics.definitions.models import Metric
+from metrics.disclosure import WITHHELD, withheld_mask
 from metrics.periods import period_end, period_key, period_label
 from metrics.statistics.intervals import byar_intervals, dsr_withheld, rate_intervals, wilson_intervals
 
 HEADLINE = "_headline"
 COLUMNS = ["period_start", "period", "period_end", "label", "area", "numerator", "denominator",
-           "value", "ci_lower", "ci_upper"]
+           "value", "ci_lower", "ci_upper", WITHHELD]
 
 
 def as_period_start(value: object) -> date:
@@ -81,11 +82,12 @@ def build_observations(metric: Metric, aggregate: pd.DataFrame, headline_area: s
     })
     published = metric.method == "published"
     areas = frame["area"].unique()
+    summed = headline_area is None and not published and len(areas) > 1
     if headline_area is not None:
         headline = frame[frame["area"] == headline_area].copy()
     elif published and len(areas) > 1:
         headline = frame.iloc[0:0].copy()  # published figures cannot be summed across areas
-    elif len(areas) == 1:
+    elif not summed:
         headline = frame.copy()
     else:
         headline = (frame.groupby("period_start", as_index=False, sort=True)[["numerator", "denominator"]]
@@ -108,6 +110,8 @@ def build_observations(metric: Metric, aggregate: pd.DataFrame, headline_area: s
     combined["period"] = _per_period(combined["period_start"], lambda p: period_key(p, metric.frequency))
     combined["period_end"] = _per_period(combined["period_start"], lambda p: period_end(p, metric.frequency))
     combined["label"] = _per_period(combined["period_start"], lambda p: period_label(p, metric.frequency))
+    # Decided here, on the whole table: the complementary rule needs every area of a period.
+    combined[WITHHELD] = withheld_mask(combined, metric, HEADLINE if summed else None).to_numpy()
     return combined[COLUMNS].sort_values(["area", "period_start"]).reset_index(drop=True)
 
 
