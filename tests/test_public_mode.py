@@ -144,3 +144,83 @@ def test_metric_csv_download_withholds_small_counts(apps):
     with internal.server.test_request_context("/"):
         lines = metric.download_csv(1, SMALL)["content"].splitlines()
     assert not any("suppressed" in line for line in lines)
+
+
+# ------------------------------------------------------------ complementary (secondary) suppression
+CARERS = "warks_carer_breakdown_admissions"
+
+
+def recovered_by_differencing(rows: list[dict]) -> dict[str, float]:
+    """What a reader of a CSV download works out: per period, the whole-area count minus the areas
+    shown. Where exactly one area is 'suppressed', that difference is its count: {period: count}."""
+    found = {}
+    for period in sorted({r["period"] for r in rows}):
+        in_period = [r for r in rows if r["period"] == period]
+        total = [r["numerator"] for r in in_period if r["area"] == ""]
+        areas = [r for r in in_period if r["area"] != ""]
+        hidden = [r for r in areas if r["numerator"] == "suppressed"]
+        if len(total) == 1 and total[0] not in ("suppressed", "") and len(hidden) == 1:
+            shown = sum(float(r["numerator"]) for r in areas if r["numerator"] not in ("suppressed", ""))
+            found[f"{period} {hidden[0]['area']}"] = float(total[0]) - shown
+    return found
+
+
+def csv_rows(content: str) -> list[dict]:
+    import csv
+    import io
+
+    return list(csv.DictReader(io.StringIO(content)))
+
+
+def test_no_suppressed_area_count_can_be_recovered_from_the_total(apps, service):
+    """On the code before complementary suppression, 19 of the 52 quarters of carer-breakdown admissions
+    had exactly one area suppressed beside a shown total, and the difference was its count."""
+    from dashboard.pages import metric as page_module
+    from metrics.disclosure import mark_suppressed
+    from metrics.evaluation.observations import HEADLINE
+
+    truth = service.observations(CARERS).frame
+    small = truth[(truth["numerator"] < service.metric(CARERS).suppress_below) & (truth["area"] != HEADLINE)]
+    hidden_counts = {f"{r.period} {r.area}": float(r.numerator) for r in small.itertuples()}
+    assert len(hidden_counts) >= 20, "the sample still has small area counts"
+
+    # The old rule, primary suppression only (a frame without the decision on the whole table):
+    old = mark_suppressed(truth.drop(columns="withheld"), service.metric(CARERS))
+    old_rows = [{"period": r.period, "area": "" if r.area == HEADLINE else r.area, "numerator": str(r.numerator)}
+                for r in old.itertuples()]
+    old_found = recovered_by_differencing(old_rows)
+    assert len(old_found) == 19 and all(hidden_counts[k] == v for k, v in old_found.items())
+
+    internal, public = apps
+    with public.server.test_request_context("/"):
+        rows = csv_rows(page_module.download_csv(1, CARERS)["content"])
+    assert recovered_by_differencing(rows) == {}
+    hidden = [r for r in rows if r["numerator"] == "suppressed" and r["area"]]
+    assert {f"{r['period']} {r['area']}" for r in hidden} >= set(hidden_counts)
+    with internal.server.test_request_context("/"):
+        assert "suppressed" not in page_module.download_csv(1, CARERS)["content"]
+
+
+def test_a_second_suppressed_cell_that_would_pin_the_first_brings_a_third():
+    """Areas 2, 5, 5 and 10 (total 22), threshold 5. Withholding 2 and the next smallest 5 is not
+    enough: the reader knows the second is at least 5 and at most the smallest shown (5), so it is 5,
+    and 22 - 5 - 5 - 10 = 2 gives the first back. The rule withholds the other 5 as well."""
+    from datetime import date
+
+    import pandas as pd
+
+    from metrics.disclosure import withheld_mask
+    from metrics.evaluation.observations import HEADLINE
+
+    class Threshold:
+        suppress_below = 5
+
+    start = date(2024, 1, 1)
+    frame = pd.DataFrame({"period_start": [start] * 5, "area": ["a", "b", "c", "d", HEADLINE],
+                          "numerator": [2.0, 5.0, 5.0, 10.0, 22.0]})
+    mask = withheld_mask(frame, Threshold(), HEADLINE)  # type: ignore[arg-type]
+    assert list(mask) == [True, True, True, False, False]
+    # What is left to the reader: hidden sum 12, the first 0-4, the others 5-10 each: the first is 0 to 2.
+    hidden_sum = 22.0 - 10.0
+    assert (max(0.0, hidden_sum - 2 * 10.0), min(4.0, hidden_sum - 2 * 5.0)) == (0.0, 2.0)
+    assert list(withheld_mask(frame, Threshold(), None)) == [True, False, False, False, False]
