@@ -176,6 +176,22 @@ def rule_in_words(metric: Metric) -> str:
             f"(SPC, recent trend, forecast) use only the unsuppressed figures.")
 
 
+#: The rule for every metric at once, as the About page and the README give it.
+RULE_FOR_EVERY_METRIC = (
+    "A value built from a count below its metric's threshold (suppress_below, 5 unless the metric says "
+    "otherwise) is shown as 'suppressed' on public pages and in every export: the value, its confidence "
+    "interval and the count are withheld; the denominator is still shown.",
+    "Where the whole-area figure of a period is the sum of its areas and is shown, a single suppressed area "
+    "could be worked out by taking the other areas from the total. So the next smallest areas of that period "
+    "are suppressed too, one at a time, until no suppressed count can be worked out exactly, even by a reader "
+    "who knows this rule; when no area is left, the whole-area figure is suppressed instead.",
+    "A baseline observed in (or averaged over) a suppressed period is suppressed, with the glide path, the "
+    "progress figure and a target set relative to that baseline.",
+    "On public pages a data source that fails is reported in words only: the database file, server, port and "
+    "query are shown only to the operators, on pages that are not public.",
+)
+
+
 def mark_suppressed(frame: pd.DataFrame, metric: Metric, columns: tuple[str, ...] = HIDDEN_COLUMNS) -> pd.DataFrame:
     """For tables and CSV: small-count rows show the word 'suppressed' in ``columns`` instead of a number."""
     out = frame.copy()

@@ -224,3 +224,483 @@ def test_a_second_suppressed_cell_that_would_pin_the_first_brings_a_third():
     hidden_sum = 22.0 - 10.0
     assert (max(0.0, hidden_sum - 2 * 10.0), min(4.0, hidden_sum - 2 * 5.0)) == (0.0, 2.0)
     assert list(withheld_mask(frame, Threshold(), None)) == [True, False, False, False, False]
+
+
+# ------------------------------------------------------------ every callback output and download
+# The public app is read the way a browser reads it: each callback of the app's callback map is
+# called through /_dash-update-component, with real inputs (every page of every framework,
+# intention and metric; each download), and what comes back is searched for the values the
+# database builds from counts below a threshold, each where it belongs (a metric's period and area).
+
+def forbidden_cells(service) -> dict[str, dict[tuple[str, str], list[float]]]:
+    """{metric: {(period, area): [numerator, value, ci_lower, ci_upper]}} of every row whose count is
+    below its metric's threshold, plus ("baseline", "") for a baseline observed in such a period."""
+    from metrics.evaluation.evaluate import baseline_rows
+
+    found: dict[str, dict[tuple[str, str], list[float]]] = {}
+    for metric_id, metric in service.config.metrics.items():
+        obs = service.observations(metric_id)
+        if metric.suppress_below <= 0 or obs.error or obs.frame.empty:
+            continue
+        frame = obs.frame
+        small = frame[frame["numerator"] < metric.suppress_below]
+        cells = {(r["period"], r["area"]): [float(r[c]) for c in ("numerator", "value", "ci_lower", "ci_upper")
+                                            if not math.isnan(float(r[c]))]
+                 for r in small.to_dict("records")}
+        if metric.target is not None and metric.target.baseline.value is None:
+            base = baseline_rows(obs.headline, metric.target.baseline)
+            if not base.empty and (base["numerator"] < metric.suppress_below).any():
+                cells[("baseline", "")] = [float(base["value"].mean())]
+        if cells:
+            found[metric_id] = cells
+    return found
+
+
+def _same(a: float, b: float) -> bool:
+    return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
+
+
+def _texts(metric, values: list[float]) -> set[str]:
+    """How the pages and exports print these values."""
+    from metrics.formatting import format_value, number
+
+    out = set()
+    for v in values:
+        out |= {format_value(v, metric), format_value(v, metric, with_unit=False), number(v, metric.decimals)}
+    return out
+
+
+def _numbers(values) -> list[float]:
+    """A trace's x or y: a list, or Plotly's typed array ({'dtype', 'bdata'})."""
+    import base64
+
+    import numpy as np
+
+    if values is None:
+        return []
+    if isinstance(values, dict) and "bdata" in values:
+        return [float(v) for v in np.frombuffer(base64.b64decode(values["bdata"]), dtype=np.dtype(values["dtype"]))]
+    return list(values)
+
+
+def _walk(node):
+    """Every component (a dict with 'props') in a Dash JSON answer."""
+    if isinstance(node, dict):
+        if "props" in node and "type" in node:
+            yield node
+            for value in node["props"].values():
+                yield from _walk(value)
+        else:
+            for value in node.values():
+                yield from _walk(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _walk(item)
+
+
+def _text(node) -> str:
+    if node is None or isinstance(node, bool):
+        return ""
+    if isinstance(node, (str, int, float)):
+        return str(node)
+    if isinstance(node, list):
+        return " ".join(_text(n) for n in node)
+    if isinstance(node, dict) and "props" in node:
+        return _text(node["props"].get("children"))
+    return ""
+
+
+class Leaks:
+    """Finds forbidden values in answers; ``found`` lists each with where it was."""
+
+    def __init__(self, service, forbidden):
+        from dashboard.pages.metric import area_names
+        from metrics.evaluation.observations import HEADLINE
+
+        self.service, self.forbidden, self.found = service, forbidden, []
+        self.metrics = {m: service.metric(m) for m in forbidden}
+        self.periods = {}  # metric -> {period_end 'YYYY-MM-DD': period, label: period}
+        self.areas = {}  # metric -> {area name: code}
+        for m in forbidden:
+            frame = service.observations(m).frame
+            self.periods[m] = {**{str(e): p for e, p in zip(frame["period_end"], frame["period"])},
+                               **dict(zip(frame["label"], frame["period"]))}
+            self.areas[m] = {name: code for code, name in area_names(service, m).items()}
+        self.headline = HEADLINE
+
+    def _metric_of(self, title: str) -> str | None:
+        titled = [m for m in self.metrics if title.startswith(self.metrics[m].display_title)]
+        return max(titled, key=lambda m: len(self.metrics[m].display_title)) if titled else None
+
+    def _cell(self, metric_id: str, period: str | None, area: str) -> list[float]:
+        return self.forbidden[metric_id].get((period, area), []) if period else []
+
+    def answer(self, where: str, answer) -> None:
+        for component in _walk(answer):
+            props = component["props"]
+            if component["type"] == "Graph":
+                self.figure(where, props.get("figure") or {})
+            elif component["type"] == "Table":
+                self.table(where, props.get("children"))
+            elif component["type"] == "AgGrid":
+                store = [c for c in _walk(answer) if c["props"].get("id") == "metric-id-store"]
+                if store:
+                    self.rows(where, store[0]["props"]["data"], props.get("rowData") or [])
+            for key in ("data-metric", "data-key"):
+                metric_id = str(props.get(key, "")).removeprefix("metric:")
+                if metric_id in self.forbidden:
+                    self.sentence(where, metric_id, _text(component))
+
+    def figure(self, where: str, figure: dict) -> None:
+        title = ((figure.get("layout") or {}).get("title") or {}).get("text", "")
+        metric_id = self._metric_of(title)
+        if metric_id is None:
+            return
+        at = title.rsplit(", ", 1)[-1]  # a bar chart by area names its period last
+        for trace in figure.get("data", []):
+            xs, ys = _numbers(trace.get("x")), _numbers(trace.get("y"))
+            if trace.get("orientation") == "h":
+                pairs = [(self._cell(metric_id, self.periods[metric_id].get(at), self.areas[metric_id].get(y, y)), x)
+                         for x, y in zip(xs, ys)]
+            else:
+                pairs = [(self._cell(metric_id, self.periods[metric_id].get(str(x)[:10]), self.headline)
+                          + self.forbidden[metric_id].get(("baseline", ""), []) * (trace.get("name") == "Baseline"), y)
+                         for x, y in zip(xs, ys)]
+            for cell, y in pairs:
+                if isinstance(y, (int, float)) and not math.isnan(y) and any(_same(y, v) for v in cell):
+                    self.found.append(f"{where}: chart '{title}' trace {trace.get('name')} plots {y}")
+
+    def table(self, where: str, parts) -> None:
+        parts = parts if isinstance(parts, list) else [parts]
+        caption = next((_text(p) for p in parts if isinstance(p, dict) and p.get("type") == "Caption"), "")
+        metric_id = self._metric_of(caption)
+        if metric_id is None:
+            return
+        at = self.periods[metric_id].get(caption.rsplit(", ", 1)[-1])
+        for body in (p for p in parts if isinstance(p, dict) and p.get("type") == "Tbody"):
+            rows = body["props"]["children"]
+            for row in rows if isinstance(rows, list) else [rows]:
+                cells = [_text(c) for c in (row["props"]["children"] or [])]
+                if not cells:
+                    continue
+                if cells[0] in self.periods[metric_id]:
+                    cell = self._cell(metric_id, self.periods[metric_id][cells[0]], self.headline)
+                elif cells[0] == "This area" and len(cells) > 1:
+                    cell = self._cell(metric_id, self.periods[metric_id].get(cells[1]), self.headline)
+                else:
+                    cell = self._cell(metric_id, at, self.areas[metric_id].get(cells[0], cells[0]))
+                shown = set(cells[1:]) | {part for c in cells[1:] for part in c.split(" to ")}
+                leaked = shown & _texts(self.metrics[metric_id], cell)
+                if leaked:
+                    self.found.append(f"{where}: table '{caption}' row {cells[0]} shows {sorted(leaked)}")
+
+    def rows(self, where: str, metric_id: str, rows: list[dict]) -> None:
+        """Grid rows or CSV rows: period, area ('' for the whole area), numerator, value, ci_lower, ci_upper."""
+        if metric_id not in self.forbidden:
+            return
+        for row in rows:
+            cell = self._cell(metric_id, row.get("period"), row.get("area") or self.headline)
+            for column in ("numerator", "value", "ci_lower", "ci_upper"):
+                try:
+                    shown = float(row.get(column))
+                except (TypeError, ValueError):
+                    continue
+                if any(_same(shown, v) for v in cell):
+                    self.found.append(f"{where}: row {row.get('period')} {row.get('area')} {column} = {shown}")
+
+    def sentence(self, where: str, metric_id: str, text: str) -> None:
+        """A metric's row or status sentence: no forbidden number of the periods it names, nor the
+        baseline, unless the same number is one the config states (the target, the threshold)."""
+        import re
+
+        metric = self.metrics[metric_id]
+        named = {p for label, p in self.periods[metric_id].items() if label in text}
+        values = [v for p in named for v in self._cell(metric_id, p, self.headline)[:2]]
+        if "baseline" in text:  # a snapshot comparison's counts of revised periods are not a baseline
+            values += self.forbidden[metric_id].get(("baseline", ""), [])
+        stated = {str(metric.suppress_below)} | (_texts(metric, [metric.target.value]) if metric.target else set())
+        tokens = set(re.findall(r"(?<![\w/.,-])\d[\d,]*(?:\.\d+)?%?(?![\w/-])", text))
+        leaked = (tokens & _texts(metric, values)) - stated
+        if leaked:
+            self.found.append(f"{where}: {metric_id} says {sorted(leaked)}: {text[:160]}")
+
+
+def update(app, output: str, outputs: list[dict], inputs: list[dict], state: list[dict] | None = None):
+    """One callback call as the browser makes it; the JSON answer (None for no update)."""
+    body = {"output": output, "outputs": outputs, "inputs": inputs, "state": state or [],
+            "changedPropIds": [f"{inputs[0]['id']}.{inputs[0]['property']}"] if isinstance(inputs[0]["id"], str)
+            else []}
+    reply = app.server.test_client().post("/_dash-update-component", json=body)
+    assert reply.status_code in (200, 204), (output, reply.status_code, reply.data[:300])
+    return reply.get_json() if reply.status_code == 200 else None
+
+
+def call(app, key: str, values: dict, match: dict | None = None):
+    """Call callback ``key`` of the app's callback map with ``values`` by 'id.property' (a pattern
+    id by its type; ``match`` fills its MATCH part). Outputs, inputs and state come from the map."""
+    import json
+
+    spec = next(d for d in app.server.test_client().get("/_dash-dependencies").get_json() if d["output"] == key)
+
+    def concrete(raw: str):
+        if not raw.startswith("{"):
+            return raw
+        return {k: (match or {})[k] if v == ["MATCH"] else v for k, v in json.loads(raw).items()}
+
+    def name(raw: str) -> str:
+        return json.loads(raw)["type"] if raw.startswith("{") else raw
+
+    parts = key.strip(".").split("...") if key.startswith("..") else [key]
+    outputs = [{"id": concrete(p.rsplit(".", 1)[0]), "property": p.rsplit(".", 1)[1]} for p in parts]
+    given = [[{"id": concrete(d["id"]), "property": d["property"],
+               "value": values.get(f"{name(d['id'])}.{d['property']}")} for d in spec.get(kind, [])]
+             for kind in ("inputs", "state")]
+    return update(app, key, outputs if len(outputs) > 1 else outputs[0], *given)
+
+
+def page_paths(service, forbidden) -> list[tuple[str, str]]:
+    """Every page that can show a metric with a small count: each framework's overview, review pack and
+    framework page, each intention holding such a metric, each such metric, at the default period and
+    again at each period with a small whole-area count (or, for a metric page, whose bar chart by area
+    shows only one period, a small count in any area). A page of metrics without a small count has
+    nothing to leak (each metric's download is read for every metric all the same)."""
+    from metrics.evaluation.observations import HEADLINE
+
+    small_periods = {m: sorted({p for p, _ in cells if p != "baseline"}) for m, cells in forbidden.items()}
+    headline_periods = {m: sorted({p for p, a in cells if a == HEADLINE}) for m, cells in forbidden.items()}
+    paths = [("/frameworks", ""), ("/about", ""), ("/snapshots", ""), ("/audit", "")]
+    for fw in service.config.frameworks.values():
+        for period in [None, *sorted({p for m in fw.metric_ids() for p in headline_periods.get(m, [])})]:
+            query = f"?framework={fw.id}" + (f"&period={period}" if period else "")
+            paths += [("/", query), ("/review", query)]
+            paths += [(f"/intention/{i.id}", query) for i in fw.intentions
+                      if set(i.metrics) & {m for m, periods in headline_periods.items()
+                                           if period is None or period in periods}]
+        paths.append((f"/framework/{fw.id}", ""))
+    for metric_id, periods in small_periods.items():
+        paths += [(f"/metric/{metric_id}", "")] + [(f"/metric/{metric_id}", f"?period={p}") for p in periods]
+    return paths
+
+
+#: Enough of the internal app to prove the check bites: each kind of output shows a small count there.
+INTERNAL_PATHS = [(f"/metric/{SMALL}", ""), (f"/metric/{CARERS}", "?period=2013-06"),
+                  ("/", f"?framework=warwickshire&period={PERIOD}")]
+
+
+REVIEW_MATCH = {"key": f"metric:{SMALL}", "action": "1"}
+
+
+def callback_calls(service, forbidden, snapshot_ids: list[int], small_only: bool = False):
+    """(callback key, values, where) for every callback of the app, with real inputs."""
+    pages = ".._pages_content.children..._pages_store.data.."
+    paths = INTERNAL_PATHS if small_only else page_paths(service, forbidden)
+    for path, query in paths:
+        yield pages, {"_pages_location.pathname": path, "_pages_location.search": query}, path + query
+    for fw in [service.framework("warwickshire")] if small_only else service.config.frameworks.values():
+        periods = sorted({p for m in fw.metric_ids() for p, a in forbidden.get(m, {}) if a == "_headline"})
+        for period in [PERIOD] if small_only else [None, *periods]:
+            yield "..overview-body.children...overview-status.children..", {
+                "period-select.value": period, "url.href": f"http://localhost/?framework={fw.id}"}, \
+                f"overview filters {fw.id} {period}"
+        yield "url.href", {"framework-apply.n_clicks": 1, "framework-select.value": fw.id,
+                           "url.href": "http://localhost/?framework=none"}, f"choose {fw.id}"
+    for metric_id in (forbidden if small_only else service.config.metrics):
+        yield "metric-download.data", {"metric-download-button.n_clicks": 1, "metric-id-store.data": metric_id}, \
+            f"download {metric_id}"
+    yield "..snapshot-compare-result.children...snapshot-compare-status.children..", {
+        "snapshot-compare-before.value": str(snapshot_ids[0]), "snapshot-compare-after.value": str(snapshot_ids[-1])}, \
+        "compare snapshots"
+    context = {"review-context.data": {"framework": "warwickshire", "period": PERIOD}}
+    review = {
+        "comment": {"comment-save.n_clicks": 1, "comment-save.id": {"type": "comment-save", **REVIEW_MATCH},
+                    "comment-text.value": "x"},
+        "action-result": {"action-add.n_clicks": 1, "action-add.id": {"type": "action-add", **REVIEW_MATCH},
+                          "action-text.value": "x", "action-owner.value": "x", "action-due.value": "2030-01-01"},
+        "action-update": {"action-update.n_clicks": 1, "action-update.id": {"type": "action-update", "action": "1"},
+                          "action-status.value": "done"},
+        "milestone": {"milestone-save.n_clicks": 1, "milestone-save.id": {"type": "milestone-save", **REVIEW_MATCH},
+                      "milestone-status.value": "done"},
+        "signoff": {"signoff-button.n_clicks": 1},
+    }
+    for word, values in review.items():
+        yield word, {**values, **context}, f"review {word}"
+
+
+def read_everything(app, service, forbidden, small_only: bool = False) -> tuple[Leaks, set[str]]:
+    """Call every callback; the leaks found and the callback keys called."""
+    leaks, called = Leaks(service, forbidden), set()
+    store = app.server.extensions["outcomes"].store
+    import snapshots
+
+    ids = [row["id"] for row in snapshots.list_all(store)]
+    for key, values, where in callback_calls(service, forbidden, ids, small_only):
+        if key not in app.callback_map:  # a review callback named by a word of its output
+            key = next(k for k in app.callback_map if f'"type":"{key}' in k.split("...")[0] + k)
+        answer = call(app, key, values, REVIEW_MATCH)
+        called.add(key)
+        if answer is None:
+            continue
+        if key == "metric-download.data":
+            leaks.rows(where, values["metric-id-store.data"], csv_rows(answer["response"]["metric-download"]["data"]["content"]))
+        leaks.answer(where, answer)
+    return leaks, called
+
+
+@pytest.fixture(scope="module")
+def forbidden(service):
+    found = forbidden_cells(service)
+    assert {SMALL, CARERS} <= set(found) and ("baseline", "") in found[SMALL]
+    return found
+
+
+@pytest.fixture(scope="module")
+def with_snapshots(apps, service):
+    """Two snapshots of Warwickshire at PERIOD in each app's store, for the compare callback."""
+    import snapshots
+
+    for app in apps:
+        store = app.server.extensions["outcomes"].store
+        for _ in range(2):
+            snapshots.create(service, store, "warwickshire", PERIOD, "test")
+    return apps
+
+
+def test_no_callback_output_of_the_public_app_shows_a_small_count(with_snapshots, service, forbidden):
+    internal, public = with_snapshots
+    leaks, called = read_everything(public, service, forbidden)
+    # Every callback the server runs (a clientside one has no server function and no server output).
+    assert called == {k for k, spec in public.callback_map.items() if "callback" in spec}
+    assert leaks.found == [], "\n".join(leaks.found)
+    # The same reading of the internal app finds the small counts: on pages, charts, tables and the CSV.
+    bites, _ = read_everything(internal, service, forbidden, small_only=True)
+    seen = " ".join(bites.found)
+    assert all(kind in seen for kind in ("chart", "table", "row ", "says")), bites.found[:10]
+    assert f"/metric/{SMALL}" in seen and CARERS in seen
+
+
+def export_leaks(leaks: Leaks, service, fmt: str, data: bytes) -> None:
+    """Search one snapshot download (the bytes the route serves) for small counts, by metric and period."""
+    import io
+    import zipfile
+
+    from metrics.formatting import format_value
+
+    if fmt == "csv":
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            files = {n.rsplit("-", 1)[-1]: archive.read(n).decode() for n in archive.namelist()}
+        for row in csv_rows(files["evaluations.csv"]):
+            leaks.rows(f"csv evaluations {row['metric_id']}", row["metric_id"], [{**row, "area": ""}])
+            leaks.rows(f"csv baseline {row['metric_id']}", row["metric_id"],
+                       [{"period": "baseline", "area": "", "value": row["baseline_value"]}])
+        for row in csv_rows(files["series.csv"]):
+            leaks.rows(f"csv series {row['metric_id']}", row["metric_id"], [{**row, "area": ""}])
+    elif fmt == "xlsx":
+        import openpyxl
+
+        book = openpyxl.load_workbook(io.BytesIO(data))
+        header, *rows = list(book["Summary"].iter_rows(values_only=True))
+        for row in (dict(zip(header, r)) for r in rows):
+            metric_id = row["Metric id"]
+            period = leaks.periods.get(metric_id, {}).get(row["Period"])
+            leaks.rows(f"xlsx summary {metric_id}", metric_id, [
+                {"period": period, "area": "", "value": row["Value"], "ci_lower": row["95% CI lower"],
+                 "ci_upper": row["95% CI upper"]},
+                {"period": "baseline", "area": "", "value": row["Baseline"]}])
+        header, *rows = list(book["Series"].iter_rows(values_only=True))
+        for row in (dict(zip(header, r)) for r in rows):
+            leaks.rows(f"xlsx series {row['Metric id']}", row["Metric id"], [
+                {"period": row["Period"], "area": "", "value": row["Value"], "numerator": row["Numerator"],
+                 "ci_lower": row["95% CI lower"], "ci_upper": row["95% CI upper"]}])
+    else:
+        text = _export_text(fmt, data)
+        for metric_id, cells in leaks.forbidden.items():
+            metric, base = leaks.metrics[metric_id], cells.get(("baseline", ""))
+            if base and metric.target is not None:
+                from metrics.evaluation.evaluate import baseline_label
+
+                label = baseline_label(metric.target.baseline)
+                for shown in (format_value(base[0], metric), format_value(base[0], metric, with_unit=False)):
+                    if f"{shown} ({label})" in text or f"baseline of {shown}" in text:
+                        leaks.found.append(f"{fmt}: {metric_id} baseline {shown} ({label})")
+
+
+def _export_text(fmt: str, data: bytes) -> str:
+    import io
+    import re
+
+    if fmt == "pdf":
+        from pypdf import PdfReader
+
+        text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+    else:
+        import docx
+
+        document = docx.Document(io.BytesIO(data))
+        text = " ".join([p.text for p in document.paragraphs]
+                        + [c.text for t in document.tables for r in t.rows for c in r.cells])
+    return re.sub(r"\s+", " ", text)
+
+
+def unsuppressed_snapshot(service, store, monkeypatch) -> int:
+    """A snapshot made as if disclosure control were off: what the download check must catch."""
+    import snapshots
+    from snapshots import assemble as assembling
+
+    class Unsuppressed:
+        def __getattr__(self, name):
+            return getattr(service, name)
+
+        def evaluate_framework(self, framework_id, period, suppress=False):
+            return service.evaluate_framework(framework_id, period, suppress=False)
+
+    monkeypatch.setattr(assembling, "suppress_frame", lambda frame, metric: frame.assign(suppressed=False))
+    snap = snapshots.create(Unsuppressed(), store, "warwickshire", PERIOD, "test")  # type: ignore[arg-type]
+    monkeypatch.undo()
+    return snap.id
+
+
+def test_no_download_of_the_public_app_shows_a_small_count(with_snapshots, service, forbidden, monkeypatch):
+    import snapshots
+
+    _, public = with_snapshots
+    store = public.server.extensions["outcomes"].store
+    client = public.server.test_client()
+    leaks = Leaks(service, forbidden)
+    shown = [row["id"] for row in snapshots.list_all(store)]
+    for snapshot_id in shown:
+        for fmt in ("csv", "xlsx", "pdf", "docx"):
+            reply = client.get(f"/snapshots/{snapshot_id}/download/{fmt}")
+            assert reply.status_code == 200
+            export_leaks(leaks, service, fmt, reply.data)
+    assert leaks.found == [], "\n".join(leaks.found)
+    # The check bites: the same downloads of a snapshot made without disclosure control show them.
+    bad = unsuppressed_snapshot(service, store, monkeypatch)
+    bites = Leaks(service, forbidden)
+    for fmt in ("csv", "xlsx", "pdf", "docx"):
+        export_leaks(bites, service, fmt, client.get(f"/snapshots/{bad}/download/{fmt}").data)
+    seen = " ".join(bites.found)
+    assert all(f"{fmt}" in seen for fmt in ("csv series", "csv baseline", "xlsx summary", "pdf:", "docx:")), seen
+
+
+@pytest.mark.parametrize("public", [False, True])
+def test_evaluate_json_withholds_small_counts_when_public(service, forbidden, public, monkeypatch):
+    import json
+
+    from typer.testing import CliRunner
+
+    from cli.main import app as cli
+
+    if public:
+        monkeypatch.setenv("OUTCOMES_PUBLIC", "1")
+    else:
+        monkeypatch.delenv("OUTCOMES_PUBLIC", raising=False)
+    done = CliRunner().invoke(cli, ["evaluate", "--framework", "warwickshire", "--period", PERIOD, "--format", "json"])
+    assert done.exit_code == 0, done.output
+    leaks = Leaks(service, forbidden)
+    for item in json.loads(done.output)["metrics"]:
+        leaks.rows(f"json {item['metric_id']}", item["metric_id"], [
+            {**item, "area": ""}, {"period": "baseline", "area": "", "value": item["baseline"]["value"]}])
+    if public:
+        assert leaks.found == [], leaks.found
+    else:  # the operators' command line shows them: the check bites
+        assert any(SMALL in f and "baseline" in f for f in leaks.found) and any("value = 3.0" in f for f in leaks.found)

@@ -7,7 +7,7 @@ from dash import html
 
 from dashboard import context
 from dashboard.components import data_table
-from metrics.disclosure import source_problem
+from metrics.disclosure import RULE_FOR_EVERY_METRIC, source_problem
 from metrics.evaluation.progress import progress_explained
 from metrics.evaluation.status import STATUS_RULES, TargetMode
 
@@ -41,6 +41,11 @@ def layout(**_: str) -> html.Div:
                    "Status decision table", class_name="table table-sm status-rules"),
         html.P(["Progress is ", progress_explained(TargetMode.IMPROVE), " For a maintain target it is not "
                 "shown: ", progress_explained(TargetMode.MAINTAIN)]),
+        html.H2("Small numbers (disclosure control)", className="h4"),
+        html.P(("These pages are public. " if public else
+                "These pages are not public, so small numbers are shown here; on public pages and in exports: ")
+               + RULE_FOR_EVERY_METRIC[0], id="disclosure-rule"),
+        html.Ul([html.Li(words) for words in RULE_FOR_EVERY_METRIC[1:]]),
         html.H2("Data sources", className="h4"),
         data_table(["Id", "Description", "State", "Database"], rows, "Data sources and whether they are reachable"),
         html.H2("Where each metric's figures come from", className="h4"),
