@@ -25,6 +25,7 @@ import math
 import os
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from metrics.definitions.models import Metric
@@ -100,17 +101,16 @@ def _recoverable(hidden: pd.Series, primary: pd.Series, smallest_shown: float, t
     sum less their lower bounds. A range narrower than one whole count is a recovered value."""
     if not primary.any():
         return False
-    low = pd.Series(0.0, index=hidden.index).where(primary, threshold)
-    high = pd.Series(_integral_max_below(threshold), index=hidden.index).where(primary, smallest_shown)
+    is_primary = primary.to_numpy(dtype=bool)
+    low = np.where(is_primary, 0.0, threshold)
+    high = np.where(is_primary, _integral_max_below(threshold), smallest_shown)
     total = float(hidden.sum())
-    for i in hidden.index[primary.to_numpy()]:
-        others_high = float(high.drop(i).sum())
-        others_low = float(low.drop(i).sum())
-        lowest = max(low[i], total - others_high)
-        highest = min(high[i], total - others_low)
-        if highest - lowest < 1 and high[i] - low[i] >= 1:
-            return True
-    return False
+    # Each primary count against the others' bounds (the sums less its own): whole arrays at once.
+    with np.errstate(invalid="ignore"):  # inf - inf when two complementary counts have no upper bound
+        lowest = np.maximum(low, total - (high.sum() - high))
+    highest = np.minimum(high, total - (low.sum() - low))
+    pinned = (highest - lowest < 1) & (high - low >= 1)
+    return bool((pinned & is_primary).any())
 
 
 def withheld_mask(frame: pd.DataFrame, metric: Metric, total_area: str | None) -> pd.Series:

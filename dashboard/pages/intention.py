@@ -40,7 +40,7 @@ def metric_chart(service: MetricsService, evaluation: Evaluation, period: str) -
         return html.P("No data to chart.", className="text-muted")
     shown = series[series["period"] <= period]
     shown = suppress_frame(shown, metric, active=context.public())
-    comparators = {label: frame[frame["period"] <= period]
+    comparators = {label: suppress_frame(frame[frame["period"] <= period], metric, active=context.public())
                    for label, frame in service.comparator_series(metric.id).items()}
     breaks = evaluation.insights.series_breaks if evaluation.insights else ()
     figure = metric_trajectory_figure(metric, shown, evaluation.baseline_value, comparators, breaks=breaks)
