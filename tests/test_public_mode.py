@@ -613,16 +613,24 @@ def export_leaks(leaks: Leaks, service, fmt: str, data: bytes) -> None:
                 {"period": row["Period"], "area": "", "value": row["Value"], "numerator": row["Numerator"],
                  "ci_lower": row["95% CI lower"], "ci_upper": row["95% CI upper"]}])
     else:
+        from metrics.evaluation.evaluate import baseline_label
+
         text = _export_text(fmt, data)
+        titles = {m.display_title: m.id for m in service.config.metrics.values()}
+
+        def about(position: int) -> str | None:
+            """The metric a piece of report text is about: the last one named before it."""
+            named = max(titles, key=lambda t: (text.rfind(t, 0, position), len(t)))
+            return titles[named] if text.rfind(named, 0, position) >= 0 else None
+
         for metric_id, cells in leaks.forbidden.items():
             metric, base = leaks.metrics[metric_id], cells.get(("baseline", ""))
             if base and metric.target is not None:
-                from metrics.evaluation.evaluate import baseline_label
-
                 label = baseline_label(metric.target.baseline)
                 for shown in (format_value(base[0], metric), format_value(base[0], metric, with_unit=False)):
                     said = re.escape(shown)
-                    if re.search(rf"(?<![\d.,]){said} \({re.escape(label)}\)|baseline of {said}(?![\d.,])", text):
+                    pattern = rf"(?<![\d.,]){said} \({re.escape(label)}\)|baseline of {said}(?![\d.,])"
+                    if any(about(m.start()) == metric_id for m in re.finditer(pattern, text)):
                         leaks.found.append(f"{fmt}: {metric_id} baseline {shown} ({label})")
 
 
