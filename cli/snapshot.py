@@ -123,14 +123,15 @@ def export(snapshot_id: str = typer.Argument(..., help="Snapshot id."),
     step(f"export id={snap.id} format={format} scope={scope} out={out}")
     from cli.progress import shown
     from reports.export import ExportError
-    from reports.export_cache import cached_export
+    from reports.export_cache import CLI_WAIT_SECONDS, RenderBusy, cached_export
 
     try:
         with shown("snapshot"):
-            cached = cached_export(store, snap, snapshots.comparison_of(store, snap), format, scope)
+            cached = cached_export(store, snap, snapshots.comparison_of(store, snap), format, scope,
+                                   wait=CLI_WAIT_SECONDS)
         out.mkdir(parents=True, exist_ok=True)
         paths = [Path(shutil.copyfile(path, out / path.name)) for path in cached]
-    except ExportError as exc:
+    except (ExportError, RenderBusy) as exc:
         fail(str(exc))
     except OSError as exc:
         fail(f"cannot write to {out}: {exc}")

@@ -12,21 +12,28 @@ Where: ``OUTCOMES_EXPORT_CACHE`` if set, else a folder beside a SQLite store's f
 a folder of its own and moved into place whole, so two processes rendering the same export at
 once leave one complete entry, never a half-written file.
 
-Renders are CPU-bound and hold Python's GIL: at most ``OUTCOMES_EXPORT_RENDERS`` (default 2) run
-at once in a process, and the same export asked for twice at once is rendered once, so a burst of
-downloads cannot starve the pages served beside it."""
+Renders are CPU-bound, and ``outcomes serve`` runs sync gunicorn workers that each serve one
+request at a time: four PDF downloads at once held every worker, and the overview waited behind
+them (p95 94 ms -> 910 ms). So renders take a slot, a lock on one of ``OUTCOMES_EXPORT_RENDERS``
+files shared by every process and thread (default: one less than the cores, at least 1, at most
+2), leaving a worker free for the pages; a download that finds no free slot within WAIT_SECONDS is
+answered "try again" rather than held. The same export asked for twice at once is rendered once:
+the second waits for the first and is served its file."""
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
 import shutil
 import tempfile
-import threading
+import time
+from contextlib import contextmanager
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
+from typing import Iterator
 
 from datasources.store import Store
 from reports.export import export
@@ -35,7 +42,9 @@ from snapshots import Comparison, Snapshot
 CACHE_ENV = "OUTCOMES_EXPORT_CACHE"
 RENDERS_ENV = "OUTCOMES_EXPORT_RENDERS"
 #: How long a request waits for a free render slot before it is told to try again.
-WAIT_SECONDS = 120
+WAIT_SECONDS = 15
+#: A command (cron) has no page waiting behind it: it waits for a slot as long as renders take.
+CLI_WAIT_SECONDS = 30 * 60
 _HERE = Path(__file__).resolve().parent
 #: The code a rendered export depends on (besides the libraries, named by the package version).
 _RENDERERS = [*sorted(_HERE.glob("*.py")), _HERE.parent / "dashboard" / "figures.py",
@@ -43,7 +52,7 @@ _RENDERERS = [*sorted(_HERE.glob("*.py")), _HERE.parent / "dashboard" / "figures
 
 
 class RenderBusy(Exception):
-    """Every render slot stayed busy for WAIT_SECONDS; the message says to try again."""
+    """Every render slot stayed busy while the caller was willing to wait; the message says to try again."""
 
 
 @lru_cache(maxsize=1)
@@ -79,22 +88,42 @@ def cache_key(snapshot: Snapshot, comparison: Comparison, fmt: str, scope: str) 
     return f"{record.id}-{fmt}-{scope}-{digest}"
 
 
-_slots_lock = threading.Lock()
-_slots: threading.BoundedSemaphore | None = None
-_rendering: dict[str, threading.Lock] = {}
+def render_slots() -> int:
+    configured = os.environ.get(RENDERS_ENV)
+    if configured:
+        return max(1, int(configured))
+    return max(1, min(2, (os.cpu_count() or 2) - 1))
 
 
-def _render_slots() -> threading.BoundedSemaphore:
-    global _slots
-    with _slots_lock:
-        if _slots is None:
-            _slots = threading.BoundedSemaphore(max(1, int(os.environ.get(RENDERS_ENV, "2"))))
-        return _slots
+@contextmanager
+def _locked(path: Path, blocking: bool = True) -> Iterator[bool]:
+    """An exclusive lock on ``path`` (flock: between processes, and between threads, as each opens
+    the file itself); yields False at once when ``blocking`` is off and someone holds it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+b") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _lock_for(key: str) -> threading.Lock:
-    with _slots_lock:
-        return _rendering.setdefault(key, threading.Lock())
+@contextmanager
+def _render_slot(root: Path, wait: float) -> Iterator[None]:
+    deadline = time.monotonic() + wait
+    while True:
+        for slot in range(render_slots()):
+            with _locked(root / ".locks" / f"render-slot-{slot}", blocking=False) as held:
+                if held:
+                    yield
+                    return
+        if time.monotonic() >= deadline:
+            raise RenderBusy(f"every export slot stayed busy for {wait:g} s; try again in a minute")
+        time.sleep(0.1)
 
 
 def _entry_files(entry: Path) -> list[Path]:
@@ -103,42 +132,26 @@ def _entry_files(entry: Path) -> list[Path]:
 
 
 def cached_export(store: Store, snapshot: Snapshot, comparison: Comparison, fmt: str,
-                  scope: str = "full") -> list[Path]:
-    """The export's files, from the cache, rendered first if they are not there yet. The paths are
-    inside the cache: copy them, never change them."""
+                  scope: str = "full", wait: float = WAIT_SECONDS) -> list[Path]:
+    """The export's files, from the cache, rendered first if they are not there yet (waiting up to
+    ``wait`` seconds for a render slot, else RenderBusy). The paths are inside the cache: copy
+    them, never change them."""
     root = cache_root(store)
-    key = cache_key(snapshot, comparison, fmt, scope)
-    entry = root / key
-    if (entry / "files.json").exists():
-        return _entry_files(entry)
-    try:
-        with _lock_for(key):  # the same export asked for twice at once is rendered once
+    entry = root / cache_key(snapshot, comparison, fmt, scope)
+    if not (entry / "files.json").exists():
+        with _locked(root / ".locks" / entry.name):  # one render of an export; who else asks waits for it
             if not (entry / "files.json").exists():
-                _render_into(root, entry, snapshot, comparison, fmt, scope)
-    finally:
-        with _slots_lock:
-            _rendering.pop(key, None)
+                with _render_slot(root, wait):
+                    _render_into(root, entry, snapshot, comparison, fmt, scope)
     return _entry_files(entry)
 
 
 def _render_into(root: Path, entry: Path, snapshot: Snapshot, comparison: Comparison, fmt: str, scope: str) -> None:
-    slots = _render_slots()
-    if not slots.acquire(timeout=WAIT_SECONDS):
-        raise RenderBusy(f"every export slot stayed busy for {WAIT_SECONDS} s; try again in a minute")
+    work = Path(tempfile.mkdtemp(prefix=f".{entry.name}.", dir=root))
     try:
-        root.mkdir(parents=True, exist_ok=True)
-        work = Path(tempfile.mkdtemp(prefix=f".{entry.name}.", dir=root))
-        try:
-            paths = export(snapshot, fmt, work, comparison, scope)
-            (work / "files.json").write_text(json.dumps([p.name for p in paths]))
-            work.rename(entry)
-        except OSError:
-            shutil.rmtree(work, ignore_errors=True)
-            if not (entry / "files.json").exists():
-                raise
-            # else another process put the same entry in place first: theirs is the same export
-        except BaseException:
-            shutil.rmtree(work, ignore_errors=True)
-            raise
-    finally:
-        slots.release()
+        paths = export(snapshot, fmt, work, comparison, scope)
+        (work / "files.json").write_text(json.dumps([p.name for p in paths]))
+        work.rename(entry)  # whole, or not at all
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise

@@ -17,7 +17,8 @@ import snapshots
 from datasources.store import Store, snapshots as snapshots_table
 from reports.export import export
 
-FW = "warwickshire"
+FW = "lewisham"  # small enough to render every format twice
+CHANGING = "warwickshire"  # statuses move between March 2024 and March 2025
 
 
 def _pdf_text(path: Path) -> str:
@@ -112,8 +113,8 @@ def test_a_snapshot_made_before_comparisons_were_stored_says_so_and_stays_the_sa
 
 def test_the_committee_variant_takes_status_changes_from_the_stored_comparison(service, folder) -> None:
     store = snapshot_store(folder)
-    snapshots.create(service, store, FW, "2024-03", "tester")
-    snap = snapshots.create(service, store, FW, "2025-03", "tester")
+    snapshots.create(service, store, CHANGING, "2024-03", "tester")
+    snap = snapshots.create(service, store, CHANGING, "2025-03", "tester")
     comparison = snapshots.stored_comparison(snap)
     changed = [c for c in comparison.changes if c.status_changed and c.status_before]
     assert changed, "some status moved between March 2024 and March 2025"
