@@ -9,6 +9,7 @@ from __future__ import annotations
 import getpass
 import json
 import os
+import shutil
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -118,15 +119,19 @@ def export(snapshot_id: str = typer.Argument(..., help="Snapshot id."),
         fail(f"--scope exceptions is for --format pdf or docx; {format} always holds every metric")
     started = time.monotonic()
     snap = _load(snapshot_id)
-    previous = snapshots.previous(Store.from_environment(), snap)
+    store = Store.from_environment()
     step(f"export id={snap.id} format={format} scope={scope} out={out}")
     from cli.progress import shown
-    from reports.export import ExportError, export as run_export
+    from reports.export import ExportError
+    from reports.export_cache import CLI_WAIT_SECONDS, RenderBusy, cached_export
 
     try:
         with shown("snapshot"):
-            paths = run_export(snap, format, out, previous, scope)
-    except ExportError as exc:
+            cached = cached_export(store, snap, snapshots.comparison_of(store, snap), format, scope,
+                                   wait=CLI_WAIT_SECONDS)
+        out.mkdir(parents=True, exist_ok=True)
+        paths = [Path(shutil.copyfile(path, out / path.name)) for path in cached]
+    except (ExportError, RenderBusy) as exc:
         fail(str(exc))
     except OSError as exc:
         fail(f"cannot write to {out}: {exc}")

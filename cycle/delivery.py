@@ -37,7 +37,7 @@ def folder_of(delivery: Delivery, root: Path = PROJECT_ROOT) -> Path:
     return folder if folder.is_absolute() else root / folder
 
 
-def export_files(snapshot, previous, formats, out_dir: Path) -> tuple[list[Path], list[str]]:
+def export_files(snapshot, comparison, formats, out_dir: Path) -> tuple[list[Path], list[str]]:
     """The files, exported once: a file already written for this snapshot version is reused."""
     files, notes = [], []
     for name in formats:
@@ -47,7 +47,7 @@ def export_files(snapshot, previous, formats, out_dir: Path) -> tuple[list[Path]
         if existing.exists():
             files.append(existing)
             continue
-        written = exporting.export(snapshot, fmt, out_dir, previous, scope=scope)
+        written = exporting.export(snapshot, fmt, out_dir, comparison, scope=scope)
         files.extend(written)
     return list(dict.fromkeys(files)), notes
 
@@ -87,8 +87,7 @@ def queue(store: Store, framework: Framework, today: date, everyone: list[Contac
     folder = folder_of(plan, root) / framework.id / signoff.period
     exported_key = f"export:{signoff.snapshot_id}"
     snapshot = snapshots.load(store, signoff.snapshot_id)
-    previous = snapshots.previous(store, snapshot)
-    files, notes = export_files(snapshot, previous, plan.formats, folder)
+    files, notes = export_files(snapshot, snapshots.comparison_of(store, snapshot), plan.formats, folder)
     if record_event(store, exported_key, "export", framework.id, signoff.period, f"snapshot:{signoff.snapshot_id}",
                     None, today, {"files": [str(p) for p in files], "notes": notes}):
         said.append(f"delivery: snapshot {signoff.snapshot_id} ({signoff.period}) written to {folder}: "

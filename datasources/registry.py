@@ -84,7 +84,8 @@ class DataSourceRegistry:
                 message = f"data source '{source_id}' query failed: {detail}"
             else:
                 message = str(exc)
-            tried = datetime.fromtimestamp(now, tz=timezone.utc).strftime("%H:%M:%S UTC")
+            # With the date: the words are kept in snapshots and read long after the day they were written.
+            tried = datetime.fromtimestamp(now, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
             raise DataSourceError(f"{message} (last tried {tried}; tried again after "
                                   f"{settings.retry_seconds:g} s)") from exc
         with self._lock:

@@ -13,6 +13,9 @@ from typing import Any
 from sqlalchemy import Date, Float, String, and_, case, cast, column, func, literal, null, select, table, text
 from sqlalchemy.sql import ColumnElement, Select
 from sqlalchemy.sql.expression import TableClause
+import sqlglot
+from sqlglot import expressions as exp
+from sqlglot.errors import ParseError, TokenError
 
 from datasources.sql_periods import period_start
 from metrics.definitions.models import Denominator, Filter, Measure, Metric, PublishedBinding, SqlBinding, TableBinding
@@ -133,22 +136,45 @@ def _join_denominator(metric: Metric, binding: TableBinding, num: Any, den: Deno
             .order_by(num.c.period_start, num.c.area))
 
 
+def returned_columns(sql: str) -> set[str] | None:
+    """The names of the columns the binding's SELECT returns, lower case; None when they cannot be
+    known from the text (``SELECT *``, or SQL only the source's own dialect parses), and then every
+    column is taken as returned, as the database will say otherwise."""
+    try:
+        tree = sqlglot.parse_one(sql)
+    except (ParseError, TokenError):
+        return None
+    if not isinstance(tree, exp.Query) or any(s.is_star for s in tree.selects):
+        return None
+    return {name.lower() for name in tree.named_selects}
+
+
 def _compile_sql(metric: Metric, binding: SqlBinding) -> Select[Any]:
-    """Wrap the user's query and bucket it by period in the database."""
+    """Wrap the user's query and bucket it by period in the database. The columns the README calls
+    optional (``denominator``; for published figures the numerator, denominator and interval) are
+    NULL when the query does not return them, rather than an error about a missing column."""
     published = binding.returns_published_values
     typed = {"period_date": Date, "area": String, "numerator": Float, "denominator": Float}
     if published:
         typed.update({"value": Float, "ci_lower": Float, "ci_upper": Float})
-    raw = text(binding.sql).bindparams(**binding.params).columns(**typed).subquery("raw")
+    returned = returned_columns(binding.sql)
+    required = {"period_date", "area", "value" if published else "numerator"}
+    present = {name: kind for name, kind in typed.items()
+               if returned is None or name in returned or name in required}
+    raw = text(binding.sql).bindparams(**binding.params).columns(**present).subquery("raw")
+
+    def given(name: str) -> ColumnElement[Any]:
+        return raw.c[name] if name in present else cast(null(), Float)
+
     period = period_start(raw.c.period_date, metric.frequency)
     columns: list[ColumnElement[Any]] = [
         period.label("period_start"), raw.c.area.label("area"),
-        func.sum(raw.c.numerator).label("numerator"), func.sum(raw.c.denominator).label("denominator"),
+        func.sum(given("numerator")).label("numerator"), func.sum(given("denominator")).label("denominator"),
     ]
     if published:
         # A published figure is one row per period and area; MAX only collapses the group.
-        columns += [func.max(raw.c.value).label("value"), func.max(raw.c.ci_lower).label("ci_lower"),
-                    func.max(raw.c.ci_upper).label("ci_upper")]
+        columns += [func.max(raw.c.value).label("value"), func.max(given("ci_lower")).label("ci_lower"),
+                    func.max(given("ci_upper")).label("ci_upper")]
     group = [period_start(raw.c.period_date, metric.frequency), raw.c.area]
     return select(*columns).group_by(*group).order_by(*group)
 

@@ -1,13 +1,16 @@
 """The one entry point that pages, the CLI and snapshots use to get evaluations.
 
 Observations are cached per metric until its definition or its source's data vintage
-changes, so a page load costs one query per metric at most. A failing data source
-degrades only its own metrics: they come back as ``no_data`` with the reason.
+changes, so a page load costs one query per metric at most. A failing data source, or
+figures that break the statistics (a negative count, a numerator above its denominator) or
+any other error while one metric is evaluated, degrades only that metric: it comes back as
+``no_data`` with the reason in words, and the trace goes to the log for the operator.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -22,13 +25,23 @@ from datasources.registry import DataSourceRegistry, SourceSettings
 from metrics.compile import compile_metric, compile_peer_values, compile_series_breaks
 from metrics.definitions.loader import Config, DEFAULT_CONFIG_DIR, load_config
 from metrics.definitions.models import Framework, Intention, Metric, Milestone, PublishedBinding
-from metrics.evaluation.evaluate import Evaluation, evaluate
+from metrics.evaluation.evaluate import Evaluation, evaluate, no_data_evaluation
 from metrics.evaluation.insights import enrich
 from metrics.evaluation.observations import as_period_start, build_observations, headline_series
 from metrics.evaluation.status import Status
-from metrics.periods import month_key, parse_month, period_key, period_label
+from metrics.periods import month_key, month_label, parse_month, period_key, period_label
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+log = logging.getLogger("outcomes.metrics")
+
+
+def failure_words(metric: Metric, stage: str, exc: Exception) -> str:
+    """Why one metric could not be evaluated, for the people reading its page or report (the trace
+    is in the log for the operator)."""
+    detail = (str(exc).strip() or type(exc).__name__).rstrip(".")
+    return (f"{metric.display_title} could not be {stage}: {detail}. The other metrics are unaffected; "
+            f"the server log has the details for whoever looks after the data.")
 
 
 @dataclass(frozen=True)
@@ -143,6 +156,10 @@ class MetricsService:
                 obs = ObservationSet(metric_id, pd.DataFrame(), result.truncation_reason, result.sql, True, vintage)
         except DataSourceError as exc:
             obs = ObservationSet(metric_id, pd.DataFrame(), str(exc), None, False, vintage)
+        except Exception as exc:  # noqa: BLE001 - figures that break the statistics must not take down the rest
+            log.exception("metric %s: its figures could not be computed from the source's rows", metric_id)
+            obs = ObservationSet(metric_id, pd.DataFrame(), failure_words(metric, "computed from its source's rows",
+                                                                         exc), None, False, vintage)
         with self._lock:
             self._cache = {k: v for k, v in self._cache.items() if k[0] != metric_id}
             self._cache[key] = obs
@@ -222,11 +239,16 @@ class MetricsService:
                   suppress: bool) -> Evaluation:
         """The pure judgement, then its typed insights (SPC, trend, forecast, and a benchmark verdict against
         each comparator), all withheld for the audience here: ``suppress`` is the public audience."""
-        evaluation = evaluate(metric, obs.frame, at, intention_id, obs.error, suppress)
-        if obs.error is not None:
-            return evaluation
-        return enrich(evaluation, metric, obs.headline, suppress, self._comparators(metric, obs),
-                      peers=obs.peers, breaks=obs.breaks)
+        try:
+            evaluation = evaluate(metric, obs.frame, at, intention_id, obs.error, suppress)
+            if obs.error is not None:
+                return evaluation
+            return enrich(evaluation, metric, obs.headline, suppress, self._comparators(metric, obs),
+                          peers=obs.peers, breaks=obs.breaks)
+        except Exception as exc:  # noqa: BLE001 - one metric's failure is that metric's no_data, nothing more
+            log.exception("metric %s: evaluation at %s failed", metric.id, month_key(at))
+            words = failure_words(metric, f"evaluated at {month_label(at)}", exc)
+            return no_data_evaluation(metric, intention_id, f"No data: {words}", words)
 
     def resolve_metric_period(self, metric_id: str, period: str | date | None) -> date:
         """The period asked for, or the metric's own latest: one metric's page runs one metric's query,

@@ -1,5 +1,6 @@
 """The select committee report as a list of neutral blocks, built only from a stored
-snapshot (and the snapshot before it, for "what changed"). The PDF and Word renderers
+snapshot (and, for "what changed", the comparison with the snapshot before it that was fixed
+when it was made: ``snapshots.comparison``). The PDF and Word renderers
 walk the same blocks, so the two documents say the same thing.
 
 A block is one of the dataclasses below. To add a section (commentary, actions...), add a
@@ -26,7 +27,7 @@ from metrics.evaluation.status import STATUS_RULES, Status
 from metrics.formatting import format_value, unit_words
 from metrics.periods import parse_month
 from review.exceptions import SnapshotExceptions, snapshot_actions, snapshot_exceptions
-from snapshots import Snapshot, compare
+from snapshots import Comparison, Snapshot, stored_comparison
 
 RECENT = 8
 #: ``full``: every metric; ``exceptions``: the committee variant, only what needs attention plus the summary.
@@ -127,12 +128,16 @@ def series_rows(snapshot: Snapshot, metric_id: str, count: int = RECENT) -> list
     return rows
 
 
-def change_sentences(snapshot: Snapshot, previous: Snapshot | None) -> list[str]:
+def change_sentences(comparison: Comparison) -> list[str]:
+    previous = comparison.previous
     if previous is None:
         return ["This is the first snapshot of this framework, so there is nothing to compare with."]
-    changes = [c for c in compare(previous, snapshot) if c.kinds]
+    changes = [c for c in comparison.changes if c.kinds]
     intro = (f"Compared with the previous snapshot ({previous.period_label}, version {previous.version}, "
-             f"taken {previous.created_at:%d %B %Y}):")
+             f"taken {previous.taken})"
+             + ("" if comparison.recorded else
+                ", worked out from the snapshots that existed when this one was made (it was made before "
+                "snapshots stored their comparison)") + ":")
     if not changes:
         return [intro, "No status changed, no figure was revised and no new data arrived."]
     return [intro] + [c.sentence() for c in changes]
@@ -287,7 +292,7 @@ def intention_blocks(snapshot: Snapshot, intention: Any) -> list[Block]:
     return blocks
 
 
-def summary_blocks(snapshot: Snapshot, previous: Snapshot | None) -> list[Block]:
+def summary_blocks(snapshot: Snapshot, comparison: Comparison) -> list[Block]:
     fw = snapshot.framework
     blocks: list[Block] = [Heading(1, "Executive summary")]
     blocks.append(Paragraph(f"{len(snapshot.evaluations)} metric(s) across {len(fw['intentions'])} commissioning "
@@ -300,7 +305,7 @@ def summary_blocks(snapshot: Snapshot, previous: Snapshot | None) -> list[Block]
     blocks.append(BulletList(tuple(i["title"] for i in off)) if off
                   else Paragraph("No intention has a metric off track."))
     blocks.append(Heading(2, "What changed since the previous snapshot"))
-    sentences = change_sentences(snapshot, previous)
+    sentences = change_sentences(comparison)
     blocks.append(Paragraph(sentences[0]))
     if len(sentences) > 1:
         blocks.append(BulletList(tuple(sentences[1:])))
@@ -417,7 +422,15 @@ def exception_blocks(snapshot: Snapshot, found: SnapshotExceptions) -> list[Bloc
     return blocks
 
 
-def build(snapshot: Snapshot, previous: Snapshot | None = None, scope: str = "full") -> list[Block]:
+def build(snapshot: Snapshot, comparison: Comparison | None = None, scope: str = "full") -> list[Block]:
+    """The report's blocks. ``comparison``: what changed since the previous snapshot; by default
+    the one the snapshot stored when it was made (an older snapshot has none: pass
+    ``snapshots.comparison_of(store, snapshot)``)."""
+    if comparison is None:
+        comparison = stored_comparison(snapshot)
+        if comparison is None:
+            raise ValueError(f"snapshot {snapshot.id} was made before snapshots stored their comparison; "
+                             "pass snapshots.comparison_of(store, snapshot)")
     fw = snapshot.framework
     synthetic = any(d["model"]["source"].get("synthetic") for d in snapshot.definitions.values())
     blocks: list[Block] = [Cover(
@@ -425,9 +438,10 @@ def build(snapshot: Snapshot, previous: Snapshot | None = None, scope: str = "fu
         version=snapshot.version, date=f"{snapshot.created_at:%d %B %Y}", created_by=snapshot.record.created_by,
         snapshot_id=snapshot.id, definitions_hash=snapshot.record.definitions_hash, synthetic=synthetic,
         source=fw.get("source", ""), full_page=scope != "exceptions")]
-    blocks += summary_blocks(snapshot, previous) + _signoff_blocks(snapshot)
+    blocks += summary_blocks(snapshot, comparison) + _signoff_blocks(snapshot)
     if scope == "exceptions":
-        return blocks + exception_blocks(snapshot, snapshot_exceptions(snapshot, previous)) + ranking_blocks(snapshot)
+        found = snapshot_exceptions(snapshot, comparison.status_before)
+        return blocks + exception_blocks(snapshot, found) + ranking_blocks(snapshot)
     for group in outcome_groups(snapshot.framework_model):
         title = f"Outcome {group.title}" if group.outcome else group.title
         blocks += [PageBreak(), Heading(1, title)]

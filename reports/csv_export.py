@@ -1,4 +1,8 @@
-"""CSV from a stored snapshot: tidy evaluations and series tables, and a data dictionary."""
+"""CSV from a stored snapshot: tidy evaluations and series tables, and a data dictionary.
+
+Text that a spreadsheet would read as a formula (starting =, +, -, @, tab or carriage return)
+is written with a leading apostrophe, as OWASP advises against CSV injection
+(``reports.cell_text``); numbers are written as numbers."""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import csv
 from pathlib import Path
 
 from metrics.evaluation.status import Status
+from reports.cell_text import csv_safe
 from snapshots import Snapshot
 
 EVALUATION_COLUMNS = [
@@ -61,7 +66,7 @@ def _cell(value):
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    return value
+    return csv_safe(value)
 
 
 def render(snapshot: Snapshot, out_dir: Path, stem: str) -> list[Path]:
@@ -96,5 +101,5 @@ def render(snapshot: Snapshot, out_dir: Path, stem: str) -> list[Path]:
         writer.writerow(["file", "column", "description"])
         for name, columns in ((evaluations.name, EVALUATION_COLUMNS), (series.name, SERIES_COLUMNS)):
             for column, description in columns:
-                writer.writerow([name, column, description])
+                writer.writerow([csv_safe(name), column, description])
     return [evaluations, series, dictionary]

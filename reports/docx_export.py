@@ -12,7 +12,7 @@ from docx import Document
 from docx.enum.text import WD_BREAK
 from docx.shared import Cm, Pt
 
-from snapshots import Snapshot
+from snapshots import Comparison, Snapshot
 from reports import chart_images, content
 
 
@@ -80,8 +80,8 @@ def _cover(doc, c: content.Cover) -> None:
                           "and are not real statistics.")
 
 
-def render(snapshot: Snapshot, path: Path, previous: Snapshot | None = None, scope: str = "full") -> Path:
-    blocks = content.build(snapshot, previous, scope)
+def render(snapshot: Snapshot, path: Path, comparison: Comparison | None = None, scope: str = "full") -> Path:
+    blocks = content.build(snapshot, comparison, scope)
     charts = [b for b in blocks if isinstance(b, content.Chart)]
     images = dict(zip(map(id, charts), chart_images.png_images([c.figure for c in charts])))
     doc = Document()

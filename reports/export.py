@@ -1,10 +1,12 @@
-"""Export a stored snapshot in one format. Every figure comes from the snapshot itself."""
+"""Export a stored snapshot in one format. Every figure comes from the snapshot itself, and "what
+changed" from the comparison fixed when it was made (``snapshots.comparison_of``), so the text is
+the same at every export. ``reports.export_cache`` keeps what this renders."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from snapshots import Snapshot
+from snapshots import Comparison, Snapshot
 
 FORMATS = ("xlsx", "csv", "pdf", "docx")
 SCOPES = ("full", "exceptions")
@@ -18,10 +20,11 @@ def stem(snapshot: Snapshot) -> str:
     return f"{snapshot.record.framework_id}-{snapshot.period}-v{snapshot.version}"
 
 
-def export(snapshot: Snapshot, fmt: str, out_dir: Path, previous: Snapshot | None = None,
+def export(snapshot: Snapshot, fmt: str, out_dir: Path, comparison: Comparison | None = None,
            scope: str = "full") -> list[Path]:
     """Write the snapshot as ``fmt`` into ``out_dir``; returns the files written.
-    ``previous`` (the snapshot before it) feeds "what changed" in the PDF and Word reports.
+    ``comparison`` (default: the one stored with the snapshot; ``snapshots.comparison_of`` for any
+    snapshot) feeds "what changed" in the PDF and Word reports.
     ``scope="exceptions"`` (PDF and Word) is the committee variant: the summary and the exceptions only."""
     if fmt not in FORMATS:
         raise ExportError(f"unknown format '{fmt}'; use one of {', '.join(FORMATS)}")
@@ -45,10 +48,10 @@ def export(snapshot: Snapshot, fmt: str, out_dir: Path, previous: Snapshot | Non
     elif fmt == "pdf":
         from reports import pdf
 
-        pdf.render(snapshot, partial, previous, scope)
+        pdf.render(snapshot, partial, comparison, scope)
     else:
         from reports import docx_export
 
-        docx_export.render(snapshot, partial, previous, scope)
+        docx_export.render(snapshot, partial, comparison, scope)
     partial.replace(target)  # never leave a half-written file under the real name
     return [target]

@@ -10,7 +10,7 @@ from html import escape
 from pathlib import Path
 from typing import Sequence
 
-from snapshots import Snapshot
+from snapshots import Comparison, Snapshot
 from reports import chart_images, content
 
 CSS = """
@@ -79,8 +79,8 @@ def _cover(c: content.Cover) -> str:
             f'version {c.version}</p><dl>{dl}</dl>{note}<p class="small">{escape(c.source)}</p></section>')
 
 
-def html(snapshot: Snapshot, previous: Snapshot | None = None, scope: str = "full") -> str:
-    blocks = content.build(snapshot, previous, scope)
+def html(snapshot: Snapshot, comparison: Comparison | None = None, scope: str = "full") -> str:
+    blocks = content.build(snapshot, comparison, scope)
     charts = [b for b in blocks if isinstance(b, content.Chart)]
     images = dict(zip(map(id, charts), chart_images.png_images([c.figure for c in charts])))
     parts: list[str] = []
@@ -119,7 +119,7 @@ def html(snapshot: Snapshot, previous: Snapshot | None = None, scope: str = "ful
             f'<body>{"".join(parts)}</body></html>')
 
 
-def render(snapshot: Snapshot, path: Path, previous: Snapshot | None = None, scope: str = "full") -> Path:
+def render(snapshot: Snapshot, path: Path, comparison: Comparison | None = None, scope: str = "full") -> Path:
     from reports.export import ExportError
 
     try:
@@ -131,7 +131,7 @@ def render(snapshot: Snapshot, path: Path, previous: Snapshot | None = None, sco
         raise ExportError(f"WeasyPrint cannot load its system libraries ({exc}); install Pango "
                           "(Debian: apt-get install libpango-1.0-0 libpangoft2-1.0-0)") from exc
 
-    document = HTML(string=html(snapshot, previous, scope), base_url=str(path.parent))
+    document = HTML(string=html(snapshot, comparison, scope), base_url=str(path.parent))
     try:
         document.write_pdf(str(path), pdf_variant="pdf/ua-1")
     except (ValueError, TypeError, AssertionError):  # older WeasyPrint without PDF/UA: plain PDF

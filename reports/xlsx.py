@@ -1,7 +1,9 @@
 """Excel workbook from a stored snapshot: Summary, Series and Definitions sheets.
 
 Plain tables (no merged cells), a frozen header row, number formats from each metric's
-decimals, status as a word with conditional formatting (colour adds to the word)."""
+decimals, status as a word with conditional formatting (colour adds to the word). Text that
+would start a formula (a title of "=HYPERLINK(...)" in the config) is written as text, never a
+formula (``reports.cell_text``)."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
 from metrics.evaluation.status import Status
+from reports.cell_text import starts_formula
 from snapshots import Snapshot
 
 STATUS_FILLS = {"Achieved": "C6E5D1", "On track": "C6E5D1", "At risk": "FCE5B6", "Off track": "F6C6CB",
@@ -30,6 +33,13 @@ def _sheet(wb: Workbook, title: str, headers: list[str], rows: list[list], width
     ws.append(headers)
     for row in rows:
         ws.append(row)
+    for line in ws.iter_rows():
+        for cell in line:
+            if starts_formula(cell.value):
+                # openpyxl takes a string starting with "=" as a formula: store it as a string, and
+                # with Excel's quote prefix so that editing the cell does not make it one either.
+                cell.data_type = "s"
+                cell.quotePrefix = True
     for cell in ws[1]:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="top")

@@ -6,7 +6,7 @@ actions. Built only from the snapshots (the live data and config are not consult
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Mapping
 
 from metrics.evaluation.status import Status
 from snapshots import Snapshot
@@ -40,9 +40,10 @@ def _spc_special(evaluation: dict[str, Any]) -> str | None:
     return f"SPC: {spc.get('variation_label') or variation.replace('_', ' ')} at the latest point"
 
 
-def snapshot_exceptions(snapshot: Snapshot, previous: Snapshot | None = None) -> SnapshotExceptions:
-    before = ({(e["metric_id"], e["intention_id"]): e["status"] for e in previous.evaluations}
-              if previous is not None else {})
+def snapshot_exceptions(snapshot: Snapshot, status_before: Mapping[str, str] | None = None) -> SnapshotExceptions:
+    """``status_before``: each metric's status in the previous snapshot, as the snapshot's stored
+    comparison has it (``snapshots.Comparison.status_before``)."""
+    before = status_before or {}
     actions = snapshot_actions(snapshot)
     metrics: dict[tuple[str, str | None], list[str]] = {}
     for e in snapshot.evaluations:
@@ -50,7 +51,7 @@ def snapshot_exceptions(snapshot: Snapshot, previous: Snapshot | None = None) ->
         reasons = []
         if e["status"] in EXCEPTION_STATUSES:
             reasons.append(Status(e["status"]).words)
-        old = before.get(key)
+        old = before.get(e["metric_id"])
         if old is not None and old != e["status"]:
             reasons.append(f"Status changed from {Status(old).words} to {Status(e['status']).words}")
         special = _spc_special(e)

@@ -125,6 +125,6 @@ def sign_off(store: Store, service: MetricsService, person: Person, framework_id
 
     record = storage.save_snapshot(store, framework.id, period, person.username, content["definitions_hash"],
                                    content["vintages"], payload, content["evaluations"], content["series"],
-                                   step=say, within=record_signoff)
+                                   compared=snapshots.recorded, step=say, within=record_signoff)
     say(f"signed off {framework.id} {period}: snapshot {record.id} version {record.version}")
     return snapshots.Snapshot(record)

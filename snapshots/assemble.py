@@ -7,7 +7,7 @@ import json
 from typing import Any, Callable
 
 from datasources.store import Store
-from snapshots import storage
+from snapshots import comparison, storage
 from metrics.definitions.models import Metric
 from metrics.describe import binding_in_words, method_in_words
 from metrics.disclosure import suppress_frame
@@ -130,6 +130,7 @@ def create(service: MetricsService, store: Store, framework_id: str, period: str
     content["payload"]["commentary"] = commentary(content["framework_id"], content["period"]) if commentary else {}
     record = storage.save_snapshot(store, content["framework_id"], content["period"], created_by,
                                  content["definitions_hash"], content["vintages"], content["payload"],
-                                 content["evaluations"], content["series"], step=say)
+                                 content["evaluations"], content["series"], compared=comparison.recorded,
+                                 step=say)
     say(f"saved snapshot {record.id}: {record.framework_id} {record.period} version {record.version}")
     return Snapshot(record)

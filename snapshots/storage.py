@@ -49,12 +49,21 @@ def _pause_if_asked(step: Callable[[str], None] | None) -> None:
         time.sleep(float(seconds))
 
 
+#: Given the snapshot before a new one (None for the first) and the new one, what the new one
+#: records about the difference (``snapshots.comparison``): passed in, as that module reads records.
+Comparer = Callable[["SnapshotRecord | None", "SnapshotRecord"], dict[str, Any]]
+
+
 def save_snapshot(store: Store, framework_id: str, period: str, created_by: str, definitions_hash: str,
                   vintages: dict[str, str], payload: dict[str, Any], evaluations: list[dict[str, Any]],
-                  series: dict[str, list[dict[str, Any]]],
+                  series: dict[str, list[dict[str, Any]]], *, compared: Comparer,
                   step: Callable[[str], None] | None = None, attempts: int = 8,
                   within: Callable[[Connection, int], None] | None = None) -> SnapshotRecord:
     """Write a new snapshot with the next version, all in one transaction.
+
+    ``compared(previous, new)`` is stored in the payload as ``comparison``: what changed since
+    the snapshot before it, worked out here, inside the transaction that fixes the version, so
+    the record says what was the previous snapshot when this one was made, whatever is made later.
 
     ``within(conn, snapshot_id)`` writes what must be committed with the snapshot or not at
     all (a sign-off and its audit event); it may raise to abandon the whole snapshot.
@@ -69,10 +78,16 @@ def save_snapshot(store: Store, framework_id: str, period: str, created_by: str,
                     snapshots.c.framework_id == framework_id, snapshots.c.period == period)).scalar()
                 version = (current or 0) + 1
                 created_at = now()
+                before_id = conn.execute(_previous_query(framework_id, period, version)).scalar()
+                before = _record(conn, conn.execute(select(snapshots).where(snapshots.c.id == before_id)).one()) \
+                    if before_id is not None else None
+                provisional = SnapshotRecord(0, framework_id, period, version, created_at, created_by,
+                                             definitions_hash, vintages, payload, evaluations, series)
+                stored = {**payload, "comparison": compared(before, provisional)}
                 snapshot_id = conn.execute(insert(snapshots).values(
                     framework_id=framework_id, period=period, version=version, created_at=created_at,
                     created_by=created_by, definitions_hash=definitions_hash,
-                    vintages=json.dumps(vintages, sort_keys=True), payload=json.dumps(payload, sort_keys=True),
+                    vintages=json.dumps(vintages, sort_keys=True), payload=json.dumps(stored, sort_keys=True),
                 ).returning(snapshots.c.id)).scalar_one()
                 if evaluations:
                     conn.execute(insert(snapshot_evaluations), [
@@ -130,15 +145,21 @@ def list_snapshots(store: Store, framework_id: str | None = None) -> list[dict[s
                  "definitions_hash": r.definitions_hash} for r in conn.execute(query)]
 
 
+def _previous_query(framework_id: str, period: str, version: int, made_before: int | None = None):
+    """The snapshot before (framework, period, version): an earlier version of the same period, else
+    the latest version of the latest earlier period; only among ids below ``made_before`` if given."""
+    query = select(snapshots.c.id).where(
+        snapshots.c.framework_id == framework_id,
+        ((snapshots.c.period == period) & (snapshots.c.version < version)) | (snapshots.c.period < period))
+    if made_before is not None:
+        query = query.where(snapshots.c.id < made_before)
+    return query.order_by(snapshots.c.period.desc(), snapshots.c.version.desc()).limit(1)
+
+
 def previous_snapshot_id(store: Store, record: SnapshotRecord) -> int | None:
-    """The snapshot before this one for the same framework: an earlier version of the same
-    period, else the latest version of the latest earlier period."""
-    query = (select(snapshots.c.id).where(
-        snapshots.c.framework_id == record.framework_id,
-        ((snapshots.c.period == record.period) & (snapshots.c.version < record.version))
-        | (snapshots.c.period < record.period))
-        .order_by(snapshots.c.period.desc(), snapshots.c.version.desc()).limit(1))
+    """The snapshot before this one for the same framework among those that existed when it was made
+    (ids only grow, and nothing is deleted): a snapshot made later for an earlier period never
+    becomes the previous one of a snapshot made before it."""
     with store.engine.connect() as conn:
-        return conn.execute(query).scalar()
-
-
+        return conn.execute(_previous_query(record.framework_id, record.period, record.version,
+                                            made_before=record.id)).scalar()

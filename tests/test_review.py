@@ -351,7 +351,7 @@ def test_pack_and_snapshot_exceptions_show_status_changed_since_the_last_signoff
     add_action(review_store, service, lead, FW, PERIOD, "Chase the plan", "Lead", "2025-01-31",
                intention_id=PEOPLE_GROUP_INTENTION)
     later = sign_off(review_store, service, officer, FW, PERIOD)
-    found = snapshot_exceptions(later, earlier)
+    found = snapshot_exceptions(later, snapshots.stored_comparison(later).status_before)
     assert found.metrics[(changed, "fe-4-residential-care")] == ["Status changed from Off track to Achieved"]
     assert {m for m, _i in found.metrics} >= {e["metric_id"] for e in later.evaluations
                                               if e["status"] in ("off_track", "at_risk")}

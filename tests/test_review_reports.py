@@ -57,7 +57,7 @@ def _texts(blocks) -> str:
 
 def test_full_report_shows_commentary_and_actions_per_metric_and_intention(signed):
     _url, _db, snap, earlier = signed
-    blocks = content.build(snap, earlier)
+    blocks = content.build(snap)
     text = _texts(blocks)
     assert NOTE in text and INTENTION_NOTE in text
     assert f"{ACTION} | Head of Older People | 2025-02-28 | Open (overdue)" in text
@@ -68,7 +68,7 @@ def test_full_report_shows_commentary_and_actions_per_metric_and_intention(signe
 
 def test_exceptions_report_holds_only_exceptions_and_the_summary(signed):
     _url, _db, snap, earlier = signed
-    blocks = content.build(snap, earlier, scope="exceptions")
+    blocks = content.build(snap, scope="exceptions")
     text = _texts(blocks)
     assert NOTE in text and ACTION in text and INTENTION_NOTE in text
     assert "Executive summary" in text and "Late milestones" in text
@@ -114,13 +114,13 @@ def test_exceptions_pdf_is_a_handful_of_pages_with_the_review_as_text(signed, tm
 def test_exceptions_docx_and_bad_scope(signed, tmp_path):
     docx = pytest.importorskip("docx")
     url, _db, snap, earlier = signed
-    [path] = export(snap, "docx", tmp_path, earlier, scope="exceptions")
+    [path] = export(snap, "docx", tmp_path, scope="exceptions")
     document = docx.Document(str(path))
     text = "\n".join(p.text for p in document.paragraphs)
     cells = "\n".join(c.text for t in document.tables for row in t.rows for c in row.cells)
     assert NOTE in text and ACTION in cells
     with pytest.raises(ExportError, match="pdf and docx"):
-        export(snap, "csv", tmp_path, earlier, scope="exceptions")
+        export(snap, "csv", tmp_path, scope="exceptions")
     bad = CliRunner().invoke(app, ["snapshot", "export", str(snap.id), "--format", "xlsx", "--scope", "exceptions",
                                    "--out", str(tmp_path)], env={tables.STORE_ENV: url})
     assert bad.exit_code == 1 and "--scope exceptions is for --format pdf or docx" in bad.stderr

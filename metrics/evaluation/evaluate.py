@@ -19,7 +19,7 @@ import pandas as pd
 
 from metrics.definitions.models import Baseline, Metric, Target
 from metrics.disclosure import any_withheld, is_small, source_problem, withhold, withhold_baseline
-from metrics.evaluation.observations import headline_series
+from metrics.evaluation.observations import HEADLINE, headline_series
 from metrics.evaluation.progress import progress
 from metrics.evaluation.status import Facts, Polarity, Status, TargetMode, decide
 from metrics.formatting import format_value, number
@@ -232,6 +232,29 @@ def no_data_evaluation(metric: Metric, intention_id: str | None, reason: str,
     return Evaluation(**fields)
 
 
+def why_no_figure(metric: Metric, observations: pd.DataFrame, at: date) -> str:
+    """Why no period ending by ``at`` has a figure: no rows at all, or rows whose figure cannot be
+    computed (a zero or missing denominator, a missing numerator), named by their latest period."""
+    name = metric.display_title
+    rows = observations[(observations["area"] == HEADLINE) & (observations["period_end"] <= at)] \
+        if not observations.empty else observations
+    if rows.empty:
+        return f"{name} has no figures for any period ending by {month_label(at)}."
+    latest = rows.sort_values("period_end").iloc[-1]
+    periods = f"{len(rows)} period(s) of rows up to {latest['label']}"
+    if pd.isna(latest["numerator"]) and pd.isna(latest["value"]):
+        return f"{name} has {periods}, but the source gives no numerator for them, so no figure can be computed."
+    if metric.method not in ("count", "published"):
+        if pd.isna(latest["denominator"]):
+            return (f"{name} has {periods}, but the source gives no denominator for them, and a "
+                    f"{metric.method.replace('_', ' ')} needs one; return a denominator column from the binding.")
+        if latest["denominator"] == 0:
+            return (f"{name} has {periods}, but the denominator is 0 in {latest['label']}"
+                    + (" and every earlier period" if (rows["denominator"].fillna(0) == 0).all() else "")
+                    + f", so no {metric.method.replace('_', ' ')} can be computed (it would divide by zero).")
+    return f"{name} has {periods}, but none of them has a figure the source could give."
+
+
 def evaluate(metric: Metric, observations: pd.DataFrame, at: date, intention_id: str | None = None,
              source_error: str | None = None, suppress: bool = False) -> Evaluation:
     """The metric's evaluation at month ``at``: its latest period that has ended by then."""
@@ -242,8 +265,7 @@ def evaluate(metric: Metric, observations: pd.DataFrame, at: date, intention_id:
     series = headline_series(observations)
     upto = series[series["period_end"] <= at]
     if upto.empty:
-        return no_data_evaluation(metric, intention_id,
-                                  f"No data: {name} has no figures for any period ending by {month_label(at)}.")
+        return no_data_evaluation(metric, intention_id, f"No data: {why_no_figure(metric, observations, at)}")
     latest = upto.iloc[-1]
     value = float(latest["value"])
     current = dict(

@@ -65,6 +65,35 @@ def values_and_intervals(metric: Metric, numerator: np.ndarray, denominator: np.
     return num / den, nothing, nothing.copy()  # mean: no interval without the spread
 
 
+class FigureError(ValueError):
+    """The source's rows cannot be figures of this metric's method (a negative count, a numerator
+    above its denominator); the message names the first period and area, in words."""
+
+
+def check_figures(metric: Metric, frame: pd.DataFrame) -> None:
+    """Refuse rows the statistics cannot take, naming where they are (the statistics would only
+    say "x must not exceed n")."""
+    def first(bad: pd.Series, what: str) -> None:
+        if bad.any():
+            row = frame[bad.to_numpy()].sort_values("period_start").iloc[0]
+            where = "the whole area" if row["area"] == HEADLINE else f"area {row['area']}"
+            figures = f"numerator {row['numerator']:g}" + (
+                "" if pd.isna(row["denominator"]) else f", denominator {row['denominator']:g}")
+            raise FigureError(f"in {row['period_start']:%B %Y} ({where}; {figures}) {what}; "
+                              f"{int(bad.sum())} row(s) like it in all: correct the source or the binding")
+
+    if metric.method == "mean":
+        return  # a mean's sum may well be negative
+    numerator, denominator = frame["numerator"], frame["denominator"]
+    first(numerator < 0, "the numerator is negative, which no count can be")
+    if metric.method == "count":
+        return
+    first(denominator < 0, "the denominator is negative, which no population or total can be")
+    if metric.method == "proportion":
+        first((numerator > denominator) & (denominator > 0),
+              "the numerator is above the denominator, so it is not a proportion")
+
+
 def build_observations(metric: Metric, aggregate: pd.DataFrame, headline_area: str | None = None) -> pd.DataFrame:
     """One row per period and area plus a headline row per period.
 
@@ -100,6 +129,7 @@ def build_observations(metric: Metric, aggregate: pd.DataFrame, headline_area: s
     combined = combined.astype({"value": "float64", "ci_lower": "float64", "ci_upper": "float64",
                                 "numerator": "float64", "denominator": "float64"})
     if not published:
+        check_figures(metric, combined)
         value, lower, upper = values_and_intervals(metric, combined["numerator"].to_numpy(),
                                                    combined["denominator"].to_numpy())
         combined["value"], combined["ci_lower"], combined["ci_upper"] = value, lower, upper
