@@ -17,8 +17,9 @@ dash.register_page(__name__, path="/about", name="About the data", title="About 
 def layout(**_: str) -> html.Div:
     service = context.service()
     rows = []
+    answers = context.health().health(list(service.config.datasources))
     for source_id, source in service.config.datasources.items():
-        health = service.registry.health(source_id)
+        health = answers[source_id]
         rows.append((source_id, source.title or "–", "Reachable" if health.ok else f"Unavailable: {health.message}",
                      health.dialect or "–"))
     metric_rows = [(m.display_title, m.source.name, m.source.publisher or "–", m.source.licence or "–",
