@@ -14,7 +14,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from dashboard import auth, context, ids, security_headers
+from dashboard import auth, context, ids, problems, security_headers
 from datasources.store import Store
 from metrics.service import DEFAULT_CONFIG_DIR, MetricsService
 from reports import downloads
@@ -101,6 +101,7 @@ def create_app(config_dir: str | Path | None = None, service: MetricsService | N
         assets_folder=str(HERE / "dashboard" / "assets"),
         title="Outcomes monitor", update_title=None, suppress_callback_exceptions=True,
         external_stylesheets=[], serve_locally=True,
+        on_error=problems.callback_error,  # the net under the callbacks' own checks: a message, never a 500
     )
     app.index_string = INDEX
     app.layout = _shell
@@ -116,6 +117,7 @@ def create_app(config_dir: str | Path | None = None, service: MetricsService | N
             logging.getLogger("outcomes.auth").warning("sample people not added: %s", exc)
     downloads.register_routes(app.server)
     security_headers.install(app.server, app.csp_hashes)
+    problems.install(app)
     app.server.add_url_rule("/healthz", "healthz", _health)
     return app
 
