@@ -76,6 +76,14 @@ def callback_request_problem(body: Any, known_outputs: set[str]) -> str | None:
         if not isinstance(items, list) or not all(isinstance(i, dict) and "id" in i and "property" in i
                                                   for i in items):
             return f"'{part}' is not a list of {{id, property, value}}"
+    for item in body.get("inputs", []):
+        # Dash's own page routing reads the address as text and fails on anything else.
+        if item["id"] == "_pages_location" and item["property"] == "pathname" \
+                and not isinstance(item.get("value"), str):
+            return "the page address (pathname) is not text"
+        if item["id"] == "_pages_location" and item["property"] == "search" \
+                and not isinstance(item.get("value"), (str, type(None))):
+            return "the query of the page address (search) is not text"
     changed = body.get("changedPropIds", [])
     if not isinstance(changed, list) or not all(isinstance(c, str) for c in changed):
         return "'changedPropIds' is not a list of names"
