@@ -104,16 +104,17 @@ def install(app: dash.Dash) -> None:
 
     server.before_request(refuse_malformed_callbacks)
 
-    @server.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         if request.path.startswith("/_dash-"):
             return Response(f"{exc.code} {exc.name}: {exc.description}", status=exc.code, mimetype="text/plain")
         words = {404: "There is no page at this address. Check the address, or start from the overview."}
         return _page(exc.code or 500, exc.name, words.get(exc.code, exc.description or exc.name))
 
-    @server.errorhandler(Exception)
     def unexpected(exc: Exception):
         reference = _reference()
         log.error("request %s %s failed (reference %s)", request.method, request.path, reference, exc_info=exc)
         return _page(500, "Something went wrong", "Something went wrong on the server. It has been logged for "
                      f"the operator with reference {reference}; if it happens again, tell them the reference.")
+
+    server.register_error_handler(HTTPException, http_error)
+    server.register_error_handler(Exception, unexpected)

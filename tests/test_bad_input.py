@@ -158,3 +158,41 @@ def test_every_callback_answers_fuzzed_inputs_with_a_message_not_a_500(client, d
         clear(post(client, output, outputs if isinstance(entry["output"], list) else outputs[0], inputs, state))
 
     run()
+
+
+# --------------------------------------------------------------------------- the net itself
+
+def test_an_unforeseen_callback_error_is_logged_with_a_reference_and_shown_as_a_sentence(
+        client, service, monkeypatch, caplog) -> None:
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("secret detail: /srv/data/outcomes.db port 5432")
+
+    monkeypatch.setattr(service, "available_periods", broken)
+    with caplog.at_level("ERROR", logger="outcomes.problems"):
+        response = post(client, "..overview-body.children...overview-status.children..",
+                        [{"id": "overview-body", "property": "children"},
+                         {"id": "overview-status", "property": "children"}],
+                        [("period-select", "value", "2016-03"), ("theme-filter", "value", None),
+                         ("lead-filter", "value", None)], [("url", "href", "http://localhost/?framework=warwickshire")])
+    text = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert text.count(UNEXPECTED_ID) == 1  # one element with the id, the other output the words only
+    reference = caplog.records[-1].getMessage().split("reference ")[1].rstrip(")")
+    assert f"reference {reference}" in text
+    assert "secret detail" not in text  # the reader gets the reference; the operator's log gets the trace
+    assert "secret detail" in caplog.text
+
+
+def test_an_unforeseen_route_error_is_a_clear_page_with_a_reference(client, monkeypatch, caplog) -> None:
+    import snapshots
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("secret detail")
+
+    monkeypatch.setattr(snapshots, "load", broken)
+    with caplog.at_level("ERROR", logger="outcomes.problems"):
+        response = client.get("/snapshots/1/download/pdf")
+    text = response.get_data(as_text=True)
+    assert response.status_code == 500  # a fault of the server, said as such, never a traceback
+    assert "Something went wrong" in text and "reference" in text and "secret detail" not in text
+    assert "secret detail" in caplog.text

@@ -34,8 +34,9 @@ def two_snapshots(service, app_store):
     return [snapshots.create(service, app_store, "warwickshire", period, "tester") for period in ("2024-03", "2025-03")]
 
 
+@pytest.mark.usefixtures("two_snapshots")
 @pytest.mark.parametrize("path,ready", PAGES)
-def test_page_renders_with_no_policy_violation(page, live_server, two_snapshots, path: str, ready: str) -> None:
+def test_page_renders_with_no_policy_violation(page, live_server, path: str, ready: str) -> None:
     page.add_init_script(LISTEN)
     response = page.goto(live_server + path)
     assert "script-src 'self'" in response.headers["content-security-policy"]
