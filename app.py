@@ -13,7 +13,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from dashboard import auth, context, ids
+from dashboard import auth, context, ids, problems, security_headers
 from datasources.store import Store
 from metrics.disclosure import public_from_env
 from metrics.service import DEFAULT_CONFIG_DIR, MetricsService
@@ -96,6 +96,7 @@ def create_app(config_dir: str | Path | None = None, service: MetricsService | N
         assets_folder=str(HERE / "dashboard" / "assets"),
         title="Outcomes monitor", update_title=None, suppress_callback_exceptions=True,
         external_stylesheets=[], serve_locally=True,
+        on_error=problems.callback_error,  # the net under the callbacks' own checks: a message, never a 500
     )
     app.index_string = INDEX
     app.layout = _shell
@@ -110,6 +111,8 @@ def create_app(config_dir: str | Path | None = None, service: MetricsService | N
         except ReviewError as exc:  # a store with real people (an admin) gets no sample accounts
             logging.getLogger("outcomes.auth").warning("sample people not added: %s", exc)
     downloads.register_routes(app.server)
+    security_headers.install(app.server, app.csp_hashes)
+    problems.install(app)
     app.server.add_url_rule("/healthz", "healthz", _health)
     return app
 

@@ -7,10 +7,11 @@ two apps in one process (as in tests) never see each other's context."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask import Flask, current_app
 
+from datasources.health import HealthMonitor
 from datasources.store import Store
 from metrics.service import MetricsService
 
@@ -24,6 +25,12 @@ class AppContext:
     #: Public deployment: values built from small counts are suppressed on every page. Set when
     #: the app is built (from OUTCOMES_PUBLIC), never from a request, so no URL can turn it off.
     public: bool = False
+    #: Source health as the About page shows it: checked with a short limit and kept briefly.
+    health: HealthMonitor = field(default=None)  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        if self.health is None:
+            object.__setattr__(self, "health", HealthMonitor(self.service.registry))
 
 
 def install(server: Flask, context: AppContext) -> None:
@@ -47,3 +54,7 @@ def store() -> Store:
 
 def public() -> bool:
     return current().public
+
+
+def health() -> HealthMonitor:
+    return current().health

@@ -1,7 +1,13 @@
-"""Figures: pure functions from DataFrames to Plotly figures (no data access here)."""
+"""Figures: pure functions from DataFrames to Plotly figures (no data access here).
+
+Every label that comes from config or data (titles, area and comparator names, units) goes through
+``as_text``: Plotly reads a subset of HTML in any text it draws (``<a href>``, ``<b>``, ``<br>``), so
+an area named ``<a href="https://evil.example">Click</a>`` would otherwise be a live link in a tick,
+a legend or a hover label."""
 
 from __future__ import annotations
 
+import html
 from datetime import date
 from typing import Sequence
 
@@ -20,11 +26,17 @@ BASELINE = "#0b0c0c"
 FONT = dict(family="Arial, Helvetica, sans-serif", size=14, color="#0b0c0c")
 
 
+def as_text(label: object) -> str:
+    """A label as Plotly should show it: literally. Plotly turns the entities back into the characters
+    (``&lt;`` shows as ``<``) but never into tags."""
+    return html.escape(str(label), quote=False)
+
+
 def _layout(fig: go.Figure, title: str, y_title: str) -> go.Figure:
     fig.update_layout(
-        title=dict(text=title, x=0, xanchor="left"), font=FONT, template="plotly_white",
+        title=dict(text=as_text(title), x=0, xanchor="left"), font=FONT, template="plotly_white",
         margin=dict(l=60, r=20, t=60, b=50), legend=dict(orientation="h", y=-0.15), hovermode="x unified",
-        yaxis_title=y_title, height=380,
+        yaxis_title=as_text(y_title), height=380,
     )
     return fig
 
@@ -50,7 +62,7 @@ def trajectory_figure(series: pd.DataFrame, title: str, y_title: str,
                              line=dict(color=ACTUAL, width=2), marker=dict(size=4)))
     for name, frame in (comparators or {}).items():
         fig.add_trace(go.Scatter(x=[pd.Timestamp(d) for d in frame["period_end"]], y=frame["value"],
-                                 mode="lines", name=name, line=dict(width=1.5, dash="dot")))
+                                 mode="lines", name=as_text(name), line=dict(width=1.5, dash="dot")))
     if glide:
         fig.add_trace(go.Scatter(x=[pd.Timestamp(d) for d, _ in glide], y=[v for _, v in glide],
                                  mode="lines", name="Glide path", line=dict(color=GLIDE, dash="dash", width=2)))
@@ -101,10 +113,10 @@ def breakdown_figure(frame: pd.DataFrame, title: str, x_title: str) -> go.Figure
     if ordered["ci_upper"].notna().any():
         error = dict(type="data", symmetric=False, array=ordered["ci_upper"] - ordered["value"],
                      arrayminus=ordered["value"] - ordered["ci_lower"], color="#0b0c0c")
-    fig = go.Figure(go.Bar(x=ordered["value"], y=ordered["area_name"], orientation="h", marker_color=ACTUAL,
-                           error_x=error, name="Value"))
+    fig = go.Figure(go.Bar(x=ordered["value"], y=[as_text(n) for n in ordered["area_name"]], orientation="h",
+                           marker_color=ACTUAL, error_x=error, name="Value"))
     fig = _layout(fig, title, "")
-    fig.update_layout(xaxis_title=x_title, height=max(260, 60 + 40 * len(ordered)), hovermode="closest")
+    fig.update_layout(xaxis_title=as_text(x_title), height=max(260, 60 + 40 * len(ordered)), hovermode="closest")
     return fig
 
 
@@ -120,7 +132,7 @@ def status_figure(counts: Sequence[tuple[str, str, int]], title: str) -> go.Figu
     (status, words, number). Words and numbers are on the bars: colour is never the only cue."""
     shown = [c for c in counts if c[2]][::-1]  # plotly draws the first bar at the bottom
     fig = go.Figure(go.Bar(
-        x=[n for _, _, n in shown], y=[words for _, words, _ in shown], orientation="h",
+        x=[n for _, _, n in shown], y=[as_text(words) for _, words, _ in shown], orientation="h",
         marker_color=[STATUS_COLOURS.get(status, GLIDE) for status, _, _ in shown],
         text=[str(n) for _, _, n in shown], textposition="outside", cliponaxis=False, name="Metrics"))
     fig = _layout(fig, title, "")
@@ -192,10 +204,10 @@ def distribution_figure(values: Sequence[float], council_value: float, council_n
                          line=dict(color=ACTUAL, width=1), hoverinfo="skip", y0=0))
     fig.add_trace(go.Scatter(x=list(values), y=list(jitter), mode="markers", name="Each council",
                              marker=dict(size=5, color="#505a5f", opacity=0.6), hoverinfo="x"))
-    fig.add_trace(go.Scatter(x=[council_value], y=[0], mode="markers+text", name=council_name,
-                             text=[council_name], textposition="top center",
+    fig.add_trace(go.Scatter(x=[council_value], y=[0], mode="markers+text", name=as_text(council_name),
+                             text=[as_text(council_name)], textposition="top center",
                              marker=dict(symbol="diamond", size=15, color=TARGET, line=dict(color="#0b0c0c", width=1))))
     fig = _layout(fig, title, "")
-    fig.update_layout(xaxis_title=x_title, height=300, yaxis=dict(visible=False, range=[-0.6, 0.8]),
+    fig.update_layout(xaxis_title=as_text(x_title), height=300, yaxis=dict(visible=False, range=[-0.6, 0.8]),
                       hovermode="closest", legend=dict(orientation="h", y=-0.45), margin=dict(b=90))
     return fig

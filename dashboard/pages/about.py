@@ -19,8 +19,9 @@ def layout(**_: str) -> html.Div:
     service = context.service()
     public = context.public()
     rows = []
+    answers = context.health().health(list(service.config.datasources))
     for source_id, source in service.config.datasources.items():
-        health = service.registry.health(source_id)
+        health = answers[source_id]
         # The error may name a database file, a server and its port: for operators, not the public.
         state = "Reachable" if health.ok else f"Unavailable: {source_problem(health.message, public)}"
         rows.append((source_id, source.title or "–", state, health.dialect or "–"))

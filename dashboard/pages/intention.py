@@ -67,6 +67,11 @@ def metric_chart(service: MetricsService, evaluation: Evaluation, period: str) -
 def layout(intention_id: str | None = None, framework: str | None = None, period: str | None = None,
            **_: str) -> html.Div:
     service = context.service()
+    if framework and framework not in service.config.frameworks:
+        return html.Div([html.H1("Framework not found"),
+                         html.P(f"There is no framework '{framework}'; the frameworks are "
+                                f"{', '.join(service.config.frameworks)}."),
+                         dcc.Link("Back to the overview", href="/")])
     found = find_intention(service, intention_id or "", framework) if intention_id else None
     if found is None:
         return html.Div([html.H1("Intention not found"),

@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 import dash
 import dash_ag_grid as dag
 import pandas as pd
-from dash import Input, Output, State, callback, dcc, html
+from dash import Input, Output, State, callback, dcc, html, no_update
 
 from dashboard import context, ids, titles
 from dashboard.components import chart, data_table, notice, progress_text, status_badge
@@ -24,6 +24,8 @@ from metrics.evaluation.progress import progress_explained
 from metrics.service import MetricsService
 
 dash.register_page(__name__, path_template="/metric/<metric_id>", name="Metric", title=titles.metric_title)
+
+DOWNLOAD_PROBLEM = "metric-download-problem"
 
 
 def area_names(service: MetricsService, metric_id: str) -> dict[str, str]:
@@ -188,6 +190,7 @@ def layout(metric_id: str | None = None, framework: str | None = None, period: s
                className="small", id="disclosure-note"),
         html.Button("Download CSV", id=ids.METRIC_DOWNLOAD_BUTTON, className="btn btn-outline-dark mb-2 no-print"),
         dcc.Download(id=ids.METRIC_DOWNLOAD),
+        html.Div(id=DOWNLOAD_PROBLEM),
         dcc.Store(id="metric-id-store", data=metric.id),
         dag.AgGrid(id=ids.METRIC_GRID, rowData=frame.to_dict("records"),
                    columnDefs=[{"field": c, "headerName": c.replace("_", " ").capitalize(), "sortable": True,
@@ -203,10 +206,18 @@ def layout(metric_id: str | None = None, framework: str | None = None, period: s
     return html.Div(sections)
 
 
-@callback(Output(ids.METRIC_DOWNLOAD, "data"), Input(ids.METRIC_DOWNLOAD_BUTTON, "n_clicks"),
-          State("metric-id-store", "data"), prevent_initial_call=True)
 def download_csv(_clicks: int | None, metric_id: str) -> dict:
     service = context.service()
     metric = service.metric(metric_id)
     frame = table_frame(service, metric)
     return dcc.send_data_frame(frame.to_csv, f"{metric.id}.csv", index=False)
+
+
+@callback(Output(ids.METRIC_DOWNLOAD, "data"), Output(DOWNLOAD_PROBLEM, "children"),
+          Input(ids.METRIC_DOWNLOAD_BUTTON, "n_clicks"), State("metric-id-store", "data"), prevent_initial_call=True)
+def download_clicked(clicks: int | None, metric_id: str):
+    if not isinstance(metric_id, str) or metric_id not in context.service().config.metrics:
+        # Only a forged request names another metric: the page stores its own.
+        return no_update, html.P(f"Not downloaded: there is no metric '{metric_id}'. Reload the page.",
+                                 role="alert", className="text-danger")
+    return download_csv(clicks, metric_id), None

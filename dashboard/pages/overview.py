@@ -41,10 +41,13 @@ def _first(value: str | None) -> str:
 
 
 def _split(value: str | list[str] | None) -> list[str]:
+    """The chosen themes or leads; anything but text (a forged request) chooses none."""
     if not value or value == ALL:
         return []
     if isinstance(value, list):
-        return [v for v in value if v != ALL]
+        return [v for v in value if isinstance(v, str) and v != ALL]
+    if not isinstance(value, str):
+        return []
     return [v for v in value.split(",") if v and v != ALL]
 
 
@@ -231,16 +234,27 @@ def status_summary(framework_id: str, period: str | None, themes: list[str], lea
 def update_overview(period: str | None, themes: str | list[str] | None, leads: str | list[str] | None,
                     current_href: str | None) -> tuple[list, str]:
     # The framework shown is the address's, not the select's: the select may hold a choice not yet applied.
+    service = context.service()
     framework_id = _shown_framework(current_href)
-    args = (framework_id, period or None, _split(themes), _split(leads))
-    return overview_body(*args), status_summary(*args)
+    if framework_id not in service.config.frameworks:
+        words = (f"There is no framework '{framework_id}' in the address; the frameworks are "
+                 f"{', '.join(service.config.frameworks)}.")
+        return html.P(words, role="alert", className="alert alert-warning"), words
+    periods = service.available_periods(framework_id)
+    asked = None if period in (None, "") else str(period)
+    chosen = asked if asked in periods else (periods[0] if periods else None)
+    args = (framework_id, chosen, _split(themes), _split(leads))
+    problem = period_problem(asked, periods)
+    if problem is None:
+        return overview_body(*args), status_summary(*args)
+    return [problem, *overview_body(*args)], f"{problem.children} {status_summary(*args)}"
 
 
 def _shown_framework(current_href: str | None) -> str:
     from urllib.parse import parse_qs, urlparse
 
     default = context.service().framework().id
-    url = urlparse(current_href or "")
+    url = urlparse(current_href if isinstance(current_href, str) else "")
     if url.path.startswith("/framework/"):
         return url.path.removeprefix("/framework/").strip("/") or default
     return parse_qs(url.query).get("framework", [default])[0]
@@ -251,7 +265,8 @@ def _shown_framework(current_href: str | None) -> str:
 def choose_framework(clicks: int | None, framework_id: str | None, current_href: str | None) -> str:
     """Another framework has other periods, themes and leads: its own overview is loaded, when the
     button is pressed. Showing the framework already shown keeps the URL (and its period)."""
-    if not clicks or not framework_id or framework_id == _shown_framework(current_href):
+    if not clicks or not isinstance(framework_id, str) or not framework_id \
+            or framework_id == _shown_framework(current_href):
         raise PreventUpdate
     return view_href(framework_id, None)
 

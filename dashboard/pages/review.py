@@ -215,9 +215,32 @@ def layout(framework: str | None = None, period: str | None = None, **_: str) ->
 
 # --- writes: each hands the signed-in person to the domain, which decides --------------------
 
+# What the browser sends is checked for its shape here (a forged request can send anything); what it
+# means (may this person write there?) is the domain's to decide.
+
 def _where(ctx: dict | None) -> tuple[str, str]:
-    ctx = ctx or {}
+    ctx = ctx if isinstance(ctx, dict) else {}
     return str(ctx.get("framework") or ""), str(ctx.get("period") or "")
+
+
+def _key(control_id, field: str = "key") -> str:
+    """The key a control's id carries, or "" when the id is not one of this page's."""
+    value = control_id.get(field) if isinstance(control_id, dict) else None
+    return value if isinstance(value, str) else ""
+
+
+def _text(value) -> str:
+    """Typed text; anything else (only a forged request sends it) counts as nothing typed."""
+    return value if isinstance(value, str) else ""
+
+
+def _version(value) -> int | None:
+    """The version of the commentary the text was written on, if the request names one."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    return int(value) if isinstance(value, str) and value.strip().isdigit() else None
 
 
 @callback(Output({"type": w.COMMENT_RESULT, "key": MATCH}, "children"),
@@ -232,19 +255,19 @@ def save_comment(clicks, control_id, text, based_on, ctx):
     if not clicks:
         return no_update, no_update, no_update
     framework_id, period = _where(ctx)
-    metric_id, intention_id = _split_key(control_id.get("key", ""))
+    key = _key(control_id)
+    metric_id, intention_id = _split_key(key)
     store, service = context.store(), context.service()
     try:
-        saved = save_commentary(store, service, auth.current_person(), framework_id, period, text or "",
-                                metric_id=metric_id, intention_id=intention_id,
-                                based_on=int(based_on) if based_on is not None else None)
+        saved = save_commentary(store, service, auth.current_person(), framework_id, period, _text(text),
+                                metric_id=metric_id, intention_id=intention_id, based_on=_version(based_on))
     except Conflict as conflict:
         current = conflict.current
         history = commentary_history(store, framework_id, period, metric_id=metric_id, intention_id=intention_id)
         return w.conflict_message(conflict), w.commentary_shown(current, history), \
             current.id if current is not None else None
     except ReviewError as error:
-        return w.problem("Not saved", error, {"commentary": {"type": w.COMMENT_TEXT, "key": control_id["key"]}}), \
+        return w.problem("Not saved", error, {"commentary": {"type": w.COMMENT_TEXT, "key": key}}), \
             no_update, no_update
     history = commentary_history(store, framework_id, period, metric_id=metric_id, intention_id=intention_id)
     return (w.done(f"Saved as version {saved.version}" + (" (an addendum after sign-off)." if saved.addendum else ".")),
@@ -266,13 +289,13 @@ def add_action_clicked(clicks, control_id, text, owner, due, ctx):
     if not clicks:
         return (no_update,) * 5
     framework_id, period = _where(ctx)
-    metric_id, intention_id = _split_key(control_id.get("key", ""))
+    key = _key(control_id)
+    metric_id, intention_id = _split_key(key)
     store, service = context.store(), context.service()
     try:
-        added = add_action(store, service, auth.current_person(), framework_id, period, text or "", owner or "",
-                           due or "", metric_id=metric_id, intention_id=intention_id)
+        added = add_action(store, service, auth.current_person(), framework_id, period, _text(text), _text(owner),
+                           _text(due), metric_id=metric_id, intention_id=intention_id)
     except ReviewError as error:  # the typed text stays in the boxes
-        key = control_id["key"]
         fields = {"action": {"type": w.ACTION_TEXT, "key": key}, "owner": {"type": w.ACTION_OWNER, "key": key},
                   "due": {"type": w.ACTION_DUE, "key": key}}
         return w.problem("Not added", error, fields), no_update, no_update, no_update, no_update
@@ -290,9 +313,9 @@ def update_action_clicked(clicks, control_id, status):
     if not clicks:
         return no_update
     try:
-        action_id = int(control_id.get("action", ""))
+        action_id = int(_key(control_id, "action"))
         changed = update_action(context.store(), context.service(), auth.current_person(), action_id,
-                                status=status or None)
+                                status=_text(status) or None)
     except ValueError:
         return w.alert("Not updated: that is not an action of this pack.")
     except ReviewError as error:
@@ -317,14 +340,14 @@ def save_milestone(clicks, control_id, status, done_on, evidence, ctx):
         framework = service.framework(framework_id)
     except KeyError:
         return w.alert(f"Not saved: no framework '{framework_id}'."), no_update
-    intention_id, milestone = _milestone_of(framework, control_id.get("key", ""))
+    key = _key(control_id)
+    intention_id, milestone = _milestone_of(framework, key)
     if milestone is None:
         return w.alert("Not saved: that milestone is not in this framework's config."), no_update
     try:
         update_milestone(store, service, auth.current_person(), framework.id, intention_id, milestone.title,
-                         status or "", done_on or None, evidence)
+                         _text(status), _text(done_on) or None, evidence if isinstance(evidence, str) else None)
     except ReviewError as error:
-        key = control_id["key"]
         fields = {"status": {"type": w.MILESTONE_STATUS, "key": key},
                   "done on": {"type": w.MILESTONE_DONE_ON, "key": key},
                   "evidence": {"type": w.MILESTONE_EVIDENCE, "key": key}}
@@ -344,7 +367,7 @@ def sign_off_clicked(clicks, reason, ctx):
     framework_id, period = _where(ctx)
     try:
         snap = sign_off(context.store(), context.service(), auth.current_person(), framework_id, period,
-                        reason=reason or None)
+                        reason=_text(reason) or None)
     except ReviewError as error:
         return w.problem("Not signed off", error, {"reason": {"type": w.SIGNOFF_REASON, "key": "pack"}})
     return html.Div([html.P(f"Signed off {framework_id} {period}: snapshot #{snap.id}.", className="mb-1"),

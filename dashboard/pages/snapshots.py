@@ -31,9 +31,20 @@ def _option(row: dict) -> dict[str, str]:
             "value": str(row["id"])}
 
 
+#: Snapshot ids are the store's integer keys; a larger number (only a forged request sends one) names none.
+LARGEST_ID = 2**63 - 1
+
+
+def _is_snapshot_id(value) -> bool:
+    text = str(value) if isinstance(value, (str, int)) and not isinstance(value, bool) else ""
+    return text.isdigit() and 0 < int(text) <= LARGEST_ID
+
+
 def compare_table(before_id: str | None, after_id: str | None) -> html.Div | html.P | html.Table:
     if not before_id or not after_id:
         return html.P("Choose two snapshots to compare.")
+    if not (_is_snapshot_id(before_id) and _is_snapshot_id(after_id)):
+        return html.P("Those are not snapshot ids: choose two snapshots from the lists.", role="alert")
     try:
         before, after = snapshots.load(context.store(), before_id), snapshots.load(context.store(), after_id)
     except snapshots.SnapshotError as exc:
@@ -112,4 +123,6 @@ def layout(**_: str) -> html.Div:
 def update_compare(before_id: str | None, after_id: str | None):
     if not before_id or not after_id:
         return compare_table(before_id, after_id), "Choose two snapshots to compare."
+    if not (_is_snapshot_id(before_id) and _is_snapshot_id(after_id)):
+        return compare_table(before_id, after_id), "Those are not snapshot ids."
     return compare_table(before_id, after_id), f"Comparing snapshot #{before_id} with snapshot #{after_id}."

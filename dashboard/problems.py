@@ -1,0 +1,120 @@
+"""Bad input never gets a bare HTTP 500: a clear page for an address, a clear message for a callback.
+
+Pages and callbacks check what they are given and say what is wrong (an unknown framework, a period
+that is not a month). This module is the net under them: a callback request that is not one this app
+can answer is refused with 400 and the reason; an error nobody foresaw is logged for the operator with
+a reference and the reader sees a sentence with that reference, never a traceback. The reader's
+words stay in their boxes: only ``children`` outputs (messages) are replaced, other outputs keep
+their values (``no_update``).
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from html import escape
+from typing import Any
+
+import dash
+from dash import html, no_update
+from flask import Flask, Response, request
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger("outcomes.problems")
+
+#: The id of the message shown when something unforeseen went wrong (tests look for it).
+UNEXPECTED_ID = "unexpected-problem"
+CALLBACK_PATH = "/_dash-update-component"
+
+
+def _reference() -> str:
+    return secrets.token_hex(4)
+
+
+def unexpected_message(reference: str) -> html.Div:
+    return html.Div([html.P("Something went wrong on the server while showing this. It has been logged for the "
+                            f"operator with reference {reference}."),
+                     html.P("Check the address or your choice and try again; if it happens again, tell the "
+                            "operator the reference.", className="mb-0")],
+                    role="alert", className="alert alert-danger", id=UNEXPECTED_ID)
+
+
+def callback_error(exc: Exception) -> Any:
+    """Dash's ``on_error``: the trace to the log, a message with its reference to every text output."""
+    reference = _reference()
+    log.error("callback failed (reference %s)", reference, exc_info=exc)
+    outputs = dash.callback_context.outputs_list
+    if isinstance(outputs, dict):
+        return unexpected_message(reference) if outputs.get("property") == "children" else no_update
+    shown = [unexpected_message(reference) if o.get("property") == "children" else no_update for o in outputs]
+    for later in [m for m in shown if m is not no_update][1:]:
+        later.id = None  # one element with the id: ids are unique on a page
+    return shown
+
+
+def _page(status: int, title: str, words: str) -> Response:
+    body = (f'<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8"><title>{escape(title)} – Outcomes '
+            f'monitor</title><link rel="stylesheet" href="/assets/0-bootstrap.min.css">'
+            f'<link rel="stylesheet" href="/assets/outcomes.css"></head><body><main id="main" class="container mt-4">'
+            f'<h1 class="h2">{escape(title)}</h1><p>{escape(words)}</p><p><a href="/">Go to the overview</a></p>'
+            "</main></body></html>")
+    return Response(body, status=status, mimetype="text/html")
+
+
+def callback_request_problem(body: Any, known_outputs: set[str]) -> str | None:
+    """Why a callback request cannot be one of this app's, or None. Dash itself would fail on these
+    with a KeyError (HTTP 500)."""
+    if not isinstance(body, dict):
+        return "the request body is not a JSON object"
+    output = body.get("output")
+    if not isinstance(output, str) or output not in known_outputs:
+        return "it names no callback of this app in 'output'"
+    if not isinstance(body.get("outputs"), (dict, list)):
+        return "'outputs' is missing"
+    for part in ("inputs", "state"):
+        items = body.get(part, [])
+        if not isinstance(items, list) or not all(isinstance(i, dict) and "id" in i and "property" in i
+                                                  for i in items):
+            return f"'{part}' is not a list of {{id, property, value}}"
+    for item in body.get("inputs", []):
+        # Dash's own page routing reads the address as text and fails on anything else.
+        if item["id"] == "_pages_location" and item["property"] == "pathname" \
+                and not isinstance(item.get("value"), str):
+            return "the page address (pathname) is not text"
+        if item["id"] == "_pages_location" and item["property"] == "search" \
+                and not isinstance(item.get("value"), (str, type(None))):
+            return "the query of the page address (search) is not text"
+    changed = body.get("changedPropIds", [])
+    if not isinstance(changed, list) or not all(isinstance(c, str) for c in changed):
+        return "'changedPropIds' is not a list of names"
+    return None
+
+
+def install(app: dash.Dash) -> None:
+    """The 400 for requests that are not this app's callbacks, and clear pages for HTTP errors."""
+    server: Flask = app.server
+
+    def refuse_malformed_callbacks() -> Response | None:
+        if request.method != "POST" or request.path != CALLBACK_PATH:
+            return None
+        problem = callback_request_problem(request.get_json(silent=True), set(app.callback_map))
+        if problem is None:
+            return None
+        return Response(f"Bad callback request: {problem}. Reload the page.", status=400, mimetype="text/plain")
+
+    server.before_request(refuse_malformed_callbacks)
+
+    def http_error(exc: HTTPException):
+        if request.path.startswith("/_dash-"):
+            return Response(f"{exc.code} {exc.name}: {exc.description}", status=exc.code, mimetype="text/plain")
+        words = {404: "There is no page at this address. Check the address, or start from the overview."}
+        return _page(exc.code or 500, exc.name, words.get(exc.code, exc.description or exc.name))
+
+    def unexpected(exc: Exception):
+        reference = _reference()
+        log.error("request %s %s failed (reference %s)", request.method, request.path, reference, exc_info=exc)
+        return _page(500, "Something went wrong", "Something went wrong on the server. It has been logged for "
+                     f"the operator with reference {reference}; if it happens again, tell them the reference.")
+
+    server.register_error_handler(HTTPException, http_error)
+    server.register_error_handler(Exception, unexpected)

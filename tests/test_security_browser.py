@@ -1,0 +1,64 @@
+"""The pages work under the Content-Security-Policy: in Chromium, the overview, a metric page with its
+charts, the intention page, the review pack, the snapshots page and the sign-in page render with no
+policy violation (a ``securitypolicyviolation`` event or a console error)."""
+
+from __future__ import annotations
+
+import pytest
+
+import snapshots
+
+pytestmark = pytest.mark.browser
+
+#: Listens before any page script runs, so a violation during start-up is caught too.
+LISTEN = """
+window.__cspViolations = [];
+document.addEventListener('securitypolicyviolation', e => window.__cspViolations.push(
+    e.violatedDirective + ' blocked ' + (e.blockedURI || 'inline') + ' ' + (e.sample || '')));
+"""
+
+PAGES = [
+    ("/?framework=warwickshire", "#overview-body .intention-card"),
+    ("/metric/falls_admissions_65plus?framework=warwickshire&period=2016-03", ".chart-box svg.main-svg"),
+    ("/intention/fe-13-falls-prevention?framework=warwickshire", ".chart-box svg.main-svg"),
+    ("/review?framework=warwickshire&period=2025-03", "#review-summary"),
+    ("/snapshots", "#snapshot-compare-table"),
+    ("/about", "table"),
+    ("/signin", "form"),
+]
+
+
+@pytest.fixture
+def two_snapshots(service, app_store):
+    """The snapshots page with something to list and compare."""
+    return [snapshots.create(service, app_store, "warwickshire", period, "tester") for period in ("2024-03", "2025-03")]
+
+
+@pytest.mark.usefixtures("two_snapshots")
+@pytest.mark.parametrize("path,ready", PAGES)
+def test_page_renders_with_no_policy_violation(page, live_server, path: str, ready: str) -> None:
+    page.add_init_script(LISTEN)
+    response = page.goto(live_server + path)
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+    page.locator(ready).first.wait_for(timeout=60000)
+    page.wait_for_load_state("networkidle")
+    violations = page.evaluate("window.__cspViolations")
+    assert violations == []
+    # the `page` fixture also fails the test on any console error (a blocked script or style logs one)
+
+
+def test_a_violation_would_be_seen(browser, live_server) -> None:
+    """The listener catches what the policy blocks: an inline script added to a page is refused."""
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.add_init_script(LISTEN)
+        page.goto(live_server + "/about")
+        page.locator("table").first.wait_for(timeout=60000)
+        ran = page.evaluate("""() => { window.__ran = false; const s = document.createElement('script');
+            s.textContent = 'window.__ran = true'; document.body.appendChild(s); return window.__ran; }""")
+        assert ran is False
+        page.wait_for_function("window.__cspViolations.length > 0", timeout=5000)
+        assert "script-src" in page.evaluate("window.__cspViolations")[0]
+    finally:
+        context.close()
