@@ -96,7 +96,23 @@ def page_width(page) -> dict:
         const wider = [...document.body.querySelectorAll('*')]
             .filter(e => e.getBoundingClientRect().right > doc.clientWidth + 1 && e.closest('.ag-root-wrapper, .table-scroll, svg') === null)
             .slice(0, 5).map(e => `${e.tagName.toLowerCase()}.${e.className}`);
-        return {scroll: doc.scrollWidth, client: doc.clientWidth, wider};
+        // Table cells narrower than a word they hold: the word was broken mid-way ("Val ue", "177 .1").
+        const probe = document.createElement('span');
+        probe.style.cssText = 'position:absolute;visibility:hidden;white-space:nowrap';
+        document.body.append(probe);
+        const broken = [];
+        document.querySelectorAll('.table-scroll th, .table-scroll td').forEach(cell => {
+            const style = getComputedStyle(cell);
+            const room = cell.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+            if (cell.clientWidth === 0) { return; }
+            probe.style.font = style.font;
+            for (const word of cell.innerText.split(/[\s-]+/).filter(Boolean)) {
+                probe.textContent = word;
+                if (probe.getBoundingClientRect().width > room + 1) { broken.push(word); }
+            }
+        });
+        probe.remove();
+        return {scroll: doc.scrollWidth, client: doc.clientWidth, wider, broken: broken.slice(0, 5)};
     }""")
 
 
@@ -109,6 +125,7 @@ def test_page_reflows_without_horizontal_scroll(browser, live_server, shown: Sho
         measured = page_width(page)
         assert measured["scroll"] <= measured["client"], (
             f"{shown.path} at {width} px is {measured['scroll']} px wide; wider than the screen: {measured['wider']}")
+        assert measured["broken"] == [], f"{shown.path} at {width} px breaks words in table cells"
         if width == 320:  # the narrowest layout is the one most likely to break a rule
             assert axe_violations(page) == []
     finally:
@@ -387,3 +404,24 @@ def test_grid_header_focus_is_visible(page, live_server) -> None:
     assert page.evaluate("document.activeElement.classList.contains('ag-header-cell')")
     rings = _ring_colours(focused)
     assert rings and max(_contrast(c, "rgb(255, 255, 255)") for c in rings) >= 3, focused
+
+
+@pytest.mark.parametrize("width", [320, 390])
+def test_sign_in_error_state_reflows_and_passes_axe(browser, live_server, width: int) -> None:
+    context = browser.new_context(viewport={"width": width, "height": 800})
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server}/signin")
+        page.get_by_label("Username").fill("sample.lead")
+        page.get_by_label("Password").fill("not the password")
+        page.get_by_role("button", name="Sign in").click()
+        page.get_by_role("alert").filter(has_text="There is a problem").wait_for()
+        measured = page_width(page)
+        assert measured["scroll"] <= measured["client"], f"sign-in error at {width} px: {measured}"
+        for label in ("Username", "Password"):
+            field = page.get_by_label(label)
+            assert field.get_attribute("aria-invalid") == "true"
+            assert page.locator(f"#{field.get_attribute('aria-describedby')}").inner_text().startswith("There is a problem")
+        assert axe_violations(page) == []
+    finally:
+        context.close()
