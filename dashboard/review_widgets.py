@@ -7,6 +7,8 @@ every write to the review domain with the signed-in person, and the domain decid
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Sequence
 from urllib.parse import quote
@@ -26,6 +28,9 @@ MILESTONE_STATUS, MILESTONE_DONE_ON, MILESTONE_EVIDENCE, MILESTONE_SAVE, MILESTO
     "milestone-shown")
 SIGNOFF_REASON, SIGNOFF_BUTTON, SIGNOFF_RESULT = "signoff-reason", "signoff-button", "signoff-result"
 REVIEW_CONTEXT = "review-context"
+# {"type": FIELD_ERROR, "key": the form's key, "field": the domain's field name}: where a field's own
+# error message goes, between its label and the control (GOV.UK's error message pattern).
+FIELD_ERROR = "field-error"
 
 ACTION_STATUS_WORDS = {"open": "Open", "done": "Done", "dropped": "Dropped"}
 MILESTONE_WORDS = {"not_started": "Not started", "in_progress": "In progress", "done": "Done",
@@ -41,6 +46,72 @@ def dom_id(pattern_id: dict) -> str:
     return json.dumps(pattern_id, sort_keys=True, separators=(",", ":"))
 
 
+@dataclass(frozen=True)
+class FormField:
+    """A control of a review form as the domain names it: ``name`` is ``ReviewInputError.field``,
+    ``said`` how the field's own error message names it, ``control`` its pattern-matching id."""
+    name: str
+    said: str
+    control: dict
+
+
+# The fields of each form, in the order they are shown: the callbacks give each an error slot.
+ACTION_FIELDS = ("action", "owner", "due")
+MILESTONE_FIELDS = ("status", "done on", "evidence")
+COMMENT_FIELDS = ("commentary",)
+SIGNOFF_FIELDS = ("reason",)
+
+
+def action_fields(key: str) -> list[FormField]:
+    return [FormField("action", "What will be done", {"type": ACTION_TEXT, "key": key}),
+            FormField("owner", "Owner", {"type": ACTION_OWNER, "key": key}),
+            FormField("due", "Due date", {"type": ACTION_DUE, "key": key})]
+
+
+def milestone_fields(key: str) -> list[FormField]:
+    return [FormField("status", "Status", {"type": MILESTONE_STATUS, "key": key}),
+            FormField("done on", "Date done", {"type": MILESTONE_DONE_ON, "key": key}),
+            FormField("evidence", "Evidence", {"type": MILESTONE_EVIDENCE, "key": key})]
+
+
+def comment_fields(key: str) -> list[FormField]:
+    return [FormField("commentary", "Commentary", {"type": COMMENT_TEXT, "key": key})]
+
+
+def signoff_fields() -> list[FormField]:
+    return [FormField("reason", "Reason", {"type": SIGNOFF_REASON, "key": "pack"})]
+
+
+def error_slot(field: FormField) -> html.Div:
+    return html.Div(id={"type": FIELD_ERROR, "key": field.control["key"], "field": field.name})
+
+
+def message_dom_id(control: dict) -> str:
+    """A plain id for a field's error message (aria-describedby lists ids split on spaces, so the
+    control's JSON id, which may hold one, is not used)."""
+    return "error-" + re.sub(r"[^A-Za-z0-9_-]", "-", "-".join(str(control[k]) for k in sorted(control)))
+
+
+def field_messages(error: Exception | None, fields: Sequence[FormField]) -> list:
+    """One entry per field, for its error slot: GOV.UK's error message ("Error:" said only to a
+    screen reader, then what is wrong and the fix) for the field the domain named, None for the
+    rest, and None for all when there is no error, so a corrected field loses its message.
+
+    ``data-error-for`` names the control: assets/a11y.js sets its ``aria-invalid`` and
+    ``aria-describedby`` from it, because dcc inputs take no aria-* properties."""
+    named = getattr(error, "field", None)
+    out: list = []
+    for field in fields:
+        if error is None or field.name != named:
+            out.append(None)
+            continue
+        what = str(error).removeprefix(f"{field.name}: ")
+        out.append(html.P([html.Span("Error: ", className="visually-hidden"), f"{field.said}: {what}"],
+                          id=message_dom_id(field.control), className="govuk-error-message",
+                          **{"data-error-for": dom_id(field.control)}))
+    return out
+
+
 def when(moment: datetime | date | None) -> str:
     if moment is None:
         return ""
@@ -54,15 +125,18 @@ def alert(text: str) -> html.Div:
     return html.Div(text, role="alert", className="alert alert-danger py-2 my-2")
 
 
-def problem(doing: str, error: Exception, fields: dict[str, dict]) -> html.Div:
+def problem(doing: str, error: Exception, fields: Sequence[FormField], level: int = 5) -> html.Div:
     """A refused write as GOV.UK's error summary: "There is a problem", the reason, and, when the
-    domain names the field at fault (``ReviewInputError.field``), a link that takes focus to it.
-    ``fields`` maps the domain's field names to the pattern-matching ids of this form's controls."""
-    control = fields.get(getattr(error, "field", ""))
+    domain names the field at fault (``ReviewInputError.field``), a link that takes focus to it
+    (the field carries the message too: ``field_messages``). The heading is at ``level``, one
+    below the heading of the form's section, so the outline does not skip a level (GOV.UK's h2
+    is for a summary at the top of a page; these sit inside an item)."""
+    heading = {3: html.H3, 5: html.H5}[level]
+    control = next((f.control for f in fields if f.name == getattr(error, "field", None)), None)
     reason = f"{doing}: {error}"
     item = (html.A(reason, href="#" + quote(dom_id(control), safe=""), className="error-summary-link")
             if control else reason)
-    return html.Div([html.H2("There is a problem", className="h6 mb-1"), html.Ul(html.Li(item), className="mb-0")],
+    return html.Div([heading("There is a problem", className="h6 mb-1"), html.Ul(html.Li(item), className="mb-0")],
                     role="alert", className="alert alert-danger py-2 my-2 error-summary")
 
 
@@ -70,11 +144,13 @@ def done(text: str) -> html.Div:
     return html.Div(text, role="status", className="alert alert-success py-2 my-2")
 
 
-def labelled_field(label: str, dom_id: str, control: Any, hint: str | None = None) -> html.Div:
+def labelled_field(label: str, dom_id: str, control: Any, hint: str | None = None,
+                   error: FormField | None = None) -> html.Div:
     # dcc inputs take no aria-describedby, so the hint is part of the label (and so of the name).
     words: list = [label] + ([html.Span(hint, className="form-text d-block fw-normal mt-0")] if hint else [])
-    parts: list = [html.Label(words, htmlFor=dom_id, className="form-label fw-semibold mb-1"), control]
-    return html.Div(parts, className="mb-2")
+    parts: list = [html.Label(words, htmlFor=dom_id, className="form-label fw-semibold mb-1")]
+    parts += [error_slot(error)] if error is not None else []
+    return html.Div(parts + [control], className="mb-2 form-group")
 
 
 # --- commentary -------------------------------------------------------------------------------
@@ -113,7 +189,8 @@ def commentary_block(key: str, title: str, current: Any | None, history: Sequenc
             labelled_field(f"Your commentary on {title}", dom, dcc.Textarea(
                 id={"type": COMMENT_TEXT, "key": key}, value=current.text if current else "",
                 className="form-control", style={"minHeight": "5rem"}),
-                hint="Plain text. Saving makes a new version; earlier versions stay readable."),
+                hint="Plain text. Saving makes a new version; earlier versions stay readable.",
+                error=comment_fields(key)[0]),
             dcc.Store(id={"type": COMMENT_BASE, "key": key}, data=current.id if current else None),
             html.Button("Save commentary", id={"type": COMMENT_SAVE, "key": key}, n_clicks=0,
                         className="btn btn-dark btn-sm"),
@@ -174,18 +251,19 @@ def actions_block(key: str, title: str, actions: Sequence[Any], at: date, can_wr
     parts: list = [html.H4("Actions", className="h6 mt-3"),
                    html.Div(action_list(actions, at, can_write), id={"type": ACTION_LIST, "key": key})]
     if can_write:
-        text_dom, owner_dom, due_dom = (dom_id({"type": k, "key": key}) for k in (ACTION_TEXT, ACTION_OWNER, ACTION_DUE))
+        text_field, owner_field, due_field = action_fields(key)
+        text_dom, owner_dom, due_dom = (dom_id(f.control) for f in (text_field, owner_field, due_field))
         parts.append(html.Fieldset([
             html.Legend(f"Add an action on {title}", className="h6 fs-6"),
             html.Div(id={"type": ACTION_RESULT, "key": key}),
             labelled_field("What will be done", text_dom, dcc.Textarea(
-                id={"type": ACTION_TEXT, "key": key}, className="form-control", style={"minHeight": "3rem"})),
+                id=text_field.control, className="form-control", style={"minHeight": "3rem"}), error=text_field),
             html.Div([
-                labelled_field("Owner", owner_dom, dcc.Input(id={"type": ACTION_OWNER, "key": key}, type="text",
-                                                             className="form-control")),
-                labelled_field("Due date", due_dom, dcc.Input(id={"type": ACTION_DUE, "key": key}, type="date",
+                labelled_field("Owner", owner_dom, dcc.Input(id=owner_field.control, type="text",
+                                                             className="form-control"), error=owner_field),
+                labelled_field("Due date", due_dom, dcc.Input(id=due_field.control, type="date",
                                                               className="form-control"),
-                               hint="YYYY-MM-DD"),
+                               hint="YYYY-MM-DD", error=due_field),
             ], className="d-flex flex-wrap gap-3"),
             html.Button("Add action", id={"type": ACTION_ADD, "key": key}, n_clicks=0, className="btn btn-dark btn-sm"),
         ], className="border rounded p-2 mt-2"))
@@ -217,23 +295,24 @@ def milestone_block(key: str, state: Any, can_write: bool) -> html.Li:
     parts: list = [html.P(state.title, className="mb-1 fw-semibold milestone-title"),
                    html.Div(milestone_shown(state), id={"type": MILESTONE_SHOWN, "key": key})]
     if can_write:
-        status_dom, done_dom, evidence_dom = (dom_id({"type": k, "key": key}) for k in
-                                              (MILESTONE_STATUS, MILESTONE_DONE_ON, MILESTONE_EVIDENCE))
+        status_field, done_field, evidence_field = milestone_fields(key)
+        status_dom, done_dom, evidence_dom = (dom_id(f.control) for f in (status_field, done_field, evidence_field))
         words = {k: v for k, v in MILESTONE_WORDS.items() if k != "late"}
         parts.append(html.Fieldset([
             html.Legend("Record progress on this milestone", className="h6 fs-6"),
             html.Div(id={"type": MILESTONE_RESULT, "key": key}),
             html.Div([
                 html.Div([html.Label("Status", htmlFor=status_dom, className="form-label fw-semibold mb-1"),
-                          native_select({"type": MILESTONE_STATUS, "key": key}, words, state.status)],
-                         className="mb-2"),
+                          error_slot(status_field), native_select(status_field.control, words, state.status)],
+                         className="mb-2 form-group"),
                 labelled_field("Date done", done_dom, dcc.Input(
-                    id={"type": MILESTONE_DONE_ON, "key": key}, type="date", className="form-control",
-                    value=state.done_on.isoformat() if state.done_on else None), hint="Only when done; YYYY-MM-DD"),
+                    id=done_field.control, type="date", className="form-control",
+                    value=state.done_on.isoformat() if state.done_on else None), hint="Only when done; YYYY-MM-DD",
+                    error=done_field),
             ], className="d-flex flex-wrap gap-3"),
             labelled_field("Evidence (text or a link)", evidence_dom, dcc.Textarea(
-                id={"type": MILESTONE_EVIDENCE, "key": key}, value=state.evidence or "", className="form-control",
-                style={"minHeight": "3rem"})),
+                id=evidence_field.control, value=state.evidence or "", className="form-control",
+                style={"minHeight": "3rem"}), error=evidence_field),
             html.Button("Save milestone", id={"type": MILESTONE_SAVE, "key": key}, n_clicks=0,
                         className="btn btn-dark btn-sm"),
         ], className="border rounded p-2 mt-1"))

@@ -45,8 +45,10 @@ def pid(kind: str, key: str, field: str = "key") -> dict:
     return {field: key, "type": kind}
 
 
-def forge(client, dash_app, output_types: list[str], inputs: list[tuple], state: list[tuple]):
-    """A callback request as the renderer would send it, made by hand."""
+def forge(client, dash_app, output_types: list[str], inputs: list[tuple], state: list[tuple],
+          error_fields: tuple[str, ...] = ()):
+    """A callback request as the renderer would send it, made by hand. ``error_fields`` are the
+    form's per-field error slots (outputs after ``output_types``)."""
     def prop(item):
         ident, name, value = item
         return {"id": ident, "property": name, "value": value}
@@ -55,6 +57,8 @@ def forge(client, dash_app, output_types: list[str], inputs: list[tuple], state:
     outputs = [{"id": pid(t, inputs[0][0].get("key") or inputs[0][0].get("action"),
                           "action" if "action" in inputs[0][0] else "key"), "property": p}
                for t, p in (o.split(".") for o in output_types)]
+    outputs += [{"id": {"field": name, "key": inputs[0][0].get("key"), "type": "field-error"}, "property": "children"}
+                for name in error_fields]
     first = inputs[0][0]
     changed = json.dumps(first, sort_keys=True, separators=(",", ":")) + "." + inputs[0][1]
     single = outputs[0] if len(outputs) == 1 else outputs  # one output goes unlisted, as the renderer sends it
@@ -70,7 +74,7 @@ def forge_comment(client, dash_app, key: str, text: str):
                  [(pid("comment-save", key), "n_clicks", 1)],
                  [(pid("comment-save", key), "id", pid("comment-save", key)),
                   (pid("comment-text", key), "value", text), (pid("comment-based-on", key), "data", None),
-                  ("review-context", "data", ctx)])
+                  ("review-context", "data", ctx)], error_fields=("commentary",))
 
 
 def forge_action(client, dash_app, key: str):
@@ -81,14 +85,16 @@ def forge_action(client, dash_app, key: str):
                  [(pid("action-add", key), "n_clicks", 1)],
                  [(pid("action-add", key), "id", pid("action-add", key)),
                   (pid("action-text", key), "value", "forged action"), (pid("action-owner", key), "value", "X"),
-                  (pid("action-due", key), "value", "2025-06-30"), ("review-context", "data", ctx)])
+                  (pid("action-due", key), "value", "2025-06-30"), ("review-context", "data", ctx)],
+                 error_fields=("action", "owner", "due"))
 
 
 def forge_signoff(client, dash_app):
     ctx = {"framework": FRAMEWORK, "period": "2024-03"}
     return forge(client, dash_app, ["signoff-result.children"],
                  [(pid("signoff-button", "pack"), "n_clicks", 1)],
-                 [(pid("signoff-reason", "pack"), "value", None), ("review-context", "data", ctx)])
+                 [(pid("signoff-reason", "pack"), "value", None), ("review-context", "data", ctx)],
+                 error_fields=("reason",))
 
 
 def test_forged_writes_from_a_viewer_are_refused(client, dash_app, app_store) -> None:
@@ -129,7 +135,7 @@ def test_the_body_cannot_name_a_person(client, dash_app, app_store) -> None:
                      [(pid("comment-save", FALLS), "n_clicks", 1)],
                      [(pid("comment-save", FALLS), "id", pid("comment-save", FALLS)),
                       (pid("comment-text", FALLS), "value", "x"), (pid("comment-based-on", FALLS), "data", None),
-                      ("review-context", "data", ctx)])
+                      ("review-context", "data", ctx)], error_fields=("commentary",))
     assert "sign in to write" in response.get_data(as_text=True)
     assert counts(app_store) == before
 
@@ -195,3 +201,31 @@ def test_audit_page_is_for_admins_only(client, dash_app, app_store) -> None:
     sign_in(client, "sample.lead", "sample-lead-pass")  # an event to see
     page = shown(Person(0, "an.admin", "An Admin", Role.admin))
     assert "audit-table" in page and "sign_in" in page and "sample.lead" in page
+
+
+def test_a_refused_field_gets_its_own_error_message(client, dash_app, app_store) -> None:
+    """Beside the error summary, the field the domain named gets GOV.UK's error message, pointing
+    at its control (a11y.js ties them with aria-describedby); the other fields get none."""
+    sign_in(client, "sample.lead", "sample-lead-pass")
+    before = counts(app_store)
+    ctx = {"framework": FRAMEWORK, "period": PERIOD}
+    response = forge(client, dash_app,
+                     ["action-result.children", "action-list.children", "action-text.value", "action-owner.value",
+                      "action-due.value"],
+                     [(pid("action-add", FALLS), "n_clicks", 1)],
+                     [(pid("action-add", FALLS), "id", pid("action-add", FALLS)),
+                      (pid("action-text", FALLS), "value", "Audit care-home falls"),
+                      (pid("action-owner", FALLS), "value", "Falls lead"),
+                      (pid("action-due", FALLS), "value", "30/06/2025"), ("review-context", "data", ctx)],
+                     error_fields=("action", "owner", "due"))
+    assert response.status_code == 200, response.get_data(as_text=True)
+    slots = {json.loads(k)["field"]: v["children"] for k, v in response.get_json()["response"].items()
+             if '"field-error"' in k}
+    assert slots["action"] is None and slots["owner"] is None
+    message = slots["due"]["props"]
+    assert message["className"] == "govuk-error-message"
+    assert message["data-error-for"] == json.dumps(pid("action-due", FALLS), sort_keys=True, separators=(",", ":"))
+    hidden, words = message["children"]
+    assert hidden["props"]["children"] == "Error: " and hidden["props"]["className"] == "visually-hidden"
+    assert words == "Due date: '30/06/2025' is not a date; write it as YYYY-MM-DD, e.g. 2026-03-31"
+    assert counts(app_store) == before

@@ -7,7 +7,11 @@
    - A table wider than the screen scrolls inside its .table-scroll box; only then is the box a
      Tab stop, so it can be scrolled from the keyboard (WCAG 2.1.1) without adding a stop to
      every table that fits.
-   - A link in a review form's error summary moves focus to the field it names. */
+   - A link in a review form's error summary moves focus to the field it names.
+   - A review field's own error message (rendered beside it with data-error-for naming the
+     field) is tied to the field here: aria-invalid="true" and aria-describedby pointing at the
+     message, removed again when the message goes. Dash's dcc inputs take no aria-* properties,
+     so the server cannot set them (WCAG 3.3.1, 1.3.1). */
 (function () {
   "use strict";
   var pendingSince = 0;  // when a navigation started that has not yet moved focus
@@ -54,6 +58,34 @@
     markCurrentLink();
   }
 
+  function describedBy(field, without) {
+    return (field.getAttribute("aria-describedby") || "").split(/\s+/).filter(function (id) {
+      return id && id !== without;
+    });
+  }
+
+  function linkFieldErrors() {
+    var linked = {};
+    document.querySelectorAll("[data-error-for]").forEach(function (message) {
+      var field = document.getElementById(message.getAttribute("data-error-for"));
+      if (!field) { return; }
+      linked[field.id] = true;
+      var ids = describedBy(field, message.id);
+      ids.push(message.id);
+      field.setAttribute("aria-describedby", ids.join(" "));
+      field.setAttribute("aria-invalid", "true");
+      field.setAttribute("data-error-linked", message.id);
+    });
+    document.querySelectorAll("[data-error-linked]").forEach(function (field) {
+      if (linked[field.id]) { return; }
+      var ids = describedBy(field, field.getAttribute("data-error-linked"));
+      if (ids.length) { field.setAttribute("aria-describedby", ids.join(" ")); }
+      else { field.removeAttribute("aria-describedby"); }
+      field.removeAttribute("aria-invalid");
+      field.removeAttribute("data-error-linked");
+    });
+  }
+
   // The links of an error summary (review forms) take focus to the field at fault, as GOV.UK's do:
   // following a fragment alone scrolls but may leave focus where it was.
   document.addEventListener("click", function (event) {
@@ -78,6 +110,7 @@
       scheduled = false;
       markCurrentLink();
       markScrollingTables();
+      linkFieldErrors();
       focusNewHeading();
     });
   }).observe(document.documentElement, {childList: true, subtree: true, characterData: true});

@@ -197,8 +197,10 @@ def layout(metric_id: str | None = None, framework: str | None = None, period: s
                                 "filter": True, "cellDataType": False}  # 'suppressed' words sit among numbers
                                for c in frame.columns],
                    # One Tab stop (WCAG 2.1.1 without 194 Tabs): Tab leaves the grid; arrow keys move
-                   # between headers and cells inside it, the grid's own keyboard model.
-                   dashGridOptions={"pagination": True, "paginationPageSize": 20,
+                   # between headers and cells inside it, the grid's own keyboard model. No pager: its
+                   # five buttons were five more stops, and every row is reached by scrolling the grid
+                   # (arrow keys, Page Down, Ctrl+End) within its fixed height.
+                   dashGridOptions={"pagination": False,
                                     "tabToNextCell": {"function": "false"},
                                     "tabToNextHeader": {"function": "false"}},
                    style={"height": "420px"}, className="ag-theme-alpine"),

@@ -155,11 +155,11 @@ def _signoff_section(pack, person) -> html.Section:
     else:
         parts.append(html.P(f"{pack.period} is not signed off yet.", id="signoff-state"))
     if access.can_sign_off(context.store(), person, pack.framework.id):
-        reason_id = {"type": w.SIGNOFF_REASON, "key": "pack"}
+        reason = w.signoff_fields()[0]
         parts += [
-            w.labelled_field("Reason for a new version" if pack.signoff else "Note (optional)", w.dom_id(reason_id),
-                             dcc.Textarea(id=reason_id, className="form-control", style={"minHeight": "3rem"}),
-                             hint="Needed only to sign off a period again." if pack.signoff else None),
+            w.labelled_field("Reason for a new version" if pack.signoff else "Note (optional)", w.dom_id(reason.control),
+                             dcc.Textarea(id=reason.control, className="form-control", style={"minHeight": "3rem"}),
+                             hint="Needed only to sign off a period again." if pack.signoff else None, error=reason),
             html.Button(f"Sign off {pack.period}", id={"type": w.SIGNOFF_BUTTON, "key": "pack"}, n_clicks=0,
                         className="btn btn-dark"),
             html.Div(id={"type": w.SIGNOFF_RESULT, "key": "pack"}),
@@ -218,6 +218,11 @@ def layout(framework: str | None = None, period: str | None = None, **_: str) ->
 # What the browser sends is checked for its shape here (a forged request can send anything); what it
 # means (may this person write there?) is the domain's to decide.
 
+def _error_slots(names: tuple[str, ...]) -> list[Output]:
+    """The outputs of a form's per-field error messages (``w.field_messages``), in ``names`` order."""
+    return [Output({"type": w.FIELD_ERROR, "key": MATCH, "field": name}, "children") for name in names]
+
+
 def _where(ctx: dict | None) -> tuple[str, str]:
     ctx = ctx if isinstance(ctx, dict) else {}
     return str(ctx.get("framework") or ""), str(ctx.get("period") or "")
@@ -246,6 +251,7 @@ def _version(value) -> int | None:
 @callback(Output({"type": w.COMMENT_RESULT, "key": MATCH}, "children"),
           Output({"type": w.COMMENT_SHOWN, "key": MATCH}, "children"),
           Output({"type": w.COMMENT_BASE, "key": MATCH}, "data"),
+          *_error_slots(w.COMMENT_FIELDS),
           Input({"type": w.COMMENT_SAVE, "key": MATCH}, "n_clicks"),
           State({"type": w.COMMENT_SAVE, "key": MATCH}, "id"),
           State({"type": w.COMMENT_TEXT, "key": MATCH}, "value"),
@@ -253,10 +259,10 @@ def _version(value) -> int | None:
           State(w.REVIEW_CONTEXT, "data"), prevent_initial_call=True)
 def save_comment(clicks, control_id, text, based_on, ctx):
     if not clicks:
-        return no_update, no_update, no_update
+        return (no_update,) * (3 + len(w.COMMENT_FIELDS))
     framework_id, period = _where(ctx)
-    key = _key(control_id)
-    metric_id, intention_id = _split_key(key)
+    metric_id, intention_id = _split_key(_key(control_id))
+    fields = w.comment_fields(_key(control_id))
     store, service = context.store(), context.service()
     try:
         saved = save_commentary(store, service, auth.current_person(), framework_id, period, _text(text),
@@ -264,14 +270,13 @@ def save_comment(clicks, control_id, text, based_on, ctx):
     except Conflict as conflict:
         current = conflict.current
         history = commentary_history(store, framework_id, period, metric_id=metric_id, intention_id=intention_id)
-        return w.conflict_message(conflict), w.commentary_shown(current, history), \
-            current.id if current is not None else None
+        return (w.conflict_message(conflict), w.commentary_shown(current, history),
+                current.id if current is not None else None, *w.field_messages(None, fields))
     except ReviewError as error:
-        return w.problem("Not saved", error, {"commentary": {"type": w.COMMENT_TEXT, "key": key}}), \
-            no_update, no_update
+        return w.problem("Not saved", error, fields), no_update, no_update, *w.field_messages(error, fields)
     history = commentary_history(store, framework_id, period, metric_id=metric_id, intention_id=intention_id)
     return (w.done(f"Saved as version {saved.version}" + (" (an addendum after sign-off)." if saved.addendum else ".")),
-            w.commentary_shown(saved, history), saved.id)
+            w.commentary_shown(saved, history), saved.id, *w.field_messages(None, fields))
 
 
 @callback(Output({"type": w.ACTION_RESULT, "key": MATCH}, "children"),
@@ -279,6 +284,7 @@ def save_comment(clicks, control_id, text, based_on, ctx):
           Output({"type": w.ACTION_TEXT, "key": MATCH}, "value"),
           Output({"type": w.ACTION_OWNER, "key": MATCH}, "value"),
           Output({"type": w.ACTION_DUE, "key": MATCH}, "value"),
+          *_error_slots(w.ACTION_FIELDS),
           Input({"type": w.ACTION_ADD, "key": MATCH}, "n_clicks"),
           State({"type": w.ACTION_ADD, "key": MATCH}, "id"),
           State({"type": w.ACTION_TEXT, "key": MATCH}, "value"),
@@ -287,22 +293,21 @@ def save_comment(clicks, control_id, text, based_on, ctx):
           State(w.REVIEW_CONTEXT, "data"), prevent_initial_call=True)
 def add_action_clicked(clicks, control_id, text, owner, due, ctx):
     if not clicks:
-        return (no_update,) * 5
+        return (no_update,) * (5 + len(w.ACTION_FIELDS))
     framework_id, period = _where(ctx)
-    key = _key(control_id)
-    metric_id, intention_id = _split_key(key)
+    metric_id, intention_id = _split_key(_key(control_id))
+    fields = w.action_fields(_key(control_id))
     store, service = context.store(), context.service()
     try:
         added = add_action(store, service, auth.current_person(), framework_id, period, _text(text), _text(owner),
                            _text(due), metric_id=metric_id, intention_id=intention_id)
     except ReviewError as error:  # the typed text stays in the boxes
-        fields = {"action": {"type": w.ACTION_TEXT, "key": key}, "owner": {"type": w.ACTION_OWNER, "key": key},
-                  "due": {"type": w.ACTION_DUE, "key": key}}
-        return w.problem("Not added", error, fields), no_update, no_update, no_update, no_update
+        return (w.problem("Not added", error, fields), no_update, no_update, no_update, no_update,
+                *w.field_messages(error, fields))
     actions = [a for a in list_actions(store, framework_id, period)
                if (a.metric_id == metric_id if metric_id else a.intention_id == intention_id and a.metric_id is None)]
     return (w.done(f"Action added, due {w.when(added.due)}."), w.action_list(actions, parse_month(period), True),
-            "", "", None)
+            "", "", None, *w.field_messages(None, fields))
 
 
 @callback(Output({"type": w.ACTION_UPDATE_RESULT, "action": MATCH}, "children"),
@@ -325,6 +330,7 @@ def update_action_clicked(clicks, control_id, status):
 
 @callback(Output({"type": w.MILESTONE_RESULT, "key": MATCH}, "children"),
           Output({"type": w.MILESTONE_SHOWN, "key": MATCH}, "children"),
+          *_error_slots(w.MILESTONE_FIELDS),
           Input({"type": w.MILESTONE_SAVE, "key": MATCH}, "n_clicks"),
           State({"type": w.MILESTONE_SAVE, "key": MATCH}, "id"),
           State({"type": w.MILESTONE_STATUS, "key": MATCH}, "value"),
@@ -332,45 +338,47 @@ def update_action_clicked(clicks, control_id, status):
           State({"type": w.MILESTONE_EVIDENCE, "key": MATCH}, "value"),
           State(w.REVIEW_CONTEXT, "data"), prevent_initial_call=True)
 def save_milestone(clicks, control_id, status, done_on, evidence, ctx):
+    fields = w.milestone_fields(_key(control_id))
+    untouched = (no_update,) * len(fields)
     if not clicks:
-        return no_update, no_update
+        return no_update, no_update, *untouched
     framework_id, period = _where(ctx)
     store, service = context.store(), context.service()
     try:
         framework = service.framework(framework_id)
     except KeyError:
-        return w.alert(f"Not saved: no framework '{framework_id}'."), no_update
-    key = _key(control_id)
-    intention_id, milestone = _milestone_of(framework, key)
+        return w.alert(f"Not saved: no framework '{framework_id}'."), no_update, *untouched
+    intention_id, milestone = _milestone_of(framework, _key(control_id))
     if milestone is None:
-        return w.alert("Not saved: that milestone is not in this framework's config."), no_update
+        return w.alert("Not saved: that milestone is not in this framework's config."), no_update, *untouched
     try:
         update_milestone(store, service, auth.current_person(), framework.id, intention_id, milestone.title,
                          _text(status), _text(done_on) or None, evidence if isinstance(evidence, str) else None)
     except ReviewError as error:
-        fields = {"status": {"type": w.MILESTONE_STATUS, "key": key},
-                  "done on": {"type": w.MILESTONE_DONE_ON, "key": key},
-                  "evidence": {"type": w.MILESTONE_EVIDENCE, "key": key}}
-        return w.problem("Not saved", error, fields), no_update
+        return w.problem("Not saved", error, fields), no_update, *w.field_messages(error, fields)
     state = next(m for m in milestone_states(store, framework, parse_month(period))
                  if m.intention_id == intention_id and m.title == milestone.title)
-    return w.done(f"Milestone saved: {w.MILESTONE_WORDS.get(state.status, state.status)}."), w.milestone_shown(state)
+    return (w.done(f"Milestone saved: {w.MILESTONE_WORDS.get(state.status, state.status)}."), w.milestone_shown(state),
+            *w.field_messages(None, fields))
 
 
 @callback(Output({"type": w.SIGNOFF_RESULT, "key": MATCH}, "children"),
+          *_error_slots(w.SIGNOFF_FIELDS),
           Input({"type": w.SIGNOFF_BUTTON, "key": MATCH}, "n_clicks"),
           State({"type": w.SIGNOFF_REASON, "key": MATCH}, "value"),
           State(w.REVIEW_CONTEXT, "data"), prevent_initial_call=True)
 def sign_off_clicked(clicks, reason, ctx):
+    fields = w.signoff_fields()
     if not clicks:
-        return no_update
+        return (no_update,) * (1 + len(fields))
     framework_id, period = _where(ctx)
     try:
         snap = sign_off(context.store(), context.service(), auth.current_person(), framework_id, period,
                         reason=_text(reason) or None)
     except ReviewError as error:
-        return w.problem("Not signed off", error, {"reason": {"type": w.SIGNOFF_REASON, "key": "pack"}})
-    return html.Div([html.P(f"Signed off {framework_id} {period}: snapshot #{snap.id}.", className="mb-1"),
+        return w.problem("Not signed off", error, fields, level=3), *w.field_messages(error, fields)
+    return (html.Div([html.P(f"Signed off {framework_id} {period}: snapshot #{snap.id}.", className="mb-1"),
                      html.A("Exceptions report (PDF)", href=f"/snapshots/{snap.id}/download/pdf"), " · ",
                      dcc.Link("All snapshots", href="/snapshots")],
-                    role="status", className="alert alert-success py-2 my-2", id="signoff-done")
+                    role="status", className="alert alert-success py-2 my-2", id="signoff-done"),
+            *w.field_messages(None, fields))
