@@ -45,6 +45,7 @@ PAGES = [
     Shown("review-lead", f"/review?framework={FRAMEWORK}&period={REVIEW_PERIOD}", "#review-summary",
           ("sample.lead", "sample-lead-pass")),
     Shown("audit", "/admin/audit", "#audit-table", (ADMIN, ADMIN_PASSWORD)),
+    Shown("people", "/people/lewisham", "#person-outcomes-person", ("sample.lead", "sample-lead-pass")),
 ]
 
 
@@ -129,6 +130,7 @@ def expected_title(service, shown: Shown) -> str:
         "review-reader": f"Review pack {REVIEW_PERIOD}: {warwickshire}",
         "review-lead": f"Review pack {REVIEW_PERIOD}: {warwickshire}",
         "audit": "Audit trail",
+        "people": f"People's meta outcomes: {service.framework('lewisham').title}",
     }[shown.name] + ("" if shown.name == "intention" else suffix)
 
 
@@ -319,3 +321,20 @@ def test_grid_header_focus_is_visible(page, live_server) -> None:
     assert page.evaluate("document.activeElement.classList.contains('ag-header-cell')")
     rings = _ring_colours(focused)
     assert rings and max(_contrast(c, "rgb(255, 255, 255)") for c in rings) >= 3, focused
+
+
+def test_person_select_works_from_the_keyboard_and_axe_finds_nothing(browser, live_server) -> None:
+    """Tab to the person select, choose with the arrow keys: their history appears in the live region."""
+    context, page, errors = open_page(browser, live_server, PAGES[-1], 1280)
+    try:
+        chooser = page.locator("#person-outcomes-person")
+        chooser.focus()
+        page.keyboard.press("ArrowDown")
+        first = chooser.evaluate("el => el.value")
+        assert first.startswith("LD")
+        page.wait_for_selector(f"text=Review history of person {first}", timeout=20_000)
+        assert page.locator("#person-outcomes-detail table tbody tr").count() == 4
+        assert axe_violations(page) == []
+    finally:
+        context.close()
+    assert errors == []

@@ -7,14 +7,16 @@ from urllib.parse import urlencode
 import dash
 from dash import dcc, html
 
-from dashboard import context, titles
+from dashboard import context, ids, titles
 from dashboard.components import chart, data_table, notice, progress_text, status_badge
 from dashboard.figures import metric_trajectory_figure
+from dashboard.outcome_links import outcomes_list
 from metrics.definitions.models import Framework, Intention
 from metrics.disclosure import SUPPRESSED, suppress_frame
 from metrics.evaluation.evaluate import Evaluation
 from metrics.evaluation.insights import break_sentence
 from metrics.formatting import format_value, number
+from metrics.person_outcomes import PERSON_LEVEL_METRIC
 from metrics.service import MetricsService
 
 dash.register_page(__name__, path_template="/intention/<intention_id>", name="Intention",
@@ -78,7 +80,7 @@ def layout(intention_id: str | None = None, framework: str | None = None, period
     result = service.evaluate_framework(fw.id, at, suppress=context.public())
     evaluations = result.for_intention(intention.id)
     synthetic = any(service.metric(m).source.synthetic for m in intention.metrics)
-    outcomes = html.Ul([html.Li(f"{code} – {fw.outcome_title(code)}") for code in intention.outcomes])
+    outcomes = outcomes_list(fw, intention, result.period)
     sections: list = [
         dcc.Link("← Overview", href="/?" + urlencode({"framework": fw.id, "period": result.period}),
                  className="no-print"),
@@ -94,6 +96,9 @@ def layout(intention_id: str | None = None, framework: str | None = None, period
     if intention.expected_outcomes:
         sections += [html.H2("Expected outcomes for local people", className="h4"), html.P(intention.expected_outcomes)]
     sections += [html.H2("Outcomes served", className="h4"), outcomes]
+    if PERSON_LEVEL_METRIC.get(fw.id) in intention.metrics:
+        sections.append(html.P(dcc.Link("Each person's meta outcomes and the reviews outside the two-or-three rule",
+                                        href=ids.PEOPLE_PAGE.format(framework_id=fw.id))))
     milestones = [m for m in result.milestones if m.intention_id == intention.id]
     if milestones:
         sections += [html.H2("Milestones", className="h4"), data_table(
