@@ -110,7 +110,7 @@ def test_password_and_milestone_history(cli):
     own = cli("user", "password", "sample.viewer", "--as", "sample.viewer",
               env={"OUTCOMES_NEW_PASSWORD": "my new viewer password"})
     assert own.exit_code == 0, own.output
-    history = cli("milestone", "history", *FW, "--intention", "fe-13-falls-prevention", "--title",
-                  "Joint falls prevention strategy agreed with the three CCGs")
+    history = cli("milestone", "history", "--framework", "lewisham", "--intention", "lew-mh-information-advice",
+                  "--title", "Two-year information and advice contract awarded (Bromley Mind)")
     assert history.exit_code == 0, history.output
     assert [(u["recorded_by"], u["status"]) for u in json.loads(history.stdout)] == [("config", "done")]

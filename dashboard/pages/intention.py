@@ -16,6 +16,7 @@ from metrics.disclosure import SUPPRESSED, suppress_frame
 from metrics.evaluation.evaluate import Evaluation
 from metrics.evaluation.insights import break_sentence
 from metrics.formatting import format_value, number
+from metrics.periods import due_label
 from metrics.person_outcomes import PERSON_LEVEL_METRIC
 from metrics.service import MetricsService
 
@@ -103,7 +104,7 @@ def layout(intention_id: str | None = None, framework: str | None = None, period
     if milestones:
         sections += [html.H2("Milestones", className="h4"), data_table(
             ["Milestone", "Due", "Status", "Evidence"],
-            [(m.milestone.title, m.milestone.due.strftime("%b %Y"), MILESTONE_WORDS[m.state], m.milestone.evidence or "–")
+            [(m.milestone.title, due_label(m.milestone.due), MILESTONE_WORDS[m.state], m.milestone.evidence or "–")
              for m in milestones], "Milestones for this intention")]
     sections.append(html.H2("Metrics", className="h4 mt-3"))
     if not evaluations:
