@@ -155,7 +155,7 @@ def _change_phrase(metric: Metric, value: float, base: float, base_label: str) -
         return (f"{direction} {number(abs(diff), 1)} percentage points from the {base_label} baseline "
                 f"of {format_value(base, metric)}")
     if base == 0:
-        return f"against a {base_label} baseline of 0"
+        return f"against a {base_label} baseline of {format_value(0.0, metric)}"  # "£0" for money, not "0"
     pct = (value - base) / base * 100
     if abs(pct) < 0.5:
         return f"level with the {base_label} baseline"
