@@ -80,8 +80,8 @@ def test_frameworks_lists_the_five_councils():
     rows = {r["id"]: r for r in json.loads(result.stdout)}
     assert set(rows) >= FRAMEWORKS
     assert rows["lancashire"]["intentions"] == 16
-    assert rows["wigan"]["intentions"] == 37          # IH1 .. PD3, one intention per coded outcome
-    assert rows["warwickshire"]["intentions"] == 80   # 13 + 19 + 21 + 22 + 5 numbered intentions
+    assert rows["wigan"]["intentions"] == 36          # IH1 .. PD3, one per coded outcome; PD1 is "As ECC4": one
+    assert rows["warwickshire"]["intentions"] == 81   # 13 + 19 + 21 + 22 + 5 numbered intentions + the savings programme
     assert rows["cornwall"]["intentions"] == 4
     assert all(rows[f]["metrics"] > 0 for f in FRAMEWORKS)
 

@@ -14,7 +14,6 @@ from dash import html
 from metrics import person_outcomes as po
 from metrics.disclosure import suppress_counts, suppress_table
 
-PAGE_TITLE_START = "People's meta outcomes"
 
 
 def text_of(component) -> str:
