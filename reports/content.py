@@ -22,6 +22,7 @@ from metrics.definitions.models import Metric
 from metrics.evaluation.grouping import outcome_groups
 from metrics.evaluation.insights import BENCHMARK_METHOD, Insights, break_sentence
 from metrics.evaluation.ranking import METHOD as RANKING_METHOD, QUARTILE_WORDS, ordinal
+from metrics.evaluation.provenance_words import assumed_note, provenance_summary
 from metrics.evaluation.status import STATUS_RULES, Status
 from metrics.formatting import format_value, unit_words
 from metrics.periods import TO_BE_CONFIRMED, parse_month
@@ -110,7 +111,11 @@ def figures_rows(evaluation: dict[str, Any]) -> list[list[str]]:
             ["95% confidence interval", r["ci_text"] or "–"], ["Baseline", r["baseline_text"]],
             ["Target", r["target_text"]], ["Glide path value now", r["trajectory_text"]],
             ["Progress to target", r["progress_text"]], ["Recent trend", r["trend"]["label"]],
-            ["Status", Status(evaluation["status"]).text]]
+            ["Status", Status(evaluation["status"]).text],
+            *([["Assumed", assumed_note(evaluation.get("target_provenance"))]]
+              if assumed_note(evaluation.get("target_provenance")) else []),
+            *([["Where the target comes from", provenance_summary(evaluation.get("target_provenance"))]]
+              if evaluation.get("target_provenance") else [])]
 
 
 def series_rows(snapshot: Snapshot, metric_id: str, count: int = RECENT) -> list[list[str]]:

@@ -61,6 +61,8 @@ class Evaluation:
     target_mode: TargetMode | None = None
     #: SPC, trend, forecast and benchmark (:mod:`metrics.evaluation.insights`), filled by the service.
     insights: "Insights | None" = None
+    #: Where each element of the target comes from (TargetProvenance.to_contract); None without a target.
+    target_provenance: dict[str, Any] | None = None
 
     def to_contract(self) -> dict[str, Any]:
         """The JSON shape of ``outcomes evaluate`` (DESIGN.md)."""
@@ -82,6 +84,7 @@ class Evaluation:
             "progress_pct": self.progress_pct,
             "status": self.status,
             "status_reason": self.status_reason,
+            "target_provenance": self.target_provenance,
         }
 
     def to_record(self) -> dict[str, Any]:
@@ -164,6 +167,11 @@ def _change_phrase(metric: Metric, value: float, base: float, base_label: str) -
 
 def _target_phrase(metric: Metric, target: Target, goal: float, mode: TargetMode, base_label: str) -> str:
     deadline = month_label(target.deadline)
+    if mode is TargetMode.MAINTAIN and target.kind == "relative_change" and target.value == 0:
+        # a document asking for a fall (or rise) with no number: judged on direction, not on a benchmark
+        side = "above" if Polarity(metric.polarity).higher_is_better else "below"
+        return (f"no number is set, so it is judged on direction: to stay at or {side} the {base_label} "
+                f"baseline ({format_value(goal, metric)}) by {deadline}")
     if mode is TargetMode.MAINTAIN:
         side = "above" if Polarity(metric.polarity).higher_is_better else "below"
         return (f"the target is to keep it at or {side} {format_value(goal, metric)} by {deadline}, "
@@ -223,7 +231,16 @@ def no_data_evaluation(metric: Metric, intention_id: str | None, reason: str,
 
 def evaluate(metric: Metric, observations: pd.DataFrame, at: date, intention_id: str | None = None,
              source_error: str | None = None, suppress: bool = False) -> Evaluation:
-    """The metric's evaluation at month ``at``: its latest period that has ended by then."""
+    """The metric's evaluation at month ``at``: its latest period that has ended by then, carrying
+    where each element of its target comes from (so every page and export can say "assumed")."""
+    judged = _judge(metric, observations, at, intention_id, source_error, suppress)
+    if metric.target is None:
+        return judged
+    return dataclasses.replace(judged, target_provenance=metric.target.provenance.to_contract())
+
+
+def _judge(metric: Metric, observations: pd.DataFrame, at: date, intention_id: str | None,
+           source_error: str | None, suppress: bool) -> Evaluation:
     name = metric.display_title
     if source_error:
         return no_data_evaluation(metric, intention_id, f"No data: {source_error}", source_error)
