@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from cli.main import app
 from metrics.definitions.loader import load_config
 from metrics.definitions.models import Milestone, Provenance, Target
+from metrics.evaluation.provenance_words import assumed_elements, assumed_note, provenance_text
 from metrics.service import milestone_state
 from tests.test_config_validation import FRAMEWORK, ln, problems, write_config
 
@@ -31,8 +32,9 @@ def test_document_provenance_needs_words_and_assumption_needs_a_reason() -> None
         Provenance(source="document")
     with pytest.raises(ValidationError, match="needs a 'reason'"):
         Provenance(source="assumption")
-    assert Provenance(source="document", section="paragraph 8.1").in_words() == "Document: paragraph 8.1"
-    assert Provenance(source="assumption", reason="No date given.").in_words() == "Assumed: No date given."
+    cited = Provenance(source="document", section="paragraph 8.1")
+    assert provenance_text(cited.model_dump(exclude_none=True)) == "paragraph 8.1"
+    assert not cited.assumed and Provenance(source="assumption", reason="No date given.").assumed
 
 
 def test_target_provenance_lists_assumed_and_missing_elements() -> None:
@@ -40,7 +42,7 @@ def test_target_provenance_lists_assumed_and_missing_elements() -> None:
         "kind": "level", "value": 67, "deadline": "2018-03", "baseline": {"period": "2014-03", "value": 42},
         "provenance": {"value": {"source": "document", "quote": "67%"},
                        "deadline": {"source": "assumption", "reason": "No date in the document."}}})
-    assert target.provenance.assumed_elements() == ["deadline"]
+    assert assumed_elements(target.provenance.to_contract()) == ["deadline"]
     assert target.provenance.missing_elements() == ["baseline", "measure"]
     assert target.provenance.to_contract()["value"] == {"source": "document", "quote": "67%"}
 
@@ -89,7 +91,9 @@ def test_check_is_quiet_when_every_element_says_where_it_comes_from(tmp_path: Pa
     annotated = FRAMEWORK.replace("      baseline: {period: 2014-03}\n",
                                   "      baseline: {period: 2014-03}\n" + DOCUMENTED)
     config = write_config(tmp_path, annotated)
-    assert load_config(config).metrics["falls_rate"].target.provenance.assumed_elements() == ["baseline", "deadline"]
+    provenance = load_config(config).metrics["falls_rate"].target.provenance.to_contract()
+    assert assumed_elements(provenance) == ["baseline", "deadline"]
+    assert assumed_note(provenance) == "Assumed: the baseline and deadline are assumptions of ours, not the council's document."
     result = CliRunner().invoke(app, ["check", "--config", str(config)])
     assert result.exit_code == 0 and "warning" not in result.stdout, result.output
 

@@ -62,7 +62,7 @@ def test_comment_action_milestone_signoff_and_audit(cli):
     updated = cli("action", "update", str(action_id), "--status", "done", "--as", "sample.lead")
     assert updated.exit_code == 0 and json.loads(updated.stdout)["status"] == "done"
     marked = cli("milestone", "update", *FW, "--intention", "aad-14-align-with-coventry", "--title",
-                 "Delivery plan agreed for this intention", "--status", "done", "--done-on", "2025-02-20",
+                 "Commission a minimum of 10 Shared Lives carers in Warwickshire over the next four years to provide a minimum of 15 placements", "--status", "done", "--done-on", "2025-02-20",
                  "--evidence", "Plan agreed", "--as", "sample.lead")
     assert marked.exit_code == 0, marked.output
     signed = cli("signoff", *FW, "--period", "2025-03", "--as", "sample.officer")

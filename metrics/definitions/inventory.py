@@ -23,10 +23,6 @@ class ProvenanceRow:
     source: str          # "Document", "Assumed", "Not stated", "To be confirmed"
     words: str           # the document's words (with section) or the reason
 
-    @property
-    def assumed(self) -> bool:
-        return self.source == "Assumed"
-
 
 def _words(prov: Provenance) -> str:
     if prov.assumed:

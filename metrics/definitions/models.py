@@ -216,13 +216,6 @@ class Provenance(Model):
     def assumed(self) -> bool:
         return self.source == "assumption"
 
-    def in_words(self) -> str:
-        """One line for a page, hover or footnote: the quote and where, or "Assumed: reason"."""
-        if self.assumed:
-            return f"Assumed: {self.reason}"
-        where = f" ({self.section})" if self.section else ""
-        return f"Document: \u201c{self.quote}\u201d{where}" if self.quote else f"Document: {self.section}"
-
 
 class TargetProvenance(Model):
     """Provenance of each element of a target; ``None`` means nobody has said yet."""
@@ -236,9 +229,6 @@ class TargetProvenance(Model):
 
     def elements(self) -> list[tuple[str, Provenance | None]]:
         return [(name, getattr(self, name)) for name in self.ELEMENTS]
-
-    def assumed_elements(self) -> list[str]:
-        return [name for name, prov in self.elements() if prov is not None and prov.assumed]
 
     def missing_elements(self) -> list[str]:
         return [name for name, prov in self.elements() if prov is None]
