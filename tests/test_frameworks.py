@@ -82,7 +82,7 @@ def test_frameworks_lists_the_five_councils():
     assert rows["lancashire"]["intentions"] == 17     # the document's 16, and one of added context (falls)
     assert rows["wigan"]["intentions"] == 36          # IH1 .. PD3, one per coded outcome; PD1 is "As ECC4": one
     assert rows["warwickshire"]["intentions"] == 81   # 13 + 19 + 21 + 22 + 5 numbered intentions + the savings programme
-    assert rows["cornwall"]["intentions"] == 4
+    assert rows["cornwall"]["intentions"] == 5          # the four intention areas, and one of added context
     assert all(rows[f]["metrics"] > 0 for f in FRAMEWORKS)
 
 
