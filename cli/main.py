@@ -47,8 +47,13 @@ def check(config: Optional[Path] = ConfigOption) -> None:
     if refused:
         typer.echo(f"{len(refused)} problem(s) found", err=True)
         raise typer.Exit(1)
+    from metrics.definitions.provenance_check import provenance_warnings
+    warnings = provenance_warnings(loaded)
+    for warning in warnings:
+        typer.echo(str(warning))
     typer.echo(f"config OK: {len(loaded.frameworks)} framework(s), {len(loaded.metrics)} metric(s), "
-               f"{len(loaded.datasources)} data source(s)")
+               f"{len(loaded.datasources)} data source(s)"
+               + (f"; {len(warnings)} warning(s) about provenance" if warnings else ""))
 
 
 def _sql_refused_by_sources(loaded: Any) -> list[str]:

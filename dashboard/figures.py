@@ -211,3 +211,15 @@ def distribution_figure(values: Sequence[float], council_value: float, council_n
     fig.update_layout(xaxis_title=as_text(x_title), height=300, yaxis=dict(visible=False, range=[-0.6, 0.8]),
                       hovermode="closest", legend=dict(orientation="h", y=-0.45), margin=dict(b=90))
     return fig
+
+
+def people_count_figure(labels: Sequence[str], counts: Sequence[int | None], title: str, x_title: str) -> go.Figure:
+    """Vertical bars of how many people fall in each group; a withheld (suppressed) count has no bar.
+    Each bar carries its number as text, so the chart does not rely on reading the axis."""
+    shown = [c if c is not None else 0 for c in counts]
+    words = [str(c) if c is not None else "suppressed" for c in counts]
+    fig = go.Figure(go.Bar(x=list(labels), y=shown, text=words, textposition="outside", marker_color=ACTUAL,
+                           name="People", cliponaxis=False))
+    fig = _layout(fig, title, "People")
+    fig.update_layout(xaxis_title=x_title, hovermode="closest", showlegend=False, height=320)
+    return fig

@@ -14,3 +14,4 @@ METRIC_DOWNLOAD = "metric-download"
 
 # URLs the pages link to and another layer serves.
 SNAPSHOT_DOWNLOAD = "/snapshots/{snapshot_id}/download/{fmt}"  # served by reports.downloads
+PEOPLE_PAGE = "/people/{framework_id}"  # dashboard.pages.person_outcomes; the Lewisham intention page links to it

@@ -15,6 +15,8 @@ from urllib.parse import quote
 
 from dash import dcc, html
 
+from metrics.periods import due_label
+
 # Pattern-matching ids: {"type": ..., "key": subject key ("metric:<id>" / "intention:<id>")}.
 COMMENT_TEXT, COMMENT_SAVE, COMMENT_BASE, COMMENT_RESULT, COMMENT_SHOWN = (
     "comment-text", "comment-save", "comment-based-on", "comment-result", "comment-shown")
@@ -279,7 +281,7 @@ def milestone_badge(state: str) -> html.Span:
 
 
 def milestone_shown(state: Any) -> list:
-    parts: list = [milestone_badge(state.state), html.Span(f" Due {state.due:%b %Y}.", className="small")]
+    parts: list = [milestone_badge(state.state), html.Span(f" Due {due_label(state.due)}.", className="small")]
     if state.done_on:
         parts.append(html.Span(f" Done on {when(state.done_on)}.", className="small"))
     if state.evidence:

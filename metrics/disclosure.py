@@ -224,3 +224,41 @@ def public_from_env() -> bool:
     """OUTCOMES_PUBLIC=1 (or true/yes/on) marks a deployment public: its pages and its command line
     withhold small numbers and the database's insides. Read when an app or a command starts."""
     return os.environ.get("OUTCOMES_PUBLIC", "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def suppress_counts(counts: list[int], threshold: int) -> list[int | None]:
+    """Counts of people for a public table: each below ``threshold`` withheld (None), and when exactly
+    one is withheld the next smallest too, so that it cannot be found from the others and their total
+    (secondary suppression). A threshold of 0 withholds nothing."""
+    if threshold <= 0:
+        return list(counts)
+    hidden = {i for i, c in enumerate(counts) if c < threshold}
+    if len(hidden) == 1 and len(counts) > 1:
+        hidden.add(min((i for i in range(len(counts)) if i not in hidden), key=lambda i: counts[i]))
+    return [None if i in hidden else c for i, c in enumerate(counts)]
+
+
+def suppress_table(rows: list[list[int]], threshold: int) -> list[list[int | None]]:
+    """A table of counts of people for a public page: small cells withheld, then a partner cell in any
+    row or column left with exactly one withheld, again until nothing changes, so no withheld cell can
+    be found from its row's or its column's other cells and a total."""
+    hidden = [[c is None for c in suppress_counts(row, threshold)] for row in rows]
+    width = len(rows[0]) if rows else 0
+    changed = True
+    while changed:
+        before = [list(line) for line in hidden]
+        hidden = [_with_partner(row, flags, threshold) for row, flags in zip(rows, hidden)]
+        for j in range(width):
+            column = _with_partner([row[j] for row in rows], [flags[j] for flags in hidden], threshold)
+            for flags, flag in zip(hidden, column):
+                flags[j] = flag
+        changed = hidden != before
+    return [[None if flag else c for c, flag in zip(row, flags)] for row, flags in zip(rows, hidden)]
+
+
+def _with_partner(counts: list[int], hidden: list[bool], threshold: int) -> list[bool]:
+    """``hidden`` plus the smallest shown count when exactly one of ``counts`` is hidden."""
+    if threshold <= 0 or sum(hidden) != 1 or len(counts) < 2:
+        return list(hidden)
+    partner = min((i for i, h in enumerate(hidden) if not h), key=lambda i: counts[i])
+    return [h or i == partner for i, h in enumerate(hidden)]

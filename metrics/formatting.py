@@ -31,8 +31,8 @@ def format_value(value: float | None, metric: Metric, with_unit: bool = True) ->
         return "no value"
     decimals = 0 if metric.unit == "count" and float(value).is_integer() else metric.decimals
     text = number(value, decimals)
-    if metric.unit == "currency":
-        return f"£{text}"
+    if metric.unit == "currency":  # the sign before the pound sign: -£1,250, never £-1,250
+        return f"-£{text[1:]}" if text.startswith("-") else f"£{text}"
     if not with_unit:
         return text + ("%" if metric.unit == "percent" else "")
     suffix = metric.unit_label if metric.unit_label else UNIT_SUFFIX[metric.unit]

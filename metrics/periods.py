@@ -81,3 +81,12 @@ def month_label(month: date) -> str:
     full = ["January", "February", "March", "April", "May", "June", "July", "August",
             "September", "October", "November", "December"]
     return f"{full[month.month - 1]} {month.year}"
+
+
+TO_BE_CONFIRMED = "To be confirmed"
+
+
+def due_label(due: date | None, fmt: str = "%b %Y") -> str:
+    """A milestone's due month for display; a milestone the document gives no date is
+    "To be confirmed" (and never late)."""
+    return TO_BE_CONFIRMED if due is None else due.strftime(fmt)

@@ -99,7 +99,7 @@ def definition_hash(metric: Metric) -> str:
 def milestone_state(milestone: Milestone, at: date) -> str:
     if milestone.status == "done":
         return "done"
-    if milestone.due < at:
+    if milestone.due is not None and milestone.due < at:  # no date: to be confirmed, never late
         return "late"
     return milestone.status
 

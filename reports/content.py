@@ -23,9 +23,10 @@ from metrics.definitions.models import Metric
 from metrics.evaluation.grouping import outcome_groups
 from metrics.evaluation.insights import BENCHMARK_METHOD, Insights, break_sentence
 from metrics.evaluation.ranking import METHOD as RANKING_METHOD, QUARTILE_WORDS, ordinal
+from metrics.evaluation.provenance_words import assumed_note, provenance_summary
 from metrics.evaluation.status import STATUS_RULES, Status
 from metrics.formatting import format_value, unit_words
-from metrics.periods import parse_month
+from metrics.periods import TO_BE_CONFIRMED, parse_month
 from review.exceptions import SnapshotExceptions, snapshot_actions, snapshot_exceptions
 from snapshots import Comparison, Snapshot, stored_comparison
 
@@ -111,7 +112,11 @@ def figures_rows(evaluation: dict[str, Any]) -> list[list[str]]:
             ["95% confidence interval", r["ci_text"] or "–"], ["Baseline", r["baseline_text"]],
             ["Target", r["target_text"]], ["Glide path value now", r["trajectory_text"]],
             ["Progress to target", r["progress_text"]], ["Recent trend", r["trend"]["label"]],
-            ["Status", Status(evaluation["status"]).text]]
+            ["Status", Status(evaluation["status"]).text],
+            *([["Assumed", assumed_note(evaluation.get("target_provenance"))]]
+              if assumed_note(evaluation.get("target_provenance")) else []),
+            *([["Where the target comes from", provenance_summary(evaluation.get("target_provenance"))]]
+              if evaluation.get("target_provenance") else [])]
 
 
 def series_rows(snapshot: Snapshot, metric_id: str, count: int = RECENT) -> list[list[str]]:
@@ -281,7 +286,7 @@ def intention_blocks(snapshot: Snapshot, intention: Any) -> list[Block]:
     own = [m for m in snapshot.milestones if m["intention_id"] == intention.id]
     if own:
         blocks.append(Table("Milestones", ("Milestone", "Due", "State", "Evidence"),
-                            _rows([[m["title"], m["due"], m["state"].replace("_", " ").capitalize(),
+                            _rows([[m["title"], m["due"] or TO_BE_CONFIRMED, m["state"].replace("_", " ").capitalize(),
                                     m["evidence"] or "–"] for m in own])))
     blocks += review_blocks(snapshot, intention_id=intention.id)
     evaluations = snapshot.for_intention(intention.id)
@@ -396,7 +401,7 @@ def exception_blocks(snapshot: Snapshot, found: SnapshotExceptions) -> list[Bloc
                 continue
             shown = [e for e in snapshot.for_intention(intention.id) if found.has_metric(e)]
             own_review = review_blocks(snapshot, intention_id=intention.id)
-            late_rows += [[_milestone_words(intention, m), m["due"], m["status"].replace("_", " ").capitalize()]
+            late_rows += [[_milestone_words(intention, m), m["due"] or TO_BE_CONFIRMED, m["status"].replace("_", " ").capitalize()]
                           for m in snapshot.milestones if m["intention_id"] == intention.id and m["state"] == "late"]
             if not shown and not own_review:
                 continue  # late milestones only: listed in the table below

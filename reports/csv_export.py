@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+from metrics.evaluation.provenance_words import assumed_cell, provenance_summary
 from metrics.evaluation.status import Status
 from reports.cell_text import csv_safe
 from snapshots import Snapshot
@@ -45,6 +46,9 @@ EVALUATION_COLUMNS = [
     ("trend", "Recent trend (Fingertips method)"),
     ("suppressed", "true when the latest figure is withheld as a small number"),
     ("status_reason", "Why the status is what it is, in words"),
+    ("target_assumed", "The parts of the target that are our assumptions, not the council's document "
+                       "(target figure; baseline; deadline; measure), empty when none"),
+    ("target_provenance", "Where each part of the target comes from: the document's words or why it was assumed"),
 ]
 SERIES_COLUMNS = [
     ("snapshot_id", "Snapshot id"),
@@ -88,7 +92,8 @@ def render(snapshot: Snapshot, out_dir: Path, stem: str) -> list[Path]:
                    "baseline_value": e["baseline"]["value"], "target_kind": e["target"]["kind"],
                    "target_value": e["target"]["value"], "target_deadline": e["target"]["deadline"],
                    "status_word": Status(e["status"]).words, "progress_text": r["progress_text"], "trend": r["trend"]["label"],
-                   "suppressed": r["suppressed"]}
+                   "suppressed": r["suppressed"], "target_assumed": assumed_cell(e.get("target_provenance")),
+                   "target_provenance": provenance_summary(e.get("target_provenance"))}
             writer.writerow({k: _cell(v) for k, v in row.items()})
     with series.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, [c for c, _ in SERIES_COLUMNS])

@@ -50,7 +50,7 @@ class MilestoneUpdate:
 class MilestoneState:
     intention_id: str
     title: str
-    due: date
+    due: date | None          # None: to be confirmed
     status: str
     state: str                # the status, or "late"
     done_on: date | None
@@ -64,7 +64,7 @@ class MilestoneState:
 
     def to_dict(self) -> dict[str, Any]:
         """The shape snapshots hold (``snapshot.milestones``)."""
-        return {"intention_id": self.intention_id, "title": self.title, "due": f"{self.due:%Y-%m}",
+        return {"intention_id": self.intention_id, "title": self.title, "due": f"{self.due:%Y-%m}" if self.due else None,
                 "status": self.status, "state": self.state, "evidence": self.evidence,
                 "done_on": self.done_on.isoformat() if self.done_on else None, "recorded_by": self.recorded_by,
                 "recorded_at": iso(self.recorded_at) if self.recorded_at else None}
@@ -154,7 +154,8 @@ def milestone_states(store: Store, framework: Framework, at: date) -> list[Miles
         for milestone in intention.milestones:
             history = recorded.get((intention.id, milestone.title))
             latest = history[-1] if history else _from_config(framework, intention, milestone)
-            late = latest.status not in ("done", "dropped") and milestone.due < at
+            late = (latest.status not in ("done", "dropped") and milestone.due is not None  # no date: never late
+                    and milestone.due < at)
             states.append(MilestoneState(intention.id, milestone.title, milestone.due, latest.status,
                                          "late" if late else latest.status, latest.done_on, latest.evidence,
                                          latest.recorded_by, latest.recorded_at))

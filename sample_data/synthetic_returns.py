@@ -105,9 +105,12 @@ def _quarter_ends(first: str, last: str) -> list[date]:
     return out
 
 
-def local_returns(rng: np.random.Generator) -> list[dict[str, object]]:
+def local_returns(rng: np.random.Generator,
+                  measures: dict[str, tuple[str, str, str, str, float, float, float | None]] | None = None,
+                  ) -> list[dict[str, object]]:
+    """Quarterly rows of each measure (``MEASURES`` unless given), a smooth path from start to end with noise."""
     rows: list[dict[str, object]] = []
-    for measure, (area, first, last, kind, start, end, den) in MEASURES.items():
+    for measure, (area, first, last, kind, start, end, den) in (MEASURES if measures is None else measures).items():
         quarters = _quarter_ends(first, last)
         n = len(quarters)
         for i, q in enumerate(quarters):

@@ -98,7 +98,7 @@ def assemble(service: MetricsService, framework_id: str, period: str | None) -> 
                                          "metrics": {m: d["hash"] for m, d in sorted(definitions.items())}},
                                         sort_keys=True).encode()).hexdigest()[:16]
     milestones = [{"intention_id": m.intention_id, "title": m.milestone.title,
-                   "due": f"{m.milestone.due:%Y-%m}", "status": m.milestone.status, "state": m.state,
+                   "due": f"{m.milestone.due:%Y-%m}" if m.milestone.due else None, "status": m.milestone.status, "state": m.state,
                    "evidence": m.milestone.evidence} for m in result.milestones]
     payload = {"schema": 1, "framework": framework_dump, "definitions": definitions, "milestones": milestones,
                "sources": {s: {"title": service.config.datasources[s].title} for s in sources

@@ -16,7 +16,7 @@ from metrics.periods import month_label, parse_month
 
 CONTRACT_KEYS = ("metric_id", "intention_id", "title", "unit", "polarity", "period", "value", "numerator",
                  "denominator", "ci_lower", "ci_upper", "baseline", "target", "trajectory_value", "progress_pct",
-                 "status", "status_reason")
+                 "status", "status_reason", "target_provenance")
 
 class SnapshotError(Exception):
     """A snapshot cannot be made or found; the message says why in words."""
@@ -129,7 +129,7 @@ class Snapshot:
         gives them, its framework, period and metrics."""
         return {**self.record.summary(), "framework": self.record.framework_id, "period": self.period,
                 "vintages": self.record.vintages,
-                "metrics": [{k: e[k] for k in CONTRACT_KEYS} for e in self.evaluations]}
+                "metrics": [{k: e.get(k) for k in CONTRACT_KEYS} for e in self.evaluations]}  # older: no provenance
 
 
 

@@ -60,7 +60,7 @@ def test_headline_statuses_at_2016(sample_db: Path) -> None:
     assert by_id["falls_admissions_65plus"]["period"] == "2016-03"
     assert by_id["permanent_care_home_admissions_65plus"]["period"] == "2016-03"
     assert by_id["permanent_care_home_admissions_65plus"]["status"] == "achieved"
-    # The dementia deadline (March 2015) has passed with the rate still below 66.7%.
+    # The dementia deadline (March 2015) has passed with the rate still below the document's 67%.
     assert by_id["dementia_diagnosis_rate_65plus"]["status"] == "off_track"
 
 

@@ -258,3 +258,25 @@ def test_unknown_format(exported):
     snap, _, root = exported
     with pytest.raises(ExportError, match="unknown format"):
         export(snap, "rtf", root)
+
+
+def test_exports_say_which_target_elements_are_assumed(exported):
+    """Issue 14: every export says "assumed" wherever an assumption is used."""
+    from openpyxl import load_workbook
+
+    snap, files, _ = exported
+    by_name = {re.sub(r"^.*-v\d+-", "", p.name): p for p in files["csv"]}
+    with by_name["evaluations.csv"].open() as handle:
+        rows = {r["metric_id"]: r for r in csv.DictReader(handle)}
+    assert rows["dementia_diagnosis_rate_65plus"]["target_assumed"] == "deadline"
+    assert "67% diagnosis rates" in rows["dementia_diagnosis_rate_65plus"]["target_provenance"]
+    assert rows["falls_admissions_65plus"]["target_assumed"] == "baseline; deadline; measure"
+    sheet = load_workbook(files["xlsx"][0])["Summary"]
+    headers = [c.value for c in sheet[1]]
+    column = headers.index("Target assumed (not in the document)")
+    cells = {row[1].value: row[column].value for row in sheet.iter_rows(min_row=2)}
+    assert cells["dementia_diagnosis_rate_65plus"] == "deadline"
+    from docx import Document
+
+    text = " ".join(cell.text for table in Document(str(files["docx"][0])).tables for row in table.rows for cell in row.cells)
+    assert "Assumed: the deadline is an assumption of ours, not the council's document." in text

@@ -17,8 +17,11 @@ CASES = {
     # metric: (status, the sentence's words about the level)
     "wig_dementia_diagnosis_rate_65plus": ("achieved", "it has been kept at or above 66.7% since the Jan 2024 baseline"),
     "lew_dementia_diagnosis_rate_65plus": ("off_track", "it fell below 66.7% in Oct 2024"),
-    "corn_care_home_admissions_65plus": ("achieved", "it has been kept at or below 566.0 since the 2017/18 baseline"),
-    "lancs_falls_admissions_65plus": ("achieved", "it has been kept at or below 1,984.0 since the 2018/19 baseline"),
+    # Judged on direction (issue 14: the England rate is a benchmark, not the target): the level is the
+    # council's own baseline, which the baseline trivially meets.
+    "corn_care_home_admissions_65plus": ("off_track", "it rose above 457.8 in 2023/24"),
+    "lancs_falls_admissions_65plus": ("achieved", "it has been kept at or below 1,815.1 since 2023/24"),
+    "lancs_care_home_admissions_65plus": ("achieved", "it has been kept at or below 728.9 since the 2017/18 baseline"),
 }
 
 
@@ -45,7 +48,7 @@ def test_lewisham_glide_path_is_flat_at_the_level_not_falling(service) -> None:
 
 
 def test_a_target_the_baseline_has_not_met_still_shows_progress(service) -> None:
-    e = service.evaluate_metric("lancs_care_home_admissions_65plus")  # 728.9 at baseline, target 566.0
+    e = service.evaluate_metric("warks_care_home_admissions_18to64")  # the document's 5% below 2017/18
     assert e.target_mode is TargetMode.IMPROVE
     assert e.progress_pct == pytest.approx((e.value - e.baseline_value) / (e.target_value - e.baseline_value) * 100)
     assert progress_text(e.progress_pct, e.target_mode) == f"{e.progress_pct:.0f}%"

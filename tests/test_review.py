@@ -31,7 +31,7 @@ PERIOD = "2025-03"
 FALLS = "falls_admissions_65plus"                 # off track; lead: Head of Strategic Commissioning (Older People)
 DEMENTIA = "dementia_diagnosis_rate_65plus"       # lead: Dementia Commissioning Lead
 PEOPLE_GROUP_INTENTION = "aad-14-align-with-coventry"
-PEOPLE_GROUP_MILESTONE = "Delivery plan agreed for this intention"
+PEOPLE_GROUP_MILESTONE = "Commission a minimum of 10 Shared Lives carers in Warwickshire over the next four years to provide a minimum of 15 placements"
 WRITE_TABLES = (tables.people, tables.grants, tables.commentary, tables.actions, tables.milestone_updates,
                 tables.signoffs, tables.snapshots, tables.audit_events)
 _databases = itertools.count()

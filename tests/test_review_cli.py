@@ -62,7 +62,7 @@ def test_comment_action_milestone_signoff_and_audit(cli):
     updated = cli("action", "update", str(action_id), "--status", "done", "--as", "sample.lead")
     assert updated.exit_code == 0 and json.loads(updated.stdout)["status"] == "done"
     marked = cli("milestone", "update", *FW, "--intention", "aad-14-align-with-coventry", "--title",
-                 "Delivery plan agreed for this intention", "--status", "done", "--done-on", "2025-02-20",
+                 "Commission a minimum of 10 Shared Lives carers in Warwickshire over the next four years to provide a minimum of 15 placements", "--status", "done", "--done-on", "2025-02-20",
                  "--evidence", "Plan agreed", "--as", "sample.lead")
     assert marked.exit_code == 0, marked.output
     signed = cli("signoff", *FW, "--period", "2025-03", "--as", "sample.officer")
@@ -110,7 +110,7 @@ def test_password_and_milestone_history(cli):
     own = cli("user", "password", "sample.viewer", "--as", "sample.viewer",
               env={"OUTCOMES_NEW_PASSWORD": "my new viewer password"})
     assert own.exit_code == 0, own.output
-    history = cli("milestone", "history", *FW, "--intention", "fe-13-falls-prevention", "--title",
-                  "Joint falls prevention strategy agreed with the three CCGs")
+    history = cli("milestone", "history", "--framework", "lewisham", "--intention", "lew-mh-information-advice",
+                  "--title", "Two-year information and advice contract awarded (Bromley Mind)")
     assert history.exit_code == 0, history.output
     assert [(u["recorded_by"], u["status"]) for u in json.loads(history.stdout)] == [("config", "done")]

@@ -35,7 +35,8 @@ def signed(service, tmp_path_factory, sample_db):
     earlier = sign_off(db, service, officer, FW, "2025-02")
     save_commentary(db, service, lead, FW, "2025-03", NOTE, metric_id=FALLS)
     add_action(db, service, lead, FW, "2025-03", ACTION, "Head of Older People", "2025-02-28", metric_id=FALLS)
-    update_milestone(db, service, lead, FW, "aad-14-align-with-coventry", "Delivery plan agreed for this intention",
+    update_milestone(db, service, lead, FW, "aad-14-align-with-coventry",
+                     "Commission a minimum of 10 Shared Lives carers in Warwickshire over the next four years to provide a minimum of 15 placements",
                      "done", "2025-02-20", "Plan agreed at the board")
     save_commentary(db, service, lead, FW, "2025-03", INTENTION_NOTE, intention_id="aad-2-partnership-with-health")
     snap = sign_off(db, service, officer, FW, "2025-03")

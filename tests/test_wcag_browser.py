@@ -39,12 +39,14 @@ PAGES = [
     Shown("metric", f"/metric/{METRIC}?framework={FRAMEWORK}&period={PERIOD}", ".ag-cell"),
     Shown("frameworks", "/frameworks", "#frameworks-summary"),
     Shown("about", "/about", "main table"),
+    Shown("provenance", "/provenance", "#provenance-warwickshire table"),
     Shown("snapshots", "/snapshots", "#snapshot-table"),
     Shown("sign-in", "/signin", "form"),
     Shown("review-reader", f"/review?framework={FRAMEWORK}&period={REVIEW_PERIOD}", "#review-summary"),
     Shown("review-lead", f"/review?framework={FRAMEWORK}&period={REVIEW_PERIOD}", "#review-summary",
           ("sample.lead", "sample-lead-pass")),
     Shown("audit", "/admin/audit", "#audit-table", (ADMIN, ADMIN_PASSWORD)),
+    Shown("people", "/people/lewisham", "#person-outcomes-person", ("sample.lead", "sample-lead-pass")),
 ]
 
 
@@ -142,10 +144,11 @@ def expected_title(service, shown: Shown) -> str:
         "overview-lewisham": f"Overview: {service.framework('lewisham').title}",
         "intention": "Intention: " + service.framework(FRAMEWORK).intention(INTENTION).title[:40],
         "metric": f"Metric: {service.metric(METRIC).display_title}",
-        "frameworks": "Frameworks", "about": "About the data", "snapshots": "Snapshots", "sign-in": "Sign in",
+        "frameworks": "Frameworks", "about": "About the data", "provenance": "Where the targets come from", "snapshots": "Snapshots", "sign-in": "Sign in",
         "review-reader": f"Review pack {REVIEW_PERIOD}: {warwickshire}",
         "review-lead": f"Review pack {REVIEW_PERIOD}: {warwickshire}",
         "audit": "Audit trail",
+        "people": f"People's meta outcomes: {service.framework('lewisham').title}",
     }[shown.name] + ("" if shown.name == "intention" else suffix)
 
 
@@ -425,3 +428,20 @@ def test_sign_in_error_state_reflows_and_passes_axe(browser, live_server, width:
         assert axe_violations(page) == []
     finally:
         context.close()
+
+
+def test_person_select_works_from_the_keyboard_and_axe_finds_nothing(browser, live_server) -> None:
+    """Tab to the person select, choose with the arrow keys: their history appears in the live region."""
+    context, page, errors = open_page(browser, live_server, PAGES[-1], 1280)
+    try:
+        chooser = page.locator("#person-outcomes-person")
+        chooser.focus()
+        page.keyboard.press("ArrowDown")
+        first = chooser.evaluate("el => el.value")
+        assert first.startswith("LD")
+        page.wait_for_selector(f"text=Review history of person {first}", timeout=20_000)
+        assert page.locator("#person-outcomes-detail table tbody tr").count() == 4
+        assert axe_violations(page) == []
+    finally:
+        context.close()
+    assert errors == []

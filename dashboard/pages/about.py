@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dash
-from dash import html
+from dash import dcc, html
 
 from dashboard import context
 from dashboard.components import data_table
@@ -32,6 +32,8 @@ def layout(**_: str) -> html.Div:
         html.H1("About the data", className="h3"),
         html.P("Each metric is computed in its source database by a query generated from its definition in "
                "config/. A source that cannot be reached makes only its own metrics show 'No data'."),
+        html.P(["What each council's document states and what we assumed, target by target: ",
+                dcc.Link("Where the targets come from", href="/provenance"), "."]),
         html.H2("How a status is decided", className="h4"),
         html.P("The rules are tried in this order and the first that holds gives the status; the dashboard, the "
                "command line and the reports all use this table. A target the baseline already meets is a "

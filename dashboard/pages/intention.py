@@ -7,20 +7,24 @@ from urllib.parse import urlencode
 import dash
 from dash import dcc, html
 
-from dashboard import context, titles
+from dashboard import context, ids, titles
 from dashboard.components import chart, data_table, notice, progress_text, status_badge
 from dashboard.figures import metric_trajectory_figure
+from dashboard.outcome_links import outcomes_list
+from dashboard.provenance_view import assumed_footnote, milestone_sources
+from dashboard.review_widgets import MILESTONE_WORDS
 from metrics.definitions.models import Framework, Intention
 from metrics.disclosure import SUPPRESSED, suppress_frame
 from metrics.evaluation.evaluate import Evaluation
 from metrics.evaluation.insights import break_sentence
 from metrics.formatting import format_value, number
+from metrics.periods import due_label
+from metrics.person_outcomes import PERSON_LEVEL_METRIC
 from metrics.service import MetricsService
+from review.milestones import milestone_states
 
 dash.register_page(__name__, path_template="/intention/<intention_id>", name="Intention",
                    title=titles.intention_title)
-
-MILESTONE_WORDS = {"not_started": "Not started", "in_progress": "In progress", "done": "Done", "late": "Late"}
 
 
 def find_intention(service: MetricsService, intention_id: str,
@@ -84,7 +88,7 @@ def layout(intention_id: str | None = None, framework: str | None = None, period
     result = service.evaluate_framework(fw.id, at, suppress=context.public())
     evaluations = result.for_intention(intention.id)
     synthetic = any(service.metric(m).source.synthetic for m in intention.metrics)
-    outcomes = html.Ul([html.Li(f"{code} – {fw.outcome_title(code)}") for code in intention.outcomes])
+    outcomes = outcomes_list(fw, intention, result.period)
     sections: list = [
         dcc.Link("← Overview", href="/?" + urlencode({"framework": fw.id, "period": result.period}),
                  className="no-print"),
@@ -100,12 +104,16 @@ def layout(intention_id: str | None = None, framework: str | None = None, period
     if intention.expected_outcomes:
         sections += [html.H2("Expected outcomes for local people", className="h4"), html.P(intention.expected_outcomes)]
     sections += [html.H2("Outcomes served", className="h4"), outcomes]
-    milestones = [m for m in result.milestones if m.intention_id == intention.id]
-    if milestones:
+    if PERSON_LEVEL_METRIC.get(fw.id) in intention.metrics:
+        sections.append(html.P(dcc.Link("Each person's meta outcomes and the reviews outside the two-or-three rule",
+                                        href=ids.PEOPLE_PAGE.format(framework_id=fw.id))))
+    if intention.milestones:
+        # Progress as recorded in the store (or the document's own status, until someone records an update).
+        states = {s.title: s for s in milestone_states(context.store(), fw, at) if s.intention_id == intention.id}
         sections += [html.H2("Milestones", className="h4"), data_table(
-            ["Milestone", "Due", "Status", "Evidence"],
-            [(m.milestone.title, m.milestone.due.strftime("%b %Y"), MILESTONE_WORDS[m.state], m.milestone.evidence or "–")
-             for m in milestones], "Milestones for this intention")]
+            ["Milestone", "Due", "Status", "Where the date and status come from", "Evidence"],
+            [(m.title, due_label(m.due), MILESTONE_WORDS[states[m.title].state], milestone_sources(m, states[m.title]),
+              states[m.title].evidence or "–") for m in intention.milestones], "Milestones for this intention")]
     sections.append(html.H2("Metrics", className="h4 mt-3"))
     if not evaluations:
         sections.append(html.P("This intention has no metrics; progress is tracked through its milestones."))
@@ -116,6 +124,7 @@ def layout(intention_id: str | None = None, framework: str | None = None, period
             html.H3(dcc.Link(metric.display_title, href=href), className="h5"),
             html.P([status_badge(evaluation.status), " ", html.Span(evaluation.status_reason, className="status-reason")],
                    **{"data-metric": metric.id}),
+            *[part for part in (assumed_footnote(evaluation.target_provenance),) if part],
             html.P(f"Progress from baseline to target: {progress_text(evaluation)}", className="small"),
             metric_chart(service, evaluation, result.period),
         ], className="intention-card"))

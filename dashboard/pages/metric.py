@@ -13,6 +13,7 @@ from dashboard import context, ids, titles
 from dashboard.components import chart, data_table, notice, progress_text, status_badge
 from dashboard.figures import breakdown_figure, trajectory_figure
 from dashboard.insight_sections import insight_sections
+from dashboard.provenance_view import assumed_footnote, target_section
 from dashboard.ranking_section import ranking_section
 from metrics.definitions.models import Metric, SqlBinding
 from metrics.describe import binding_in_words, method_in_words
@@ -150,6 +151,7 @@ def layout(metric_id: str | None = None, framework: str | None = None, period: s
     sections += [
         html.P([status_badge(evaluation.status), " ", html.Span(evaluation.status_reason, className="status-reason")],
                **{"data-metric": metric.id}),
+        *[part for part in (assumed_footnote(evaluation.target_provenance, "target-provenance"),) if part],
         html.H2("Definition", className="h4"), html.P(metric.definition),
         html.Dl([
             html.Dt("Unit"), html.Dd(unit_words(metric)),
@@ -161,6 +163,7 @@ def layout(metric_id: str | None = None, framework: str | None = None, period: s
                         progress_explained(evaluation.target_mode)])]
               if evaluation.target_mode is not None else []),
         ], className="row-like"),
+        *[part for part in (target_section(metric, evaluation.target_provenance),) if part],
         *insight_sections(metric, evaluation),
         html.H2("Where the data come from", className="h4"), html.P(binding_in_words(metric)),
         html.H2("How this is calculated", className="h4"),

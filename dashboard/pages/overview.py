@@ -13,6 +13,7 @@ from dash.exceptions import PreventUpdate
 from dashboard import context, ids, titles
 from dashboard.components import (ALL, labelled, notice, period_options, period_problem, progress_text, select,
                                   sparkline, status_badge)
+from dashboard.provenance_view import assumed_line
 from metrics.definitions.models import Framework, Intention
 from metrics.disclosure import suppress_frame
 from metrics.evaluation.evaluate import Evaluation
@@ -80,7 +81,7 @@ def _metric_row(evaluation: Evaluation, framework: Framework, period: str) -> ht
         html.Td(first, **{"data-label": ""}),
         html.Td([value, html.Div(evaluation.period_label or "", className="small text-muted")],
                 **{"data-label": "Latest value"}),
-        html.Td(target + deadline, **{"data-label": "Target"}),
+        html.Td([target + deadline, *assumed_line(evaluation.target_provenance)], **{"data-label": "Target"}),
         html.Td(status_badge(evaluation.status), **{"data-label": "Status"}),
         html.Td(progress_text(evaluation), **{"data-label": "Progress"}),
         html.Td(sparkline(values, alt), **{"data-label": "Trend"}),

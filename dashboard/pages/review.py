@@ -19,6 +19,7 @@ from dashboard import auth, context, titles
 from dashboard import review_widgets as w
 from dashboard import this_month as this_month_panel
 from dashboard.components import period_problem, progress_text, status_badge
+from dashboard.provenance_view import assumed_footnote
 from metrics.formatting import format_value
 from metrics.periods import parse_month
 from review import access
@@ -106,7 +107,8 @@ def _item(item, pack, writable: set[str], at: date) -> html.Section:
         head = [html.H3(dcc.Link(title, href=href), className="h5"),
                 html.P([status_badge(e.status), f" Latest value {value}"
                         + (f" ({e.period_label})" if e.period_label else "")], className="mb-1"),
-                html.P(e.status_reason, className="small reason")]
+                html.P(e.status_reason, className="small reason"),
+                *[part for part in (assumed_footnote(e.target_provenance),) if part]]
     else:
         title = item.intention.title
         href = f"/intention/{item.intention.id}?" + urlencode({"framework": framework.id, "period": pack.period})

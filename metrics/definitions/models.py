@@ -8,7 +8,7 @@ well-formed declaration looks like.
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal, Union
+from typing import Annotated, Any, ClassVar, Literal, Union
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
@@ -191,6 +191,53 @@ Binding = Annotated[Union[TableBinding, SqlBinding, PublishedBinding], Field(dis
 
 
 
+# ---------------------------------------------------------------- provenance
+
+class Provenance(Model):
+    """Where a target element, date or status comes from: the council's document, or an assumption of ours.
+
+    A reader presenting the figures must be able to defend each one as the council's own words
+    (``quote`` or ``section``) or as a stated assumption (``reason``)."""
+
+    source: Literal["document", "assumption"]
+    quote: str | None = None     # the document's own words
+    section: str | None = None   # e.g. "paragraph 8.1", "table 3"
+    reason: str | None = None    # why we assumed it, in one sentence
+
+    @model_validator(mode="after")
+    def _says_where_or_why(self) -> "Provenance":
+        if self.source == "document" and not (self.quote or self.section):
+            raise ValueError("source 'document' needs the document's words in 'quote' (or a 'section' reference)")
+        if self.source == "assumption" and not self.reason:
+            raise ValueError("source 'assumption' needs a 'reason': why it was assumed, in one sentence")
+        return self
+
+    @property
+    def assumed(self) -> bool:
+        return self.source == "assumption"
+
+
+class TargetProvenance(Model):
+    """Provenance of each element of a target; ``None`` means nobody has said yet."""
+
+    value: Provenance | None = None      # the target figure
+    baseline: Provenance | None = None   # baseline period/value
+    deadline: Provenance | None = None
+    measure: Provenance | None = None    # does the metric measure what the document says
+
+    ELEMENTS: ClassVar[tuple[str, ...]] = ("value", "baseline", "deadline", "measure")
+
+    def elements(self) -> list[tuple[str, Provenance | None]]:
+        return [(name, getattr(self, name)) for name in self.ELEMENTS]
+
+    def missing_elements(self) -> list[str]:
+        return [name for name, prov in self.elements() if prov is None]
+
+    def to_contract(self) -> dict[str, Any]:
+        return {name: (prov.model_dump(mode="json", exclude_none=True) if prov else None)
+                for name, prov in self.elements()}
+
+
 # ---------------------------------------------------------------- targets
 
 class Baseline(Model):
@@ -240,6 +287,7 @@ class Target(Model):
     milestones: tuple[TrajectoryPoint, ...] = ()
     amber_tolerance_pct: float = Field(default=5.0, ge=0, le=100)
     description: str | None = None
+    provenance: TargetProvenance = TargetProvenance()
 
     @model_validator(mode="after")
     def _deadline_after_baseline(self) -> "Target":
@@ -317,10 +365,25 @@ class Outcome(Model):
 
 
 class Milestone(Model):
+    """A step the document commits to. ``due: None`` is "to be confirmed": never late. A status
+    other than not_started is a claim of progress, so it must cite the document; progress made
+    since is recorded in the store (review.milestones), never guessed in config."""
+
     title: str
-    due: Month
+    due: Month | None = None
     status: Literal["not_started", "in_progress", "done"] = "not_started"
     evidence: str = ""
+    due_provenance: Provenance | None = None
+    status_provenance: Provenance | None = None
+
+    @model_validator(mode="after")
+    def _progress_from_document(self) -> "Milestone":
+        if self.status != "not_started" and (self.status_provenance is None
+                                             or self.status_provenance.source != "document"):
+            raise ValueError(f"status '{self.status}' claims progress: give 'status_provenance' with "
+                             "source: document and the document's words, or record the progress in the "
+                             "review page instead (config status: not_started)")
+        return self
 
 
 class Intention(Model):

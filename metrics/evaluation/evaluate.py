@@ -63,6 +63,8 @@ class Evaluation:
     target_mode: TargetMode | None = None
     #: SPC, trend, forecast and benchmark (:mod:`metrics.evaluation.insights`), filled by the service.
     insights: "Insights | None" = None
+    #: Where each element of the target comes from (TargetProvenance.to_contract); None without a target.
+    target_provenance: dict[str, Any] | None = None
 
     def to_contract(self) -> dict[str, Any]:
         """The JSON shape of ``outcomes evaluate`` (DESIGN.md)."""
@@ -84,6 +86,7 @@ class Evaluation:
             "progress_pct": self.progress_pct,
             "status": self.status,
             "status_reason": self.status_reason,
+            "target_provenance": self.target_provenance,
         }
 
     def to_record(self) -> dict[str, Any]:
@@ -161,7 +164,7 @@ def _change_phrase(metric: Metric, value: float, base: float, base_label: str) -
         return (f"{direction} {number(abs(diff), 1)} percentage points from the {base_label} baseline "
                 f"of {format_value(base, metric)}")
     if base == 0:
-        return f"against a {base_label} baseline of 0"
+        return f"against a {base_label} baseline of {format_value(0.0, metric)}"  # "£0" for money, not "0"
     pct = (value - base) / base * 100
     if abs(pct) < 0.5:
         return f"level with the {base_label} baseline"
@@ -173,6 +176,12 @@ def _target_phrase(metric: Metric, target: Target, goal: float, mode: TargetMode
     """``base_hidden``: the baseline is suppressed, so a goal computed from it is not named."""
     deadline = month_label(target.deadline)
     goal_hidden = base_hidden and target.kind == "relative_change"
+    if mode is TargetMode.MAINTAIN and target.kind == "relative_change" and target.value == 0:
+        # a document asking for a fall (or rise) with no number: judged on direction, not on a benchmark
+        side = "above" if Polarity(metric.polarity).higher_is_better else "below"
+        level = "suppressed" if goal_hidden else format_value(goal, metric)
+        return (f"no number is set, so it is judged on direction: to stay at or {side} the {base_label} "
+                f"baseline ({level}) by {deadline}")
     if mode is TargetMode.MAINTAIN:
         side = "above" if Polarity(metric.polarity).higher_is_better else "below"
         level = "the level of the baseline" if goal_hidden else format_value(goal, metric)
@@ -257,7 +266,16 @@ def why_no_figure(metric: Metric, observations: pd.DataFrame, at: date) -> str:
 
 def evaluate(metric: Metric, observations: pd.DataFrame, at: date, intention_id: str | None = None,
              source_error: str | None = None, suppress: bool = False) -> Evaluation:
-    """The metric's evaluation at month ``at``: its latest period that has ended by then."""
+    """The metric's evaluation at month ``at``: its latest period that has ended by then, carrying
+    where each element of its target comes from (so every page and export can say "assumed")."""
+    judged = _judge(metric, observations, at, intention_id, source_error, suppress)
+    if metric.target is None:
+        return judged
+    return dataclasses.replace(judged, target_provenance=metric.target.provenance.to_contract())
+
+
+def _judge(metric: Metric, observations: pd.DataFrame, at: date, intention_id: str | None,
+           source_error: str | None, suppress: bool) -> Evaluation:
     name = metric.display_title
     if source_error:
         told = source_problem(source_error, suppress)  # ``suppress`` is the public audience

@@ -47,6 +47,8 @@ def values_and_intervals(metric: Metric, numerator: np.ndarray, denominator: np.
     """The metric's values and confidence intervals by its statistical method, for whole columns at once
     (NaN where there is no value or no interval)."""
     nothing = np.full(len(numerator), np.nan)
+    if metric.method == "count" and metric.unit == "currency":
+        return numerator.copy(), nothing, nothing.copy()  # an amount of money is not a count of events: no Poisson interval
     if metric.method == "count":
         lower, upper = byar_intervals(numerator, confidence)
         return numerator.copy(), lower, upper
