@@ -162,8 +162,28 @@ def browser():
         unavailable("playwright is not installed; pip install -e '.[test]'")
     with sync_playwright() as pw:
         chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield chromium
+        yield _ContextsBypassCsp(chromium)
         chromium.close()
+
+
+class _ContextsBypassCsp:
+    """The browser, whose new contexts let Playwright's own string predicates run (``wait_for_function``
+    evaluates them, which the app's Content-Security-Policy refuses). The policy itself is tested with
+    ``bypass_csp=False`` in tests/test_security_browser.py."""
+
+    def __init__(self, browser):
+        self._browser = browser
+
+    def new_context(self, **options):
+        options.setdefault("bypass_csp", True)
+        return self._browser.new_context(**options)
+
+    def new_page(self, **options):
+        options.setdefault("bypass_csp", True)
+        return self._browser.new_page(**options)
+
+    def __getattr__(self, name):
+        return getattr(self._browser, name)
 
 
 @pytest.fixture

@@ -29,6 +29,20 @@ PAGES = [
 
 
 @pytest.fixture
+def page(browser):
+    """As the shared ``page`` fixture, but under the app's policy (other browser tests bypass it, so
+    that Playwright's own string predicates can run): any blocked script or style fails the test."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=False)
+    pg = context.new_page()
+    errors: list[str] = []
+    pg.on("console", lambda msg: errors.append(f"console {msg.type}: {msg.text}") if msg.type == "error" else None)
+    pg.on("pageerror", lambda exc: errors.append(f"page error: {exc}"))
+    yield pg
+    context.close()
+    assert not errors, "browser reported errors:\n" + "\n".join(errors)
+
+
+@pytest.fixture
 def two_snapshots(service, app_store):
     """The snapshots page with something to list and compare."""
     return [snapshots.create(service, app_store, "warwickshire", period, "tester") for period in ("2024-03", "2025-03")]
@@ -49,7 +63,7 @@ def test_page_renders_with_no_policy_violation(page, live_server, path: str, rea
 
 def test_a_violation_would_be_seen(browser, live_server) -> None:
     """The listener catches what the policy blocks: an inline script added to a page is refused."""
-    context = browser.new_context()
+    context = browser.new_context(bypass_csp=False)
     try:
         page = context.new_page()
         page.add_init_script(LISTEN)
