@@ -79,8 +79,8 @@ def callback_request_problem(body: Any, known_outputs: set[str]) -> str | None:
     for item in body.get("inputs", []):
         # Dash's own page routing reads the address as text and fails on anything else.
         if item["id"] == "_pages_location" and item["property"] == "pathname" \
-                and not isinstance(item.get("value"), str):
-            return "the page address (pathname) is not text"
+                and not (isinstance(item.get("value"), str) and item["value"].startswith("/")):
+            return "the page address (pathname) is not text starting with /"
         if item["id"] == "_pages_location" and item["property"] == "search" \
                 and not isinstance(item.get("value"), (str, type(None))):
             return "the query of the page address (search) is not text"

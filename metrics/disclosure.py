@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from typing import Any
 
 import numpy as np
@@ -211,13 +212,20 @@ def _withheld(frame: pd.DataFrame, metric: Metric) -> pd.Series:
 
 #: What a public reader is told about a source that failed: the error itself may name a database
 #: file, a server and port or a piece of SQL, which only the operators need (the app that is not public).
-SOURCE_PROBLEM_PUBLIC = ("the data source could not be read just now, so these figures are not shown; "
+SOURCE_PROBLEM_PUBLIC = ("the data source could not be read{when}, so these figures are not shown; "
                          "they will return when it answers again")
+#: When it was last tried is safe to tell, and needed: a snapshot is read long after the day it was made.
+_LAST_TRIED = re.compile(r"last tried \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC")
 
 
-def source_problem(message: str, public: bool) -> str:
-    """A data source's error as told to this audience: in full to operators, in words to the public."""
-    return SOURCE_PROBLEM_PUBLIC if public else message
+def source_problem(message: str, public: bool, says_nothing_inside: bool = False) -> str:
+    """A data source's error as told to this audience: in full to operators, in words to the public.
+    ``says_nothing_inside``: the message is the product's own sentence, naming no file, server or SQL
+    (a row cap reached), so the public are told it as it is."""
+    if not public or says_nothing_inside:
+        return message
+    tried = _LAST_TRIED.search(message)
+    return SOURCE_PROBLEM_PUBLIC.format(when=f" ({tried.group(0)})" if tried else " just now")
 
 
 def public_from_env() -> bool:

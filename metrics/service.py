@@ -240,7 +240,8 @@ class MetricsService:
         """The pure judgement, then its typed insights (SPC, trend, forecast, and a benchmark verdict against
         each comparator), all withheld for the audience here: ``suppress`` is the public audience."""
         try:
-            evaluation = evaluate(metric, obs.frame, at, intention_id, obs.error, suppress)
+            evaluation = evaluate(metric, obs.frame, at, intention_id, obs.error, suppress,
+                                  error_is_ours=obs.truncated)
             if obs.error is not None:
                 return evaluation
             return enrich(evaluation, metric, obs.headline, suppress, self._comparators(metric, obs),

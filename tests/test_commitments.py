@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from metrics.evaluation.provenance_words import assumed_elements
 from metrics.formatting import format_value, unit_words
 
 
@@ -76,7 +77,7 @@ def test_each_commitment_is_a_metric_of_its_intention_with_its_target_and_proven
     assert (target.kind, target.value) == (c.kind, c.value)
     assert target.provenance.missing_elements() == []
     assert target.provenance.value.source == "document" and c.words in target.provenance.value.quote
-    for name in target.provenance.assumed_elements():
+    for name in assumed_elements(target.provenance.to_contract()):
         assert getattr(target.provenance, name).reason
 
 

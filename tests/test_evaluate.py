@@ -157,7 +157,9 @@ def test_contract_json_shape() -> None:
     payload = e.to_contract()
     assert set(payload) == {"metric_id", "intention_id", "title", "unit", "polarity", "period", "value", "numerator",
                             "denominator", "ci_lower", "ci_upper", "baseline", "target", "trajectory_value",
-                            "progress_pct", "status", "status_reason"}
+                            "progress_pct", "status", "status_reason",
+                            # added beside DESIGN.md's keys (issue 14): where each part of the target comes from
+                            "target_provenance"}
     assert payload["baseline"] == {"period": "2014-03", "value": 100}
     assert payload["target"] == {"kind": "relative_change", "value": pytest.approx(80), "deadline": "2016-03"}
 

@@ -357,7 +357,14 @@ class Leaks:
         if metric_id is None:
             return
         at = title.rsplit(", ", 1)[-1]  # a bar chart by area names its period last
+        target = self.metrics[metric_id].target
+        stated = target is not None and target.baseline.value is not None
         for trace in figure.get("data", []):
+            if stated and trace.get("name") in ("Baseline", "Glide path"):
+                # A stated baseline is the config's figure (e.g. "none removed" before a count starts), not
+                # a count from the data, so its line tells nothing about a withheld period, even where the
+                # two are equal; baselines observed in the data are checked.
+                continue
             xs, ys = _numbers(trace.get("x")), _numbers(trace.get("y"))
             if trace.get("orientation") == "h":
                 pairs = [(self._cell(metric_id, self.periods[metric_id].get(at), self.areas[metric_id].get(y, y)), x)

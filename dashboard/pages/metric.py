@@ -173,7 +173,7 @@ def layout(metric_id: str | None = None, framework: str | None = None, period: s
         sections.append(html.Details([html.Summary("The SQL the database runs"), html.Pre(
             obs.sql or (metric.binding.sql if isinstance(metric.binding, SqlBinding) else "–"), className="small")]))
     if obs.error:
-        sections.append(html.P(f"Data source problem: {source_problem(obs.error, context.public())}",
+        sections.append(html.P(f"Data source problem: {source_problem(obs.error, context.public(), obs.truncated)}",
                                className="text-danger", role="alert"))
     if obs.truncated:
         sections.append(html.P("The query returned more rows than the data source's row cap; figures are incomplete.",

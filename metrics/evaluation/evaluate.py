@@ -265,20 +265,22 @@ def why_no_figure(metric: Metric, observations: pd.DataFrame, at: date) -> str:
 
 
 def evaluate(metric: Metric, observations: pd.DataFrame, at: date, intention_id: str | None = None,
-             source_error: str | None = None, suppress: bool = False) -> Evaluation:
+             source_error: str | None = None, suppress: bool = False, error_is_ours: bool = False) -> Evaluation:
     """The metric's evaluation at month ``at``: its latest period that has ended by then, carrying
-    where each element of its target comes from (so every page and export can say "assumed")."""
-    judged = _judge(metric, observations, at, intention_id, source_error, suppress)
+    where each element of its target comes from (so every page and export can say "assumed").
+    ``error_is_ours``: ``source_error`` is the product's own sentence (a row cap reached), safe to tell
+    the public as it is."""
+    judged = _judge(metric, observations, at, intention_id, source_error, suppress, error_is_ours)
     if metric.target is None:
         return judged
     return dataclasses.replace(judged, target_provenance=metric.target.provenance.to_contract())
 
 
 def _judge(metric: Metric, observations: pd.DataFrame, at: date, intention_id: str | None,
-           source_error: str | None, suppress: bool) -> Evaluation:
+           source_error: str | None, suppress: bool, error_is_ours: bool = False) -> Evaluation:
     name = metric.display_title
     if source_error:
-        told = source_problem(source_error, suppress)  # ``suppress`` is the public audience
+        told = source_problem(source_error, suppress, error_is_ours)  # ``suppress`` is the public audience
         return no_data_evaluation(metric, intention_id, f"No data: {told}", told)
     series = headline_series(observations)
     upto = series[series["period_end"] <= at]
