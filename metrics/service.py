@@ -13,18 +13,20 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 import pandas as pd
 
-from datasources.engines import DataSourceError
+from datasources.engines import DataSourceError, QueryResult
 from datasources.registry import DataSourceRegistry, SourceSettings
+from metrics.batch import run_questions
 from metrics.compile import compile_metric, compile_peer_values, compile_series_breaks
 from metrics.definitions.loader import Config, DEFAULT_CONFIG_DIR, load_config
 from metrics.definitions.models import Framework, Intention, Metric, Milestone, PublishedBinding
 from metrics.evaluation.evaluate import Evaluation, evaluate
 from metrics.evaluation.insights import enrich
-from metrics.evaluation.observations import as_period_start, build_observations, headline_series
+from metrics.evaluation.observations import (OBSERVATION_FIELDS, as_period_start, build_observations,
+                                              headline_series)
 from metrics.evaluation.status import Status
 from metrics.periods import month_key, parse_month, period_key, period_label
 
@@ -79,8 +81,23 @@ class FrameworkEvaluation:
                 "metrics": [e.to_contract() for e in self.evaluations]}
 
 
+_HASHES: dict[int, tuple[Metric, str]] = {}
+_HASHES_LOCK = threading.Lock()
+
+
 def definition_hash(metric: Metric) -> str:
-    return hashlib.sha256(metric.model_dump_json().encode()).hexdigest()[:16]
+    """A digest of the whole definition. Metrics are frozen, so it is made once per metric object
+    (every cache lookup asks for it: a page's warm request would otherwise dump 200 models to JSON)."""
+    with _HASHES_LOCK:
+        hit = _HASHES.get(id(metric))
+    if hit is not None and hit[0] is metric:
+        return hit[1]
+    digest = hashlib.sha256(metric.model_dump_json().encode()).hexdigest()[:16]
+    with _HASHES_LOCK:
+        if len(_HASHES) > 10_000:  # configs reloaded many times: start again rather than grow
+            _HASHES.clear()
+        _HASHES[id(metric)] = (metric, digest)  # holding the metric keeps its id from being reused
+    return digest
 
 
 def milestone_state(milestone: Milestone, at: date) -> str:
@@ -126,27 +143,64 @@ class MetricsService:
     # ------------------------------------------------------------ data
     def observations(self, metric_id: str) -> ObservationSet:
         metric = self.metric(metric_id)
-        source_id = metric.binding.datasource
-        vintage = self.registry.vintage(source_id)
-        key = (metric_id, definition_hash(metric), vintage)
+        key = self._cache_key(metric)
         with self._lock:
             cached = self._cache.get(key)
         if cached is not None:
             return cached
         statement = compile_metric(metric)
         try:
-            result = self.registry.execute(source_id, statement)
-            frame = build_observations(metric, result.frame, metric.binding.headline_area)
-            peers, breaks = self._published_extras(metric, source_id)
-            obs = ObservationSet(metric_id, frame, None, result.sql, result.truncated, vintage, peers, breaks)
-            if result.truncated:  # incomplete rows would give wrong figures: no_data with the reason, everywhere
-                obs = ObservationSet(metric_id, pd.DataFrame(), result.truncation_reason, result.sql, True, vintage)
+            outcome: QueryResult | DataSourceError = self.registry.execute(metric.binding.datasource, statement)
         except DataSourceError as exc:
-            obs = ObservationSet(metric_id, pd.DataFrame(), str(exc), None, False, vintage)
+            outcome = exc
+        return self._observe(metric, key, outcome)
+
+    def _cache_key(self, metric: Metric) -> tuple[str, str, str]:
+        return metric.id, definition_hash(metric), self.registry.vintage(metric.binding.datasource)
+
+    def _observe(self, metric: Metric, key: tuple[str, str, str], outcome: QueryResult | DataSourceError,
+                 frame: pd.DataFrame | None = None) -> ObservationSet:
+        """Judge one query's outcome into the metric's cached observation set (``frame``: observations
+        already built from the same rows for a metric alike in :data:`OBSERVATION_FIELDS`)."""
+        vintage = key[2]
+        try:
+            if isinstance(outcome, DataSourceError):
+                raise outcome
+            result = outcome
+            if frame is None:
+                frame = build_observations(metric, result.frame, metric.binding.headline_area)
+            peers, breaks = self._published_extras(metric, metric.binding.datasource)
+            obs = ObservationSet(metric.id, frame, None, result.sql, result.truncated, vintage, peers, breaks)
+            if result.truncated:  # incomplete rows would give wrong figures: no_data with the reason, everywhere
+                obs = ObservationSet(metric.id, pd.DataFrame(), result.truncation_reason, result.sql, True, vintage)
+        except DataSourceError as exc:
+            obs = ObservationSet(metric.id, pd.DataFrame(), str(exc), None, False, vintage)
         with self._lock:
-            self._cache = {k: v for k, v in self._cache.items() if k[0] != metric_id}
+            self._cache = {k: v for k, v in self._cache.items() if k[0] != metric.id}
             self._cache[key] = obs
         return obs
+
+    def prefetch(self, metric_ids: Iterable[str]) -> None:
+        """Fill the cache for those of ``metric_ids`` not in it: each distinct query once, a few at a
+        time per source (:mod:`metrics.batch`), observations built once per alike metric."""
+        with self._lock:
+            missing = {}
+            for metric_id in dict.fromkeys(metric_ids):
+                metric = self.metric(metric_id)
+                key = self._cache_key(metric)
+                if key not in self._cache:
+                    missing[metric_id] = (metric, key)
+        if len(missing) < 2:
+            return  # one query gains nothing from a pool
+        jobs = {m: (metric.binding.datasource, compile_metric(metric)) for m, (metric, _) in missing.items()}
+        outcomes = run_questions(self.registry, jobs)
+        built: dict[tuple, pd.DataFrame] = {}
+        for metric_id, (metric, key) in missing.items():
+            outcome = outcomes[metric_id]
+            alike = (id(outcome), metric.binding.headline_area, *(getattr(metric, f) for f in OBSERVATION_FIELDS))
+            obs = self._observe(metric, key, outcome, built.get(alike))
+            if obs.error is None and not obs.truncated:
+                built[alike] = obs.frame
 
     def _published_extras(self, metric: Metric, source_id: str) -> tuple[pd.DataFrame | None, tuple[tuple[str, str, str], ...]]:
         """Peer values and series breaks of a published binding that declares them. A failure
@@ -193,6 +247,7 @@ class MetricsService:
     def latest_period(self, framework_id: str | None = None) -> date | None:
         """The last month for which any of the framework's metrics has data."""
         latest: date | None = None
+        self.prefetch(self.framework(framework_id).metric_ids())
         for metric_id in self.framework(framework_id).metric_ids():
             series = self.series(metric_id)
             if not series.empty:
@@ -202,6 +257,7 @@ class MetricsService:
 
     def available_periods(self, framework_id: str | None = None) -> list[str]:
         months: set[date] = set()
+        self.prefetch(self.framework(framework_id).metric_ids())
         for metric_id in self.framework(framework_id).metric_ids():
             series = self.series(metric_id)
             if not series.empty:
@@ -222,7 +278,9 @@ class MetricsService:
                   suppress: bool) -> Evaluation:
         """The pure judgement, then its typed insights (SPC, trend, forecast, and a benchmark verdict against
         each comparator), all withheld for the audience here: ``suppress`` is the public audience."""
-        evaluation = evaluate(metric, obs.frame, at, intention_id, obs.error, suppress)
+        # The cached headline, not the whole frame: evaluate would pick the headline rows out of every area's again.
+        rows = obs.frame if obs.headline.empty else obs.headline  # an empty frame keeps its columns
+        evaluation = evaluate(metric, rows, at, intention_id, obs.error, suppress)
         if obs.error is not None:
             return evaluation
         return enrich(evaluation, metric, obs.headline, suppress, self._comparators(metric, obs),
@@ -252,6 +310,7 @@ class MetricsService:
         framework = self.framework(framework_id)
         at = self.resolve_period(framework.id, period)
         pairs = [(intention, metric_id) for intention in framework.intentions for metric_id in intention.metrics]
+        self.prefetch(metric_id for _, metric_id in pairs)
         observed = tuple(self.observations(metric_id) for _, metric_id in pairs)
         key = (framework.id, at, suppress)
         with self._lock:

@@ -64,6 +64,11 @@ def values_and_intervals(metric: Metric, numerator: np.ndarray, denominator: np.
     return num / den, nothing, nothing.copy()  # mean: no interval without the spread
 
 
+#: The fields of a metric that :func:`build_observations` reads: two metrics alike in these, from the same
+#: rows, have the same observations (near-duplicate measures share them; see metrics.batch).
+OBSERVATION_FIELDS = ("method", "unit", "frequency", "multiplier")
+
+
 def build_observations(metric: Metric, aggregate: pd.DataFrame, headline_area: str | None = None) -> pd.DataFrame:
     """One row per period and area plus a headline row per period.
 
