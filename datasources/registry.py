@@ -128,9 +128,13 @@ class DataSourceRegistry:
             path = self._database_file(source_id)
         except DataSourceError:
             return "unavailable"
-        if path is not None and path.exists():
-            stamp = datetime.fromtimestamp(path.stat().st_mtime, tz=timezone.utc)
-            return stamp.isoformat(timespec="seconds")
+        if path is not None:
+            try:
+                modified = path.stat().st_mtime  # one system call, not exists() and then stat()
+            except OSError:
+                pass
+            else:
+                return datetime.fromtimestamp(modified, tz=timezone.utc).isoformat(timespec="seconds")
         return datetime.now(tz=timezone.utc).strftime("%Y-%m-%dT%H:00Z")
 
     def _database_file(self, source_id: str) -> Path | None:

@@ -117,6 +117,7 @@ class MetricsService:
         )
         self._cache: dict[tuple[str, str, str], ObservationSet] = {}
         self._evaluations: dict[tuple[str, date, bool], tuple[tuple[ObservationSet, ...], FrameworkEvaluation]] = {}
+        self._periods: dict[str, tuple[tuple[ObservationSet, ...], list[str]]] = {}
         self._lock = threading.Lock()
 
     @classmethod
@@ -155,8 +156,14 @@ class MetricsService:
             outcome = exc
         return self._observe(metric, key, outcome)
 
-    def _cache_key(self, metric: Metric) -> tuple[str, str, str]:
-        return metric.id, definition_hash(metric), self.registry.vintage(metric.binding.datasource)
+    def _cache_key(self, metric: Metric, vintages: dict[str, str] | None = None) -> tuple[str, str, str]:
+        """``vintages``: each source's vintage asked once across many metrics (a memo the caller keeps)."""
+        source_id = metric.binding.datasource
+        if vintages is None:
+            return metric.id, definition_hash(metric), self.registry.vintage(source_id)
+        if source_id not in vintages:
+            vintages[source_id] = self.registry.vintage(source_id)
+        return metric.id, definition_hash(metric), vintages[source_id]
 
     def _observe(self, metric: Metric, key: tuple[str, str, str], outcome: QueryResult | DataSourceError,
                  frame: pd.DataFrame | None = None) -> ObservationSet:
@@ -180,14 +187,29 @@ class MetricsService:
             self._cache[key] = obs
         return obs
 
+    def observe_all(self, metric_ids: Iterable[str]) -> list[ObservationSet]:
+        """Each metric's observation set, as :meth:`observations` gives it, the missing ones fetched
+        together (:meth:`prefetch`) and each source's vintage asked once."""
+        ids = list(metric_ids)
+        self.prefetch(ids)
+        vintages: dict[str, str] = {}
+        found = []
+        for metric_id in ids:
+            key = self._cache_key(self.metric(metric_id), vintages)
+            with self._lock:
+                obs = self._cache.get(key)
+            found.append(obs if obs is not None else self.observations(metric_id))
+        return found
+
     def prefetch(self, metric_ids: Iterable[str]) -> None:
         """Fill the cache for those of ``metric_ids`` not in it: each distinct query once, a few at a
         time per source (:mod:`metrics.batch`), observations built once per alike metric."""
-        with self._lock:
-            missing = {}
-            for metric_id in dict.fromkeys(metric_ids):
-                metric = self.metric(metric_id)
-                key = self._cache_key(metric)
+        vintages: dict[str, str] = {}
+        missing = {}
+        for metric_id in dict.fromkeys(metric_ids):
+            metric = self.metric(metric_id)
+            key = self._cache_key(metric, vintages)
+            with self._lock:
                 if key not in self._cache:
                     missing[metric_id] = (metric, key)
         if len(missing) < 2:
@@ -247,22 +269,28 @@ class MetricsService:
     def latest_period(self, framework_id: str | None = None) -> date | None:
         """The last month for which any of the framework's metrics has data."""
         latest: date | None = None
-        self.prefetch(self.framework(framework_id).metric_ids())
-        for metric_id in self.framework(framework_id).metric_ids():
-            series = self.series(metric_id)
+        for obs in self.observe_all(self.framework(framework_id).metric_ids()):
+            series = obs.headline
             if not series.empty:
                 end = max(series["period_end"])
                 latest = end if latest is None or end > latest else latest
         return latest
 
     def available_periods(self, framework_id: str | None = None) -> list[str]:
+        observed = tuple(self.observe_all(self.framework(framework_id).metric_ids()))
+        key = self.framework(framework_id).id
+        with self._lock:
+            hit = self._periods.get(key)
+        if hit is not None and len(hit[0]) == len(observed) and all(a is b for a, b in zip(hit[0], observed)):
+            return list(hit[1])  # the very same observations: the same periods (asked by every overview request)
         months: set[date] = set()
-        self.prefetch(self.framework(framework_id).metric_ids())
-        for metric_id in self.framework(framework_id).metric_ids():
-            series = self.series(metric_id)
-            if not series.empty:
-                months.update(series["period_end"])
-        return [month_key(m) for m in sorted(months, reverse=True)]
+        for obs in observed:
+            if not obs.headline.empty:
+                months.update(obs.headline["period_end"])
+        periods = [month_key(m) for m in sorted(months, reverse=True)]
+        with self._lock:
+            self._periods[key] = (observed, periods)
+        return list(periods)
 
     def evaluate_metric(self, metric_id: str, period: str | date | None = None,
                         intention_id: str | None = None, suppress: bool = False) -> Evaluation:
@@ -310,8 +338,7 @@ class MetricsService:
         framework = self.framework(framework_id)
         at = self.resolve_period(framework.id, period)
         pairs = [(intention, metric_id) for intention in framework.intentions for metric_id in intention.metrics]
-        self.prefetch(metric_id for _, metric_id in pairs)
-        observed = tuple(self.observations(metric_id) for _, metric_id in pairs)
+        observed = tuple(self.observe_all(metric_id for _, metric_id in pairs))
         key = (framework.id, at, suppress)
         with self._lock:
             hit = self._evaluations.get(key)
