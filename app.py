@@ -14,7 +14,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from dashboard import auth, context, ids
+from dashboard import auth, compression, context, ids
 from datasources.store import Store
 from metrics.service import DEFAULT_CONFIG_DIR, MetricsService
 from reports import downloads
@@ -115,6 +115,7 @@ def create_app(config_dir: str | Path | None = None, service: MetricsService | N
         except ReviewError as exc:  # a store with real people (an admin) gets no sample accounts
             logging.getLogger("outcomes.auth").warning("sample people not added: %s", exc)
     downloads.register_routes(app.server)
+    compression.install(app.server)
     app.server.add_url_rule("/healthz", "healthz", _health)
     return app
 
