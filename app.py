@@ -13,7 +13,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from dashboard import auth, context, ids, problems, security_headers
+from dashboard import auth, compression, context, ids, problems, security_headers
 from datasources.store import Store
 from metrics.disclosure import public_from_env
 from metrics.service import DEFAULT_CONFIG_DIR, MetricsService
@@ -113,6 +113,7 @@ def create_app(config_dir: str | Path | None = None, service: MetricsService | N
     downloads.register_routes(app.server)
     security_headers.install(app.server, app.csp_hashes)
     problems.install(app)
+    compression.install(app.server)
     app.server.add_url_rule("/healthz", "healthz", _health)
     return app
 

@@ -27,7 +27,8 @@ PAYLOAD = json.dumps({
 def ask(url: str) -> tuple[float, bool]:
     started = time.perf_counter()
     request = urllib.request.Request(f"{url}/_dash-update-component", data=PAYLOAD, method="POST",
-                                     headers={"Content-Type": "application/json", "Origin": url})
+                                     headers={"Content-Type": "application/json", "Origin": url,
+                                              "Accept-Encoding": "gzip, deflate"})  # as a browser asks
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
             ok = response.status == 200 and len(response.read()) > 0

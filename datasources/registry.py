@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.sql import Executable
 
-from datasources.engines import (DataSourceError, QueryResult, database_file, make_read_only_engine,
+from datasources.engines import (DataSourceError, QueryResult, database_file, expand_url, make_read_only_engine,
                                  resolve_url, run_query)
 
 
@@ -43,6 +43,7 @@ class DataSourceRegistry:
     def __init__(self, sources: list[SourceSettings], project_root: Path):
         self._settings = {s.id: s for s in sources}
         self._root = project_root
+        self._files: dict[tuple[str, str], tuple[Path | None]] = {}
         self._engines: dict[str, Engine] = {}
         self._lock = threading.Lock()
         self._failed_at: dict[str, float] = {}  # source id -> when its queries started failing
@@ -125,13 +126,28 @@ class DataSourceRegistry:
 
     def _data_vintage(self, source_id: str) -> str:
         try:
-            path = database_file(self.url(source_id))
+            path = self._database_file(source_id)
         except DataSourceError:
             return "unavailable"
-        if path is not None and path.exists():
-            stamp = datetime.fromtimestamp(path.stat().st_mtime, tz=timezone.utc)
-            return stamp.isoformat(timespec="seconds")
+        if path is not None:
+            try:
+                modified = path.stat().st_mtime  # one system call, not exists() and then stat()
+            except OSError:
+                pass
+            else:
+                return datetime.fromtimestamp(modified, tz=timezone.utc).isoformat(timespec="seconds")
         return datetime.now(tz=timezone.utc).strftime("%Y-%m-%dT%H:00Z")
+
+    def _database_file(self, source_id: str) -> Path | None:
+        """The source's database file, resolved once per URL as the environment spells it: every cache
+        lookup asks for the vintage, and resolving a path (realpath, URL parsing) each time is most of
+        a warm page's lookups."""
+        expanded = expand_url(self.settings(source_id).url)
+        hit = self._files.get((source_id, expanded))
+        if hit is None:
+            hit = (database_file(resolve_url(expanded, self._root)),)
+            self._files[(source_id, expanded)] = hit
+        return hit[0]
 
     def _retry_token(self, source_id: str) -> str:
         with self._lock:

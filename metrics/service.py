@@ -16,18 +16,20 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 import pandas as pd
 
-from datasources.engines import DataSourceError
+from datasources.engines import DataSourceError, QueryResult
 from datasources.registry import DataSourceRegistry, SourceSettings
+from metrics.batch import run_questions
 from metrics.compile import compile_metric, compile_peer_values, compile_series_breaks
 from metrics.definitions.loader import Config, DEFAULT_CONFIG_DIR, load_config
 from metrics.definitions.models import Framework, Intention, Metric, Milestone, PublishedBinding
 from metrics.evaluation.evaluate import Evaluation, evaluate, no_data_evaluation
 from metrics.evaluation.insights import enrich
-from metrics.evaluation.observations import as_period_start, build_observations, headline_series
+from metrics.evaluation.observations import (OBSERVATION_FIELDS, as_period_start, build_observations,
+                                              headline_series)
 from metrics.evaluation.status import Status
 from metrics.periods import month_key, month_label, parse_month, period_key, period_label
 
@@ -92,8 +94,23 @@ class FrameworkEvaluation:
                 "metrics": [e.to_contract() for e in self.evaluations]}
 
 
+_HASHES: dict[int, tuple[Metric, str]] = {}
+_HASHES_LOCK = threading.Lock()
+
+
 def definition_hash(metric: Metric) -> str:
-    return hashlib.sha256(metric.model_dump_json().encode()).hexdigest()[:16]
+    """A digest of the whole definition. Metrics are frozen, so it is made once per metric object
+    (every cache lookup asks for it: a page's warm request would otherwise dump 200 models to JSON)."""
+    with _HASHES_LOCK:
+        hit = _HASHES.get(id(metric))
+    if hit is not None and hit[0] is metric:
+        return hit[1]
+    digest = hashlib.sha256(metric.model_dump_json().encode()).hexdigest()[:16]
+    with _HASHES_LOCK:
+        if len(_HASHES) > 10_000:  # configs reloaded many times: start again rather than grow
+            _HASHES.clear()
+        _HASHES[id(metric)] = (metric, digest)  # holding the metric keeps its id from being reused
+    return digest
 
 
 def milestone_state(milestone: Milestone, at: date) -> str:
@@ -113,6 +130,7 @@ class MetricsService:
         )
         self._cache: dict[tuple[str, str, str], ObservationSet] = {}
         self._evaluations: dict[tuple[str, date, bool], tuple[tuple[ObservationSet, ...], FrameworkEvaluation]] = {}
+        self._periods: dict[str, tuple[tuple[ObservationSet, ...], list[str]]] = {}
         self._lock = threading.Lock()
 
     @classmethod
@@ -139,31 +157,89 @@ class MetricsService:
     # ------------------------------------------------------------ data
     def observations(self, metric_id: str) -> ObservationSet:
         metric = self.metric(metric_id)
-        source_id = metric.binding.datasource
-        vintage = self.registry.vintage(source_id)
-        key = (metric_id, definition_hash(metric), vintage)
+        key = self._cache_key(metric)
         with self._lock:
             cached = self._cache.get(key)
         if cached is not None:
             return cached
         statement = compile_metric(metric)
         try:
-            result = self.registry.execute(source_id, statement)
-            frame = build_observations(metric, result.frame, metric.binding.headline_area)
-            peers, breaks = self._published_extras(metric, source_id)
-            obs = ObservationSet(metric_id, frame, None, result.sql, result.truncated, vintage, peers, breaks)
-            if result.truncated:  # incomplete rows would give wrong figures: no_data with the reason, everywhere
-                obs = ObservationSet(metric_id, pd.DataFrame(), result.truncation_reason, result.sql, True, vintage)
+            outcome: QueryResult | DataSourceError = self.registry.execute(metric.binding.datasource, statement)
         except DataSourceError as exc:
-            obs = ObservationSet(metric_id, pd.DataFrame(), str(exc), None, False, vintage)
+            outcome = exc
+        return self._observe(metric, key, outcome)
+
+    def _cache_key(self, metric: Metric, vintages: dict[str, str] | None = None) -> tuple[str, str, str]:
+        """``vintages``: each source's vintage asked once across many metrics (a memo the caller keeps)."""
+        source_id = metric.binding.datasource
+        if vintages is None:
+            return metric.id, definition_hash(metric), self.registry.vintage(source_id)
+        if source_id not in vintages:
+            vintages[source_id] = self.registry.vintage(source_id)
+        return metric.id, definition_hash(metric), vintages[source_id]
+
+    def _observe(self, metric: Metric, key: tuple[str, str, str], outcome: QueryResult | DataSourceError,
+                 frame: pd.DataFrame | None = None) -> ObservationSet:
+        """Judge one query's outcome into the metric's cached observation set (``frame``: observations
+        already built from the same rows for a metric alike in :data:`OBSERVATION_FIELDS`)."""
+        vintage = key[2]
+        try:
+            if isinstance(outcome, DataSourceError):
+                raise outcome
+            result = outcome
+            if frame is None:
+                frame = build_observations(metric, result.frame, metric.binding.headline_area)
+            peers, breaks = self._published_extras(metric, metric.binding.datasource)
+            obs = ObservationSet(metric.id, frame, None, result.sql, result.truncated, vintage, peers, breaks)
+            if result.truncated:  # incomplete rows would give wrong figures: no_data with the reason, everywhere
+                obs = ObservationSet(metric.id, pd.DataFrame(), result.truncation_reason, result.sql, True, vintage)
+        except DataSourceError as exc:
+            obs = ObservationSet(metric.id, pd.DataFrame(), str(exc), None, False, vintage)
         except Exception as exc:  # noqa: BLE001 - figures that break the statistics must not take down the rest
-            log.exception("metric %s: its figures could not be computed from the source's rows", metric_id)
-            obs = ObservationSet(metric_id, pd.DataFrame(), failure_words(metric, "computed from its source's rows",
+            log.exception("metric %s: its figures could not be computed from the source's rows", metric.id)
+            obs = ObservationSet(metric.id, pd.DataFrame(), failure_words(metric, "computed from its source's rows",
                                                                          exc), None, False, vintage)
         with self._lock:
-            self._cache = {k: v for k, v in self._cache.items() if k[0] != metric_id}
+            self._cache = {k: v for k, v in self._cache.items() if k[0] != metric.id}
             self._cache[key] = obs
         return obs
+
+    def observe_all(self, metric_ids: Iterable[str]) -> list[ObservationSet]:
+        """Each metric's observation set, as :meth:`observations` gives it, the missing ones fetched
+        together (:meth:`prefetch`) and each source's vintage asked once."""
+        ids = list(metric_ids)
+        self.prefetch(ids)
+        vintages: dict[str, str] = {}
+        found = []
+        for metric_id in ids:
+            key = self._cache_key(self.metric(metric_id), vintages)
+            with self._lock:
+                obs = self._cache.get(key)
+            found.append(obs if obs is not None else self.observations(metric_id))
+        return found
+
+    def prefetch(self, metric_ids: Iterable[str]) -> None:
+        """Fill the cache for those of ``metric_ids`` not in it: each distinct query once, a few at a
+        time per source (:mod:`metrics.batch`), observations built once per alike metric."""
+        vintages: dict[str, str] = {}
+        missing = {}
+        for metric_id in dict.fromkeys(metric_ids):
+            metric = self.metric(metric_id)
+            key = self._cache_key(metric, vintages)
+            with self._lock:
+                if key not in self._cache:
+                    missing[metric_id] = (metric, key)
+        if len(missing) < 2:
+            return  # one query gains nothing from a pool
+        jobs = {m: (metric.binding.datasource, compile_metric(metric)) for m, (metric, _) in missing.items()}
+        outcomes = run_questions(self.registry, jobs)
+        built: dict[tuple, pd.DataFrame] = {}
+        for metric_id, (metric, key) in missing.items():
+            outcome = outcomes[metric_id]
+            alike = (id(outcome), metric.binding.headline_area, *(getattr(metric, f) for f in OBSERVATION_FIELDS))
+            obs = self._observe(metric, key, outcome, built.get(alike))
+            if obs.error is None and not obs.truncated:
+                built[alike] = obs.frame
 
     def _published_extras(self, metric: Metric, source_id: str) -> tuple[pd.DataFrame | None, tuple[tuple[str, str, str], ...]]:
         """Peer values and series breaks of a published binding that declares them. A failure
@@ -210,20 +286,28 @@ class MetricsService:
     def latest_period(self, framework_id: str | None = None) -> date | None:
         """The last month for which any of the framework's metrics has data."""
         latest: date | None = None
-        for metric_id in self.framework(framework_id).metric_ids():
-            series = self.series(metric_id)
+        for obs in self.observe_all(self.framework(framework_id).metric_ids()):
+            series = obs.headline
             if not series.empty:
                 end = max(series["period_end"])
                 latest = end if latest is None or end > latest else latest
         return latest
 
     def available_periods(self, framework_id: str | None = None) -> list[str]:
+        observed = tuple(self.observe_all(self.framework(framework_id).metric_ids()))
+        key = self.framework(framework_id).id
+        with self._lock:
+            hit = self._periods.get(key)
+        if hit is not None and len(hit[0]) == len(observed) and all(a is b for a, b in zip(hit[0], observed)):
+            return list(hit[1])  # the very same observations: the same periods (asked by every overview request)
         months: set[date] = set()
-        for metric_id in self.framework(framework_id).metric_ids():
-            series = self.series(metric_id)
-            if not series.empty:
-                months.update(series["period_end"])
-        return [month_key(m) for m in sorted(months, reverse=True)]
+        for obs in observed:
+            if not obs.headline.empty:
+                months.update(obs.headline["period_end"])
+        periods = [month_key(m) for m in sorted(months, reverse=True)]
+        with self._lock:
+            self._periods[key] = (observed, periods)
+        return list(periods)
 
     def evaluate_metric(self, metric_id: str, period: str | date | None = None,
                         intention_id: str | None = None, suppress: bool = False) -> Evaluation:
@@ -240,7 +324,10 @@ class MetricsService:
         """The pure judgement, then its typed insights (SPC, trend, forecast, and a benchmark verdict against
         each comparator), all withheld for the audience here: ``suppress`` is the public audience."""
         try:
-            evaluation = evaluate(metric, obs.frame, at, intention_id, obs.error, suppress,
+            # The cached headline, not the whole frame: evaluate would pick the headline rows out of every
+            # area's again.
+            rows = obs.frame if obs.headline.empty else obs.headline  # an empty frame keeps its columns
+            evaluation = evaluate(metric, rows, at, intention_id, obs.error, suppress,
                                   error_is_ours=obs.truncated)
             if obs.error is not None:
                 return evaluation
@@ -275,7 +362,7 @@ class MetricsService:
         framework = self.framework(framework_id)
         at = self.resolve_period(framework.id, period)
         pairs = [(intention, metric_id) for intention in framework.intentions for metric_id in intention.metrics]
-        observed = tuple(self.observations(metric_id) for _, metric_id in pairs)
+        observed = tuple(self.observe_all(metric_id for _, metric_id in pairs))
         key = (framework.id, at, suppress)
         with self._lock:
             hit = self._evaluations.get(key)

@@ -21,6 +21,8 @@ import pytest
 PROJECT = Path(__file__).resolve().parent.parent
 SAMPLE_DB = PROJECT / "sample_data" / "sample.db"
 CONFIG_DIR = PROJECT / "config"
+# Parsed config kept for this run only, never in the user's own cache (metrics.definitions.parse_cache).
+os.environ.setdefault("OUTCOMES_CACHE_DIR", tempfile.mkdtemp(prefix="outcomes-test-cache-"))
 CHROMIUM = os.environ.get("OUTCOMES_CHROMIUM", "/usr/bin/chromium")
 PG_BIN = Path(os.environ.get("OUTCOMES_PG_BIN", "/usr/lib/postgresql/15/bin"))
 CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",

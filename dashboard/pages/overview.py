@@ -11,8 +11,8 @@ from dash import Input, Output, State, callback, dcc, html
 from dash.exceptions import PreventUpdate
 
 from dashboard import context, ids, titles
-from dashboard.components import (ALL, labelled, notice, period_options, period_problem, progress_text, select,
-                                  sparkline, status_badge)
+from dashboard.components import (ALL, Prebuilt, labelled, notice, period_options, period_problem, progress_text,
+                                  select, sparkline, status_badge)
 from dashboard.provenance_view import assumed_line
 from metrics.definitions.models import Framework, Intention
 from metrics.disclosure import suppress_frame
@@ -77,8 +77,9 @@ def _metric_row(evaluation: Evaluation, framework: Framework, period: str) -> ht
     if bench is not None:  # compact, in words: the metric page gives the method and the interval
         first.append(html.P(bench.compact, className="benchmark small", **{"data-verdict": str(bench.verdict)}))
     return html.Tr([
-        # data-label: on a phone each row is stacked and every value is shown under its column's name.
-        html.Td(first, **{"data-label": ""}),
+        # data-label: on a phone each row is stacked and every value is shown under its column's name
+        # (the first cell, the metric itself, needs none).
+        html.Td(first),
         html.Td([value, html.Div(evaluation.period_label or "", className="small text-muted")],
                 **{"data-label": "Latest value"}),
         html.Td([target + deadline, *assumed_line(evaluation.target_provenance)], **{"data-label": "Target"}),
@@ -141,7 +142,8 @@ def overview_body(framework_id: str, period: str | None, themes: list[str], lead
         if hit is not None and hit[0] is result:
             _BODIES.move_to_end(key)
             return hit[1]
-    body = _build_body(service, result, period, themes, leads)
+    # Prebuilt: serialised once, then sent as it is (most of a warm request was this serialisation).
+    body = [Prebuilt(_build_body(service, result, period, themes, leads))]
     with _BODIES_LOCK:
         _BODIES[key] = (result, body)  # holding the result keeps its id from being reused
         while len(_BODIES) > _BODIES_KEPT:

@@ -16,6 +16,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError
 
+from metrics.definitions import parse_cache
 from metrics.definitions.models import ConfigFile
 from metrics.definitions.parsed import Config, ConfigError, ConfigIssue, PathKey, SourceFile
 from metrics.definitions.templates import apply_templates
@@ -44,22 +45,26 @@ def _plain(node: Any, path: PathKey, lines: dict[PathKey, int]) -> Any:
     return node
 
 
+def _parse(text: str) -> tuple[Any, dict[PathKey, int]]:
+    """Plain data and the line of every path; the slow step, kept by :mod:`parse_cache`."""
+    raw = YAML(typ="rt").load(text)
+    lines: dict[PathKey, int] = {(): 1}
+    return (_plain(raw, (), lines) if raw is not None else {}), lines
+
+
 def parse_file(path: Path, root: Path) -> tuple[SourceFile | None, list[ConfigIssue]]:
     try:
         display = str(path.relative_to(root.parent))
     except ValueError:
         display = str(path)
-    yaml = YAML(typ="rt")
     try:
-        raw = yaml.load(path.read_text(encoding="utf-8"))
+        data, lines = parse_cache.parsed(path.read_text(encoding="utf-8"), _parse)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
         return None, [ConfigIssue(display, line, "(yaml)", f"{exc.problem or exc.context}; fix the YAML syntax")]
     except (OSError, UnicodeDecodeError) as exc:
         return None, [ConfigIssue(display, 1, "(file)", f"cannot read: {exc}")]
-    lines: dict[PathKey, int] = {(): 1}
-    data = _plain(raw, (), lines) if raw is not None else {}
     if not isinstance(data, dict):
         return None, [ConfigIssue(display, 1, "(file)", "a config file must be a mapping with sections "
                                   "such as 'datasources', 'framework' or 'metrics'")]

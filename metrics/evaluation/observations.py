@@ -67,6 +67,11 @@ def values_and_intervals(metric: Metric, numerator: np.ndarray, denominator: np.
     return num / den, nothing, nothing.copy()  # mean: no interval without the spread
 
 
+#: The fields of a metric that :func:`build_observations` reads: two metrics alike in these, from the same
+#: rows, have the same observations (near-duplicate measures share them; see metrics.batch).
+OBSERVATION_FIELDS = ("method", "unit", "frequency", "multiplier", "suppress_below")
+
+
 class FigureError(ValueError):
     """The source's rows cannot be figures of this metric's method (a negative count, a numerator
     above its denominator); the message names the first period and area, in words."""
