@@ -33,7 +33,7 @@ class DataSourceError(Exception):
 
 #: The optional extra (pyproject ``[project.optional-dependencies]``) that installs each backend's
 #: driver; SQLite needs none, so a SQLite-only install carries neither.
-DRIVER_EXTRAS = {"postgresql": "postgres", "duckdb": "duckdb"}
+DRIVER_EXTRAS = {"postgresql": "postgres", "duckdb": "duckdb", "databricks": "databricks"}
 
 
 class MissingDriverError(DataSourceError):

@@ -48,7 +48,8 @@ _PATHLIKE = re.compile(r"[/\\:]|\.(csv|tsv|parquet|json|ndjson|jsonl|txt|xlsx|db
                        re.IGNORECASE)
 
 # sqlglot's dialect names for the SQLAlchemy backends we run.
-DIALECTS = {"postgresql": "postgres", "duckdb": "duckdb", "sqlite": "sqlite"}
+DIALECTS = {"postgresql": "postgres", "duckdb": "duckdb", "sqlite": "sqlite", "mssql": "tsql",
+            "databricks": "databricks"}
 
 
 def dialect_for_url(url: str) -> str | None:

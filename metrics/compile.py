@@ -248,13 +248,17 @@ def compile_metric(metric: Metric) -> Select[Any]:
 
 def render_sql(statement: Select[Any], dialect_name: str) -> str:
     """The statement as a dialect would run it, parameters shown as placeholders (for review and tests)."""
-    from sqlalchemy.dialects import postgresql, sqlite
+    from sqlalchemy.dialects import mssql, postgresql, sqlite
 
-    dialects = {"sqlite": sqlite.dialect(), "postgresql": postgresql.dialect()}
+    dialects = {"sqlite": sqlite.dialect, "postgresql": postgresql.dialect, "mssql": mssql.dialect}
     if dialect_name == "duckdb":
         from duckdb_engine import Dialect as DuckDBDialect
 
         dialect: Any = DuckDBDialect()
+    elif dialect_name == "databricks":
+        from databricks.sqlalchemy import DatabricksDialect  # the 'databricks' extra
+
+        dialect = DatabricksDialect()
     else:
-        dialect = dialects[dialect_name]
+        dialect = dialects[dialect_name]()
     return str(statement.compile(dialect=dialect))

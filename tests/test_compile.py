@@ -23,7 +23,7 @@ def config():
     return load_config(PROJECT / "config")
 
 
-@pytest.mark.parametrize("dialect", ["sqlite", "postgresql", "duckdb"])
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql", "duckdb", "mssql", "databricks"])
 @pytest.mark.parametrize("metric_id", METRICS)
 def test_sql_snapshot(config, metric_id: str, dialect: str) -> None:
     sql = render_sql(compile_metric(config.metrics[metric_id]), dialect).strip() + "\n"
@@ -76,6 +76,6 @@ def test_sql_binding_is_wrapped_and_aggregated_in_the_database() -> None:
                            "estimated_prevalence_65plus AS denominator FROM dementia_register WHERE month >= :since"},
     })
     sql = render_sql(compile_metric(metric), "postgresql")
-    assert "date_trunc('quarter', raw.period_date)" in sql
+    assert "date_trunc('quarter', CAST(raw.period_date AS TIMESTAMP))" in sql
     assert "sum(raw.numerator)" in sql and "GROUP BY" in sql
     assert "%(since)s" in sql

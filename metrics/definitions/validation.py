@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from datasources.sql_guard import dialect_for_url, sql_problems
+from datasources.sql_periods import PERIOD_DIALECTS
 from metrics.definitions.parsed import Config, ConfigIssue, SourceFile
 from metrics.definitions.models import ConfigFile, SqlBinding, TableBinding
 
@@ -133,6 +134,34 @@ def _sql_bindings_read_only(parsed: Parsed, datasources: dict[str, Any]) -> list
     return issues
 
 
+def _backend_of(url: str) -> str | None:
+    """The URL's SQLAlchemy backend name, or None where it cannot be told yet (an unset variable)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    from datasources.engines import DataSourceError, expand_url
+
+    try:
+        return make_url(expand_url(url)).get_backend_name()
+    except (DataSourceError, ArgumentError):
+        return None
+
+
+def _datasources_have_period_sql(parsed: Parsed) -> list[ConfigIssue]:
+    """Every source on a dialect whose period SQL is written out: any other gets ``date_trunc``,
+    which SQL Server before 2022 and MySQL lack, so its metrics would fail only at query time."""
+    issues = []
+    for source, cfg in parsed:
+        for i, ds in _indexed(source, "datasources", cfg.datasources):
+            backend = _backend_of(ds.url)
+            if backend is not None and backend not in PERIOD_DIALECTS:
+                issues.append(source.issue(("datasources", i, "url"), (
+                    f"data source '{ds.id}' is on the '{backend}' dialect, for which no period SQL is written "
+                    f"(known: {', '.join(PERIOD_DIALECTS)}); its metrics would fail at query time. Use one of "
+                    "those, or add a rule for it to datasources/sql_periods.py")))
+    return issues
+
+
 def _table_bindings_have_names(parsed: Parsed) -> list[ConfigIssue]:
     issues = []
     for source, cfg in parsed:
@@ -201,6 +230,7 @@ def cross_reference_issues(root: Path, parsed: Parsed, files: dict[str, SourceFi
         ("data source references", lambda: _datasource_refs(parsed, declared["datasources"])),
         ("targets", lambda: _baselines_fit_metrics(parsed)),
         ("sql bindings", lambda: _sql_bindings_read_only(parsed, datasources)),
+        ("data source dialects", lambda: _datasources_have_period_sql(parsed)),
         ("table bindings", lambda: _table_bindings_have_names(parsed)),
         ("comparators", lambda: _comparators_need_headline(parsed)),
         ("ingest", lambda: _ingest_refs(root, parsed, set(datasources))),

@@ -1,2 +1,2 @@
-SELECT CAST(date_trunc('month', dementia_register.month) AS DATE) AS period_start, dementia_register.area_code AS area, sum(dementia_register.registered_65plus) AS numerator, sum(dementia_register.estimated_prevalence_65plus) AS denominator 
-FROM dementia_register GROUP BY CAST(date_trunc('month', dementia_register.month) AS DATE), dementia_register.area_code ORDER BY CAST(date_trunc('month', dementia_register.month) AS DATE), dementia_register.area_code
+SELECT CAST(date_trunc('month', CAST(dementia_register.month AS TIMESTAMP)) AS DATE) AS period_start, dementia_register.area_code AS area, sum(dementia_register.registered_65plus) AS numerator, sum(dementia_register.estimated_prevalence_65plus) AS denominator 
+FROM dementia_register GROUP BY CAST(date_trunc('month', CAST(dementia_register.month AS TIMESTAMP)) AS DATE), dementia_register.area_code ORDER BY CAST(date_trunc('month', CAST(dementia_register.month AS TIMESTAMP)) AS DATE), dementia_register.area_code

@@ -1,0 +1,2 @@
+SELECT trunc(CAST(dementia_register.month AS DATE), 'MONTH') AS period_start, dementia_register.area_code AS area, sum(dementia_register.registered_65plus) AS numerator, sum(dementia_register.estimated_prevalence_65plus) AS denominator 
+FROM dementia_register GROUP BY trunc(CAST(dementia_register.month AS DATE), 'MONTH'), dementia_register.area_code ORDER BY trunc(CAST(dementia_register.month AS DATE), 'MONTH'), dementia_register.area_code

@@ -1,0 +1,2 @@
+SELECT DATEFROMPARTS(YEAR(dementia_register.month), MONTH(dementia_register.month), 1) AS period_start, dementia_register.area_code AS area, sum(dementia_register.registered_65plus) AS numerator, sum(dementia_register.estimated_prevalence_65plus) AS denominator 
+FROM dementia_register GROUP BY DATEFROMPARTS(YEAR(dementia_register.month), MONTH(dementia_register.month), 1), dementia_register.area_code ORDER BY DATEFROMPARTS(YEAR(dementia_register.month), MONTH(dementia_register.month), 1), dementia_register.area_code
