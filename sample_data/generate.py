@@ -128,6 +128,10 @@ hospital_admissions = sa.Table(
     sa.Index("ix_hosp_cause_method_age_date_area", "cause", "admission_method", "age", "admission_date",
              "area_code"),
     sa.Index("ix_hosp_method_date_area", "admission_method", "admission_date", "area_code"),
+    # Deaths in hospital (Warwickshire's acute deaths): without it SQLite skip-scans the index above
+    # (581 ms; 45 ms with it).
+    sa.Index("ix_hosp_method_died_age_date_area", "admission_method", "died_in_hospital", "age", "admission_date",
+             "area_code"),
 )
 
 dementia_register = sa.Table(

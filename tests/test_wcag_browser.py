@@ -93,7 +93,7 @@ def axe_violations(page) -> list[str]:
 
 
 def page_width(page) -> dict:
-    return page.evaluate("""() => {
+    return page.evaluate(r"""() => {
         const doc = document.documentElement;
         const wider = [...document.body.querySelectorAll('*')]
             .filter(e => e.getBoundingClientRect().right > doc.clientWidth + 1 && e.closest('.ag-root-wrapper, .table-scroll, svg') === null)
