@@ -169,8 +169,7 @@ def _build_body(service, result: FrameworkEvaluation, period: str | None, themes
                           className="small"))
     content.append(_summary(result))
     for group in outcome_groups(framework, intentions):
-        title = f"{group.outcome.code} {group.outcome.title}" if group.outcome else group.title
-        content.append(html.Section([html.H2(title, className="h4 mt-4")]
+        content.append(html.Section([html.H2(group.title, className="h4 mt-4")]
                                     + [_intention_card(i, result) for i in group.intentions]))
     if not intentions:
         content.append(html.P("No intentions match the chosen theme and lead."))

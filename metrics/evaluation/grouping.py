@@ -21,8 +21,13 @@ class OutcomeGroup:
 
     @property
     def title(self) -> str:
-        """``"O1: Title"``, or "Other intentions"."""
-        return f"{self.outcome.code}: {self.outcome.title}" if self.outcome else OTHER
+        """``"O1: Title"``; the title alone where the code is only the title's first word(s) in capitals
+        ("Safe" and "Cared for", never "SAFE: Safe" or "CARED: Cared for"); or "Other intentions"."""
+        if self.outcome is None:
+            return OTHER
+        code, title = self.outcome.code, self.outcome.title
+        repeats = code.isalpha() and len(code) >= 3 and title.replace(" ", "").casefold().startswith(code.casefold())
+        return title if repeats else f"{code}: {title}"
 
 
 def outcome_groups(framework: Framework, intentions: Iterable[Intention] | None = None) -> list[OutcomeGroup]:
