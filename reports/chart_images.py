@@ -3,12 +3,16 @@
 The figures are the page's (:mod:`dashboard.figures`), so a chart in a report looks like the chart on the
 page. Starting the browser costs seconds and each image a fraction of one, so a report's charts are exported
 together in one browser session, two tabs at a time (the machines have two cores). Kaleido finds Chromium
-itself; ``BROWSER_PATH`` names another.
+itself; ``BROWSER_PATH`` names another. The PDF and the Word report of a snapshot draw the same charts, so
+each image is kept (by its figure's content, the last :data:`KEPT` of them) and the second report draws none.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import threading
+from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, Sequence
 
@@ -20,6 +24,10 @@ from datasources import progress
 WIDTH, HEIGHT, SCALE = 800, 380, 2
 #: Tabs rendering at once in the one browser.
 TABS = 2
+#: Images kept in memory by figure content (a 200-metric report has about 200; a PNG is some 50 KB).
+KEPT = 400
+_kept: "OrderedDict[str, bytes]" = OrderedDict()
+_kept_lock = threading.Lock()
 
 
 class ChartExportError(Exception):
@@ -46,10 +54,31 @@ async def _export(figures: Sequence[go.Figure], tick: Callable[[int], None]) -> 
         return list(await asyncio.gather(*(one(f) for f in figures)))
 
 
+def _digest(figure: go.Figure) -> str:
+    return hashlib.sha256(f"{WIDTH}x{HEIGHT}@{SCALE}:{figure.to_json()}".encode()).hexdigest()
+
+
 def png_images(figures: Sequence[go.Figure]) -> list[bytes]:
+    """PNG bytes for each figure, in order: those drawn before from memory, the rest from one browser session."""
+    digests = [_digest(f) for f in figures]
+    with _kept_lock:
+        known = {d: _kept[d] for d in digests if d in _kept}
+    missing = list(dict.fromkeys(d for d in digests if d not in known))
+    if missing:
+        first = {d: f for d, f in zip(digests, figures)}
+        drawn = dict(zip(missing, _draw([first[d] for d in missing])))
+        with _kept_lock:
+            for digest, png in drawn.items():
+                _kept[digest] = png
+                _kept.move_to_end(digest)
+            while len(_kept) > KEPT:
+                _kept.popitem(last=False)
+        known.update(drawn)
+    return [known[d] for d in digests]
+
+
+def _draw(figures: Sequence[go.Figure]) -> list[bytes]:
     """PNG bytes for each figure, in order, from one browser session."""
-    if not figures:
-        return []
     try:
         # In a thread of its own: the caller's thread may already run an event loop (Playwright's sync API
         # does, and so may a server), and asyncio.run cannot start inside one.
