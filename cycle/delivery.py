@@ -37,9 +37,9 @@ def folder_of(delivery: Delivery, root: Path = PROJECT_ROOT) -> Path:
     return folder if folder.is_absolute() else root / folder
 
 
-def export_files(snapshot, comparison, formats, out_dir: Path) -> tuple[list[Path], list[str]]:
+def export_files(snapshot, comparison, formats, out_dir: Path) -> list[Path]:
     """The files, exported once: a file already written for this snapshot version is reused."""
-    files, notes = [], []
+    files = []
     for name in formats:
         fmt, scope = _PLAN[name]
         stem = exporting.stem(snapshot) + ("-exceptions" if scope == "exceptions" else "")
@@ -49,7 +49,7 @@ def export_files(snapshot, comparison, formats, out_dir: Path) -> tuple[list[Pat
             continue
         written = exporting.export(snapshot, fmt, out_dir, comparison, scope=scope)
         files.extend(written)
-    return list(dict.fromkeys(files)), notes
+    return list(dict.fromkeys(files))
 
 
 def delivery_email(contact: Contact, framework: Framework, signoff: SignOff, files: list[Path], folder: Path,
@@ -87,12 +87,11 @@ def queue(store: Store, framework: Framework, today: date, everyone: list[Contac
     folder = folder_of(plan, root) / framework.id / signoff.period
     exported_key = f"export:{signoff.snapshot_id}"
     snapshot = snapshots.load(store, signoff.snapshot_id)
-    files, notes = export_files(snapshot, snapshots.comparison_of(store, snapshot), plan.formats, folder)
+    files = export_files(snapshot, snapshots.comparison_of(store, snapshot), plan.formats, folder)
     if record_event(store, exported_key, "export", framework.id, signoff.period, f"snapshot:{signoff.snapshot_id}",
-                    None, today, {"files": [str(p) for p in files], "notes": notes}):
+                    None, today, {"files": [str(p) for p in files]}):
         said.append(f"delivery: snapshot {signoff.snapshot_id} ({signoff.period}) written to {folder}: "
                     f"{', '.join(p.name for p in files)}")
-        said.extend(f"delivery: {n}" for n in notes)
     for contact in wanted:
         key = f"snapshot:{signoff.snapshot_id}:{contact.username}"
         if add_delivery(store, key, "snapshot", framework.id, signoff.period, contact.username,
