@@ -98,22 +98,25 @@ def page_width(page) -> dict:
         const wider = [...document.body.querySelectorAll('*')]
             .filter(e => e.getBoundingClientRect().right > doc.clientWidth + 1 && e.closest('.ag-root-wrapper, .table-scroll, svg') === null)
             .slice(0, 5).map(e => `${e.tagName.toLowerCase()}.${e.className}`);
-        // Table cells narrower than a word they hold: the word was broken mid-way ("Val ue", "177 .1").
-        const probe = document.createElement('span');
-        probe.style.cssText = 'position:absolute;visibility:hidden;white-space:nowrap';
-        document.body.append(probe);
+        // A word in a table cell laid out on two lines: it was broken mid-way ("Val ue", "177 .1"). Each
+        // word's own boxes, in its own font (a JSON value in <pre> is monospace); breaks after a hyphen and
+        // visually hidden text (one pixel wide by design) are not counted.
         const broken = [];
         document.querySelectorAll('.table-scroll th, .table-scroll td').forEach(cell => {
-            const style = getComputedStyle(cell);
-            const room = cell.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
-            if (cell.clientWidth === 0) { return; }
-            probe.style.font = style.font;
-            for (const word of cell.innerText.split(/[\s-]+/).filter(Boolean)) {
-                probe.textContent = word;
-                if (probe.getBoundingClientRect().width > room + 1) { broken.push(word); }
+            const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+            while (walker.nextNode()) {
+                const node = walker.currentNode;
+                if (node.parentElement.closest('.visually-hidden, .visually-hidden-focusable')) { continue; }
+                for (const match of node.textContent.matchAll(/[^\s-]+/g)) {
+                    const range = document.createRange();
+                    range.setStart(node, match.index);
+                    range.setEnd(node, match.index + match[0].length);
+                    const lines = new Set([...range.getClientRects()].filter(r => r.width > 0)
+                                          .map(r => Math.round(r.top)));
+                    if (lines.size > 1) { broken.push(match[0]); }
+                }
             }
         });
-        probe.remove();
         return {scroll: doc.scrollWidth, client: doc.clientWidth, wider, broken: broken.slice(0, 5)};
     }""")
 
