@@ -2,7 +2,8 @@
 
 The councils' documents state these commitments (Warwickshire's fostering framework providers, short
 break beds and nights, Changing Places and sensory rooms, supported living schemes, the intermediate
-and dementia care split, the £92m savings programme; Lancashire's no new care home placements of
+and dementia care split, the £92m savings programme, the Individual Service Funds pilot providers, the
+16-17 year olds in transition and the internal 1 to 1 fostering places; Lancashire's no new care home placements of
 people with a learning disability and its "same overall budget"; Wigan's decommissioning) but no
 published series holds them. To show them working, this seeded script writes made-up figures to
 ``sample_data/synthetic/commitments.csv`` in the layout of ``local_returns.csv``; ``outcomes ingest``
@@ -48,6 +49,10 @@ MEASURES: dict[str, tuple[str, str, str, str, float, float, float | None]] = {
     "lancs_care_budget_spend": (LANCS, "2009-06", "2014-03", "count", 96_000_000, 95_400_000, None),
     # Wigan Adult Services 2006-9
     "wig_block_contract_cash_freed": (WIGAN, "2006-06", "2009-03", "count", 40_000, 260_000, None),
+    # Warwickshire, added after the first set: last, so the shared random stream leaves the figures above unchanged
+    "warks_isf_pilot_providers": (WARKS, "2013-12", "2016-03", "count", 0, 7, None),
+    "warks_transition_young_people_supported": (WARKS, "2013-12", "2016-03", "count", 0, 54, None),
+    "warks_internal_fostering_one_to_one_places": (WARKS, "2013-12", "2016-03", "count", 0, 9, None),
 }
 
 

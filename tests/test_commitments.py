@@ -48,6 +48,12 @@ COMMITMENTS = [
                "relative_change", 5, "at least 5% of these in Intermediate Care"),
     Commitment("warwickshire", "fe-5-increase-specialist-residential", "warks_dementia_care_beds",
                "relative_change", 5, "5% in Dementia Care"),
+    Commitment("warwickshire", "aad-7-pilot-individual-service", "warks_isf_pilot_providers", "count", 8,
+               "with up to 8 learning disability, Autism and/or mental health providers"),
+    Commitment("warwickshire", "aad-11-commission-range-community", "warks_transition_young_people_supported",
+               "count", 56, "approximately 56 16-17 year olds"),
+    Commitment("warwickshire", "cs-7-review-remodel-internal", "warks_internal_fostering_one_to_one_places", "count",
+               10, "(initially 10 places)"),
     Commitment("warwickshire", "intro-savings-programme", "warks_savings_delivered", "count", 92_000_000,
                "in excess of £92 million"),
     Commitment("lancashire", "lcc-05-reduce-residential-care", "lancs_ld_new_care_home_placements", "count", 0,
@@ -154,3 +160,21 @@ def _texts(component) -> list[str]:
     if isinstance(component, (list, tuple)):
         return [t for c in component for t in _texts(c)]
     return _texts(getattr(component, "children", None))
+
+
+def test_isf_pilot_providers_up_to_8_is_a_ceiling_to_stay_within(service) -> None:
+    """"Up to 8" caps the size of a pilot: staying at or under 8 meets it, growing past 8 would not."""
+    metric = service.metric("warks_isf_pilot_providers")
+    assert metric.polarity == "lower_is_better"
+    assert "ceiling" in metric.target.provenance.measure.reason
+    evaluation = service.evaluate_metric("warks_isf_pilot_providers", "2016-03")
+    assert "keep it at or below 8" in evaluation.status_reason
+    assert evaluation.status == "achieved"
+    assert "warks_isf_saving" in service.framework("warwickshire").intention("aad-7-pilot-individual-service").metrics
+
+
+def test_transition_deadline_is_two_years_from_the_documents_date_and_says_so(service) -> None:
+    target = service.metric("warks_transition_young_people_supported").target
+    assert str(target.deadline).startswith("2015-10")
+    reason = target.provenance.deadline.reason
+    assert "over the next 2 years" in reason and "October 2013" in reason
