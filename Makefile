@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 
 # Built beside the target and moved into place only when complete, so an interrupted
 # build never leaves a half-made database that make would take as done.
-$(SAMPLE_DB): $(STAMP) sample_data/generate.py config/ingest.yaml $(wildcard sample_data/real/*.csv)
+$(SAMPLE_DB): $(STAMP) $(wildcard sample_data/*.py) config/ingest.yaml $(wildcard sample_data/real/*.csv) $(wildcard sample_data/synthetic/*.csv)
 	rm -f $(SAMPLE_DB).tmp
 	$(BIN)/python -m sample_data.generate --out $(SAMPLE_DB).tmp
 	$(BIN)/outcomes ingest --database sqlite:///$(abspath $(SAMPLE_DB)).tmp
