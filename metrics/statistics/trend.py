@@ -34,7 +34,8 @@ from dataclasses import dataclass
 from typing import Callable, List, Optional, Sequence
 
 import numpy as np
-from scipy.stats import chi2, norm, t as student_t
+# The functions scipy.stats' norm.ppf, chi2.sf, chi2.ppf and t.ppf call, without importing scipy.stats.
+from scipy.special import chdtrc, gammaincinv, ndtri, stdtrit
 
 __all__ = [
     "TrendResult",
@@ -171,7 +172,7 @@ def recent_trend(
             return _not_calculated("missing values")
         y = np.asarray(vals, float)
         if lows is not None and ups is not None and not any(v is None for v in lows + ups):
-            z2 = 2 * float(norm.ppf(1 - (1 - ci_confidence) / 2))
+            z2 = 2 * float(ndtri(1 - (1 - ci_confidence) / 2))
             var = ((np.asarray(ups, float) - np.asarray(lows, float)) / z2) ** 2
         elif method == "rate" and nums is not None and not any(v is None for v in nums):
             c = np.asarray(nums, float)
@@ -189,8 +190,8 @@ def recent_trend(
         def sub_beta(keep: np.ndarray) -> float:
             return _weighted_fit(y[keep], var[keep], t[keep])[0]
 
-    p_value = float(chi2.sf(stat, 1))
-    critical = float(chi2.ppf(confidence, 1))
+    p_value = float(chdtrc(1, stat))  # chi2.sf(stat, 1)
+    critical = float(2 * gammaincinv(0.5, confidence))  # chi2.ppf(confidence, 1)
     direction, reason = "no_significant_change", f"chi-square {stat:.4g} not above {critical:.4f}"
     if stat > critical and beta != 0:
         reversed_ = False
@@ -327,7 +328,7 @@ def forecast(
     s = math.sqrt(float((resid ** 2).sum()) / (n - 2))
     x0 = float(deadline_index)
     yhat = intercept + slope * x0
-    tq = float(student_t.ppf(1 - (1 - confidence) / 2, n - 2))
+    tq = float(stdtrit(n - 2, 1 - (1 - confidence) / 2))  # t.ppf
     half = tq * s * math.sqrt(1 + 1 / n + (x0 - xbar) ** 2 / sxx)
     lo, hi = yhat - half, yhat + half
 
