@@ -4,6 +4,7 @@ progress shown on long commands (a bar on a terminal, log lines otherwise)."""
 from __future__ import annotations
 
 import io
+import uuid
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -161,9 +162,12 @@ def test_report_charts_report_their_progress() -> None:
 
     from reports.chart_images import png_images
 
+    # Three different figures no earlier test drew: images are kept by figure digest, so a repeat is not drawn.
+    fresh = uuid.uuid4().hex
+    figures = [go.Figure(go.Scatter(x=[1, 2], y=[3, 4 + n]), layout={"title": f"{fresh} {n}"}) for n in range(3)]
     out = io.StringIO()
     with progress.listening(LogLines(out, "snapshot")):
-        images = png_images([go.Figure(go.Scatter(x=[1, 2], y=[3, 4])) for _ in range(3)])
+        images = png_images(figures)
     assert len(images) == 3 and all(i.startswith(b"\x89PNG") for i in images)
     lines = out.getvalue().splitlines()
     assert lines[0].endswith("snapshot drawing report charts: 0 of 3")
