@@ -3,8 +3,7 @@
 The figures are the page's (:mod:`dashboard.figures`), so a chart in a report looks like the chart on the
 page. Starting the browser costs seconds and each image a fraction of one, so a report's charts are exported
 together in one browser session, two tabs at a time (the machines have two cores), each tab reused without a
-reload (see :func:`_engine`). Kaleido finds Chromium
-itself; ``BROWSER_PATH`` names another. The PDF and the Word report of a snapshot draw the same charts, so
+reload (see :func:`_engine`). Kaleido finds Chromium itself; ``BROWSER_PATH`` names another. The PDF and the Word report of a snapshot draw the same charts, so
 each image is kept (by its figure's content, the last :data:`KEPT` of them) and the second report draws none.
 """
 
