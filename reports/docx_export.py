@@ -61,8 +61,9 @@ def _table(doc, caption: str, headers: Sequence[str], rows: Sequence[Sequence[st
 
 
 def _picture(doc, png: bytes, alt: str) -> None:
-    doc.add_picture(io.BytesIO(png), width=Cm(15))
-    inline = doc.inline_shapes[-1]._inline
+    # The shape add_picture returns, not doc.inline_shapes[-1]: that searches the whole body for every
+    # picture, which made a 400-chart report quadratic.
+    inline = doc.add_picture(io.BytesIO(png), width=Cm(15))._inline
     inline.docPr.set("descr", alt)
     inline.docPr.set("title", alt.split(":")[0])
 
