@@ -60,10 +60,10 @@ def _table(doc, caption: str, headers: Sequence[str], rows: Sequence[Sequence[st
     return table
 
 
-def _picture(doc, png: bytes, alt: str) -> None:
+def _picture(doc, image: bytes, alt: str) -> None:
     # The shape add_picture returns, not doc.inline_shapes[-1]: that searches the whole body for every
     # picture, which made a 400-chart report quadratic.
-    inline = doc.add_picture(io.BytesIO(png), width=Cm(15))._inline
+    inline = doc.add_picture(io.BytesIO(image), width=Cm(15))._inline
     inline.docPr.set("descr", alt)
     inline.docPr.set("title", alt.split(":")[0])
 
@@ -84,7 +84,7 @@ def _cover(doc, c: content.Cover) -> None:
 def render(snapshot: Snapshot, path: Path, comparison: Comparison | None = None, scope: str = "full") -> Path:
     blocks = content.build(snapshot, comparison, scope)
     charts = [b for b in blocks if isinstance(b, content.Chart)]
-    images = dict(zip(map(id, charts), chart_images.png_images([c.figure for c in charts])))
+    images = dict(zip(map(id, charts), chart_images.images([c.figure for c in charts])))
     doc = Document()
     set_language(doc, LANGUAGE)
     doc.styles["Normal"].font.name = "Arial"

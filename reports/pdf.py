@@ -85,7 +85,7 @@ def _cover(c: content.Cover) -> str:
 def html(snapshot: Snapshot, comparison: Comparison | None = None, scope: str = "full") -> str:
     blocks = content.build(snapshot, comparison, scope)
     charts = [b for b in blocks if isinstance(b, content.Chart)]
-    images = dict(zip(map(id, charts), chart_images.png_images([c.figure for c in charts])))
+    images = dict(zip(map(id, charts), chart_images.images([c.figure for c in charts])))
     parts: list[str] = []
     pending_break = False
     for block in blocks:
@@ -106,7 +106,8 @@ def html(snapshot: Snapshot, comparison: Comparison | None = None, scope: str = 
         elif isinstance(block, content.Table):
             parts.append(_table(block.caption, block.headers, block.rows))
         elif isinstance(block, content.Chart):
-            src = "data:image/png;base64," + base64.b64encode(images[id(block)]).decode()
+            image = images[id(block)]
+            src = f"data:{chart_images.mime_type(image)};base64," + base64.b64encode(image).decode()
             parts.append(f'<figure><img src="{src}" alt="{escape(block.alt)}">'
                          f'<figcaption>{escape(block.caption)}</figcaption></figure>')
         elif isinstance(block, content.Figures):

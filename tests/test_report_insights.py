@@ -48,7 +48,7 @@ def pdfs(service, tmp_path_factory):
         snap = snapshots.create(service, store, framework_id, None, "tester")
         with pytest.MonkeyPatch.context() as patch:
             if framework_id not in REAL_CHARTS:
-                patch.setattr(chart_images, "png_images", lambda figures: [PIXEL] * len(figures))
+                patch.setattr(chart_images, "images", lambda figures: [PIXEL] * len(figures))
             if framework_id in HTML_ONLY:
                 text = _norm(unescape(re.sub(r"<[^>]+>", " ", pdf.html(snap))))
             else:

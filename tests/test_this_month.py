@@ -160,15 +160,15 @@ def test_no_listener_makes_a_stage_silent(capsys) -> None:
 def test_report_charts_report_their_progress() -> None:
     import plotly.graph_objects as go
 
-    from reports.chart_images import png_images
+    from reports.chart_images import images as chart_images_of
 
     # Three different figures no earlier test drew: images are kept by figure digest, so a repeat is not drawn.
     fresh = uuid.uuid4().hex
     figures = [go.Figure(go.Scatter(x=[1, 2], y=[3, 4 + n]), layout={"title": f"{fresh} {n}"}) for n in range(3)]
     out = io.StringIO()
     with progress.listening(LogLines(out, "snapshot")):
-        images = png_images(figures)
-    assert len(images) == 3 and all(i.startswith(b"\x89PNG") for i in images)
+        images = chart_images_of(figures)
+    assert len(images) == 3 and all(i.startswith(b"\xff\xd8\xff") for i in images)
     lines = out.getvalue().splitlines()
     assert lines[0].endswith("snapshot drawing report charts: 0 of 3")
     assert lines[-1].endswith("snapshot drawing report charts: done, 3 of 3")
