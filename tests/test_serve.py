@@ -60,6 +60,10 @@ def test_serve_runs_gunicorn_workers_that_start_warm(sample_db, tmp_path) -> Non
                 assert time.monotonic() < deadline, "server did not answer in 120 s:\n" + log.read_text()
                 time.sleep(0.5)
         assert (status, json.loads(body)) == (200, {"status": "ok"})
+        # The first worker may answer before the second has logged its start: wait for it (not forever).
+        booted = time.monotonic() + 30
+        while log.read_text().count("Booting worker with pid") < 2 and time.monotonic() < booted:
+            time.sleep(0.2)
         text = log.read_text()
         assert "(gunicorn, 2 workers; every framework evaluated in" in text
         assert text.count("Booting worker with pid") == 2
