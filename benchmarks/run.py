@@ -436,7 +436,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--postgres", metavar="URL", default=os.environ.get("OUTCOMES_BENCH_PG_URL"),
                         help="a PostgreSQL database the scale data may be loaded into (postgresql+psycopg://...; "
                              "default $OUTCOMES_BENCH_PG_URL); without it the PostgreSQL row is not measured")
-    parser.add_argument("--skip", choices=["duckdb", "postgres", "framework", "cli", "serve"], action="append", default=[],
+    parser.add_argument("--skip", choices=["duckdb", "postgres", "framework", "cli", "serve"], action="append",
+                        default=[],
                         help="leave a part out (repeatable)")
     args = parser.parse_args(argv)
     rows: list[Row] = []

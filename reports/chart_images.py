@@ -3,8 +3,9 @@
 The figures are the page's (:mod:`dashboard.figures`), so a chart in a report looks like the chart on the
 page. Starting the browser costs seconds and each image a fraction of one, so a report's charts are exported
 together in one browser session, two tabs at a time (the machines have two cores), each tab reused without a
-reload (see :func:`_engine`). Kaleido finds Chromium itself; ``BROWSER_PATH`` names another. The PDF and the Word report of a snapshot draw the same charts, so
-each image is kept (by its figure's content, the last :data:`KEPT` of them) and the second report draws none.
+reload (see :func:`_engine`). Kaleido finds Chromium itself; ``BROWSER_PATH`` names another. The PDF and the
+Word report of a snapshot draw the same charts, so each image is kept (by its figure's content, the last
+:data:`KEPT` of them) and the second report draws none.
 """
 
 from __future__ import annotations
@@ -83,7 +84,8 @@ def mime_type(image: bytes) -> str:
 
 
 def images(figures: Sequence[go.Figure]) -> list[bytes]:
-    """Image bytes (:data:`FORMAT`) for each figure, in order: those drawn before from memory, the rest from one browser session."""
+    """Image bytes (:data:`FORMAT`) for each figure, in order: those drawn before from memory, the rest from
+    one browser session."""
     digests = [_digest(f) for f in figures]
     with _kept_lock:
         known = {d: _kept[d] for d in digests if d in _kept}
