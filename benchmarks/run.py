@@ -70,6 +70,7 @@ def ms(seconds: float) -> str:
 
 # ------------------------------------------------------------------ 1. DuckDB at scale
 
+#: In SQL both DuckDB and PostgreSQL read (EXTRACT rather than DuckDB's year() and month()).
 HAND_WRITTEN = """
 WITH num AS (
   SELECT CAST(date_trunc('month', admission_date) AS DATE) AS period_start, area_code AS area, count(*) AS numerator
@@ -81,8 +82,8 @@ den AS (
   WHERE age_band IN ('65-69', '70-74', '75-79', '80-84', '85-89', '90+') GROUP BY 1, 2)
 SELECT num.period_start, num.area, num.numerator, den.denominator
 FROM num JOIN den ON den.area_code = num.area
- AND den.year_start = make_date(CAST(year(num.period_start) - CASE WHEN month(num.period_start) < 4 THEN 1 ELSE 0 END
-                                     AS INTEGER), 4, 1)
+ AND den.year_start = make_date(CAST(EXTRACT(YEAR FROM num.period_start) AS INTEGER)
+                                - CASE WHEN EXTRACT(MONTH FROM num.period_start) < 4 THEN 1 ELSE 0 END, 4, 1)
 """
 
 
@@ -114,32 +115,48 @@ def _pandas_path(con) -> pd.DataFrame:
     return _arithmetic(merged[["period_start", "area", "numerator", "denominator"]])
 
 
-def duckdb_rows(rows: int, repeats: int) -> list[Row]:
-    import duckdb
-
+def _scale_file(rows: int) -> Path:
+    """The seeded DuckDB file of ``rows`` admissions, built once in the temporary folder."""
     from benchmarks.scale_data import build_duckdb
-    from metrics.compile import compile_metric
-    from metrics.evaluation.observations import build_observations
-    from metrics.service import MetricsService
 
     path = Path(tempfile.gettempdir()) / f"outcomes-bench-{rows}.duckdb"
     if not path.exists():
         started = time.perf_counter()
         build_duckdb(path, rows)
         print(f"built {path} ({rows:,} admission rows) in {time.perf_counter() - started:.1f} s", file=sys.stderr)
-    os.environ["OUTCOMES_SAMPLE_DB_URL"] = f"duckdb:///{path}"
-    service = MetricsService.from_config_dir(PROJECT / "config")
-    metric = service.metric(FALLS)
-    statement = compile_metric(metric)
+    return path
 
+
+def _product_seconds(service, repeats: int) -> float:  # noqa: ANN001 (a MetricsService)
+    """The falls metric's observations end to end, a new question each time (as after new data arrive)."""
     def product() -> None:
-        service._cache.clear()  # a new question each time, as after new data arrive
+        service._cache.clear()
         obs = service.observations(FALLS)
         if obs.error:
             raise RuntimeError(obs.error)
 
     product()  # the engine's first connection is not the engine's work
-    end_to_end = median_seconds(product, repeats)
+    return median_seconds(product, repeats)
+
+
+def _libpq(url: str) -> str:
+    """psycopg's connection string for a SQLAlchemy ``postgresql+psycopg://`` URL."""
+    return url.replace("postgresql+psycopg://", "postgresql://")
+
+
+def duckdb_rows(rows: int, repeats: int) -> list[Row]:
+    import duckdb
+
+    from metrics.compile import compile_metric
+    from metrics.evaluation.observations import build_observations
+    from metrics.service import MetricsService
+
+    path = _scale_file(rows)
+    os.environ["OUTCOMES_SAMPLE_DB_URL"] = f"duckdb:///{path}"
+    service = MetricsService.from_config_dir(PROJECT / "config")
+    metric = service.metric(FALLS)
+    statement = compile_metric(metric)
+    end_to_end = _product_seconds(service, repeats)
     result = service.registry.execute("sample", statement)
     aggregated = len(result.frame)
     sql_only = median_seconds(lambda: service.registry.execute("sample", statement), repeats)
@@ -170,31 +187,13 @@ def duckdb_rows(rows: int, repeats: int) -> list[Row]:
 
 # ------------------------------------------------------------------ 1b. the same on PostgreSQL
 
-#: The hand-written query in PostgreSQL's words (EXTRACT for DuckDB's year() and month()).
-HAND_WRITTEN_PG = """
-WITH num AS (
-  SELECT CAST(date_trunc('month', admission_date) AS DATE) AS period_start, area_code AS area, count(*) AS numerator
-  FROM hospital_admissions
-  WHERE admission_method = 'emergency' AND cause = 'falls' AND age >= 65
-  GROUP BY 1, 2),
-den AS (
-  SELECT year_start, area_code, sum(persons) AS denominator FROM population
-  WHERE age_band IN ('65-69', '70-74', '75-79', '80-84', '85-89', '90+') GROUP BY 1, 2)
-SELECT num.period_start, num.area, num.numerator, den.denominator
-FROM num JOIN den ON den.area_code = num.area
- AND den.year_start = make_date(CAST(EXTRACT(YEAR FROM num.period_start) AS INTEGER)
-                                - CASE WHEN EXTRACT(MONTH FROM num.period_start) < 4 THEN 1 ELSE 0 END, 4, 1)
-"""
-
-
 def _load_postgres(url: str, duckdb_path: Path, rows: int) -> None:
     """Copy the seeded DuckDB tables into the PostgreSQL database at ``url`` (once: kept while the row
     count matches), with the index the README asks of a council's own admissions table."""
     import duckdb
     import psycopg
 
-    conninfo = url.replace("postgresql+psycopg://", "postgresql://")
-    with psycopg.connect(conninfo, autocommit=True) as pg:
+    with psycopg.connect(_libpq(url), autocommit=True) as pg:
         try:
             if pg.execute("SELECT count(*) FROM hospital_admissions").fetchone()[0] == rows:
                 return
@@ -229,29 +228,17 @@ def postgres_rows(rows: int, repeats: int, url: str) -> list[Row]:
     import pandas as pd
     import psycopg
 
-    from benchmarks.scale_data import build_duckdb
     from metrics.service import MetricsService
 
-    path = Path(tempfile.gettempdir()) / f"outcomes-bench-{rows}.duckdb"
-    if not path.exists():
-        build_duckdb(path, rows)
-    _load_postgres(url, path, rows)
+    _load_postgres(url, _scale_file(rows), rows)
     os.environ["OUTCOMES_SAMPLE_DB_URL"] = url
     service = MetricsService.from_config_dir(PROJECT / "config")
-
-    def product() -> None:
-        service._cache.clear()  # a new question each time, as after new data arrive
-        obs = service.observations(FALLS)
-        if obs.error:
-            raise RuntimeError(obs.error)
-
-    product()  # the pool's first connection is not the query's work
-    end_to_end = median_seconds(product, repeats)
+    end_to_end = _product_seconds(service, repeats)
     service.registry.dispose()
     del os.environ["OUTCOMES_SAMPLE_DB_URL"]
-    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as pg:
+    with psycopg.connect(_libpq(url)) as pg:
         def hand_written() -> pd.DataFrame:
-            cursor = pg.execute(HAND_WRITTEN_PG)
+            cursor = pg.execute(HAND_WRITTEN)
             frame = pd.DataFrame(cursor.fetchall(), columns=[c.name for c in cursor.description])
             return _arithmetic(frame.astype({"numerator": float, "denominator": float}))
 
