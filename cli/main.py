@@ -106,14 +106,19 @@ def frameworks(config: Optional[Path] = ConfigOption,
 def _table_lines(payload: dict[str, Any], service: MetricsService) -> list[str]:
     from metrics.evaluation.status import Status
     from metrics.formatting import format_value
+    from metrics.evaluation.synthetic_words import SYNTHETIC_TAG, synthetic_count
+
     lines = [f"{payload['framework']} at {payload['period']}"]
     for item in payload["metrics"]:
         metric = service.metric(item["metric_id"])
         value = format_value(item["value"], metric) if item["value"] is not None else "–"
+        mark = f"  [{SYNTHETIC_TAG}]" if item["synthetic"] else ""
         lines.append(f"  [{Status(item['status']).words:<11}] {metric.display_title:<40} {value:<36} "
-                     f"{item['period'] or ''}")
+                     f"{item['period'] or ''}{mark}")
         lines.append(f"      {item['status_reason']}")
-    return lines
+    flags = {item["metric_id"]: item["synthetic"] for item in payload["metrics"]}
+    told = synthetic_count(sum(flags.values()), len(flags), "metric", "in this list", f"[{SYNTHETIC_TAG}]")
+    return lines + ([told] if told else [])
 
 
 def _csv_text(payload: dict[str, Any]) -> str:
@@ -121,7 +126,7 @@ def _csv_text(payload: dict[str, Any]) -> str:
     fields = ["framework", "period", "metric_id", "intention_id", "title", "unit", "polarity", "metric_period",
               "value", "numerator", "denominator", "ci_lower", "ci_upper", "baseline_period", "baseline_value",
               "target_kind", "target_value", "target_deadline", "trajectory_value", "progress_pct", "status",
-              "status_reason"]
+              "status_reason", "synthetic"]
     writer = csv.DictWriter(out, fieldnames=fields)
     writer.writeheader()
     for item in payload["metrics"]:
@@ -135,6 +140,7 @@ def _csv_text(payload: dict[str, Any]) -> str:
             "target_value": item["target"]["value"], "target_deadline": item["target"]["deadline"],
             "trajectory_value": item["trajectory_value"], "progress_pct": item["progress_pct"],
             "status": item["status"], "status_reason": item["status_reason"],
+            "synthetic": "true" if item["synthetic"] else "false",
         })
     return out.getvalue()
 
@@ -149,10 +155,19 @@ def evaluate(framework: Optional[str] = typer.Option(None, "--framework", help="
         fail(f"unknown --format '{format}'; use json, table or csv")
     from metrics.disclosure import public_from_env
 
+    from datasources.store import Store, StoreError
+    from review.judgement import framework_evaluation
+
     service = service_for(config)
+    store: Store | None = Store.from_environment()
+    try:
+        store.engine  # milestone progress and change points are read from the store, as the pages read them
+    except StoreError as exc:
+        typer.echo(f"warning: {exc}; milestones are judged from config alone", err=True)
+        store = None
     try:
         # A public deployment's command line tells no more than its pages (OUTCOMES_PUBLIC, as for serve).
-        result = service.evaluate_framework(framework, period, suppress=public_from_env())
+        result = framework_evaluation(store, service, framework, period, suppress=public_from_env())
     except KeyError as exc:
         fail(str(exc.args[0]))
     except ValueError as exc:

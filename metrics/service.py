@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from datetime import date
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping, Sequence
 
 import pandas as pd
 
@@ -25,9 +25,11 @@ from datasources.registry import DataSourceRegistry, SourceSettings
 from metrics.batch import run_questions
 from metrics.compile import compile_metric, compile_peer_values, compile_series_breaks
 from metrics.definitions.loader import Config, DEFAULT_CONFIG_DIR, load_config
-from metrics.definitions.models import Framework, Intention, Metric, Milestone, PublishedBinding
+from metrics.definitions.models import Framework, Intention, Metric, PublishedBinding
 from metrics.evaluation.evaluate import Evaluation, evaluate, no_data_evaluation
 from metrics.evaluation.insights import enrich
+from metrics.evaluation.intentions import IntentionJudgement, judge_intention
+from metrics.evaluation.milestones import MilestoneProgress, MilestoneState, framework_milestones
 from metrics.evaluation.observations import (OBSERVATION_FIELDS, as_period_start, build_observations,
                                               headline_series)
 from metrics.evaluation.status import Status
@@ -65,11 +67,8 @@ class ObservationSet:
         return headline_series(self.frame) if self.error is None and not self.frame.empty else pd.DataFrame()
 
 
-@dataclass(frozen=True)
-class MilestoneState:
-    milestone: Milestone
-    intention_id: str
-    state: str  # not_started | in_progress | done | late
+#: Each metric's SPC change points (period keys), as a person recorded them or config declares them.
+ChangePoints = Mapping[str, Sequence[str]]
 
 
 @dataclass(frozen=True)
@@ -78,20 +77,37 @@ class FrameworkEvaluation:
     period: str
     evaluations: list[Evaluation]
     milestones: list[MilestoneState] = field(default_factory=list)
+    intentions: list[IntentionJudgement] = field(default_factory=list)
 
     def for_intention(self, intention_id: str) -> list[Evaluation]:
         return [e for e in self.evaluations if e.intention_id == intention_id]
 
+    def intention(self, intention_id: str) -> IntentionJudgement | None:
+        return next((j for j in self.intentions if j.intention_id == intention_id), None)
+
+    def metric_evaluations(self) -> list[Evaluation]:
+        """One evaluation per metric: a metric that evidences two intentions is counted once."""
+        seen: set[str] = set()
+        return [e for e in self.evaluations if not (e.metric_id in seen or seen.add(e.metric_id))]
+
     def status_counts(self) -> dict[Status, int]:
-        """Every status (worst first), with how many metrics have it."""
+        """Every metric status (worst first), with how many metrics have it, each metric counted once."""
         counts = {s: 0 for s in Status.worst_first()}
-        for e in self.evaluations:
+        for e in self.metric_evaluations():
             counts[Status(e.status)] += 1
+        return counts
+
+    def intention_counts(self) -> dict[Status, int]:
+        """Every intention status (worst first), with how many intentions have it."""
+        counts = {s: 0 for s in Status.for_intentions()}
+        for j in self.intentions:
+            counts[j.status] += 1
         return counts
 
     def to_contract(self) -> dict[str, Any]:
         return {"framework": self.framework.id, "period": self.period,
-                "metrics": [e.to_contract() for e in self.evaluations]}
+                "metrics": [e.to_contract() for e in self.evaluations],
+                "intentions": [j.to_contract() for j in self.intentions]}
 
 
 _HASHES: dict[int, tuple[Metric, str]] = {}
@@ -113,14 +129,6 @@ def definition_hash(metric: Metric) -> str:
     return digest
 
 
-def milestone_state(milestone: Milestone, at: date) -> str:
-    if milestone.status == "done":
-        return "done"
-    if milestone.due is not None and milestone.due < at:  # no date: to be confirmed, never late
-        return "late"
-    return milestone.status
-
-
 class MetricsService:
     def __init__(self, config: Config, registry: DataSourceRegistry | None = None):
         self.config = config
@@ -129,7 +137,7 @@ class MetricsService:
             project_root=config.root.parent,
         )
         self._cache: dict[tuple[str, str, str], ObservationSet] = {}
-        self._evaluations: dict[tuple[str, date, bool], tuple[tuple[ObservationSet, ...], FrameworkEvaluation]] = {}
+        self._evaluations: dict[tuple, tuple[tuple[ObservationSet, ...], list[Evaluation]]] = {}
         self._periods: dict[str, tuple[tuple[ObservationSet, ...], list[str]]] = {}
         self._lock = threading.Lock()
 
@@ -310,17 +318,19 @@ class MetricsService:
         return list(periods)
 
     def evaluate_metric(self, metric_id: str, period: str | date | None = None,
-                        intention_id: str | None = None, suppress: bool = False) -> Evaluation:
+                        intention_id: str | None = None, suppress: bool = False,
+                        change_points: Sequence[str] = ()) -> Evaluation:
+        """``change_points``: the metric's recorded SPC change points (``review.change_points`` reads them)."""
         metric = self.metric(metric_id)
         obs = self.observations(metric_id)
         at = self.resolve_metric_period(metric_id, period)
         if intention_id is None:
             owner = self.framework_of_metric(metric_id)
             intention_id = owner[1].id if owner else None
-        return self._evaluate(metric, obs, at, intention_id, suppress)
+        return self._evaluate(metric, obs, at, intention_id, suppress, tuple(change_points))
 
     def _evaluate(self, metric: Metric, obs: ObservationSet, at: date, intention_id: str | None,
-                  suppress: bool) -> Evaluation:
+                  suppress: bool, change_points: tuple[str, ...] = ()) -> Evaluation:
         """The pure judgement, then its typed insights (SPC, trend, forecast, and a benchmark verdict against
         each comparator), all withheld for the audience here: ``suppress`` is the public audience."""
         try:
@@ -332,7 +342,7 @@ class MetricsService:
             if obs.error is not None:
                 return evaluation
             return enrich(evaluation, metric, obs.headline, suppress, self._comparators(metric, obs),
-                          peers=obs.peers, breaks=obs.breaks)
+                          peers=obs.peers, breaks=obs.breaks, change_points=change_points)
         except Exception as exc:  # noqa: BLE001 - one metric's failure is that metric's no_data, nothing more
             log.exception("metric %s: evaluation at %s failed", metric.id, month_key(at))
             words = failure_words(metric, f"evaluated at {month_label(at)}", exc)
@@ -353,29 +363,42 @@ class MetricsService:
         return latest or date.today().replace(day=1)
 
     def evaluate_framework(self, framework_id: str | None = None, period: str | date | None = None,
-                           suppress: bool = False) -> FrameworkEvaluation:
-        """Every metric of the framework judged at ``period`` (default: the latest with data).
+                           suppress: bool = False,
+                           milestone_progress: Mapping[tuple[str, str], MilestoneProgress] | None = None,
+                           change_points: ChangePoints | None = None) -> FrameworkEvaluation:
+        """Every metric of the framework judged at ``period`` (default: the latest with data), every milestone's
+        state and every intention's judgement.
 
-        Pages ask for the same framework and period again and again; the result (SPC, trend
-        and forecast included) is reused while every metric's observations are the very same
-        cached objects, i.e. until a definition or a source's data change."""
+        ``milestone_progress`` (the latest recorded update of each (intention id, milestone title)) and
+        ``change_points`` (each metric's SPC change points) come from the store: readers with a store ask
+        ``review.judgement.framework_evaluation``, which passes them, so every page, report and alert judges
+        milestones and SPC from the same record. Without them, the config's own statuses are used.
+
+        Pages ask for the same framework and period again and again; the metric evaluations (SPC, trend and
+        forecast included) are reused while every metric's observations are the very same cached objects and
+        the change points are the same, i.e. until a definition, a source's data or a change point change.
+        Milestones and intentions are judged afresh on every call (cheap, and progress changes any time)."""
         framework = self.framework(framework_id)
         at = self.resolve_period(framework.id, period)
         pairs = [(intention, metric_id) for intention in framework.intentions for metric_id in intention.metrics]
         observed = tuple(self.observe_all(metric_id for _, metric_id in pairs))
-        key = (framework.id, at, suppress)
+        points = {m: tuple(p) for m, p in sorted((change_points or {}).items()) if p}
+        key = (framework.id, at, suppress, tuple(points.items()))
         with self._lock:
             hit = self._evaluations.get(key)
         if hit is not None and len(hit[0]) == len(observed) and all(a is b for a, b in zip(hit[0], observed)):
-            return hit[1]
-        evaluations = [self._evaluate(self.metric(metric_id), obs, at, intention.id, suppress)
-                       for (intention, metric_id), obs in zip(pairs, observed)]
-        milestones = [MilestoneState(m, intention.id, milestone_state(m, at))
-                      for intention in framework.intentions for m in intention.milestones]
-        result = FrameworkEvaluation(framework, month_key(at), evaluations, milestones)
-        with self._lock:
-            if len(self._evaluations) >= 256:  # bounded: drop the oldest
-                self._evaluations.pop(next(iter(self._evaluations)))
-            # Holding the observation sets keeps their identity meaningful for the check above.
-            self._evaluations[key] = (observed, result)
-        return result
+            evaluations = hit[1]
+        else:
+            evaluations = [self._evaluate(self.metric(metric_id), obs, at, intention.id, suppress,
+                                          points.get(metric_id, ()))
+                           for (intention, metric_id), obs in zip(pairs, observed)]
+            with self._lock:
+                if len(self._evaluations) >= 256:  # bounded: drop the oldest
+                    self._evaluations.pop(next(iter(self._evaluations)))
+                # Holding the observation sets keeps their identity meaningful for the check above.
+                self._evaluations[key] = (observed, evaluations)
+        milestones = framework_milestones(framework, at, milestone_progress)
+        intentions = [judge_intention(intention, [e for e in evaluations if e.intention_id == intention.id],
+                                      [m for m in milestones if m.intention_id == intention.id])
+                      for intention in framework.intentions]
+        return FrameworkEvaluation(framework, month_key(at), evaluations, milestones, intentions)

@@ -14,6 +14,7 @@ from sqlalchemy.engine import Connection
 
 from datasources.store import Store, iso, milestone_updates, now
 from metrics.definitions.models import Framework, Intention, Milestone
+from metrics.evaluation.milestones import FROM_CONFIG, MilestoneProgress, MilestoneState, framework_milestones
 from metrics.service import MetricsService
 from review import audit
 from review.access import require_write
@@ -23,7 +24,8 @@ from review.subjects import framework_of
 from review.text import COMMENT_LIMIT, due_date, plain_text
 
 STATUSES = ("not_started", "in_progress", "done", "dropped")
-FROM_CONFIG = "config"
+__all__ = ["FROM_CONFIG", "MilestoneState", "MilestoneUpdate", "milestone_history", "milestone_states",
+           "recorded_progress", "update_milestone"]
 
 
 @dataclass(frozen=True)
@@ -43,30 +45,6 @@ class MilestoneUpdate:
                 "milestone_title": self.milestone_title, "status": self.status,
                 "done_on": self.done_on.isoformat() if self.done_on else None, "evidence": self.evidence,
                 "recorded_by": self.recorded_by,
-                "recorded_at": iso(self.recorded_at) if self.recorded_at else None}
-
-
-@dataclass(frozen=True)
-class MilestoneState:
-    intention_id: str
-    title: str
-    due: date | None          # None: to be confirmed
-    status: str
-    state: str                # the status, or "late"
-    done_on: date | None
-    evidence: str
-    recorded_by: str
-    recorded_at: datetime | None
-
-    @property
-    def late(self) -> bool:
-        return self.state == "late"
-
-    def to_dict(self) -> dict[str, Any]:
-        """The shape snapshots hold (``snapshot.milestones``)."""
-        return {"intention_id": self.intention_id, "title": self.title, "due": f"{self.due:%Y-%m}" if self.due else None,
-                "status": self.status, "state": self.state, "evidence": self.evidence,
-                "done_on": self.done_on.isoformat() if self.done_on else None, "recorded_by": self.recorded_by,
                 "recorded_at": iso(self.recorded_at) if self.recorded_at else None}
 
 
@@ -145,18 +123,15 @@ def milestone_history(store: Store, service: MetricsService, framework_id: str, 
     return history or [_from_config(framework, intention, milestone)]
 
 
-def milestone_states(store: Store, framework: Framework, at: date) -> list[MilestoneState]:
-    """Every milestone of the framework at ``at`` (the first day of the period's month)."""
+def recorded_progress(store: Store, framework_id: str) -> dict[tuple[str, str], MilestoneProgress]:
+    """The latest recorded update of each milestone of the framework that has one."""
     with store.engine.connect() as conn:
-        recorded = _recorded(conn, framework.id)
-    states = []
-    for intention in framework.intentions:
-        for milestone in intention.milestones:
-            history = recorded.get((intention.id, milestone.title))
-            latest = history[-1] if history else _from_config(framework, intention, milestone)
-            late = (latest.status not in ("done", "dropped") and milestone.due is not None  # no date: never late
-                    and milestone.due < at)
-            states.append(MilestoneState(intention.id, milestone.title, milestone.due, latest.status,
-                                         "late" if late else latest.status, latest.done_on, latest.evidence,
-                                         latest.recorded_by, latest.recorded_at))
-    return states
+        recorded = _recorded(conn, framework_id)
+    return {key: MilestoneProgress(u.status, u.done_on, u.evidence, u.recorded_by, u.recorded_at)
+            for key, history in recorded.items() for u in history[-1:]}
+
+
+def milestone_states(store: Store, framework: Framework, at: date) -> list[MilestoneState]:
+    """Every milestone of the framework at ``at`` (the first day of the period's month), by the one rule
+    (:func:`metrics.evaluation.milestones.milestone_state`)."""
+    return framework_milestones(framework, at, recorded_progress(store, framework.id))

@@ -23,7 +23,7 @@ from review.access import require_sign_off
 from review.actions import list_actions
 from review.commentary import commentary_for
 from review.errors import ReviewInputError, SignedOff
-from review.milestones import milestone_states
+from review.milestones import milestone_states, recorded_progress
 from review.people import Person
 from review.subjects import framework_of
 from review.text import COMMENT_LIMIT, period as check_period, plain_text
@@ -102,7 +102,7 @@ def sign_off(store: Store, service: MetricsService, person: Person, framework_id
         latest = f"; the latest period with data is {with_data[0]}" if with_data else "; no metric has any data yet"
         raise ReviewInputError("period", f"{framework.id} has no data for {period}, so there is nothing to sign "
                                          f"off{latest}")
-    content = snapshots.assemble(service, framework.id, period)
+    content = snapshots.assemble(service, framework.id, period, recorded_progress(store, framework.id))
     say(f"evaluated {len(content['evaluations'])} metric(s) of {framework.id} at {period}")
     payload = content["payload"]
     payload.update(review_content(store, service, framework.id, period))

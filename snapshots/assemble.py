@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 from datasources.store import Store
 from snapshots import comparison, storage
@@ -12,11 +12,12 @@ from metrics.definitions.models import Metric
 from metrics.describe import binding_in_words, method_in_words
 from metrics.disclosure import suppress_frame
 from metrics.evaluation.evaluate import Evaluation
+from metrics.evaluation.milestones import MilestoneProgress
 from metrics.evaluation.progress import progress_text
 from metrics.evaluation.status import Status
 from metrics.formatting import format_value
 from metrics.periods import month_label, parse_month
-from metrics.service import MetricsService, definition_hash
+from metrics.service import ChangePoints, MetricsService, definition_hash
 from snapshots.record import Snapshot, SnapshotError, _clean
 
 def _series(service: MetricsService, metric: Metric, period: str) -> list[dict[str, Any]]:
@@ -75,10 +76,15 @@ def _trend(evaluation: Evaluation) -> dict[str, str]:
     return {"label": insights.trend.label, "assessment": insights.trend.assessment, "reason": insights.trend.reason}
 
 
-def assemble(service: MetricsService, framework_id: str, period: str | None) -> dict[str, Any]:
-    """Everything a snapshot holds, from the live service (suppression applied)."""
+def assemble(service: MetricsService, framework_id: str, period: str | None,
+             milestone_progress: Mapping[tuple[str, str], MilestoneProgress] | None = None,
+             change_points: ChangePoints | None = None) -> dict[str, Any]:
+    """Everything a snapshot holds, from the live service (suppression applied). ``milestone_progress`` and
+    ``change_points``: what people recorded in the store (the review domain passes them), so the snapshot
+    holds the intentions' judgement as it was signed off."""
     framework = service.framework(framework_id)
-    result = service.evaluate_framework(framework.id, period, suppress=True)
+    result = service.evaluate_framework(framework.id, period, suppress=True, milestone_progress=milestone_progress,
+                                        change_points=change_points)
     definitions: dict[str, dict[str, Any]] = {}
     series: dict[str, list[dict[str, Any]]] = {}
     evaluations = []
@@ -97,10 +103,9 @@ def assemble(service: MetricsService, framework_id: str, period: str | None) -> 
     overall = hashlib.sha256(json.dumps({"framework": framework_dump,
                                          "metrics": {m: d["hash"] for m, d in sorted(definitions.items())}},
                                         sort_keys=True).encode()).hexdigest()[:16]
-    milestones = [{"intention_id": m.intention_id, "title": m.milestone.title,
-                   "due": f"{m.milestone.due:%Y-%m}" if m.milestone.due else None, "status": m.milestone.status, "state": m.state,
-                   "evidence": m.milestone.evidence} for m in result.milestones]
+    milestones = [m.to_dict() for m in result.milestones]
     payload = {"schema": 1, "framework": framework_dump, "definitions": definitions, "milestones": milestones,
+               "intentions": [j.to_contract() for j in result.intentions],
                "sources": {s: {"title": service.config.datasources[s].title} for s in sources
                            if s in service.config.datasources},
                "status_counts": result.status_counts()}

@@ -16,7 +16,7 @@ from metrics.periods import month_label, parse_month
 
 CONTRACT_KEYS = ("metric_id", "intention_id", "title", "unit", "polarity", "period", "value", "numerator",
                  "denominator", "ci_lower", "ci_upper", "baseline", "target", "trajectory_value", "progress_pct",
-                 "status", "status_reason", "target_provenance")
+                 "status", "status_reason", "target_provenance", "synthetic")
 
 class SnapshotError(Exception):
     """A snapshot cannot be made or found; the message says why in words."""
@@ -100,11 +100,31 @@ class Snapshot:
         return [e for e in self.evaluations if e["intention_id"] == intention_id]
 
     def status_counts(self) -> dict[Status, int]:
-        """Every status (worst first), with how many metrics have it."""
+        """Every metric status (worst first), with how many metrics have it: a metric that evidences two
+        intentions is counted once."""
         counts = {s: 0 for s in Status.worst_first()}
-        for e in self.evaluations:
-            counts[Status(e["status"])] += 1
+        for status in {e["metric_id"]: e["status"] for e in self.evaluations}.values():
+            counts[Status(status)] += 1
         return counts
+
+    @property
+    def intentions(self) -> list[dict[str, Any]]:
+        """Each intention's judgement as it was signed off (``IntentionJudgement.to_contract``); empty for
+        snapshots made before intentions were judged."""
+        return list(self.record.payload.get("intentions") or [])
+
+    def intention_counts(self) -> dict[Status, int]:
+        counts = {s: 0 for s in Status.for_intentions()}
+        for judgement in self.intentions:
+            counts[Status(judgement["status"])] += 1
+        return counts
+
+    def synthetic(self, evaluation: dict[str, Any]) -> bool:
+        """The metric's figures are synthetic sample data: as the stored evaluation says or, in a snapshot made
+        before evaluations carried the flag, as the metric's stored definition declared its source."""
+        if "synthetic" in evaluation:
+            return bool(evaluation["synthetic"])
+        return bool(self.definitions[evaluation["metric_id"]]["model"]["source"].get("synthetic"))
 
     def insights(self, evaluation: dict[str, Any]) -> Insights | None:
         """The stored evaluation's SPC, trend, forecast and benchmarks, typed; None for snapshots made
@@ -129,7 +149,8 @@ class Snapshot:
         gives them, its framework, period and metrics."""
         return {**self.record.summary(), "framework": self.record.framework_id, "period": self.period,
                 "vintages": self.record.vintages,
-                "metrics": [{k: e.get(k) for k in CONTRACT_KEYS} for e in self.evaluations]}  # older: no provenance
+                "metrics": [{**{k: e.get(k) for k in CONTRACT_KEYS}, "synthetic": self.synthetic(e)}
+                            for e in self.evaluations]}  # older: no provenance
 
 
 

@@ -16,7 +16,7 @@ runner = CliRunner()
 CONTRACT_KEYS = {"metric_id", "intention_id", "title", "unit", "polarity", "period", "value", "numerator",
                  "denominator", "ci_lower", "ci_upper", "baseline", "target", "trajectory_value", "progress_pct",
                  "status", "status_reason"}
-STATUSES = {"achieved", "on_track", "at_risk", "off_track", "not_started", "no_data"}
+STATUSES = {"achieved", "on_track", "at_risk", "off_track", "not_started", "monitored", "no_data"}  # DESIGN.md
 
 
 @pytest.fixture(scope="module")

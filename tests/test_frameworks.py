@@ -22,7 +22,7 @@ from cli.main import app
 PROJECT = Path(__file__).resolve().parent.parent
 REAL = PROJECT / "sample_data" / "real"
 FRAMEWORKS = {"lancashire", "warwickshire", "wigan", "cornwall", "lewisham"}
-STATUSES = {"achieved", "on_track", "at_risk", "off_track", "not_started", "no_data"}
+STATUSES = {"achieved", "on_track", "at_risk", "off_track", "not_started", "monitored", "no_data"}  # DESIGN.md
 runner = CliRunner()
 
 
@@ -124,8 +124,10 @@ def test_every_metric_with_data_has_a_status(framework, period):
         assert m["status"] in STATUSES and m["status_reason"]
         if m["value"] is not None and m["target"]["kind"] is not None:
             assert m["status"] != "no_data", (m["metric_id"], m["status_reason"])
-        elif m["value"] is not None:  # a metric without a target (the document states none) says so
-            assert m["status"] == "no_data" and "monitored without a status" in m["status_reason"], m["metric_id"]
+        elif m["value"] is not None:  # a metric without a target (the document states none): monitored, never no data
+            assert m["status"] == "monitored" and "no target is set" in m["status_reason"], m["metric_id"]
+        if m["value"] is not None:
+            assert m["status"] != "no_data", (m["metric_id"], m["status_reason"])
 
 
 DEMENTIA = [  # framework, metric, org type, ONS code
@@ -207,10 +209,10 @@ def test_lewisham_individual_outcomes_by_meta_outcome_and_provider(service):
 def test_milestones_are_counted_and_late_when_past_due(service):
     result = service.evaluate_framework("warwickshire", "2025-01")
     # dated by the document ("over the next four years", October 2013), not done: late in 2025
-    shared_lives = [m for m in result.milestones if m.milestone.title.startswith("Commission a minimum of 10 Shared Lives")]
+    shared_lives = [m for m in result.milestones if m.title.startswith("Commission a minimum of 10 Shared Lives")]
     assert shared_lives and shared_lives[0].state == "late"
     # the document gives no date for this one: to be confirmed, never late
-    changing = [m for m in result.milestones if m.milestone.title == "Commission 5 Changing Places"]
-    assert changing and changing[0].milestone.due is None and changing[0].state == "not_started"
+    changing = [m for m in result.milestones if m.title == "Commission 5 Changing Places"]
+    assert changing and changing[0].due is None and changing[0].state == "not_started"
     lew = service.evaluate_framework("lewisham", "2025-01")
     assert any(m.state == "done" for m in lew.milestones)

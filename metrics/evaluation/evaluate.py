@@ -65,6 +65,8 @@ class Evaluation:
     insights: "Insights | None" = None
     #: Where each element of the target comes from (TargetProvenance.to_contract); None without a target.
     target_provenance: dict[str, Any] | None = None
+    #: The metric's source declares its figures synthetic (generated sample data, not real statistics).
+    synthetic: bool = False
 
     def to_contract(self) -> dict[str, Any]:
         """The JSON shape of ``outcomes evaluate`` (DESIGN.md)."""
@@ -87,6 +89,7 @@ class Evaluation:
             "status": self.status,
             "status_reason": self.status_reason,
             "target_provenance": self.target_provenance,
+            "synthetic": self.synthetic,
         }
 
     def to_record(self) -> dict[str, Any]:
@@ -236,7 +239,7 @@ def no_data_evaluation(metric: Metric, intention_id: str | None, reason: str,
         target_value=target.value if target and target.kind != "relative_change" else None,
         deadline=month_key(target.deadline) if target else None, trajectory_value=None,
         progress_pct=None, expected_progress_pct=None, status=Status.NO_DATA, status_reason=reason,
-        source_error=source_error)
+        source_error=source_error, synthetic=metric.source.synthetic)
     fields.update(base or {})
     return Evaluation(**fields)
 
@@ -270,7 +273,8 @@ def evaluate(metric: Metric, observations: pd.DataFrame, at: date, intention_id:
     where each element of its target comes from (so every page and export can say "assumed").
     ``error_is_ours``: ``source_error`` is the product's own sentence (a row cap reached), safe to tell
     the public as it is."""
-    judged = _judge(metric, observations, at, intention_id, source_error, suppress, error_is_ours)
+    judged = dataclasses.replace(_judge(metric, observations, at, intention_id, source_error, suppress, error_is_ours),
+                                 synthetic=metric.source.synthetic)
     if metric.target is None:
         return judged
     return dataclasses.replace(judged, target_provenance=metric.target.provenance.to_contract())
@@ -304,9 +308,9 @@ def _judge(metric: Metric, observations: pd.DataFrame, at: date, intention_id: s
     target = metric.target
     if target is None:
         return no_data_evaluation(metric, intention_id, "", base={
-            **shown, "status": Status.NO_DATA,
+            **shown, "status": Status.MONITORED,
             "status_reason": f"{name} is {value_text} in {latest['label']}; no target is set, so it is "
-                             f"monitored without a status.{staleness}"})
+                             f"monitored: judged on its trend, SPC and benchmark only.{staleness}"})
     base = baseline_value_from(series, target.baseline)
     b_label = baseline_label(target.baseline)
     # A baseline observed in a withheld period would give the small count back (and so would the
@@ -314,9 +318,11 @@ def _judge(metric: Metric, observations: pd.DataFrame, at: date, intention_id: s
     base_hidden = suppress and any_withheld(baseline_rows(series, target.baseline), metric)
     if base is None:
         return no_data_evaluation(metric, intention_id, "", base={
-            **shown, "status": Status.NO_DATA,
-            "status_reason": f"No data for the {b_label} baseline, so progress cannot be judged; "
-                             f"give the baseline value in the target or load data for that period."})
+            **shown, "status": Status.MONITORED,
+            "status_reason": f"{name} is {value_text} in {latest['label']}, but there are no figures for the "
+                             f"{b_label} baseline, so progress against the target cannot be judged and it is "
+                             f"monitored: give the baseline value in the target or load data for that period."
+                             f"{staleness}"})
     goal = target_value(target, base)
     polarity = Polarity(metric.polarity)
     mode = TargetMode.of(polarity, base, goal)
@@ -341,7 +347,7 @@ def _judge(metric: Metric, observations: pd.DataFrame, at: date, intention_id: s
         opening = f"{name} in {latest['label']} is suppressed because {why}; {target_words}"
     else:
         opening = f"{name} is {value_text} in {latest['label']}, {change}; {target_words}"
-    facts = Facts(has_figure=True, started=month > target.baseline.month, met=polarity.meets(value, goal),
+    facts = Facts(has_figure=True, has_target=True, started=month > target.baseline.month, met=polarity.meets(value, goal),
                   past_deadline=month > target.deadline, shortfall=polarity.shortfall(value, expected),
                   tolerance=abs(expected) * target.amber_tolerance_pct / 100)
     status = decide(facts)

@@ -212,7 +212,10 @@ def _month_index(month: date) -> int:
 
 # ---------------------------------------------------------------- pieces
 
-def _spc(metric: Metric, series: pd.DataFrame, target: float | None) -> tuple[SpcResult | None, pd.DataFrame, str]:
+def _spc(metric: Metric, series: pd.DataFrame, target: float | None,
+         change_points: Sequence[str] = ()) -> tuple[SpcResult | None, pd.DataFrame, str]:
+    """``change_points``: the periods (keys as in ``series["period"]``) from which the limits are recalculated,
+    recorded by a person or declared in config (never applied without one of those)."""
     # XmR needs an unbroken run: after suppression, use the run since the last withheld value.
     values = series["value"]
     missing = [i for i, v in enumerate(values) if _opt(v) is None]
@@ -340,7 +343,7 @@ def break_sentence(breaks: Sequence[tuple[str, str, str]]) -> str:
 
 def compute(metric: Metric, series: pd.DataFrame, evaluation: Evaluation, suppress: bool = False,
             comparators: Mapping[str, pd.DataFrame] | None = None, peers: pd.DataFrame | None = None,
-            breaks: Sequence[tuple[str, str, str]] = ()) -> Insights:
+            breaks: Sequence[tuple[str, str, str]] = (), change_points: Sequence[str] = ()) -> Insights:
     """Insights from the headline ``series`` (period_start, period_end, period, label, value, numerator,
     denominator, ci_lower, ci_upper) up to the evaluated period. ``suppress`` withholds small counts first.
     ``comparators`` ({label: series}, e.g. from ``MetricsService.comparator_series``) give one benchmark
@@ -357,7 +360,7 @@ def compute(metric: Metric, series: pd.DataFrame, evaluation: Evaluation, suppre
         evaluation = dataclasses.replace(evaluation, suppressed=True)
     empty = series.empty
     spc, run, spc_words = (None, series, "No SPC chart: no data.") if empty else _spc(
-        metric, series, evaluation.target_value)
+        metric, series, evaluation.target_value, change_points)
     trend, trend_words = (None, "Recent trend could not be calculated: no data.") if empty else _trend(metric, series)
     fc, fc_words, sentence = (None, "No forecast: no data.", None) if empty else _forecast(metric, series, evaluation)
     benchmarks = ()
@@ -378,12 +381,12 @@ def compute(metric: Metric, series: pd.DataFrame, evaluation: Evaluation, suppre
 
 def enrich(evaluation: Evaluation, metric: Metric, series: pd.DataFrame, suppress: bool = False,
            comparators: Mapping[str, pd.DataFrame] | None = None, peers: pd.DataFrame | None = None,
-           breaks: Sequence[tuple[str, str, str]] = ()) -> Evaluation:
+           breaks: Sequence[tuple[str, str, str]] = (), change_points: Sequence[str] = ()) -> Evaluation:
     """A copy of ``evaluation`` with its typed ``insights`` and, when the deadline is still ahead and the
     target not yet met, the forecast sentence in ``status_reason``."""
     if evaluation.source_error or evaluation.period is None or series is None or series.empty:
         return evaluation
-    found = compute(metric, series, evaluation, suppress, comparators, peers, breaks)
+    found = compute(metric, series, evaluation, suppress, comparators, peers, breaks, change_points)
     reason = evaluation.status_reason
     if found.forecast_sentence and evaluation.status in FORECAST_STATUSES:
         reason = f"{reason.rstrip()} {found.forecast_sentence}"

@@ -13,14 +13,18 @@ from typing import Callable, Iterable
 
 
 class Status(StrEnum):
-    """An evaluation's status (DESIGN.md, contract). Declared worst first: the order of exception lists."""
+    """An evaluation's or an intention's status (DESIGN.md, contract). Declared worst first: the order of
+    exception lists. ``monitored`` is a metric with a value but nothing to judge it against; ``not_assessed``
+    is an intention that nothing (no judged metric, no dated milestone) can judge: metrics never have it."""
 
     OFF_TRACK = "off_track"
     AT_RISK = "at_risk"
     ON_TRACK = "on_track"
     ACHIEVED = "achieved"
+    MONITORED = "monitored"
     NOT_STARTED = "not_started"
     NO_DATA = "no_data"
+    NOT_ASSESSED = "not_assessed"
 
     @property
     def words(self) -> str:
@@ -43,7 +47,13 @@ class Status(StrEnum):
 
     @classmethod
     def worst_first(cls) -> tuple["Status", ...]:
-        return tuple(cls)
+        """The statuses a metric can have, worst first."""
+        return tuple(s for s in cls if s is not Status.NOT_ASSESSED)
+
+    @classmethod
+    def for_intentions(cls) -> tuple["Status", ...]:
+        """The statuses an intention can have (:mod:`metrics.evaluation.intentions`), worst first."""
+        return tuple(s for s in cls if s is not Status.MONITORED)
 
     @classmethod
     def worst(cls, statuses: Iterable[str]) -> "Status | None":
@@ -57,16 +67,20 @@ _STATUS_WORDS = {
     Status.ON_TRACK: "On track",
     Status.AT_RISK: "At risk",
     Status.OFF_TRACK: "Off track",
+    Status.MONITORED: "Monitored",
     Status.NOT_STARTED: "Not started",
     Status.NO_DATA: "No data",
+    Status.NOT_ASSESSED: "Not assessed",
 }
 _STATUS_ICONS = {
     Status.ACHIEVED: "★",
     Status.ON_TRACK: "✔",
     Status.AT_RISK: "▲",
     Status.OFF_TRACK: "✖",
+    Status.MONITORED: "◇",
     Status.NOT_STARTED: "○",
     Status.NO_DATA: "?",
+    Status.NOT_ASSESSED: "–",
 }
 
 
@@ -118,6 +132,7 @@ class Facts:
     """What the status rules look at, for one metric at one period."""
 
     has_figure: bool  # a value for a period ending by then, from a source that answered
+    has_target: bool  # a target with a baseline value to measure from
     started: bool  # that period ends after the baseline period
     met: bool  # the value is at or better than the target (for a maintain target, the level)
     past_deadline: bool  # that period ends after the target's deadline
@@ -141,6 +156,8 @@ class Rule:
 STATUS_RULES: tuple[Rule, ...] = (
     Rule("The source failed, or there is no figure for any period ending by the period asked for",
          Status.NO_DATA, lambda f: not f.has_figure),
+    Rule("There is a figure but no target, or no baseline value to measure the target from: judged on trend, "
+         "SPC and benchmark only", Status.MONITORED, lambda f: not f.has_target),
     Rule("The latest figure is for the baseline period or earlier", Status.NOT_STARTED, lambda f: not f.started),
     Rule("The value is at or better than the target (for a maintain target: the level)",
          Status.ACHIEVED, lambda f: f.met),
