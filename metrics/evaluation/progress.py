@@ -3,7 +3,7 @@
 Progress is the share of the distance from baseline to target covered, in percent:
 ``(value - baseline) / (target - baseline) * 100``, negative when moving away (DESIGN.md contract).
 
-Two decisions, written once here so pages, sentences and exports say the same:
+Three decisions, written once here so pages, sentences and exports say the same:
 
 * A **maintain** target (the baseline already meets the level) has no distance to cover, so it has no
   progress: ``None``, shown as "not shown (maintain target)". Its status says whether the level is kept.
@@ -11,9 +11,13 @@ Two decisions, written once here so pages, sentences and exports say the same:
   0.1 points short of the target makes a fall of 3.5 points read -3,533%). Shown figures are **capped**
   at -100% and 200% and say so ("below -100% (capped)"); the contract's ``progress_pct`` keeps the
   exact share for scripts.
+* A value short of the target never reads "100%": a share that would round up to it is shown to one decimal,
+  rounded down (99.6% is "99.6%", 99.97% is "99.9%").
 """
 
 from __future__ import annotations
+
+import math
 
 from metrics.evaluation.status import TargetMode
 from metrics.formatting import number
@@ -39,7 +43,12 @@ def progress_text(progress_pct: float | None, mode: str | None = None) -> str:
         return f"below {number(PROGRESS_FLOOR, 0)}% (capped)"
     if progress_pct > PROGRESS_CEILING:
         return f"over {number(PROGRESS_CEILING, 0)}% (capped)"
-    return f"{number(progress_pct, 0) if abs(progress_pct) >= 0.5 else '0'}%"  # never "-0%"
+    if abs(progress_pct) < 0.5:
+        return "0%"  # never "-0%"
+    shown = number(progress_pct, 0)
+    if progress_pct < 100 and shown == "100":  # short of the target never reads 100%: 99.6 is "99.6%"
+        shown = number(math.floor(progress_pct * 10) / 10, 1)
+    return f"{shown}%"
 
 
 def progress_explained(mode: str | None) -> str:
