@@ -1,0 +1,74 @@
+"""Issue 20, synthetic per figure: each metric's figures carry its source's synthetic flag (JSON, CSV, table,
+snapshot exports, pages, reports), and a page says how many of its figures are synthetic instead of calling
+every figure on it "not real"."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from ruamel.yaml import YAML
+from typer.testing import CliRunner
+
+from cli.main import app
+from metrics.definitions.loader import load_config
+
+CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
+runner = CliRunner()
+
+
+def declared_synthetic(framework_id: str) -> set[str]:
+    """The framework's metrics whose source the config declares ``synthetic: true`` (templates applied)."""
+    config = load_config(CONFIG_DIR)
+    return {m for m in config.frameworks[framework_id].metric_ids() if config.metrics[m].source.synthetic}
+
+
+def test_declaration_read_from_config_agrees_with_the_yaml_as_written() -> None:
+    """The expectation the tests below use is the config's own: every metric of warwickshire.yaml that writes
+    ``synthetic: true`` in its own source is in it, and one published (real) measure is not."""
+    raw = YAML(typ="safe").load((CONFIG_DIR / "frameworks" / "warwickshire.yaml").read_text())
+    written = {m["id"] for m in raw["metrics"] if (m.get("source") or {}).get("synthetic") is True}
+    expected = declared_synthetic("warwickshire")
+    assert {"falls_admissions_65plus", "dementia_diagnosis_rate_65plus",
+            "permanent_care_home_admissions_65plus"} <= written <= expected
+    assert "warks_care_home_admissions_65plus" not in expected  # ASCOF, published
+
+
+@pytest.fixture(scope="module")
+def warwickshire_json(sample_db: Path) -> dict:
+    result = runner.invoke(app, ["evaluate", "--framework", "warwickshire", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_evaluate_json_marks_exactly_the_declared_synthetic_metrics(warwickshire_json: dict) -> None:
+    expected = declared_synthetic("warwickshire")
+    assert 0 < len(expected) < len({m["metric_id"] for m in warwickshire_json["metrics"]})
+    for item in warwickshire_json["metrics"]:
+        assert item["synthetic"] is (item["metric_id"] in expected), item["metric_id"]
+        assert "status_reason" in item and "target_provenance" in item  # every other key kept
+
+
+def test_evaluate_csv_has_a_synthetic_column(sample_db: Path) -> None:
+    result = runner.invoke(app, ["evaluate", "--framework", "warwickshire", "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    expected = declared_synthetic("warwickshire")
+    assert rows and {r["synthetic"] for r in rows} == {"true", "false"}
+    assert {r["metric_id"] for r in rows if r["synthetic"] == "true"} == expected
+
+
+def test_evaluate_table_marks_each_synthetic_metric_and_counts_them(sample_db: Path) -> None:
+    result = runner.invoke(app, ["evaluate", "--framework", "lancashire", "--format", "table"])
+    assert result.exit_code == 0, result.output
+    config = load_config(CONFIG_DIR)
+    expected = declared_synthetic("lancashire")
+    marked = [line for line in result.stdout.splitlines() if line.endswith("[Synthetic]")]
+    titles = {config.metrics[m].display_title for m in expected}
+    assert marked and all(any(t in line for t in titles) for line in marked)
+    total = len(config.frameworks["lancashire"].metric_ids())
+    assert (f"{len(expected)} of {total} metrics in this list are synthetic sample data, not real statistics; "
+            f"each is marked [Synthetic].") in result.stdout
