@@ -10,6 +10,7 @@ from dash import dcc, html
 from metrics.evaluation.evaluate import Evaluation
 from metrics.evaluation.progress import progress_text as progress_words
 from metrics.evaluation.status import Status
+from metrics.evaluation.synthetic_words import SYNTHETIC_MEANING, SYNTHETIC_TAG, synthetic_count
 from metrics.periods import parse_month
 
 
@@ -86,6 +87,24 @@ def chart(figure, caption: str, label: str, figure_id: str | None = None) -> htm
 
 def notice(text: str, kind: str = "synthetic") -> html.Div:
     return html.Div(text, className=f"{kind}-banner", role="note")
+
+
+def synthetic_tag(evaluation: Evaluation) -> html.Span | None:
+    """The mark beside a figure whose metric's source is synthetic sample data (None beside a real one): a
+    word, never colour alone, with its meaning as a tooltip and, for a screen reader, in words after it."""
+    if not evaluation.synthetic:
+        return None
+    return html.Span([SYNTHETIC_TAG, html.Span(f": {SYNTHETIC_MEANING}", className="visually-hidden")],
+                     className="synthetic-tag", title=f"{SYNTHETIC_TAG}: {SYNTHETIC_MEANING}.",
+                     **{"data-synthetic": "true"})
+
+
+def synthetic_banner(evaluations: Sequence[Evaluation]) -> html.Div | None:
+    """How many of the figures a page shows are synthetic (a metric shown twice counted once), each of them
+    marked by :func:`synthetic_tag`; None when none is, so a page of real figures has no banner."""
+    flags = {e.metric_id: e.synthetic for e in evaluations}
+    words = synthetic_count(sum(flags.values()), len(flags), "figure", "on this page", f"\u201c{SYNTHETIC_TAG}\u201d")
+    return notice(words) if words else None
 
 
 def data_table(columns: Sequence[str], rows: Sequence[Sequence[Any]], caption: str,

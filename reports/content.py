@@ -25,6 +25,7 @@ from metrics.evaluation.insights import BENCHMARK_METHOD, Insights, break_senten
 from metrics.evaluation.ranking import METHOD as RANKING_METHOD, QUARTILE_WORDS, ordinal
 from metrics.evaluation.provenance_words import assumed_note, provenance_summary
 from metrics.evaluation.status import STATUS_RULES, Status
+from metrics.evaluation.synthetic_words import SYNTHETIC_TAG, synthetic_count
 from metrics.formatting import format_value, unit_words
 from metrics.periods import TO_BE_CONFIRMED, parse_month
 from review.exceptions import SnapshotExceptions, snapshot_actions, snapshot_exceptions
@@ -45,7 +46,8 @@ class Cover:
     created_by: str
     snapshot_id: int
     definitions_hash: str
-    synthetic: bool
+    #: How many of the report's metrics are synthetic sample data, in a sentence; "" when none is.
+    synthetic_note: str
     source: str
     #: A page of its own (the full report); the committee variant's cover is a heading block with the
     #: summary under it on the first page.
@@ -241,11 +243,28 @@ def insight_blocks(snapshot: Snapshot, evaluation: dict[str, Any], metric: Metri
     return blocks
 
 
+def synthetic_blocks(snapshot: Snapshot, evaluation: dict[str, Any]) -> list[Block]:
+    """The mark under the heading of a metric whose figures are synthetic sample data (none for a real one)."""
+    if not snapshot.synthetic(evaluation):
+        return []
+    source = snapshot.definitions[evaluation["metric_id"]]["model"]["source"]["name"]
+    return [Paragraph(f"{SYNTHETIC_TAG}: this metric's figures are generated sample data (source: {source}), "
+                      f"not real statistics.", "notice")]
+
+
+def synthetic_note(snapshot: Snapshot) -> str:
+    """How many of the snapshot's metrics (each counted once) are synthetic, for the cover; "" when none."""
+    flags = {e["metric_id"]: snapshot.synthetic(e) for e in snapshot.evaluations}
+    return synthetic_count(sum(flags.values()), len(flags), "metric", "in this report",
+                           f"“{SYNTHETIC_TAG}” where it appears")
+
+
 def metric_blocks(snapshot: Snapshot, evaluation: dict[str, Any]) -> list[Block]:
     metric_id = evaluation["metric_id"]
     metric = snapshot.metric(metric_id)
     blocks: list[Block] = [
         Heading(3, evaluation["title"]),
+        *synthetic_blocks(snapshot, evaluation),
         Paragraph(f"{Status(evaluation['status']).text}: {evaluation['status_reason']}", "status"),
         trajectory_chart(snapshot, evaluation, metric),
         Figures(_rows(figures_rows(evaluation)), _rows(series_rows(snapshot, metric_id))),
@@ -437,11 +456,11 @@ def build(snapshot: Snapshot, comparison: Comparison | None = None, scope: str =
             raise ValueError(f"snapshot {snapshot.id} was made before snapshots stored their comparison; "
                              "pass snapshots.comparison_of(store, snapshot)")
     fw = snapshot.framework
-    synthetic = any(d["model"]["source"].get("synthetic") for d in snapshot.definitions.values())
+    note = synthetic_note(snapshot)
     blocks: list[Block] = [Cover(
         title=fw["title"], organisation=fw["organisation"], period=snapshot.period_label,
         version=snapshot.version, date=f"{snapshot.created_at:%d %B %Y}", created_by=snapshot.record.created_by,
-        snapshot_id=snapshot.id, definitions_hash=snapshot.record.definitions_hash, synthetic=synthetic,
+        snapshot_id=snapshot.id, definitions_hash=snapshot.record.definitions_hash, synthetic_note=note,
         source=fw.get("source", ""), full_page=scope != "exceptions")]
     blocks += summary_blocks(snapshot, comparison) + _signoff_blocks(snapshot)
     if scope == "exceptions":
@@ -453,7 +472,7 @@ def build(snapshot: Snapshot, comparison: Comparison | None = None, scope: str =
         for intention in group.intentions:
             blocks += intention_blocks(snapshot, intention)
     blocks += ranking_blocks(snapshot)
-    blocks += appendix_blocks(snapshot, synthetic)
+    blocks += appendix_blocks(snapshot, bool(note))
     return blocks
 
 

@@ -41,10 +41,12 @@ EVALUATION_COLUMNS = [
                      "(a level the baseline already met)"),
     ("progress_text", "Progress as pages and reports show it: capped at -100% and 200%, or 'not shown "
                       "(maintain target)'"),
-    ("status", "achieved, on_track, at_risk, off_track, not_started or no_data"),
+    ("status", "achieved, on_track, at_risk, off_track, monitored, not_started or no_data"),
     ("status_word", "Status in words"),
     ("trend", "Recent trend (Fingertips method)"),
     ("suppressed", "true when the latest figure is withheld as a small number"),
+    ("synthetic", "true when the metric's figures are synthetic: generated sample data, not real statistics "
+                  "(as its source was declared when the snapshot was made)"),
     ("status_reason", "Why the status is what it is, in words"),
     ("target_assumed", "The parts of the target that are our assumptions, not the council's document "
                        "(target figure; baseline; deadline; measure), empty when none"),
@@ -92,7 +94,8 @@ def render(snapshot: Snapshot, out_dir: Path, stem: str) -> list[Path]:
                    "baseline_value": e["baseline"]["value"], "target_kind": e["target"]["kind"],
                    "target_value": e["target"]["value"], "target_deadline": e["target"]["deadline"],
                    "status_word": Status(e["status"]).words, "progress_text": r["progress_text"], "trend": r["trend"]["label"],
-                   "suppressed": r["suppressed"], "target_assumed": assumed_cell(e.get("target_provenance")),
+                   "suppressed": r["suppressed"], "synthetic": snapshot.synthetic(e),
+                   "target_assumed": assumed_cell(e.get("target_provenance")),
                    "target_provenance": provenance_summary(e.get("target_provenance"))}
             writer.writerow({k: _cell(v) for k, v in row.items()})
     with series.open("w", newline="", encoding="utf-8") as handle:

@@ -76,9 +76,8 @@ def _cover(doc, c: content.Cover) -> None:
            [["Period", c.period], ["Version", str(c.version)], ["Date of snapshot", c.date],
             ["Prepared by", c.created_by], ["Snapshot id", str(c.snapshot_id)],
             ["Definitions hash", c.definitions_hash]])
-    if c.synthetic:
-        doc.add_paragraph("Synthetic sample data: figures marked synthetic are generated for demonstration "
-                          "and are not real statistics.")
+    if c.synthetic_note:
+        doc.add_paragraph(c.synthetic_note)
 
 
 def render(snapshot: Snapshot, path: Path, comparison: Comparison | None = None, scope: str = "full") -> Path:

@@ -74,8 +74,7 @@ def _cover(c: content.Cover) -> str:
              ("Date of snapshot", c.date), ("Prepared by", c.created_by), ("Snapshot id", str(c.snapshot_id)),
              ("Definitions hash", c.definitions_hash)]
     dl = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in items)
-    note = ('<p class="notice">Synthetic sample data: figures marked synthetic are generated for '
-            'demonstration and are not real statistics.</p>' if c.synthetic else "")
+    note = f'<p class="notice">{escape(c.synthetic_note)}</p>' if c.synthetic_note else ""
     cls = "cover" if c.full_page else "cover compact"
     return (f'<section class="{cls}"><p class="org">{escape(c.organisation)}</p>'
             f'<h1>{escape(c.title)}</h1><p class="org">Progress report for {escape(c.period)}, '

@@ -60,8 +60,8 @@ def render(snapshot: Snapshot, path: Path) -> Path:
     titles = {i["id"]: i["title"] for i in snapshot.framework["intentions"]}
     headers = ["Intention", "Metric id", "Metric", "Period", "Value", "Unit", "95% CI lower", "95% CI upper",
                "Baseline", "Target", "Target deadline", "Glide path value", "Status", "Progress to target",
-               "Recent trend", "Suppressed", "Status reason", "Target assumed (not in the document)",
-               "Where the target comes from"]
+               "Recent trend", "Suppressed", "Synthetic (sample data, not real)", "Status reason",
+               "Target assumed (not in the document)", "Where the target comes from"]
     rows, formats = [], []
     for e in snapshot.evaluations:
         r = e["report"]
@@ -69,15 +69,16 @@ def render(snapshot: Snapshot, path: Path) -> Path:
                      r["period_label"], e["value"], snapshot.metric(e["metric_id"]).unit_label or e["unit"],
                      e["ci_lower"], e["ci_upper"], e["baseline"]["value"], e["target"]["value"],
                      e["target"]["deadline"], e["trajectory_value"], Status(e["status"]).words,
-                     r["progress_text"], r["trend"]["label"], "Yes" if r["suppressed"] else "No", e["status_reason"],
+                     r["progress_text"], r["trend"]["label"], "Yes" if r["suppressed"] else "No",
+                     "Yes" if snapshot.synthetic(e) else "No", e["status_reason"],
                      assumed_cell(e.get("target_provenance")) or "–", provenance_summary(e.get("target_provenance"))])
         formats.append(_fmt(snapshot.definitions[e["metric_id"]]["model"]["decimals"]))
-    ws = _sheet(wb, "Summary", headers, rows, [40, 26, 40, 12, 12, 22, 12, 12, 12, 12, 12, 12, 12, 12, 22, 11, 80, 24, 80],
-                first=True)
+    ws = _sheet(wb, "Summary", headers, rows,
+                [40, 26, 40, 12, 12, 22, 12, 12, 12, 12, 12, 12, 12, 12, 22, 11, 14, 80, 24, 80], first=True)
     for i, fmt in enumerate(formats, start=2):
         for col in (5, 7, 8, 9, 10, 12):
             ws.cell(row=i, column=col).number_format = fmt
-        for col in (1, 3, 17, 19):
+        for col in (1, 3, 18, 20):
             ws.cell(row=i, column=col).alignment = Alignment(wrap_text=True, vertical="top")
     if rows:
         status_range = f"M2:M{len(rows) + 1}"

@@ -72,3 +72,68 @@ def test_evaluate_table_marks_each_synthetic_metric_and_counts_them(sample_db: P
     total = len(config.frameworks["lancashire"].metric_ids())
     assert (f"{len(expected)} of {total} metrics in this list are synthetic sample data, not real statistics; "
             f"each is marked [Synthetic].") in result.stdout
+
+
+@pytest.fixture(scope="module")
+def warwickshire_snapshot(service, tmp_path_factory):
+    import snapshots
+    from datasources.store import Store
+
+    store = Store(f"sqlite:///{tmp_path_factory.mktemp('synthetic') / 'outcomes.db'}")
+    return snapshots.create(service, store, "warwickshire", "2025-03", "tester")
+
+
+def test_snapshot_csv_and_xlsx_exports_carry_a_synthetic_column(warwickshire_snapshot, tmp_path) -> None:
+    from openpyxl import load_workbook
+
+    from reports import csv_export, xlsx
+
+    expected = declared_synthetic("warwickshire")
+    files = csv_export.render(warwickshire_snapshot, tmp_path, "warks")
+    with files[0].open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert {r["metric_id"] for r in rows if r["synthetic"] == "true"} == expected
+    assert {r["metric_id"] for r in rows if r["synthetic"] == "false"} == {r["metric_id"] for r in rows} - expected
+    with files[2].open(encoding="utf-8") as handle:
+        assert any(r["column"] == "synthetic" for r in csv.DictReader(handle)), "the data dictionary describes it"
+    sheet = load_workbook(xlsx.render(warwickshire_snapshot, tmp_path / "warks.xlsx"))["Summary"]
+    headers = [c.value for c in sheet[1]]
+    column = headers.index("Synthetic (sample data, not real)")
+    marks = {row[1].value: row[column].value for row in sheet.iter_rows(min_row=2)}
+    assert {m for m, v in marks.items() if v == "Yes"} == expected
+    assert {m for m, v in marks.items() if v == "No"} == set(marks) - expected
+    # the columns after it moved with it: the status reason is still text in its own column
+    reason = headers.index("Status reason")
+    assert all(isinstance(row[reason].value, str) and len(row[reason].value) > 20 for row in sheet.iter_rows(min_row=2))
+
+
+def test_snapshot_made_before_the_flag_reads_it_from_its_stored_definition(warwickshire_snapshot) -> None:
+    evaluation = {k: v for k, v in warwickshire_snapshot.evaluations[0].items() if k != "synthetic"}
+    declared = warwickshire_snapshot.definitions[evaluation["metric_id"]]["model"]["source"]["synthetic"]
+    assert warwickshire_snapshot.synthetic(evaluation) is declared
+    assert set(warwickshire_snapshot.to_contract()["metrics"][0]) >= {"synthetic", "status", "target_provenance"}
+
+
+def test_report_cover_counts_and_each_synthetic_section_is_marked(warwickshire_snapshot) -> None:
+    from reports import content
+
+    blocks = content.build(warwickshire_snapshot)
+    expected = declared_synthetic("warwickshire")
+    total = len({e["metric_id"] for e in warwickshire_snapshot.evaluations})
+    cover = blocks[0]
+    assert cover.synthetic_note == (f"{len(expected)} of {total} metrics in this report are synthetic sample data, "
+                                    f"not real statistics; each is marked \u201cSynthetic\u201d where it appears.")
+    titles = {e["title"]: e["metric_id"] for e in warwickshire_snapshot.evaluations}
+    sections = 0
+    for i, block in enumerate(blocks):
+        if isinstance(block, content.Heading) and block.level == 3 and block.text in titles:
+            sections += 1
+            following = blocks[i + 1]
+            marked = isinstance(following, content.Paragraph) and following.text.startswith("Synthetic: ")
+            assert marked is (titles[block.text] in expected), block.text
+    assert sections >= len(expected)
+    from html import escape
+
+    from reports import pdf
+
+    assert f'<p class="notice">{escape(cover.synthetic_note)}</p>' in pdf._cover(cover)

@@ -11,8 +11,8 @@ from dash import Input, Output, State, callback, dcc, html
 from dash.exceptions import PreventUpdate
 
 from dashboard import context, ids, titles
-from dashboard.components import (ALL, Prebuilt, labelled, notice, period_options, period_problem, progress_text,
-                                  select, sparkline, status_badge)
+from dashboard.components import (ALL, Prebuilt, labelled, period_options, period_problem, progress_text, select,
+                                  sparkline, status_badge, synthetic_banner, synthetic_tag)
 from dashboard.provenance_view import assumed_line
 from metrics.definitions.models import Framework, Intention
 from metrics.disclosure import suppress_frame
@@ -80,7 +80,8 @@ def _metric_row(evaluation: Evaluation, framework: Framework, period: str) -> ht
         # data-label: on a phone each row is stacked and every value is shown under its column's name
         # (the first cell, the metric itself, needs none).
         html.Td(first),
-        html.Td([value, html.Div(evaluation.period_label or "", className="small text-muted")],
+        html.Td([value, synthetic_tag(evaluation),
+                 html.Div(evaluation.period_label or "", className="small text-muted")],
                 **{"data-label": "Latest value"}),
         html.Td([target + deadline, *assumed_line(evaluation.target_provenance)], **{"data-label": "Target"}),
         html.Td(status_badge(evaluation.status), **{"data-label": "Status"}),
@@ -143,7 +144,7 @@ def overview_body(framework_id: str, period: str | None, themes: list[str], lead
             _BODIES.move_to_end(key)
             return hit[1]
     # Prebuilt: serialised once, then sent as it is (most of a warm request was this serialisation).
-    body = [Prebuilt(_build_body(service, result, period, themes, leads))]
+    body = [Prebuilt(_build_body(result, period, themes, leads))]
     with _BODIES_LOCK:
         _BODIES[key] = (result, body)  # holding the result keeps its id from being reused
         while len(_BODIES) > _BODIES_KEPT:
@@ -151,16 +152,14 @@ def overview_body(framework_id: str, period: str | None, themes: list[str], lead
     return body
 
 
-def _build_body(service, result: FrameworkEvaluation, period: str | None, themes: list[str],
-                leads: list[str]) -> list:
+def _build_body(result: FrameworkEvaluation, period: str | None, themes: list[str], leads: list[str]) -> list:
     framework = result.framework
     intentions = [i for i in framework.intentions
                   if (not themes or i.theme in themes) and (not leads or i.lead in leads)]
-    synthetic = any(service.metric(m).source.synthetic for m in framework.metric_ids())
-    content: list = []
-    if synthetic:
-        content.append(notice("Synthetic sample data: the figures on this page are generated for demonstration "
-                              "and are not real statistics."))
+    # How many of the figures shown are synthetic; each is tagged beside its value (_metric_row).
+    shown = {i.id for i in intentions}
+    banner = synthetic_banner([e for e in result.evaluations if e.intention_id in shown])
+    content: list = [banner] if banner else []
     content.append(html.P([f"Figures at {result.period}. ", dcc.Link("Link to this view",
                                                                     href=view_href(framework.id, period, themes, leads)),
                            " · ", dcc.Link(f"Review pack for {result.period}", id="review-pack-link",
