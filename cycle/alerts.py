@@ -1,6 +1,7 @@
-"""Alerts: a metric's status worse than at the last signed-off snapshot (or, before any
-sign-off, the previous period), an SPC special-cause signal that was not there the period
-before, a milestone that has become late. Each event is noticed once (its key is unique);
+"""Alerts: an intention's or a metric's status worse than at the last signed-off snapshot (or,
+before any sign-off, the previous period), an SPC special cause of concern that was not there the
+period before, a milestone that has become late; concerns only (an improvement is not an alert),
+ranked as the review pack ranks them (:class:`metrics.evaluation.exceptions.Concern`). Each event is noticed once (its key is unique);
 its leads who have not switched alerts off are told, all of a run's events for one person
 in one email (a digest when there are several).
 
@@ -19,12 +20,16 @@ from cycle.ledger import Event, add_delivery, record_event, unsent_events
 from cycle.mail import Email, Line, Section, shorten
 from datasources.store import Store
 from metrics.definitions.models import Framework, Intention
+from metrics.evaluation.exceptions import Concern, worse as status_worse
 from metrics.evaluation.status import Status
 from metrics.service import MetricsService
+from review.judgement import framework_evaluation
 from review.milestones import milestone_states
 from review.signoff import last_signed_off_before
 
-_ORDER = {s: i for i, s in enumerate(Status.worst_first())}
+#: Each kind of alert as the concern it raises: the order alerts are listed in.
+KIND_CONCERN = {"intention_worse": Concern.WORSENING, "status_worse": Concern.WORSENING,
+                "spc_signal": Concern.SPC_CONCERN, "milestone_late": Concern.MILESTONE_LATE}
 
 
 @dataclass(frozen=True)
@@ -38,41 +43,51 @@ class Found:
 
 
 def worse(old: str, new: str) -> bool:
-    a, b = Status(old), Status(new)
-    return a.judged and b.judged and _ORDER[b] < _ORDER[a]
+    return status_worse(Status(old), Status(new))
 
 
 def _special_cause(evaluation) -> str | None:
+    """The latest point's special cause of concern, in words (an improvement raises no alert)."""
     spc = evaluation.insights.spc if evaluation.insights is not None else None
-    if spc is None or spc.result.variation == "common_cause":
+    if spc is None or spc.result.variation != "concern":
         return None
     return spc.result.variation_label
 
 
 def _baseline(store: Store, service: MetricsService, framework: Framework, period: str):
-    """Statuses to compare with, and what they are: the last signed-off snapshot before
-    ``period``, else the previous period with data."""
+    """Statuses to compare with (metrics by (metric, intention), intentions by id), and what they are:
+    the last signed-off snapshot before ``period``, else the previous period with data."""
     signoff = last_signed_off_before(store, framework.id, period)
     if signoff is not None:
         snap = snapshots.load(store, signoff.snapshot_id)
         return ({(e["metric_id"], e["intention_id"]): e["status"] for e in snap.evaluations},
-                f"the {signoff.period} sign-off")
+                {j["intention_id"]: j["status"] for j in snap.intentions}, f"the {signoff.period} sign-off")
     earlier = [p for p in service.available_periods(framework.id) if p < period]
     if not earlier:
-        return {}, None
-    result = service.evaluate_framework(framework.id, earlier[0])
-    return {(e.metric_id, e.intention_id): e.status for e in result.evaluations}, earlier[0]
+        return {}, {}, None
+    result = framework_evaluation(store, service, framework.id, earlier[0])
+    return ({(e.metric_id, e.intention_id): e.status for e in result.evaluations},
+            {j.intention_id: j.status for j in result.intentions}, earlier[0])
 
 
 def detect(store: Store, service: MetricsService, framework: Framework, period: str, today: date) -> list[Found]:
     found: list[Found] = []
-    current = service.evaluate_framework(framework.id, period)
-    before, against = _baseline(store, service, framework, period)
+    current = framework_evaluation(store, service, framework.id, period)
+    before, intentions_before, against = _baseline(store, service, framework, period)
     earlier = [p for p in service.available_periods(framework.id) if p < period]
     signalled_before = set()
     if earlier:
         signalled_before = {(e.metric_id, e.intention_id) for e in
-                            service.evaluate_framework(framework.id, earlier[0]).evaluations if _special_cause(e)}
+                            framework_evaluation(store, service, framework.id, earlier[0]).evaluations
+                            if _special_cause(e)}
+    for judgement in current.intentions:
+        old = intentions_before.get(judgement.intention_id)
+        intention = framework.intention(judgement.intention_id)
+        if intention is not None and old is not None and worse(old, judgement.status):
+            found.append(Found(f"intention_worse:{framework.id}:{period}:{intention.id}:{judgement.status}",
+                               "intention_worse", intention, f"intention:{intention.id}",
+                               f"{shorten(intention.title)}: now {judgement.status.words} at {period}, was "
+                               f"{Status(old).words} at {against}. {judgement.status_reason}"))
     for intention in framework.intentions:
         for e in current.for_intention(intention.id):
             old = before.get((e.metric_id, intention.id))
@@ -94,7 +109,8 @@ def detect(store: Store, service: MetricsService, framework: Framework, period: 
             found.append(Found(f"milestone_late:{framework.id}:{m.intention_id}:{m.title}:{m.due}", "milestone_late",
                                intention, f"milestone:{m.intention_id}/{m.title}"[:300],
                                f"Milestone late: '{m.title}' was due {m.due:%B %Y} ({shorten(intention.title)})"))
-    return found
+    order = {id(f): n for n, f in enumerate(found)}
+    return sorted(found, key=lambda f: (KIND_CONCERN[f.kind].rank, order[id(f)]))
 
 
 def record(store: Store, framework: Framework, period: str, today: date, found: list[Found],

@@ -15,17 +15,20 @@ from metrics.definitions.models import Framework
 from metrics.evaluation.status import Status
 from metrics.service import MetricsService
 from review.commentary import current_commentary
-from review.pack import EXCEPTION_STATUSES
+from review.judgement import framework_evaluation
+
+#: The statuses whose metrics need the lead's words before the review.
+NEEDS_COMMENTARY = (Status.OFF_TRACK, Status.AT_RISK)
 
 
 def missing_commentary(store: Store, service: MetricsService, framework: Framework, period: str):
     """(intention, evaluation) pairs off track or at risk with no commentary for the period."""
-    result = service.evaluate_framework(framework.id, period)
+    result = framework_evaluation(store, service, framework.id, period)
     written = current_commentary(store, framework.id, period)
     found = []
     for intention in framework.intentions:
         for evaluation in result.for_intention(intention.id):
-            if evaluation.status in EXCEPTION_STATUSES and f"metric:{evaluation.metric_id}" not in written:
+            if evaluation.status in NEEDS_COMMENTARY and f"metric:{evaluation.metric_id}" not in written:
                 found.append((intention, evaluation))
     return found
 

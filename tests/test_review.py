@@ -21,6 +21,7 @@ from review.commentary import commentary_history, current_commentary, save_comme
 from review.errors import Conflict, Forbidden, ReviewInputError, SignedOff
 from review.milestones import milestone_history, milestone_states, update_milestone
 from review.exceptions import snapshot_exceptions
+from metrics.evaluation.exceptions import Concern
 from review.pack import review_pack
 from review.people import Role, add_person, find_person, grant, set_password, verify_password
 from review.sample import seed_sample_people
@@ -326,12 +327,17 @@ def test_review_pack_holds_exceptions_with_their_commentary_and_actions(service,
                         metric_id=FALLS)
     pack = review_pack(review_store, service, FW, PERIOD)
     falls = next(i for i in pack.items if i.metric_id == FALLS)
-    assert "Off track" in falls.reasons and "1 overdue action(s)" in falls.reasons
+    assert falls.concerns == (Concern.OFF_TRACK, Concern.ACTION_OVERDUE)
+    assert falls.reasons[1] == "1 overdue action"
     assert falls.commentary == note and [a.id for a in falls.actions] == [action.id]
     result = service.evaluate_framework(FW, PERIOD)
     off = {e.metric_id for e in result.evaluations if e.status in ("off_track", "at_risk")}
     assert off <= {i.metric_id for i in pack.items if i.kind == "metric"}
-    assert sum(pack.status_counts.values()) == len(result.evaluations)
+    # each metric counted once, however many intentions it evidences
+    assert sum(pack.status_counts.values()) == len({e.metric_id for e in result.evaluations})
+    # ranked: no item is listed before one with a more pressing concern
+    ranks = [min(c.rank for c in i.concerns) for i in pack.items]
+    assert ranks == sorted(ranks)
     assert pack.milestones_late == sum(1 for i in pack.items if i.kind == "intention"
                                        for m in i.milestones if m.late)
     assert pack.actions_overdue == 1 and pack.signoff is None
@@ -345,24 +351,34 @@ def test_pack_and_snapshot_exceptions_show_status_changed_since_the_last_signoff
     changed = "permanent_care_home_admissions_65plus"  # off track at 2024-03, achieved at 2025-03
     assert next(e for e in earlier.evaluations if e["metric_id"] == changed)["status"] == "off_track"
     pack = review_pack(review_store, service, FW, PERIOD)
-    item = next(i for i in pack.items if i.metric_id == changed)
-    assert item.reasons == ["Status changed from Off track to Achieved since 2024-03 was signed off"]
+    # better than at the last sign-off: an improvement, listed apart, not an exception
+    assert not any(i.metric_id == changed for i in pack.items)
+    better = next(g for g in pack.improvements if g.metric_id == changed)
+    assert better.reasons[0] == "Better than at the 2024-03 sign-off: Off track then, Achieved now"
     assert pack.compared_with.snapshot_id == earlier.id
     add_action(review_store, service, lead, FW, PERIOD, "Chase the plan", "Lead", "2025-01-31",
                intention_id=PEOPLE_GROUP_INTENTION)
     later = sign_off(review_store, service, officer, FW, PERIOD)
     found = snapshot_exceptions(later, snapshots.stored_comparison(later).status_before)
-    assert found.metrics[(changed, "fe-4-residential-care")] == ["Status changed from Off track to Achieved"]
-    assert {m for m, _i in found.metrics} >= {e["metric_id"] for e in later.evaluations
-                                              if e["status"] in ("off_track", "at_risk")}
-    assert found.intentions[PEOPLE_GROUP_INTENTION] == ["1 late milestone(s)", "1 overdue action(s)"]
+    assert [g.reasons[0] for g in found.improvements if g.metric_id == changed] == [
+        "Better than at the previous snapshot: Off track then, Achieved now"]
+    assert {i.metric_id for i in found.items} >= {e["metric_id"] for e in later.evaluations
+                                                  if e["status"] in ("off_track", "at_risk")}
+    people_group = next(i for i in found.items if i.kind == "intention" and i.intention_id == PEOPLE_GROUP_INTENTION)
+    assert people_group.concerns[-2:] == (Concern.MILESTONE_LATE, Concern.ACTION_OVERDUE)
+    assert people_group.reasons[-1] == "1 overdue action"
     on_track = [e for e in later.evaluations if e["status"] == "achieved" and e["metric_id"] != changed]
-    assert on_track and not any(found.has_metric(e) for e in on_track if not _special(e))
+    assert on_track and not any(found.has_metric(e["metric_id"], e["intention_id"]) for e in on_track
+                                if not _concern(e))
+    # the same rule as the live pack: the same items in the same order
+    live = review_pack(review_store, service, FW, PERIOD)
+    assert [i.key for i in live.items if i.kind == "metric"] == [i.key for i in found.items if i.kind == "metric"]
 
 
-def _special(evaluation) -> bool:
+def _concern(evaluation) -> bool:
     spc = (evaluation.get("insights") or {}).get("spc") or {}
-    return spc.get("variation") not in (None, "common_cause")
+    trend = (evaluation.get("insights") or {}).get("trend") or {}
+    return spc.get("variation") == "concern" or trend.get("assessment") == "worsening"
 
 
 def test_racing_saves_from_the_same_version_keep_one_and_refuse_the_rest(service, review_store):

@@ -9,6 +9,7 @@ from dashboard import context
 from dashboard.components import data_table
 from metrics.disclosure import RULE_FOR_EVERY_METRIC, source_problem
 from metrics.evaluation.progress import progress_explained
+from metrics.evaluation.intentions import INTENTION_RULES
 from metrics.evaluation.status import STATUS_RULES, TargetMode
 
 dash.register_page(__name__, path="/about", name="About the data", title="About the data – Outcomes monitor",
@@ -42,6 +43,15 @@ def layout(**_: str) -> html.Div:
         data_table(["Order", "When", "Status"],
                    [(str(i), rule.condition, rule.status.text) for i, rule in enumerate(STATUS_RULES, start=1)],
                    "Status decision table", class_name="table table-sm status-rules"),
+        html.H3("How an intention's status is decided", className="h5"),
+        html.P("An intention is judged from its metrics and its milestones by these rules, tried in order; the first "
+               "that holds gives the status. Metrics with a target judge first; milestones judge by their dates "
+               "(one with no date is never late); a metric monitored without a target never makes an intention on "
+               "or off track. The reason sentence beside each intention says which metrics and milestones it was "
+               "judged from."),
+        data_table(["Order", "When", "Status"],
+                   [(str(i), rule.condition, rule.status.text) for i, rule in enumerate(INTENTION_RULES, start=1)],
+                   "Intention status decision table", class_name="table table-sm status-rules"),
         html.P(["Progress is ", progress_explained(TargetMode.IMPROVE), " For a maintain target it is not "
                 "shown: ", progress_explained(TargetMode.MAINTAIN)]),
         html.H2("Small numbers (disclosure control)", className="h4"),

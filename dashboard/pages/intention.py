@@ -8,7 +8,7 @@ import dash
 from dash import dcc, html
 
 from dashboard import context, ids, titles
-from dashboard.components import chart, data_table, notice, progress_text, status_badge
+from dashboard.components import chart, data_table, progress_text, status_badge, synthetic_banner, synthetic_tag
 from dashboard.figures import metric_trajectory_figure
 from dashboard.outcome_links import outcomes_list
 from dashboard.provenance_view import assumed_footnote, milestone_sources
@@ -87,7 +87,6 @@ def layout(intention_id: str | None = None, framework: str | None = None, period
         return html.Div([html.H1("Bad period"), html.P(str(exc))])
     result = service.evaluate_framework(fw.id, at, suppress=context.public())
     evaluations = result.for_intention(intention.id)
-    synthetic = any(service.metric(m).source.synthetic for m in intention.metrics)
     outcomes = outcomes_list(fw, intention, result.period)
     sections: list = [
         dcc.Link("← Overview", href="/?" + urlencode({"framework": fw.id, "period": result.period}),
@@ -97,8 +96,9 @@ def layout(intention_id: str | None = None, framework: str | None = None, period
                 " · ", html.Strong("Partners: "), ", ".join(intention.partners) or "–"]),
         html.P(f"Figures at {result.period}.", className="small"),
     ]
-    if synthetic:
-        sections.append(notice("Synthetic sample data: these figures are generated for demonstration, not real."))
+    banner = synthetic_banner(evaluations)  # how many of the figures below are synthetic; each is tagged
+    if banner is not None:
+        sections.append(banner)
     if intention.rationale:
         sections += [html.H2("Rationale", className="h4"), html.P(intention.rationale)]
     if intention.expected_outcomes:
@@ -122,7 +122,8 @@ def layout(intention_id: str | None = None, framework: str | None = None, period
         href = f"/metric/{metric.id}?" + urlencode({"framework": fw.id, "period": result.period})
         sections.append(html.Section([
             html.H3(dcc.Link(metric.display_title, href=href), className="h5"),
-            html.P([status_badge(evaluation.status), " ", html.Span(evaluation.status_reason, className="status-reason")],
+            html.P([status_badge(evaluation.status), synthetic_tag(evaluation), " ",
+                    html.Span(evaluation.status_reason, className="status-reason")],
                    **{"data-metric": metric.id}),
             *[part for part in (assumed_footnote(evaluation.target_provenance),) if part],
             html.P(f"Progress from baseline to target: {progress_text(evaluation)}", className="small"),

@@ -10,7 +10,7 @@ import pandas as pd
 from dash import Input, Output, State, callback, dcc, html, no_update
 
 from dashboard import context, ids, titles
-from dashboard.components import chart, data_table, notice, progress_text, status_badge
+from dashboard.components import chart, data_table, notice, progress_text, status_badge, synthetic_tag
 from dashboard.figures import breakdown_figure, trajectory_figure
 from dashboard.insight_sections import insight_sections
 from dashboard.provenance_view import assumed_footnote, target_section
@@ -21,6 +21,7 @@ from metrics.disclosure import SUPPRESSED, mark_suppressed, source_problem, supp
 from metrics.formatting import format_value, number, unit_words
 from metrics.evaluation.insights import break_sentence
 from metrics.evaluation.observations import HEADLINE
+from metrics.evaluation.synthetic_words import SYNTHETIC_TAG
 from metrics.evaluation.progress import progress_explained
 from metrics.service import MetricsService
 
@@ -146,11 +147,12 @@ def layout(metric_id: str | None = None, framework: str | None = None, period: s
         dcc.Link("← Overview", href=back, className="no-print"),
         html.H1(metric.title, className="h3 mt-2"),
     ]
-    if source.synthetic:
-        sections.append(notice("Synthetic sample data: these figures are generated for demonstration, not real."))
+    if evaluation.synthetic:
+        sections.append(notice(f"This metric's figures are synthetic sample data, not real statistics; its value "
+                               f"is marked \u201c{SYNTHETIC_TAG}\u201d."))
     sections += [
-        html.P([status_badge(evaluation.status), " ", html.Span(evaluation.status_reason, className="status-reason")],
-               **{"data-metric": metric.id}),
+        html.P([status_badge(evaluation.status), synthetic_tag(evaluation), " ",
+                html.Span(evaluation.status_reason, className="status-reason")], **{"data-metric": metric.id}),
         *[part for part in (assumed_footnote(evaluation.target_provenance, "target-provenance"),) if part],
         html.H2("Definition", className="h4"), html.P(metric.definition),
         html.Dl([
