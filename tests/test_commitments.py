@@ -147,7 +147,8 @@ def test_intention_page_says_the_figures_are_synthetic_and_shows_pounds(dash_app
         layout = intention.layout(intention_id="intro-savings-programme", framework="warwickshire",
                                   period="2018-03")
     text = " ".join(_texts(layout))
-    assert "Synthetic sample data: these figures are generated for demonstration, not real." in text
+    assert ("The figure on this page is synthetic sample data, not a real statistic; it is marked "
+            "\u201cSynthetic\u201d.") in text
     assert "the target is £92,000,000 by March 2018" in text and "£94,500,000" in text
     assert "94,480,948" not in text, "money has no Poisson confidence interval"
 

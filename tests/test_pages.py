@@ -99,7 +99,7 @@ def test_metric_page_explains_the_figure(pages) -> None:
     assert "Wilson score" in text
     assert "From table 'dementia_register'" in text
     assert "Breakdown by area" in text and "Nuneaton and Bedworth" in text
-    assert "Synthetic sample data" in text
+    assert "This metric's figures are synthetic sample data, not real statistics" in text
 
 
 def test_metric_csv_download_callback(pages, sample_db) -> None:

@@ -137,3 +137,107 @@ def test_report_cover_counts_and_each_synthetic_section_is_marked(warwickshire_s
     from reports import pdf
 
     assert f'<p class="notice">{escape(cover.synthetic_note)}</p>' in pdf._cover(cover)
+
+
+# ---------------------------------------------------------------- pages
+
+def _walk(component):
+    """Every component of a layout, depth first."""
+    if isinstance(component, (list, tuple)):
+        for child in component:
+            yield from _walk(child)
+    elif hasattr(component, "to_plotly_json"):
+        yield component
+        yield from _walk(getattr(component, "children", None))
+
+
+def _text(component) -> str:
+    if component is None:
+        return ""
+    if isinstance(component, (str, int, float)):
+        return str(component)
+    if isinstance(component, (list, tuple)):
+        return " ".join(_text(c) for c in component)
+    return _text(getattr(component, "children", None))
+
+
+def _class(component) -> str:
+    return getattr(component, "className", None) or ""
+
+
+def _tags(component) -> list:
+    return [c for c in _walk(component) if "synthetic-tag" in _class(c).split()]
+
+
+def _figures_shown(layout) -> dict[str, bool]:
+    """Each element that shows a metric's figure (``data-metric``): whether it carries the synthetic tag."""
+    shown: dict[str, bool] = {}
+    for c in _walk(layout):
+        metric_id = c.to_plotly_json()["props"].get("data-metric")
+        if metric_id:
+            shown[metric_id] = shown.get(metric_id, False) or bool(_tags(c))
+    return shown
+
+
+def _banners(layout) -> list[str]:
+    return [_text(c) for c in _walk(layout) if "synthetic-banner" in _class(c).split()]
+
+
+@pytest.fixture
+def pages(dash_app):
+    from dashboard.pages import intention, metric, overview
+
+    with dash_app.server.test_request_context("/"):
+        yield overview, intention, metric
+
+
+def test_lancashire_overview_counts_its_synthetic_figures_and_tags_each(pages) -> None:
+    overview, _, _ = pages
+    layout = overview.layout(framework="lancashire")
+    expected = declared_synthetic("lancashire")
+    shown = _figures_shown(layout)
+    assert set(shown) & expected and set(shown) - expected, "the page shows real and synthetic figures"
+    for metric_id, tagged in shown.items():
+        assert tagged is (metric_id in expected), metric_id
+    synthetic = len(set(shown) & expected)
+    assert _banners(layout) == [f"{synthetic} of {len(shown)} figures on this page are synthetic sample data, not "
+                                f"real statistics; each is marked \u201cSynthetic\u201d."]
+    assert "figures on this page are generated for demonstration" not in _text(layout)
+
+
+def test_tag_says_what_it_means_in_words(pages) -> None:
+    overview, _, _ = pages
+    tag = _tags(overview.layout(framework="lancashire"))[0]
+    assert _text(tag).startswith("Synthetic") and "not a real statistic" in _text(tag)  # hidden words, read aloud
+    assert "not a real statistic" in tag.title
+
+
+def test_a_page_of_real_figures_has_no_banner_and_no_tag(pages) -> None:
+    _, intention, metric = pages
+    real = sorted(set(load_config(CONFIG_DIR).frameworks["lancashire"].metric_ids()) - declared_synthetic("lancashire"))
+    layout = metric.layout(metric_id=real[0])
+    assert not _banners(layout) and not _tags(layout)
+    layout = intention.layout(intention_id="lcc-01-information-and-practical-support", framework="lancashire")
+    assert not _banners(layout) and not _tags(layout)
+
+
+def test_intention_page_counts_and_tags_its_synthetic_figures(pages) -> None:
+    _, intention, _ = pages
+    layout = intention.layout(intention_id="lcc-05-reduce-residential-care", framework="lancashire")
+    config = load_config(CONFIG_DIR)
+    metrics = config.frameworks["lancashire"].intention("lcc-05-reduce-residential-care").metrics
+    expected = {m for m in metrics if config.metrics[m].source.synthetic}
+    assert 0 < len(expected) < len(metrics)
+    shown = _figures_shown(layout)
+    assert set(shown) == set(metrics)
+    assert {m for m, tagged in shown.items() if tagged} == expected
+    assert _banners(layout) == [f"{len(expected)} of {len(metrics)} figures on this page are synthetic sample data, "
+                                f"not real statistics; each is marked \u201cSynthetic\u201d."]
+
+
+def test_metric_page_of_a_synthetic_metric_says_so_and_tags_its_value(pages) -> None:
+    _, _, metric = pages
+    layout = metric.layout(metric_id="lancs_care_budget_spend")
+    assert _banners(layout) == ["This metric's figures are synthetic sample data, not real statistics; its value "
+                                "is marked \u201cSynthetic\u201d."]
+    assert _figures_shown(layout) == {"lancs_care_budget_spend": True}
