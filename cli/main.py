@@ -108,7 +108,11 @@ def _table_lines(payload: dict[str, Any], service: MetricsService) -> list[str]:
     from metrics.formatting import format_value
     from metrics.evaluation.synthetic_words import SYNTHETIC_TAG, synthetic_count
 
-    lines = [f"{payload['framework']} at {payload['period']}"]
+    lines = [f"{payload['framework']} at {payload['period']}", "Intentions:"]
+    for judged in payload["intentions"]:
+        lines.append(f"  [{Status(judged['status']).words:<12}] {judged['title'][:100]}")
+        lines.append(f"      {judged['status_reason']}")
+    lines.append("Metrics:")
     for item in payload["metrics"]:
         metric = service.metric(item["metric_id"])
         value = format_value(item["value"], metric) if item["value"] is not None else "–"

@@ -431,7 +431,7 @@ def exception_blocks(snapshot: Snapshot, found: SnapshotExceptions) -> list[Bloc
             blocks += own_review
             for evaluation in shown:
                 r = evaluation["report"]
-                blocks += [Heading(3, evaluation["title"]),
+                blocks += [Heading(3, evaluation["title"]), *synthetic_blocks(snapshot, evaluation),
                            Paragraph(f"{Status(evaluation['status']).text}: {evaluation['status_reason']}", "status"),
                            Paragraph(f"Value {r['value_text']} ({r['period_label'] or '–'}); target {r['target_text']}; "
                                      f"glide path now {r['trajectory_text']}; recent trend: {r['trend']['label']}.",

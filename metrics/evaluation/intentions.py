@@ -106,8 +106,10 @@ _STATUS_TAIL = re.compile(r":\s*(" + "|".join(re.escape(s.words.lower()) for s i
 
 
 def _without_status(reason: str) -> str:
-    """A metric's sentence without its closing ": off track." (the intention's own status says it)."""
-    return _STATUS_TAIL.sub(".", reason, count=1).strip()
+    """A metric's sentence up to its closing ": off track." (the intention's own status says it; what follows,
+    a forecast or the age of the figures, is on the metric's own line)."""
+    found = _STATUS_TAIL.search(reason)
+    return (reason[:found.start()] if found else reason).strip()
 
 
 def _metric_words(targeted: Sequence[Evaluation], monitored: Sequence[Evaluation]) -> list[str]:
