@@ -19,6 +19,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard.figures import metric_trajectory_figure, spc_figure, status_figure
+from dashboard.progress_view import from_record
 from metrics.definitions.models import Metric
 from metrics.evaluation.grouping import outcome_groups
 from metrics.evaluation.insights import BENCHMARK_METHOD, Insights, break_sentence
@@ -28,7 +29,8 @@ from metrics.evaluation.status import STATUS_RULES, Status
 from metrics.evaluation.synthetic_words import SYNTHETIC_TAG, synthetic_count
 from metrics.formatting import format_value, unit_words
 from metrics.periods import TO_BE_CONFIRMED, parse_month
-from review.exceptions import SnapshotExceptions, snapshot_actions, snapshot_exceptions
+from metrics.evaluation.exceptions import Exceptions
+from review.exceptions import snapshot_actions, snapshot_exceptions
 from snapshots import Comparison, Snapshot, stored_comparison
 
 RECENT = 8
@@ -156,7 +158,7 @@ def series_frame(snapshot: Snapshot, metric_id: str) -> pd.DataFrame:
     """The stored series as the page's figures take it (suppressed values are gaps)."""
     points = snapshot.series(metric_id)
     return pd.DataFrame({
-        "period": [p["period"] for p in points],
+        "period": [p["period"] for p in points], "label": [p["label"] for p in points],
         "period_end": [parse_month(p["period"]) for p in points],  # a period is named by its last month
         "value": [p["value"] for p in points], "ci_lower": [p["ci_lower"] for p in points],
         "ci_upper": [p["ci_upper"] for p in points]}).astype(
@@ -168,6 +170,7 @@ def _short(value: float, metric: Metric) -> str:
 
 
 def trajectory_chart(snapshot: Snapshot, evaluation: dict[str, Any], metric: Metric) -> Chart | Paragraph:
+    """A metric without a target over time (a targeted one has :func:`progress_chart`)."""
     frame = series_frame(snapshot, metric.id)
     known = frame[frame["value"].notna()]
     report = evaluation["report"]
@@ -182,14 +185,34 @@ def trajectory_chart(snapshot: Snapshot, evaluation: dict[str, Any], metric: Met
     words = [f"Line chart of {name} from {labels[0]} to {labels[-1]}: {_short(known['value'].iloc[0], metric)} in "
              f"{labels[0]}, lowest {_short(known['value'].min(), metric)}, highest "
              f"{_short(known['value'].max(), metric)}, latest {report['value_text']}."]
-    if metric.target is not None and baseline is not None:
-        milestones = len(metric.target.milestones)
-        words.append(f"The dashed glide path runs from the baseline of {report['baseline_text']}"
-                     + (f" through {milestones} milestone(s)" if milestones else "")
-                     + f" to the target of {report['target_text']}.")
     words.append(f"Status: {Status(evaluation['status']).words}.")
-    return Chart(figure, " ".join(words), f"Chart: {name} against its glide path. The table beside it gives "
-                                          f"the figures.")
+    return Chart(figure, " ".join(words), f"Chart: {name} over time. The table beside it gives the figures.")
+
+
+def progress_chart(snapshot: Snapshot, evaluation: dict[str, Any], metric: Metric) -> Chart | Paragraph | None:
+    """The metric page's progress chart (value over time against the baseline, the glide path, the target and
+    the deadline), drawn from the snapshot alone; None for a metric without a target. The glide path is the one
+    stored with the evaluation; a snapshot made before evaluations stored it has it drawn from the stored
+    definition and baseline (none where the baseline was withheld)."""
+    name = evaluation["report"]["display_title"]
+    # Snapshots made before evaluations were stored whole have only the contract's keys.
+    record = {**evaluation, "deadline": evaluation.get("deadline") or (evaluation.get("target") or {}).get("deadline"),
+              "baseline_period": evaluation.get("baseline_period") or (evaluation.get("baseline") or {}).get("period"),
+              "baseline_value": evaluation.get("baseline_value", (evaluation.get("baseline") or {}).get("value")),
+              "target_value": evaluation.get("target_value", (evaluation.get("target") or {}).get("value"))}
+    glide = ([(parse_month(month), value) for month, value in evaluation["glide_path"]]
+             if "glide_path" in evaluation else None)
+    insights = snapshot.insights(evaluation)
+    frame = series_frame(snapshot, metric.id)
+    progress = from_record(metric, name, record, frame, glide, insights.series_breaks if insights is not None else ())
+    if progress is None:
+        return None
+    if frame.empty:
+        return Paragraph(f"No progress chart for {name}: no published figures.", "small")
+    assumed = f" Assumed: {progress.assumed}." if progress.assumed else ""
+    return Chart(progress.figure(), progress.caption("The table beside it gives the figures."),
+                 f"Chart: {name}, progress to the target: the value over time against the baseline, the glide path "
+                 f"(dashed), the target and the deadline.{assumed}")
 
 
 def status_chart(snapshot: Snapshot) -> Chart:
@@ -266,7 +289,7 @@ def metric_blocks(snapshot: Snapshot, evaluation: dict[str, Any]) -> list[Block]
         Heading(3, evaluation["title"]),
         *synthetic_blocks(snapshot, evaluation),
         Paragraph(f"{Status(evaluation['status']).text}: {evaluation['status_reason']}", "status"),
-        trajectory_chart(snapshot, evaluation, metric),
+        progress_chart(snapshot, evaluation, metric) or trajectory_chart(snapshot, evaluation, metric),
         Figures(_rows(figures_rows(evaluation)), _rows(series_rows(snapshot, metric_id))),
         *insight_blocks(snapshot, evaluation, metric),
     ]
@@ -300,6 +323,9 @@ def intention_blocks(snapshot: Snapshot, intention: Any) -> list[Block]:
     if intention.partners:
         facts.append("Partners: " + ", ".join(intention.partners))
     blocks.append(Paragraph(". ".join(facts) + ".", "small"))
+    judged = next((j for j in snapshot.intentions if j["intention_id"] == intention.id), None)
+    if judged is not None:  # the intention's own status, as signed off (older snapshots have none)
+        blocks.append(Paragraph(f"{Status(judged['status']).text}: {judged['status_reason']}", "status"))
     if intention.rationale:
         blocks.append(Paragraph(intention.rationale))
     own = [m for m in snapshot.milestones if m["intention_id"] == intention.id]
@@ -319,15 +345,26 @@ def intention_blocks(snapshot: Snapshot, intention: Any) -> list[Block]:
 def summary_blocks(snapshot: Snapshot, comparison: Comparison) -> list[Block]:
     fw = snapshot.framework
     blocks: list[Block] = [Heading(1, "Executive summary")]
-    blocks.append(Paragraph(f"{len(snapshot.evaluations)} metric(s) across {len(fw['intentions'])} commissioning "
-                            f"intention(s) were assessed at {snapshot.period_label}."))
+    metrics = sum(snapshot.status_counts().values())
+    blocks.append(Paragraph(f"{len(fw['intentions'])} commissioning intention(s) and {metrics} metric(s) (each "
+                            f"counted once) were assessed at {snapshot.period_label}."))
+    if snapshot.intentions:
+        blocks.append(Table("Intentions by status", ("Status", "Intentions"),
+                            _rows([[s.text, n] for s, n in snapshot.intention_counts().items() if n])))
     blocks.append(status_chart(snapshot))
     blocks.append(Table("Metrics by status", ("Status", "Metrics"),
                         _rows([[s.text, n] for s, n in snapshot.status_counts().items()])))
-    off = snapshot.off_track_intentions()
-    blocks.append(Heading(2, "Intentions off track"))
-    blocks.append(BulletList(tuple(i["title"] for i in off)) if off
-                  else Paragraph("No intention has a metric off track."))
+    blocks.append(Heading(2, "Intentions off track or at risk"))
+    if snapshot.intentions:
+        concerns = [j for j in snapshot.intentions if j["status"] in (Status.OFF_TRACK, Status.AT_RISK)]
+        # In a line each: why is in the exceptions (and in each intention's section of the full report).
+        blocks.append(BulletList(tuple(f"{Status(j['status']).text}: {' '.join(j['title'].split())}"
+                                       for j in concerns)) if concerns
+                      else Paragraph("No intention is off track or at risk."))
+    else:  # a snapshot made before intentions were judged
+        off = snapshot.off_track_intentions()
+        blocks.append(BulletList(tuple(i["title"] for i in off)) if off
+                      else Paragraph("No intention has a metric off track."))
     blocks.append(Heading(2, "What changed since the previous snapshot"))
     sentences = change_sentences(comparison)
     blocks.append(Paragraph(sentences[0]))
@@ -405,44 +442,58 @@ def _milestone_words(intention: Any, milestone: dict[str, Any]) -> str:
     return f"{_shortened(intention.title, 70)}: {_shortened(title, 60)}"
 
 
-def exception_blocks(snapshot: Snapshot, found: SnapshotExceptions) -> list[Block]:
-    """The committee variant's body: each exception in a few lines, with its commentary and actions,
-    then every late milestone in one table (the full report has the rest)."""
+def exception_blocks(snapshot: Snapshot, found: Exceptions) -> list[Block]:
+    """The committee variant's body: each exception in rank order (off track, getting worse, at risk, SPC
+    concern, late milestones, overdue actions), each saying why, with its commentary and actions; then every
+    late milestone in one table and the improvements in a short list of their own."""
     # No page break before: the exceptions follow the summary on its page, which is not left half empty.
     blocks: list[Block] = [Heading(1, "Exceptions"), Paragraph(
-        "Only what needs the committee's attention: metrics off track or at risk, whose status changed since "
-        "the previous snapshot, whose latest point is a special cause on the SPC chart, or with overdue actions; "
-        "and intentions with late milestones or overdue actions. The full report has every metric.", "small")]
+        "What needs the committee's attention, most pressing first: off track, getting worse, at risk, a special "
+        "cause of concern on the SPC chart, late milestones and overdue actions. Each says why it is here. "
+        "Improvements follow in a short list of their own; the full report has every metric.", "small")]
+    model = snapshot.framework_model
+    evaluations = {(e["metric_id"], e["intention_id"]): e for e in snapshot.evaluations}
+    judged = {j["intention_id"]: j for j in snapshot.intentions}
     late_rows = []
-    for group in outcome_groups(snapshot.framework_model):
-        for intention in group.intentions:
-            if not found.has_intention(intention.id):
-                continue
-            shown = [e for e in snapshot.for_intention(intention.id) if found.has_metric(e)]
-            own_review = review_blocks(snapshot, intention_id=intention.id)
-            late_rows += [[_milestone_words(intention, m), m["due"] or TO_BE_CONFIRMED, m["status"].replace("_", " ").capitalize()]
-                          for m in snapshot.milestones if m["intention_id"] == intention.id and m["state"] == "late"]
-            if not shown and not own_review:
-                continue  # late milestones only: listed in the table below
-            why = (" Why it is here: " + "; ".join(found.intentions[intention.id]) + "."
-                   if intention.id in found.intentions else "")
-            blocks += [Heading(2, _shortened(intention.title, 120)),
-                       Paragraph(f"Lead: {intention.lead or '–'}.{why}", "small")]
-            blocks += own_review
-            for evaluation in shown:
-                r = evaluation["report"]
-                blocks += [Heading(3, evaluation["title"]), *synthetic_blocks(snapshot, evaluation),
-                           Paragraph(f"{Status(evaluation['status']).text}: {evaluation['status_reason']}", "status"),
-                           Paragraph(f"Value {r['value_text']} ({r['period_label'] or '–'}); target {r['target_text']}; "
-                                     f"glide path now {r['trajectory_text']}; recent trend: {r['trend']['label']}.",
-                                     "small"),
-                           Paragraph("Why it is here: " + "; ".join(
-                               found.metrics[(evaluation["metric_id"], evaluation["intention_id"])]) + ".", "small"),
-                           *review_blocks(snapshot, metric_id=evaluation["metric_id"])]
+    for intention in model.intentions:
+        late_rows += [[_milestone_words(intention, m), m["due"] or TO_BE_CONFIRMED,
+                       m["status"].replace("_", " ").capitalize()]
+                      for m in snapshot.milestones if m["intention_id"] == intention.id and m["state"] == "late"]
+    said: set[str] = set()  # intentions whose own commentary and actions are already shown
+    for item in found.items:
+        intention = model.intention(item.intention_id) if item.intention_id else None
+        why = "Why it is here: " + "; ".join(item.reasons) + "."
+        own = []
+        if intention is not None and intention.id not in said:
+            said.add(intention.id)
+            own = review_blocks(snapshot, intention_id=intention.id)
+        if item.kind == "metric":
+            evaluation = evaluations[(item.metric_id, item.intention_id)]
+            r = evaluation["report"]
+            blocks += [Heading(2, evaluation["title"]), *synthetic_blocks(snapshot, evaluation),
+                       Paragraph(f"Intention: {' '.join(intention.title.split()) if intention else '–'} "
+                                 f"(lead: {intention.lead if intention and intention.lead else '–'}).", "small"),
+                       Paragraph(f"{Status(evaluation['status']).text}: {evaluation['status_reason']}", "status"),
+                       Paragraph(f"Value {r['value_text']} ({r['period_label'] or '–'}); target {r['target_text']}; "
+                                 f"glide path now {r['trajectory_text']}; recent trend: {r['trend']['label']}.",
+                                 "small"),
+                       Paragraph(why, "small"),
+                       *review_blocks(snapshot, metric_id=evaluation["metric_id"]), *own]
+        elif intention is not None:
+            j = judged.get(intention.id)
+            blocks += [Heading(2, " ".join(intention.title.split())),
+                       Paragraph(f"Lead: {intention.lead or '–'}."
+                                 + (f" {Status(j['status']).text}: {j['status_reason']}" if j else ""), "small"),
+                       Paragraph(why, "small"), *own]
     if late_rows:
         blocks += [Heading(1, "Late milestones"), Table(
             f"{len(late_rows)} milestone(s) past their due month and not done or dropped",
             ("Milestone", "Due", "Status"), _rows(late_rows))]
+    if found.improvements:
+        blocks += [Heading(1, "Improvements"), Table(
+            f"{len(found.improvements)} metric(s) better than before or with a special cause of improvement; "
+            "not exceptions", ("Metric", "Why"),
+            _rows([[g.title, "; ".join(g.reasons)] for g in found.improvements]))]
     return blocks
 
 

@@ -10,6 +10,7 @@ import snapshots
 from cli.main import app
 from datasources import store as tables
 from datasources.store import Store
+from metrics.evaluation.status import Status
 from reports import content
 from reports.export import ExportError, export
 from review.actions import add_action
@@ -126,3 +127,17 @@ def test_exceptions_docx_and_bad_scope(signed, tmp_path):
     bad = CliRunner().invoke(app, ["snapshot", "export", str(snap.id), "--format", "xlsx", "--scope", "exceptions",
                                    "--out", str(tmp_path)], env={tables.STORE_ENV: url})
     assert bad.exit_code == 1 and "--scope exceptions is for --format pdf or docx" in bad.stderr
+
+
+def test_reports_carry_each_intentions_status_as_signed_off(signed):
+    _url, _db, snap, _earlier = signed
+    judged = {j["intention_id"]: j for j in snap.intentions}
+    assert len(judged) == len(snap.framework["intentions"])
+    falls = judged["fe-13-falls-prevention"]
+    line = f"{Status(falls['status']).text}: {falls['status_reason']}"
+    assert line in _texts(content.build(snap))  # in the intention's own section of the full report
+    summary = _texts(content.build(snap, scope="exceptions"))
+    counts = snap.intention_counts()
+    for status, n in counts.items():
+        if n:
+            assert f"{status.text} | {n}" in summary  # the intentions-by-status table
