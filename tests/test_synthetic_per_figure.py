@@ -245,3 +245,23 @@ def test_metric_page_of_a_synthetic_metric_says_so_and_tags_its_value(pages) -> 
     assert _banners(layout) == ["This metric's figures are synthetic sample data, not real statistics; its value "
                                 "is marked \u201cSynthetic\u201d."]
     assert _figures_shown(layout) == {"lancs_care_budget_spend": True}
+
+
+def test_review_pack_counts_and_tags_its_synthetic_figures(dash_app) -> None:
+    from dashboard.pages import review
+
+    with dash_app.server.test_request_context("/"):
+        layout = review.layout(framework="warwickshire", period="2025-03")
+    shown: dict[str, bool] = {}
+    for c in _walk(layout):  # headline rows (data-metric) and the metrics among the exceptions (data-key)
+        props = c.to_plotly_json()["props"]
+        key = props.get("data-key") or ""
+        metric_id = props.get("data-metric") or (key.removeprefix("metric:") if key.startswith("metric:") else "")
+        if metric_id:
+            shown[metric_id] = shown.get(metric_id, False) or bool(_tags(c))
+    expected = declared_synthetic("warwickshire")
+    assert set(shown) & expected and set(shown) - expected
+    assert {m for m, tagged in shown.items() if tagged} == set(shown) & expected
+    synthetic = len(set(shown) & expected)
+    assert _banners(layout) == [f"{synthetic} of {len(shown)} figures on this page are synthetic sample data, not "
+                                f"real statistics; each is marked \u201cSynthetic\u201d."]

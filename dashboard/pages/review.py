@@ -18,7 +18,7 @@ from dash import MATCH, Input, Output, State, callback, dcc, html, no_update
 from dashboard import auth, context, titles
 from dashboard import review_widgets as w
 from dashboard import this_month as this_month_panel
-from dashboard.components import period_problem, progress_text, status_badge
+from dashboard.components import period_problem, progress_text, status_badge, synthetic_banner, synthetic_tag
 from dashboard.provenance_view import assumed_footnote
 from metrics.formatting import format_value
 from metrics.periods import parse_month
@@ -74,7 +74,8 @@ def _summary(pack) -> html.Section:
         rows.append(html.Tr([
             # data-label: on a phone each row is stacked and every value is shown under its column's name.
             html.Th(e.title, scope="row"),
-            html.Td("suppressed" if e.suppressed else fmt(e.value), **{"data-label": "Latest value"}),
+            html.Td(["suppressed" if e.suppressed else fmt(e.value), synthetic_tag(e)],
+                    **{"data-label": "Latest value"}),
             html.Td(fmt(e.trajectory_value), **{"data-label": "Glide path expects"}),
             html.Td(fmt(e.target_value) + (f" by {e.deadline}" if e.deadline else ""), **{"data-label": "Target"}),
             html.Td(status_badge(e.status), **{"data-label": "Status"}), html.Td(progress_text(e), **{"data-label": "Progress"}),
@@ -105,8 +106,8 @@ def _item(item, pack, writable: set[str], at: date) -> html.Section:
         href = f"/metric/{e.metric_id}?" + urlencode({"framework": framework.id, "period": pack.period})
         value = "suppressed" if e.suppressed else format_value(e.value, metric) if e.value is not None else "–"
         head = [html.H3(dcc.Link(title, href=href), className="h5"),
-                html.P([status_badge(e.status), f" Latest value {value}"
-                        + (f" ({e.period_label})" if e.period_label else "")], className="mb-1"),
+                html.P([status_badge(e.status), f" Latest value {value}", synthetic_tag(e),
+                        f" ({e.period_label})" if e.period_label else ""], className="mb-1"),
                 html.P(e.status_reason, className="small reason"),
                 *[part for part in (assumed_footnote(e.target_provenance),) if part]]
     else:
@@ -169,6 +170,11 @@ def _signoff_section(pack, person) -> html.Section:
     return html.Section(parts, id="review-signoff", className="mt-4")
 
 
+def _figures_shown(pack) -> list:
+    """The evaluations whose figures the page shows: the headline rows and the metrics among the exceptions."""
+    return [*pack.headline[:HEADLINE_ROWS], *(i.evaluation for i in pack.items if i.evaluation is not None)]
+
+
 def layout(framework: str | None = None, period: str | None = None, **_: str) -> html.Div:
     service = context.service()
     try:
@@ -200,6 +206,7 @@ def layout(framework: str | None = None, period: str | None = None, **_: str) ->
         dcc.Store(id=w.REVIEW_CONTEXT, data={"framework": fw.id, "period": chosen}),
         html.H1(f"Review pack: {fw.title}, {chosen}", className="h2"),
         period_problem(period, periods), chooser, who,
+        synthetic_banner(_figures_shown(pack)),  # how many are synthetic; each is tagged beside its value
         _summary(pack),
         this_month_panel.panel(this_month(store, fw.id, chosen), chosen,
                                {spec.id: spec.title or spec.id for spec in service.config.ingest},
