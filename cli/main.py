@@ -20,6 +20,7 @@ from cli.ingest import ingest
 from cli.snapshot import snapshot_app
 from cli.cycle import cycle_app
 from cli.review import action_app, audit_list, comment_app, milestone_app, signoff, user_app
+from cli.change_points import change_point_app
 
 if TYPE_CHECKING:  # imported where used, so `outcomes --help` loads none of them
     from metrics.service import MetricsService
@@ -224,6 +225,7 @@ app.add_typer(user_app, name="user")
 app.add_typer(comment_app, name="comment")
 app.add_typer(action_app, name="action")
 app.add_typer(milestone_app, name="milestone")
+app.add_typer(change_point_app, name="change-point")
 app.add_typer(cycle_app, name="cycle")
 app.command(name="signoff")(signoff)
 app.command(name="audit")(audit_list)

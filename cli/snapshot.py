@@ -54,6 +54,7 @@ def create(framework: str = typer.Option(..., "--framework", help="Framework id.
            config: Optional[Path] = typer.Option(None, "--config", help="Folder of YAML config.")) -> None:
     """Evaluate a framework at a period and store it as the next version (prints the snapshot as JSON)."""
     from datasources.store import Store, StoreError
+    from review.change_points import recorded_change_points
     from review.commentary import commentary_for
     import snapshots
     started = time.monotonic()
@@ -63,7 +64,8 @@ def create(framework: str = typer.Option(..., "--framework", help="Framework id.
     step(f"create framework={framework} period={period} by={who}")
     try:
         snap = snapshots.create(service, store, framework, period, who, step=step,
-                                commentary=lambda fw, at: commentary_for(store, fw, at))
+                                commentary=lambda fw, at: commentary_for(store, fw, at),
+                                change_points=recorded_change_points(store, framework))
     except snapshots.SnapshotError as exc:
         fail(str(exc))
     except StoreError as exc:

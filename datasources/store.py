@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from sqlalchemy import (Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, MetaData, String, Table, Text,
-                        UniqueConstraint, event, true)
+                        UniqueConstraint, event, false, text, true)
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import OperationalError
 
@@ -154,6 +154,27 @@ signoffs = Table(
     Column("reason", Text),
     Column("sequence", Integer, nullable=False),             # 1 for the first sign-off of the period
     UniqueConstraint("framework_id", "period", "sequence", name="uq_signoffs_framework_period_sequence"),
+)
+
+# SPC change points people recorded (those config declares are not stored). A row is never deleted or
+# rewritten; withdrawing one fills its withdrawn_* columns, once (the audit trail has both states). At most one
+# change point in force per metric and period (the partial unique index).
+change_points = Table(
+    "change_points", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("framework_id", String(80), nullable=False),
+    Column("metric_id", String(80), nullable=False),
+    Column("period", String(7), nullable=False),             # the first period of the new segment
+    Column("reason", Text, nullable=False),
+    Column("recorded_by", String(80), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("withdrawn", Boolean, nullable=False, server_default=false()),
+    Column("withdrawn_at", DateTime(timezone=True)),
+    Column("withdrawn_by", String(80)),
+    Column("withdrawn_reason", Text),
+    Index("ix_change_points_metric", "framework_id", "metric_id"),
+    Index("uq_change_points_in_force", "framework_id", "metric_id", "period", unique=True,
+          sqlite_where=text("NOT withdrawn"), postgresql_where=text("NOT withdrawn")),
 )
 
 # Append-only (triggers in the migration refuse UPDATE and DELETE).

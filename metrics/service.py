@@ -26,6 +26,7 @@ from metrics.batch import run_questions
 from metrics.compile import compile_metric, compile_peer_values, compile_series_breaks
 from metrics.definitions.loader import Config, DEFAULT_CONFIG_DIR, load_config
 from metrics.definitions.models import Framework, Intention, Metric, PublishedBinding
+from metrics.evaluation.change_points import ChangePoint, declared_change_points, merge_change_points
 from metrics.evaluation.evaluate import Evaluation, evaluate, no_data_evaluation
 from metrics.evaluation.insights import enrich
 from metrics.evaluation.intentions import IntentionJudgement, judge_intention
@@ -67,8 +68,9 @@ class ObservationSet:
         return headline_series(self.frame) if self.error is None and not self.frame.empty else pd.DataFrame()
 
 
-#: Each metric's SPC change points (period keys), as a person recorded them or config declares them.
-ChangePoints = Mapping[str, Sequence[str]]
+#: Each metric's SPC change points as people recorded them (``review.change_points``); the service adds the
+#: ones config declares.
+ChangePoints = Mapping[str, Sequence[ChangePoint]]
 
 
 @dataclass(frozen=True)
@@ -319,8 +321,9 @@ class MetricsService:
 
     def evaluate_metric(self, metric_id: str, period: str | date | None = None,
                         intention_id: str | None = None, suppress: bool = False,
-                        change_points: Sequence[str] = ()) -> Evaluation:
-        """``change_points``: the metric's recorded SPC change points (``review.change_points`` reads them)."""
+                        change_points: Sequence[ChangePoint] = ()) -> Evaluation:
+        """``change_points``: the metric's recorded SPC change points (``review.judgement.metric_evaluation``
+        reads them from the store); the ones config declares are always added."""
         metric = self.metric(metric_id)
         obs = self.observations(metric_id)
         at = self.resolve_metric_period(metric_id, period)
@@ -330,9 +333,11 @@ class MetricsService:
         return self._evaluate(metric, obs, at, intention_id, suppress, tuple(change_points))
 
     def _evaluate(self, metric: Metric, obs: ObservationSet, at: date, intention_id: str | None,
-                  suppress: bool, change_points: tuple[str, ...] = ()) -> Evaluation:
+                  suppress: bool, change_points: tuple[ChangePoint, ...] = ()) -> Evaluation:
         """The pure judgement, then its typed insights (SPC, trend, forecast, and a benchmark verdict against
-        each comparator), all withheld for the audience here: ``suppress`` is the public audience."""
+        each comparator), all withheld for the audience here: ``suppress`` is the public audience. The SPC
+        limits are recalculated at the change points config declares (reviewed with the definitions, so they
+        need nobody to record them) and at ``change_points``, those people recorded; nothing else."""
         try:
             # The cached headline, not the whole frame: evaluate would pick the headline rows out of every
             # area's again.
@@ -341,8 +346,9 @@ class MetricsService:
                                   error_is_ours=obs.truncated)
             if obs.error is not None:
                 return evaluation
+            points = merge_change_points(declared_change_points(metric, obs.breaks), change_points)
             return enrich(evaluation, metric, obs.headline, suppress, self._comparators(metric, obs),
-                          peers=obs.peers, breaks=obs.breaks, change_points=change_points)
+                          peers=obs.peers, breaks=obs.breaks, change_points=points)
         except Exception as exc:  # noqa: BLE001 - one metric's failure is that metric's no_data, nothing more
             log.exception("metric %s: evaluation at %s failed", metric.id, month_key(at))
             words = failure_words(metric, f"evaluated at {month_label(at)}", exc)

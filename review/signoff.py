@@ -21,6 +21,7 @@ from metrics.service import MetricsService
 from review import audit
 from review.access import require_sign_off
 from review.actions import list_actions
+from review.change_points import recorded_change_points
 from review.commentary import commentary_for
 from review.errors import ReviewInputError, SignedOff
 from review.milestones import milestone_states, recorded_progress
@@ -102,7 +103,8 @@ def sign_off(store: Store, service: MetricsService, person: Person, framework_id
         latest = f"; the latest period with data is {with_data[0]}" if with_data else "; no metric has any data yet"
         raise ReviewInputError("period", f"{framework.id} has no data for {period}, so there is nothing to sign "
                                          f"off{latest}")
-    content = snapshots.assemble(service, framework.id, period, recorded_progress(store, framework.id))
+    content = snapshots.assemble(service, framework.id, period, recorded_progress(store, framework.id),
+                                 recorded_change_points(store, framework.id))
     say(f"evaluated {len(content['evaluations'])} metric(s) of {framework.id} at {period}")
     payload = content["payload"]
     payload.update(review_content(store, service, framework.id, period))
@@ -121,7 +123,8 @@ def sign_off(store: Store, service: MetricsService, person: Person, framework_id
         audit.record(conn, person.username, "signoff", f"signoff:{framework.id}/{period}",
                      existing.to_dict() if existing else None, {**row, "id": new_id, "signed_at": iso(signed_at),
                      "comments": len(payload["commentary"]), "actions": len(payload["actions"]),
-                     "milestones": len(payload["milestones"])})
+                     "milestones": len(payload["milestones"]),
+                     "change_points": sum(len(p) for p in payload["change_points"].values())})
 
     record = storage.save_snapshot(store, framework.id, period, person.username, content["definitions_hash"],
                                    content["vintages"], payload, content["evaluations"], content["series"],

@@ -104,8 +104,12 @@ def assemble(service: MetricsService, framework_id: str, period: str | None,
                                          "metrics": {m: d["hash"] for m, d in sorted(definitions.items())}},
                                         sort_keys=True).encode()).hexdigest()[:16]
     milestones = [m.to_dict() for m in result.milestones]
+    # The change points each SPC chart applied (config's and people's), as they were: the evaluations hold the
+    # rebased limits themselves, so a frozen snapshot re-exports the same whatever is recorded or withdrawn later.
+    applied = {e.metric_id: [p.to_dict() for p in e.insights.spc.change_points] for e in result.evaluations
+               if e.insights is not None and e.insights.spc is not None and e.insights.spc.change_points}
     payload = {"schema": 1, "framework": framework_dump, "definitions": definitions, "milestones": milestones,
-               "intentions": [j.to_contract() for j in result.intentions],
+               "change_points": applied, "intentions": [j.to_contract() for j in result.intentions],
                "sources": {s: {"title": service.config.datasources[s].title} for s in sources
                            if s in service.config.datasources},
                "status_counts": result.status_counts()}
@@ -115,11 +119,13 @@ def assemble(service: MetricsService, framework_id: str, period: str | None,
 
 def create(service: MetricsService, store: Store, framework_id: str, period: str | None, created_by: str,
            step: Callable[[str], None] | None = None,
-           commentary: Callable[[str, str], dict[str, list[dict[str, Any]]]] | None = None) -> Snapshot:
+           commentary: Callable[[str, str], dict[str, list[dict[str, Any]]]] | None = None,
+           change_points: ChangePoints | None = None) -> Snapshot:
     """Evaluate and save a new snapshot (the next version for its framework and period).
 
-    ``commentary(framework_id, period)`` gives the words people wrote for that period; it is
-    passed in by the caller (the review domain sits above snapshots, not below)."""
+    ``commentary(framework_id, period)`` gives the words people wrote for that period, and ``change_points``
+    the SPC change points they recorded; both are passed in by the caller (the review domain sits above
+    snapshots, not below)."""
     say = step or (lambda _msg: None)
     try:
         service.framework(framework_id)
@@ -130,7 +136,7 @@ def create(service: MetricsService, store: Store, framework_id: str, period: str
             parse_month(period)
         except ValueError as exc:
             raise SnapshotError(f"--period: {exc}") from None
-    content = assemble(service, framework_id, period)
+    content = assemble(service, framework_id, period, change_points=change_points)
     say(f"evaluated {len(content['evaluations'])} metric(s) of {content['framework_id']} at {content['period']}")
     content["payload"]["commentary"] = commentary(content["framework_id"], content["period"]) if commentary else {}
     record = storage.save_snapshot(store, content["framework_id"], content["period"], created_by,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, ClassVar, Literal, Union
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from datasources.ingest_spec import IngestSpec, SourceNote
 from metrics.periods import Frequency, parse_month
@@ -296,6 +296,41 @@ class Target(Model):
         return self
 
 
+# ---------------------------------------------------------------- SPC change points
+
+class ChangePointDeclaration(Model):
+    """A known change in the process behind a metric (a definition change, a publisher's series break): its
+    SPC limits are recalculated from the first period that ends in or after ``period`` (for an annual metric
+    ``2014-04`` is 2014/15). Config is reviewed, so a declared change point applies without a person
+    recording it; ``reason`` says what changed, in words shown beside the chart."""
+
+    period: Month
+    reason: str = Field(max_length=300)
+
+    @field_validator("reason")
+    @classmethod
+    def _has_reason(cls, reason: str) -> str:
+        if not reason.strip():
+            raise ValueError("is empty; say what changed at this period (e.g. 'ASCOF definition change')")
+        return reason.strip()
+
+
+class SpcSettings(Model):
+    """How the metric's XmR chart is drawn: the change points config declares, and whether each series break
+    its published binding records (``break_column``) is one."""
+
+    change_points: tuple[ChangePointDeclaration, ...] = ()
+    change_points_at_series_breaks: bool = False
+
+    @model_validator(mode="after")
+    def _one_per_period(self) -> "SpcSettings":
+        periods = [p.period for p in self.change_points]
+        twice = sorted({f"{p:%Y-%m}" for p in periods if periods.count(p) > 1})
+        if twice:
+            raise ValueError(f"change point period {', '.join(twice)} is declared twice; declare each once")
+        return self
+
+
 # ---------------------------------------------------------------- metrics
 
 Unit = Literal["count", "percent", "rate_per_1000", "rate_per_100k", "dsr_per_100k", "currency", "mean"]
@@ -319,6 +354,14 @@ class Metric(Model):
     source: SourceNote
     binding: Binding
     target: Target | None = None
+    spc: SpcSettings = SpcSettings()
+
+    @model_validator(mode="after")
+    def _series_breaks_known(self) -> "Metric":
+        if self.spc.change_points_at_series_breaks and getattr(self.binding, "break_column", None) is None:
+            raise ValueError("spc.change_points_at_series_breaks needs a 'type: published' binding with a "
+                             "'break_column' (where the publisher records its series breaks)")
+        return self
 
     @model_validator(mode="after")
     def _method_fits(self) -> "Metric":

@@ -24,6 +24,8 @@ import pandas as pd
 
 from metrics.definitions.models import Metric
 from metrics.disclosure import suppress_frame
+from metrics.evaluation.change_points import (ChangePoint, Suggestion, Sustained, positions, suggest_change_points,
+                                              sustained_reading)
 from metrics.evaluation.evaluate import Evaluation
 from metrics.evaluation.ranking import Ranking, rank_among
 from metrics.evaluation.status import Polarity, Status
@@ -32,7 +34,7 @@ from metrics.periods import month_label, parse_month
 from metrics.statistics.spc import SpcResult, xmr
 from metrics.statistics.trend import ForecastResult, TrendResult, benchmark, forecast, recent_trend
 
-__all__ = ["Benchmark", "BENCHMARK_METHOD", "Insights", "SpcInsight", "Verdict", "compute", "enrich",
+__all__ = ["Benchmark", "BENCHMARK_METHOD", "Insights", "SpcInsight", "SpcSegment", "Verdict", "compute", "enrich",
            "FORECAST_POINTS", "TREND_POINTS", "POINT_TYPE_WORDS", "RULE_WORDS"]
 
 #: How many recent points the forecast line is fitted to: two years of data (one for annual metrics
@@ -80,8 +82,37 @@ class Verdict(StrEnum):
 
 
 @dataclass(frozen=True)
+class SpcSegment:
+    """A stretch of the chart with limits of its own: from the first point, or from a change point."""
+
+    start: str                     # period key of its first point
+    label: str
+    points: int
+    mean: float | None
+    lower: float | None            # None: one point has no moving range, so no limits
+    upper: float | None
+    change_point: ChangePoint | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"start": self.start, "label": self.label, "points": self.points, "mean": _clean(self.mean),
+                "lower": _clean(self.lower), "upper": _clean(self.upper),
+                "change_point": self.change_point.to_dict() if self.change_point else None}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "SpcSegment":
+        point = data.get("change_point")
+        return cls(data["start"], data["label"], int(data["points"]), data["mean"], data["lower"], data["upper"],
+                   ChangePoint.from_dict(point) if point else None)
+
+
+@dataclass(frozen=True)
 class SpcInsight:
-    """An XmR chart of the unbroken run of points up to the evaluated period."""
+    """An XmR chart of the unbroken run of points up to the evaluated period, its segments (the limits are
+    recalculated at each change point applied), the sustained reading when most of the latest segment is
+    special cause, the change points the product suggests (applied only when a person records one), and
+    ``summary``: the chart in one phrase for exception lists ("Special cause variation – concern (lower is
+    better) at the latest point", "a sustained upward trend across 156 points (Apr 2012 to Mar 2025), one
+    signal rather than 156 special-cause points")."""
 
     result: SpcResult
     periods: tuple[str, ...]
@@ -89,10 +120,19 @@ class SpcInsight:
     values: tuple[float, ...]
     ci_lower: tuple[float | None, ...]
     ci_upper: tuple[float | None, ...]
+    segments: tuple[SpcSegment, ...] = ()
+    sustained: Sustained | None = None
+    suggestions: tuple[Suggestion, ...] = ()
+    summary: str = ""
 
     @property
     def point_type_words(self) -> list[str]:
         return [POINT_TYPE_WORDS.get(t, t) for t in self.result.point_types]
+
+    @property
+    def change_points(self) -> tuple[ChangePoint, ...]:
+        """The change points applied to this chart, in order."""
+        return tuple(s.change_point for s in self.segments if s.change_point is not None)
 
     def frame(self) -> pd.DataFrame:
         """The run as a frame (period_end, value, ci_lower, ci_upper), as SPC figures draw it."""
@@ -149,7 +189,10 @@ class Insights:
             spc = {k: _clean(v) for k, v in dataclasses.asdict(self.spc.result).items()}
             spc.update(periods=list(self.spc.periods), labels=list(self.spc.labels),
                        values=_clean(self.spc.values), ci_lower=_clean(self.spc.ci_lower),
-                       ci_upper=_clean(self.spc.ci_upper), point_type_words=self.spc.point_type_words)
+                       ci_upper=_clean(self.spc.ci_upper), point_type_words=self.spc.point_type_words,
+                       segments=[s.to_dict() for s in self.spc.segments],
+                       sustained=self.spc.sustained.to_dict() if self.spc.sustained else None,
+                       suggestions=[s.to_dict() for s in self.spc.suggestions], summary=self.spc.summary)
         trend = None if self.trend is None else {k: _clean(v) for k, v in dataclasses.asdict(self.trend).items()}
         fc = None if self.forecast is None else {k: _clean(v) for k, v in dataclasses.asdict(self.forecast).items()}
         return {"spc": spc, "spc_words": self.spc_words, "trend": trend, "trend_words": self.trend_words,
@@ -168,9 +211,14 @@ class Insights:
         if data.get("spc"):
             raw = data["spc"]
             names = {f.name for f in dataclasses.fields(SpcResult)}
-            spc = SpcInsight(SpcResult(**{k: v for k, v in raw.items() if k in names}),
-                             tuple(raw["periods"]), tuple(raw["labels"]), tuple(raw["values"]),
-                             tuple(raw["ci_lower"]), tuple(raw["ci_upper"]))
+            result = SpcResult(**{k: v for k, v in raw.items() if k in names})
+            spc = SpcInsight(result, tuple(raw["periods"]), tuple(raw["labels"]), tuple(raw["values"]),
+                             tuple(raw["ci_lower"]), tuple(raw["ci_upper"]),
+                             tuple(SpcSegment.from_dict(s) for s in raw.get("segments", ())),
+                             Sustained.from_dict(raw["sustained"]) if raw.get("sustained") else None,
+                             tuple(Suggestion.from_dict(s) for s in raw.get("suggestions", ())),
+                             # a snapshot made before summaries: the latest point's reading, as it was then
+                             raw.get("summary") or _latest_summary(result, ()))
         trend = TrendResult(**data["trend"]) if data.get("trend") else None
         fc = ForecastResult(**data["forecast"]) if data.get("forecast") else None
         benchmarks = tuple(Benchmark(b["comparator"], b["comparator_value"], Verdict(b["verdict"]), b["words"],
@@ -212,14 +260,72 @@ def _month_index(month: date) -> int:
 
 # ---------------------------------------------------------------- pieces
 
+def _segments(result: SpcResult, run: pd.DataFrame, applied: Mapping[int, ChangePoint]) -> tuple[SpcSegment, ...]:
+    starts = result.segment_starts
+    return tuple(SpcSegment(run["period"].iloc[a], run["label"].iloc[a], b - a, result.centre[a], result.lower[a],
+                            result.upper[a], applied.get(a))
+                 for a, b in zip(starts, [*starts[1:], len(run)]))
+
+
+def _latest_summary(result: SpcResult, segments: Sequence[SpcSegment]) -> str:
+    """The latest point's reading in one phrase, for exception lists (whose code adds "SPC: ")."""
+    latest = segments[-1] if segments else None
+    if latest is not None and latest.lower is None:
+        return (f"not judged: the latest point starts new limits at {latest.label} (a change point), and one "
+                f"point gives none")
+    since = f" (limits since {latest.label})" if latest is not None and latest.change_point is not None else ""
+    return f"{result.variation_label} at the latest point{since}"
+
+
+def _segment_words(segments: Sequence[SpcSegment], labels: Sequence[str]) -> str:
+    """Which segment the limits come from, and every change point applied, in words."""
+    latest = segments[-1]
+    if latest.change_point is None:
+        return f"Limits from all {latest.points} points ({labels[0]} to {labels[-1]}); no change point applies."
+    point = latest.change_point
+    if latest.lower is None:
+        words = (f"The latest point starts new limits at {latest.label}, a change point {point.attribution}: "
+                 f"{point.reason.rstrip('.')}. One point gives no limits, so it is not judged yet.")
+    else:
+        words = (f"Limits from the {latest.points} points since {latest.label}, recalculated at a change point "
+                 f"{point.attribution}: {point.reason.rstrip('.')}.")
+    earlier = [s for s in segments[1:-1] if s.change_point is not None]
+    if earlier:
+        words += " Earlier change points: " + "; ".join(
+            f"{s.label} ({s.change_point.attribution}: {s.change_point.reason.rstrip('.')})" for s in earlier) + "."
+    return words
+
+
+def _sustained_words(metric: Metric, sustained: Sustained, result: SpcResult, run: pd.DataFrame,
+                     suggestions: Sequence[Suggestion]) -> tuple[str, str]:
+    """(the sentence for the SPC words, the phrase for exception lists)."""
+    part = run.iloc[sustained.start:]
+    first, last = part["label"].iloc[0], part["label"].iloc[-1]
+    fmt = lambda v: format_value(float(v), metric, with_unit=False)  # noqa: E731
+    span = (f"from {fmt(part['value'].iloc[0])} in {first} to {fmt(part['value'].iloc[-1])} in {last}"
+            if sustained.direction else f"{first} to {last}")
+    what = f"{sustained.description} across {sustained.points} points"
+    words = (f"{what[0].upper()}{what[1:]} ({span}): the limits ({fmt(result.lower_limit)} to "
+             f"{fmt(result.upper_limit)}) describe no stable process, so its {sustained.special} special-cause "
+             f"points are one signal, not {sustained.special}, and no single point is read against them.")
+    if suggestions:
+        words += (" Consider recording a change point: the product suggests "
+                  + ", ".join(s.label for s in suggestions) + " (see the change points).")
+    else:
+        words += (" Consider recording a change point where the process is known to have changed (none is "
+                  "suggested: no change point here would leave at least 12 stable points after it).")
+    summary = f"{what} ({first} to {last}), one signal rather than {sustained.special} special-cause points"
+    return words, summary
+
+
 def _spc(metric: Metric, series: pd.DataFrame, target: float | None,
-         change_points: Sequence[str] = ()) -> tuple[SpcResult | None, pd.DataFrame, str]:
-    """``change_points``: the periods (keys as in ``series["period"]``) from which the limits are recalculated,
-    recorded by a person or declared in config (never applied without one of those)."""
+         change_points: Sequence[ChangePoint] = ()) -> tuple[SpcInsight | None, str]:
+    """``change_points``: recorded by a person or declared in config (never applied without one of those);
+    each starts a segment at the first period of the run ending in or after its month."""
     # XmR needs an unbroken run: after suppression, use the run since the last withheld value.
     values = series["value"]
     missing = [i for i, v in enumerate(values) if _opt(v) is None]
-    run = series.iloc[(missing[-1] + 1) if missing else 0:]
+    run = series.iloc[(missing[-1] + 1) if missing else 0:].reset_index(drop=True)
     note = ""
     if missing and not run.empty:
         note = (f" Values before {run['label'].iloc[0]} include suppressed small numbers, so the chart uses the "
@@ -227,21 +333,40 @@ def _spc(metric: Metric, series: pd.DataFrame, target: float | None,
     if len(run) < 2:
         why = ("the latest value is suppressed (small numbers)" if missing and run.empty
                else "fewer than two data points")
-        return None, run, f"No SPC chart: {why}."
+        return None, f"No SPC chart: {why}."
     improvement = Polarity(metric.polarity).improvement
-    result = xmr([float(v) for v in run["value"]], improvement=improvement, target=target)
-    specials = sum(result.special_cause)
-    parts = [f"{result.variation_label} at the latest point ({run['label'].iloc[-1]}).",
-             f"{result.assurance_label}."]
-    parts.append(f"{specials} of {len(run)} points {'shows' if specials == 1 else 'show'} special cause variation."
-                 if specials
-                 else f"None of the {len(run)} points shows special cause variation.")
-    if result.trial_limits:
+    periods, labels = list(run["period"]), list(run["label"])
+    y = [float(v) for v in run["value"]]
+    applied = positions(periods, change_points)
+    result = xmr(y, improvement=improvement, target=target, rebase_at=list(applied))
+    segments = _segments(result, run, applied)
+    suggestions = suggest_change_points(y, periods, labels, improvement, list(applied))
+    sustained = sustained_reading(result, y)
+    judged = segments[-1].lower is not None  # one point after a change point has no limits yet
+    if sustained is not None:
+        said, summary = _sustained_words(metric, sustained, result, run, suggestions)
+        parts = [said, f"{result.assurance_label} (read with care: the limits describe no stable process)."]
+    else:
+        summary = _latest_summary(result, segments)
+        specials = sum(result.special_cause)
+        counted = f"{len(run)} points" if judged else f"{len(run) - 1} points before it"
+        parts = [f"{result.variation_label} at the latest point ({labels[-1]})." if judged else
+                 _segment_words(segments, labels), f"{result.assurance_label}.",
+                 f"{specials} of the {counted} {'shows' if specials == 1 else 'show'} special cause variation."
+                 if specials else f"None of the {counted} shows special cause variation."]
+        if suggestions:
+            parts.append("A change point is suggested at " + ", ".join(s.label for s in suggestions)
+                         + " (see the change points); it applies only when a performance officer records it.")
+    if judged:  # else said first
+        parts.append(_segment_words(segments, labels))
+    if result.trial_limits and judged:
         parts.append("The limits are trial limits: they come from fewer than 13 points.")
     if metric.frequency == "monthly":
         parts.append("Monthly figures can be seasonal (for example winter peaks); the limits do not adjust for "
                      "season, so seasonal peaks and troughs may show as special causes.")
-    return result, run, " ".join(parts) + note
+    insight = SpcInsight(result, tuple(periods), tuple(labels), tuple(y), tuple(_opt(v) for v in run["ci_lower"]),
+                         tuple(_opt(v) for v in run["ci_upper"]), segments, sustained, suggestions, summary)
+    return insight, " ".join(parts) + note
 
 
 def _trend(metric: Metric, series: pd.DataFrame) -> tuple[TrendResult, str]:
@@ -343,11 +468,12 @@ def break_sentence(breaks: Sequence[tuple[str, str, str]]) -> str:
 
 def compute(metric: Metric, series: pd.DataFrame, evaluation: Evaluation, suppress: bool = False,
             comparators: Mapping[str, pd.DataFrame] | None = None, peers: pd.DataFrame | None = None,
-            breaks: Sequence[tuple[str, str, str]] = (), change_points: Sequence[str] = ()) -> Insights:
+            breaks: Sequence[tuple[str, str, str]] = (), change_points: Sequence[ChangePoint] = ()) -> Insights:
     """Insights from the headline ``series`` (period_start, period_end, period, label, value, numerator,
     denominator, ci_lower, ci_upper) up to the evaluated period. ``suppress`` withholds small counts first.
     ``comparators`` ({label: series}, e.g. from ``MetricsService.comparator_series``) give one benchmark
-    verdict each, at the evaluated period."""
+    verdict each, at the evaluated period. ``change_points`` (config's and people's, merged by the service)
+    start new SPC limits."""
     if evaluation.period is not None and not series.empty:
         series = series[series["period"] <= evaluation.period]
     series = series.reset_index(drop=True)
@@ -359,7 +485,7 @@ def compute(metric: Metric, series: pd.DataFrame, evaluation: Evaluation, suppre
     if evaluation.suppressed or suppressed_latest:
         evaluation = dataclasses.replace(evaluation, suppressed=True)
     empty = series.empty
-    spc, run, spc_words = (None, series, "No SPC chart: no data.") if empty else _spc(
+    spc_insight, spc_words = (None, "No SPC chart: no data.") if empty else _spc(
         metric, series, evaluation.target_value, change_points)
     trend, trend_words = (None, "Recent trend could not be calculated: no data.") if empty else _trend(metric, series)
     fc, fc_words, sentence = (None, "No forecast: no data.", None) if empty else _forecast(metric, series, evaluation)
@@ -367,11 +493,6 @@ def compute(metric: Metric, series: pd.DataFrame, evaluation: Evaluation, suppre
     if evaluation.period is not None:
         benchmarks = tuple(_benchmark(metric, evaluation, name, _comparator_at(frame, evaluation.period))
                            for name, frame in (comparators or {}).items())
-    spc_insight = None
-    if spc is not None:
-        spc_insight = SpcInsight(spc, tuple(run["period"]), tuple(run["label"]),
-                                 tuple(float(v) for v in run["value"]), tuple(_opt(v) for v in run["ci_lower"]),
-                                 tuple(_opt(v) for v in run["ci_upper"]))
     return Insights(spc=spc_insight, spc_words=spc_words, trend=trend, trend_words=trend_words, forecast=fc,
                     forecast_words=fc_words, forecast_sentence=sentence, deadline=evaluation.deadline,
                     benchmarks=benchmarks, ranking=_ranking(metric, evaluation, peers),
@@ -381,7 +502,7 @@ def compute(metric: Metric, series: pd.DataFrame, evaluation: Evaluation, suppre
 
 def enrich(evaluation: Evaluation, metric: Metric, series: pd.DataFrame, suppress: bool = False,
            comparators: Mapping[str, pd.DataFrame] | None = None, peers: pd.DataFrame | None = None,
-           breaks: Sequence[tuple[str, str, str]] = (), change_points: Sequence[str] = ()) -> Evaluation:
+           breaks: Sequence[tuple[str, str, str]] = (), change_points: Sequence[ChangePoint] = ()) -> Evaluation:
     """A copy of ``evaluation`` with its typed ``insights`` and, when the deadline is still ahead and the
     target not yet met, the forecast sentence in ``status_reason``."""
     if evaluation.source_error or evaluation.period is None or series is None or series.empty:

@@ -43,7 +43,7 @@ from typing import Iterable, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-__all__ = ["SpcResult", "xmr", "LIMIT_FACTOR", "SCREEN_FACTOR", "TRIAL_LIMIT_POINTS"]
+__all__ = ["Run", "SpcResult", "runs", "xmr", "LIMIT_FACTOR", "RUN_POINTS", "SCREEN_FACTOR", "TRIAL_LIMIT_POINTS"]
 
 #: 2.66 = 3 / d2 with d2 = 1.128 for moving ranges of two (Wheeler).
 LIMIT_FACTOR = 2.66
@@ -52,7 +52,8 @@ SCREEN_FACTOR = 3.267
 #: Making Data Count treats limits from fewer points than this as trial limits.
 TRIAL_LIMIT_POINTS = 13
 
-_RUN = 7
+#: Rules 2 and 4: seven points in a row (rising or falling; on one side of the mean).
+RUN_POINTS = 7
 
 _IMPROVEMENT_SIGN = {"increase": 1, "decrease": -1, "neutral": 0}
 
@@ -150,10 +151,10 @@ def _classify_segment(y: np.ndarray, seg: _Segment) -> Tuple[List[Optional[str]]
 
     # Rule 2 - trend: windows of seven whose six steps all share a strict sign.
     in_trend = [False] * n
-    for end in range(_RUN - 1, n):
-        steps = [_sign(float(y[k + 1] - y[k])) for k in range(end - _RUN + 1, end)]
+    for end in range(RUN_POINTS - 1, n):
+        steps = [_sign(float(y[k + 1] - y[k])) for k in range(end - RUN_POINTS + 1, end)]
         if all(s == 1 for s in steps) or all(s == -1 for s in steps):
-            for k in range(end - _RUN + 1, end + 1):
+            for k in range(end - RUN_POINTS + 1, end + 1):
                 in_trend[k] = True
     diffs = [_sign(float(y[k + 1] - y[k])) for k in range(n - 1)]
     trend_dir = [0] * n
@@ -180,10 +181,10 @@ def _classify_segment(y: np.ndarray, seg: _Segment) -> Tuple[List[Optional[str]]
 
     # Rule 4 - shift: seven consecutive non-zero, equal sides of the mean.
     in_shift = [False] * n
-    for end in range(_RUN - 1, n):
+    for end in range(RUN_POINTS - 1, n):
         side = rtm[end]
-        if side != 0 and all(rtm[k] == side for k in range(end - _RUN + 1, end + 1)):
-            for k in range(end - _RUN + 1, end + 1):
+        if side != 0 and all(rtm[k] == side for k in range(end - RUN_POINTS + 1, end + 1)):
+            for k in range(end - RUN_POINTS + 1, end + 1):
                 in_shift[k] = True
 
     for i in range(n):
@@ -196,6 +197,48 @@ def _classify_segment(y: np.ndarray, seg: _Segment) -> Tuple[List[Optional[str]]
         elif in_shift[i]:
             rules[i], dirs[i] = RULE_SHIFT, rtm[i]
     return rules, dirs
+
+
+@dataclass(frozen=True)
+class Run:
+    """A maximal run that rule 2 (trend) or rule 4 (shift) detects: ``start`` and ``end`` (inclusive) index the
+    values given to :func:`runs`; ``direction`` is +1 (rising / above the mean) or -1."""
+
+    start: int
+    end: int
+    rule: str
+    direction: int
+
+    @property
+    def points(self) -> int:
+        return self.end - self.start + 1
+
+
+def runs(values: Sequence[float], mean: float) -> List[Run]:
+    """Every maximal shift (seven or more points on one side of ``mean``; a point on the mean breaks it) and
+    trend (seven or more points each strictly higher, or lower, than the one before; a tie breaks it) in
+    ``values``, in order of their start (a shift before a trend starting at the same point)."""
+    y = [float(v) for v in values]
+    found: List[Run] = []
+    side = [_sign(v - mean) for v in y]
+    i = 0
+    while i < len(y):
+        j = i
+        while side[i] != 0 and j + 1 < len(y) and side[j + 1] == side[i]:
+            j += 1
+        if side[i] != 0 and j - i + 1 >= RUN_POINTS:
+            found.append(Run(i, j, RULE_SHIFT, side[i]))
+        i = j + 1
+    steps = [_sign(b - a) for a, b in zip(y, y[1:])]
+    i = 0
+    while i < len(steps):
+        j = i
+        while steps[i] != 0 and j + 1 < len(steps) and steps[j + 1] == steps[i]:
+            j += 1
+        if steps[i] != 0 and j - i + 1 >= RUN_POINTS - 1:  # six steps join seven points
+            found.append(Run(i, j + 1, RULE_TREND, steps[i]))
+        i = j + 1
+    return sorted(found, key=lambda r: (r.start, r.rule != RULE_SHIFT))
 
 
 def _point_type(direction: int, improvement_sign: int) -> str:
