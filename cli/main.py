@@ -42,7 +42,8 @@ def check(config: Optional[Path] = ConfigOption) -> None:
             typer.echo(str(issue))
         typer.echo(f"{len(exc.issues)} problem(s) found", err=True)
         raise typer.Exit(1)
-    refused = _sql_refused_by_sources(loaded)
+    from metrics.definitions.document_check import quote_problems
+    refused = _sql_refused_by_sources(loaded) + [str(issue) for issue in quote_problems(loaded)]
     for line in refused:
         typer.echo(line)
     if refused:

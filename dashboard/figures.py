@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 from datetime import date
-from typing import Sequence
+from typing import Callable, Sequence
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -111,6 +111,78 @@ def metric_trajectory_figure(metric: Metric, series: pd.DataFrame, baseline_valu
         baseline, target = glide[0], glide[-1]
     return trajectory_figure(series, title or metric.display_title, unit_words(metric), glide, baseline, target,
                              comparators, breaks)
+
+
+def progress_figure(series: pd.DataFrame, title: str, y_title: str, deadline: date, *,
+                    glide: Sequence[tuple[date, float]] = (), baseline: tuple[date, float] | None = None,
+                    target: float | None = None, latest: tuple[date, float] | None = None,
+                    maintain: bool = False, assumed: str = "", breaks: Sequence[Sequence[str]] = (),
+                    number_format: Callable[[float], str] = "{:,.1f}".format) -> go.Figure:
+    """Progress to a target: the value over time (line and markers, with its 95% confidence interval as a
+    band when the series has one), the baseline, the glide path (dashed; flat at the level for a maintain
+    target), the target at the deadline, a vertical line at the deadline, and the latest period.
+
+    Every element is named in words, in the legend and, with its value, in a label pointing at it ("Baseline
+    175.0"), and has a shape or dash of its own, so nothing relies on colour. ``series``: period_end (date),
+    value and, if known, ci_lower, ci_upper (and period, for ``breaks``); a withheld value is NaN and is not
+    drawn, nor is a withheld baseline or target (None). ``assumed``: which elements of the target are assumptions, in
+    words ("baseline; deadline"), said under the title."""
+    fig = go.Figure()
+    x = [pd.Timestamp(d) for d in series["period_end"]]
+    if "ci_lower" in series and "ci_upper" in series:
+        band = series[series["ci_lower"].notna() & series["ci_upper"].notna()]
+        if not band.empty:
+            bx = [pd.Timestamp(d) for d in band["period_end"]]
+            fig.add_trace(go.Scatter(x=bx + bx[::-1], y=list(band["ci_upper"]) + list(band["ci_lower"])[::-1],
+                                     fill="toself", fillcolor="rgba(29,112,184,0.15)", line=dict(width=0),
+                                     name="95% confidence interval", hoverinfo="skip"))
+    fig.add_trace(go.Scatter(x=x, y=series["value"], mode="lines+markers", name="Value",
+                             line=dict(color=ACTUAL, width=2), marker=dict(size=4, symbol="circle")))
+    if glide:  # over the values, black and thick enough to be told from them by its dashes
+        fig.add_trace(go.Scatter(x=[pd.Timestamp(d) for d, _ in glide], y=[v for _, v in glide], mode="lines",
+                                 name="Glide path: level to keep" if maintain else "Glide path",
+                                 line=dict(color=BASELINE, dash="dash", width=3)))
+    # Labels point inward, so that none runs off the chart at either edge: a point in the right half has its
+    # label on its left, one in the upper half has it below (the target's away from the values, above or below).
+    known = [float(v) for v in series["value"] if pd.notna(v)] + [v for _, v in glide]
+    known += [p[1] for p in (baseline, latest) if p is not None] + ([target] if target is not None else [])
+    middle = (min(known) + max(known)) / 2 if known else 0.0
+    times = x + [pd.Timestamp(d) for d, _ in glide] + [pd.Timestamp(deadline)]
+    centre = min(times) + (max(times) - min(times)) / 2
+
+    def side(when: date) -> int:
+        return -1 if pd.Timestamp(when) > centre else 1
+
+    up = target is not None and target >= middle  # the target in the upper half: its label above it
+    marked = [("Baseline", baseline, "square", BASELINE, 35 if up else -35)]
+    if target is not None:
+        marked.append(("Level to keep" if maintain else "Target", (deadline, target), "star", TARGET,
+                       -35 if up else 35))
+    if latest is not None:
+        marked.append(("Latest", latest, "diamond", ACTUAL, 35 if latest[1] >= middle else -35))
+    for name, point, symbol, colour, ay in marked:
+        if point is None:
+            continue
+        fig.add_trace(go.Scatter(x=[pd.Timestamp(point[0])], y=[point[1]], mode="markers", name=name,
+                                 marker=dict(symbol=symbol, size=13, color=colour,
+                                             line=dict(color="#ffffff", width=1))))
+        words = f"{name} {number_format(point[1])}"
+        fig.add_annotation(x=pd.Timestamp(point[0]), y=point[1], text=as_text(words), ax=40 * side(point[0]),
+                           ay=ay, xanchor="left" if side(point[0]) > 0 else "right", showarrow=True, arrowhead=0,
+                           arrowcolor="#0b0c0c", bgcolor="rgba(255,255,255,0.9)", bordercolor="#0b0c0c",
+                           borderwidth=1, borderpad=2, font=dict(size=12))
+    fig.add_vline(x=pd.Timestamp(deadline).timestamp() * 1000, line=dict(color=TARGET, dash="dot", width=1.5),
+                  annotation_text="Deadline", annotation_position=("bottom " if up else "top ")
+                  + ("right" if side(deadline) > 0 else "left"))
+    for at in _break_positions(series, x, breaks):
+        fig.add_vline(x=at.timestamp() * 1000, line=dict(color="#0b0c0c", dash="dashdot", width=1.5),
+                      annotation_text="Series break", annotation_position="top right")
+    fig = _layout(fig, title, y_title)
+    if assumed:  # a second line of the title: "Assumed" is said on the chart itself, not only beside it
+        # (the unit in smaller type: a long one, upright beside a plot lowered by that line, reached into it)
+        fig.update_layout(title_text=f"{as_text(title)}<br>{as_text(f'(Assumed: {assumed})')}", margin_t=80,
+                          yaxis_title_font_size=12)
+    return fig
 
 
 def breakdown_figure(frame: pd.DataFrame, title: str, x_title: str) -> go.Figure:

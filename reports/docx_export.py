@@ -116,6 +116,7 @@ def render(snapshot: Snapshot, path: Path, comparison: Comparison | None = None,
             _table(doc, block.caption, block.headers, block.rows)
         elif isinstance(block, content.Chart):
             _picture(doc, images[id(block)], block.alt)
+            doc.add_paragraph(block.caption, style="Caption")  # what the chart shows, as under the PDF's
         elif isinstance(block, content.Figures):
             _table(doc, "Figures", ["Measure", "Figure"], block.figures)
             if block.recent:

@@ -11,12 +11,12 @@ from snapshots import comparison, storage
 from metrics.definitions.models import Metric
 from metrics.describe import binding_in_words, method_in_words
 from metrics.disclosure import suppress_frame
-from metrics.evaluation.evaluate import Evaluation
+from metrics.evaluation.evaluate import Evaluation, metric_glide_path
 from metrics.evaluation.milestones import MilestoneProgress
 from metrics.evaluation.progress import progress_text
 from metrics.evaluation.status import Status
 from metrics.formatting import format_value
-from metrics.periods import month_label, parse_month
+from metrics.periods import month_key, month_label, parse_month
 from metrics.service import ChangePoints, MetricsService, definition_hash
 from snapshots.record import Snapshot, SnapshotError, _clean
 
@@ -64,7 +64,10 @@ def _evaluation(evaluation: Evaluation, metric: Metric) -> dict[str, Any]:
         "baseline_label": evaluation.baseline_label,
         "target_description": metric.target.description if metric.target else None,
     }
-    return {**record, "report": report}
+    # The glide path's corners as drawn when the snapshot was made (none with a withheld or unknown baseline): a
+    # report made again after the rule that draws them has changed still draws what was signed off.
+    glide = [[month_key(month), value] for month, value in metric_glide_path(metric, evaluation.baseline_value)]
+    return {**record, "glide_path": _clean(glide), "report": report}
 
 
 def _trend(evaluation: Evaluation) -> dict[str, str]:

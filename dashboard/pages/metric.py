@@ -13,12 +13,14 @@ from dashboard import context, ids, titles
 from dashboard.components import chart, data_table, notice, progress_text, status_badge, synthetic_tag
 from dashboard.figures import breakdown_figure, trajectory_figure
 from dashboard.insight_sections import insight_sections
+from dashboard.progress_section import progress_section
 from dashboard.provenance_view import assumed_footnote, target_section
 from dashboard.ranking_section import ranking_section
 from metrics.definitions.models import Metric, SqlBinding
 from metrics.describe import binding_in_words, method_in_words
 from metrics.disclosure import SUPPRESSED, mark_suppressed, source_problem, suppress_frame
 from metrics.formatting import format_value, number, unit_words
+from metrics.evaluation.evaluate import Evaluation
 from metrics.evaluation.insights import break_sentence
 from metrics.evaluation.observations import HEADLINE
 from metrics.evaluation.synthetic_words import SYNTHETIC_TAG
@@ -118,6 +120,14 @@ def comparator_section(service: MetricsService, metric: Metric, period: str) -> 
     ], id="comparators")
 
 
+def charted(service: MetricsService, metric: Metric, evaluation: Evaluation) -> list:
+    """The progress chart beside the SPC chart (side by side on a wide screen), then the verdicts; a metric
+    without a target has the SPC chart alone."""
+    spc, *rest = insight_sections(metric, evaluation)
+    progress = progress_section(service, metric, evaluation)
+    return [spc if progress is None else html.Div([progress, spc], className="chart-pair"), *rest]
+
+
 def layout(metric_id: str | None = None, framework: str | None = None, period: str | None = None,
            **_: str) -> html.Div:
     service = context.service()
@@ -166,7 +176,7 @@ def layout(metric_id: str | None = None, framework: str | None = None, period: s
               if evaluation.target_mode is not None else []),
         ], className="row-like"),
         *[part for part in (target_section(metric, evaluation.target_provenance),) if part],
-        *insight_sections(metric, evaluation),
+        *charted(service, metric, evaluation),
         html.H2("Where the data come from", className="h4"), html.P(binding_in_words(metric)),
         html.H2("How this is calculated", className="h4"),
         html.Ul([html.Li(line) for line in method_in_words(metric)], id="how-calculated"),

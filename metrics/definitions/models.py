@@ -217,6 +217,30 @@ class Provenance(Model):
         return self.source == "assumption"
 
 
+class Wording(Model):
+    """Whose words a milestone's title or an intention's lead are. ``document``: the document's own words, found
+    in it as written (``section`` says where; the title or lead itself is what ``outcomes check`` looks for);
+    ``summary``: the product's wording, with ``quote`` the document's passage it summarises; ``not_named`` (a lead
+    only): the document names no lead, and ``reason`` says why this one is given here."""
+
+    source: Literal["document", "summary", "not_named"]
+    quote: str | None = None     # for a summary: the document's words it summarises
+    section: str | None = None
+    reason: str | None = None
+
+    @model_validator(mode="after")
+    def _says_whose(self) -> "Wording":
+        if self.source == "document" and self.quote:
+            raise ValueError("source 'document' means the text itself is the document's words, so it takes no "
+                             "'quote'; for words of ours give source: summary with the passage in 'quote'")
+        if self.source == "summary" and not self.quote:
+            raise ValueError("source 'summary' needs the document's passage it summarises in 'quote'")
+        if self.source == "not_named" and not self.reason:
+            raise ValueError("source 'not_named' needs a 'reason': why this lead is given though the document "
+                             "names none")
+        return self
+
+
 class TargetProvenance(Model):
     """Provenance of each element of a target; ``None`` means nobody has said yet."""
 
@@ -416,8 +440,16 @@ class Milestone(Model):
     due: Month | None = None
     status: Literal["not_started", "in_progress", "done"] = "not_started"
     evidence: str = ""
+    title_provenance: Wording | None = None  # the document's words, or our summary of a passage
     due_provenance: Provenance | None = None
     status_provenance: Provenance | None = None
+
+    @model_validator(mode="after")
+    def _title_is_words(self) -> "Milestone":
+        if self.title_provenance is not None and self.title_provenance.source == "not_named":
+            raise ValueError("title_provenance: 'not_named' is for leads; a title is the document's words "
+                             "(source: document) or ours summarising a passage (source: summary)")
+        return self
 
     @model_validator(mode="after")
     def _progress_from_document(self) -> "Milestone":
@@ -434,12 +466,20 @@ class Intention(Model):
     title: str
     theme: str = ""
     lead: str = ""
+    lead_provenance: Wording | None = None  # named by the document, or not named (then shown as such)
     partners: tuple[str, ...] = ()
     rationale: str = ""
     expected_outcomes: str = ""
     outcomes: tuple[str, ...] = ()
     metrics: tuple[str, ...] = ()
     milestones: tuple[Milestone, ...] = ()
+
+    @model_validator(mode="after")
+    def _lead_words(self) -> "Intention":
+        if not self.lead and self.lead_provenance is not None and self.lead_provenance.source != "not_named":
+            raise ValueError("lead_provenance says whose words the lead is, but there is no 'lead'; with no lead "
+                             "give source: not_named and the reason")
+        return self
 
 
 class Delivery(Model):
@@ -469,6 +509,7 @@ class Framework(Model):
     area_name: str = ""
     area_code: str = ""
     source: str = ""
+    document: str = ""  # the source document's text, relative to the config folder (documents/<id>.txt)
     description: str = ""
     areas: dict[str, str] = {}
     outcomes: tuple[Outcome, ...]
@@ -501,6 +542,44 @@ class Framework(Model):
         return seen
 
 
+# ---------------------------------------------------------------- coverage ledger
+
+CommitmentKind = Literal["aim", "intention", "sub_commitment", "benefit", "objective", "action", "target"]
+
+
+class Commitment(Model):
+    """One thing a council's document commits to, listed once in its framework's coverage ledger with how it is
+    monitored: by metrics, by milestones (their titles), through whole intentions (their metrics and
+    milestones), or not at all, with ``not_monitored`` saying why. ``words`` are the document's own."""
+
+    words: str = Field(min_length=3)
+    kind: CommitmentKind
+    section: str
+    intentions: tuple[Identifier, ...] = ()
+    metrics: tuple[Identifier, ...] = ()
+    milestones: tuple[str, ...] = ()
+    not_monitored: str | None = None   # why not, in one sentence
+    note: str = ""                     # what the monitoring leaves out, or where else the document says it
+
+    @model_validator(mode="after")
+    def _how_or_why_not(self) -> "Commitment":
+        monitored = bool(self.intentions or self.metrics or self.milestones)
+        if monitored and self.not_monitored:
+            raise ValueError("give how it is monitored (metrics, milestones, intentions) or why it is not "
+                             "(not_monitored), not both")
+        if not monitored and not (self.not_monitored or "").strip():
+            raise ValueError("say how it is monitored (metrics: [...], milestones: [...] or intentions: [...]) "
+                             "or why it is not (not_monitored: \"why, in one sentence\")")
+        return self
+
+
+class Ledger(Model):
+    """Every commitment of one framework's document, each listed once (DESIGN.md, "Coverage ledger")."""
+
+    framework: Identifier
+    commitments: tuple[Commitment, ...]
+
+
 class ConfigFile(Model):
     """One YAML file: any of these sections."""
 
@@ -508,3 +587,4 @@ class ConfigFile(Model):
     framework: Framework | None = None
     metrics: tuple[Metric, ...] = ()
     ingest: tuple[IngestSpec, ...] = ()
+    ledger: Ledger | None = None

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from datasources.ingest_spec import IngestSpec
-from metrics.definitions.models import DataSource, Framework, Metric
+from metrics.definitions.models import DataSource, Framework, Ledger, Metric
 
 PathKey = tuple[Any, ...]
 Origin = tuple[str, int]  # (file as displayed, 1-based line)
@@ -95,6 +95,7 @@ class Config:
     metrics: dict[str, Metric]
     files: dict[str, SourceFile]
     ingest: list[IngestSpec] = field(default_factory=list)
+    ledgers: dict[str, Ledger] = field(default_factory=dict)  # framework id -> its coverage ledger
 
     def framework(self, framework_id: str | None) -> Framework:
         if framework_id is None:

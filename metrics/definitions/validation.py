@@ -215,6 +215,25 @@ def _ingest_refs(root: Path, parsed: Parsed, datasource_ids: set[str]) -> list[C
     return issues
 
 
+def _ledgers_name_a_framework(parsed: Parsed, framework_ids: set[str]) -> list[ConfigIssue]:
+    """A coverage ledger belongs to one declared framework, and a framework has one ledger."""
+    issues = []
+    seen: dict[str, str] = {}
+    for source, cfg in parsed:
+        if cfg.ledger is None:
+            continue
+        loc = ("ledger", "framework")
+        name = cfg.ledger.framework
+        if name not in framework_ids:
+            issues.append(source.issue(loc, f"unknown framework '{name}'{_close(name, framework_ids)}; a ledger "
+                                            "lists the commitments of a declared framework's document"))
+        elif name in seen:
+            issues.append(source.issue(loc, f"a second ledger for framework '{name}' (the first is at "
+                                            f"{seen[name]}); keep one ledger per framework"))
+        seen.setdefault(name, "{}:{}".format(*source.origin(loc)))
+    return issues
+
+
 def cross_reference_issues(root: Path, parsed: Parsed, files: dict[str, SourceFile],
                            declared: dict[str, set[str]]) -> tuple[Config, list[ConfigIssue]]:
     """Rules over the valid items; ``declared`` holds every id as written, so a reference
@@ -234,6 +253,7 @@ def cross_reference_issues(root: Path, parsed: Parsed, files: dict[str, SourceFi
         ("table bindings", lambda: _table_bindings_have_names(parsed)),
         ("comparators", lambda: _comparators_need_headline(parsed)),
         ("ingest", lambda: _ingest_refs(root, parsed, set(datasources))),
+        ("ledgers", lambda: _ledgers_name_a_framework(parsed, declared["framework"])),
     ]
     issues: list[ConfigIssue] = []
     for name, rule in rules:
@@ -242,6 +262,10 @@ def cross_reference_issues(root: Path, parsed: Parsed, files: dict[str, SourceFi
         except Exception as exc:  # a bug of ours must not hide the user's other problems
             issues.append(ConfigIssue("(outcomes)", 0, name,
                                       f"internal error while checking ({exc!r}); this is a bug, please report it"))
+    ledgers: dict[str, Any] = {}
+    for _, cfg in parsed:
+        if cfg.ledger is not None:
+            ledgers.setdefault(cfg.ledger.framework, cfg.ledger)
     config = Config(root=root, datasources=datasources, frameworks=frameworks, metrics=metrics,
-                    files=files, ingest=ingest)
+                    files=files, ingest=ingest, ledgers=ledgers)
     return config, issues

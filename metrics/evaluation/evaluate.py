@@ -146,6 +146,14 @@ def glide_path(target: Target, baseline_value: float, polarity: Polarity) -> lis
     return points
 
 
+def metric_glide_path(metric: Metric, baseline_value: float | None) -> list[tuple[date, float]]:
+    """The glide path's corners to draw for ``metric``: none without a target, or without a baseline value
+    (unknown, or withheld with everything built from it)."""
+    if metric.target is None or baseline_value is None:
+        return []
+    return glide_path(metric.target, baseline_value, Polarity(metric.polarity))
+
+
 def trajectory_at(target: Target, baseline_value: float, month: date, polarity: Polarity) -> float:
     """The glide path's value at ``month``: straight lines between its corners."""
     points = glide_path(target, baseline_value, polarity)
