@@ -221,6 +221,6 @@ def metric_signal(metric_id: str, intention_id: str | None, title: str, status: 
 
 
 def _spc_words(spc: "SpcInsight") -> str:
-    """The latest point's variation in words (``summary`` when the SPC insight says a sustained run once)."""
-    summary = getattr(spc, "summary", None)
-    return summary or f"{spc.result.variation_label} at the latest point"
+    """The chart in one phrase: the latest point's variation, or a sustained run said once (never one reason per
+    special-cause point)."""
+    return spc.summary or f"{spc.result.variation_label} at the latest point"
