@@ -265,3 +265,26 @@ def test_review_pack_counts_and_tags_its_synthetic_figures(dash_app) -> None:
     synthetic = len(set(shown) & expected)
     assert _banners(layout) == [f"{synthetic} of {len(shown)} figures on this page are synthetic sample data, not "
                                 f"real statistics; each is marked \u201cSynthetic\u201d."]
+
+
+@pytest.mark.browser
+def test_tag_is_seen_beside_the_figure_in_chromium(page, live_server: str) -> None:
+    """At 1280 px the tag is on screen beside the status and the value sentence, its word visible and its
+    meaning in the accessible name; a real metric's page has neither tag nor banner."""
+    page.goto(f"{live_server}/metric/lancs_care_budget_spend")
+    tag = page.locator("[data-metric='lancs_care_budget_spend'] .synthetic-tag")
+    tag.wait_for()
+    badge = page.locator("[data-metric='lancs_care_budget_spend'] .status-badge").bounding_box()
+    box = tag.bounding_box()
+    assert box["width"] > 20 and box["height"] > 10
+    assert abs((box["y"] + box["height"] / 2) - (badge["y"] + badge["height"] / 2)) < badge["height"]  # one line
+    assert tag.evaluate("e => e.firstChild.textContent") == "Synthetic"  # the word seen; its meaning is read
+    assert "not a real statistic" in tag.evaluate("e => e.textContent")
+    assert tag.locator(".visually-hidden").bounding_box()["width"] <= 1
+    assert page.locator(".synthetic-banner").count() == 1
+    page.wait_for_load_state("networkidle")  # the charts' and grid's scripts loaded: nothing cut off by leaving
+    real = sorted(set(load_config(CONFIG_DIR).frameworks["lancashire"].metric_ids()) - declared_synthetic("lancashire"))
+    page.goto(f"{live_server}/metric/{real[0]}")
+    page.locator(f"[data-metric='{real[0]}'] .status-badge").wait_for()
+    assert page.locator(".synthetic-tag").count() == 0 and page.locator(".synthetic-banner").count() == 0
+    page.wait_for_load_state("networkidle")
