@@ -58,8 +58,8 @@ COMMITMENTS = [
                "in excess of £92 million"),
     Commitment("lancashire", "lcc-05-reduce-residential-care", "lancs_ld_new_care_home_placements", "count", 0,
                "No new placements in care homes of people with a learning disability"),
-    Commitment("lancashire", "lcc-05-reduce-residential-care", "lancs_care_budget_spend", "relative_change", 0,
-               "within the same overall budget"),
+    # "within the same overall budget" is part of an expected outcome, not a spending target (issue 23)
+    Commitment("lancashire", "lcc-05-reduce-residential-care", "lancs_care_budget_spend", None, None, ""),
     Commitment("wigan", "wig-ecc1", "wig_block_contract_cash_freed", None, None, ""),
 ]
 MONEY = ["warks_savings_delivered", "warks_send_independent_school_cost", "lancs_care_budget_spend",
@@ -90,9 +90,9 @@ def test_each_commitment_is_a_metric_of_its_intention_with_its_target_and_proven
 @pytest.mark.parametrize("intention_id, words", DECOMMISSIONING)
 def test_wigan_decommissioning_is_a_milestone_to_be_confirmed_never_late(service, intention_id, words) -> None:
     result = service.evaluate_framework("wigan", "2009-03")
-    states = [m for m in result.milestones if m.intention_id == intention_id and words in m.milestone.title]
+    states = [m for m in result.milestones if m.intention_id == intention_id and words in m.title]
     assert len(states) == 1
-    assert states[0].milestone.due is None and states[0].state == "not_started"
+    assert states[0].due is None and states[0].state == "not_started"
 
 
 @pytest.mark.parametrize("metric_id", MONEY)

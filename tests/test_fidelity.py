@@ -15,9 +15,9 @@ from typer.testing import CliRunner
 from cli.main import app
 from metrics.definitions.inventory import ADDED_CONTEXT, framework_inventory
 from metrics.definitions.loader import load_config
+from metrics.evaluation.milestones import milestone_state
 from metrics.evaluation.provenance_words import assumed_note
 from metrics.periods import TO_BE_CONFIRMED
-from metrics.service import milestone_state
 
 PROJECT = Path(__file__).resolve().parent.parent
 
@@ -83,12 +83,12 @@ def test_milestone_titles_are_the_documents_words_not_cut_short(config) -> None:
 
 def test_a_milestone_without_a_date_is_to_be_confirmed_never_late(config, service) -> None:
     falls = _milestone(config, "warwickshire", "fe-13-falls-prevention", "Jointly commission a falls prevention")
-    assert milestone_state(falls, date(2030, 1, 1)) == "not_started"
+    assert milestone_state("fe-13-falls-prevention", falls, None, date(2030, 1, 1)).state == "not_started"
     inventory = framework_inventory(config.frameworks["warwickshire"], config.metrics)
     row = next(r for r in inventory if r.item == falls.title and r.element == "Milestone date")
     assert row.source == TO_BE_CONFIRMED
     late = [m for m in service.evaluate_framework("warwickshire", "2025-01").milestones if m.state == "late"]
-    assert late and all(m.milestone.due is not None for m in late)
+    assert late and all(m.due is not None for m in late)
 
 
 @pytest.mark.parametrize("metric_id", ["corn_care_home_admissions_65plus", "corn_care_home_admissions_18to64",

@@ -114,9 +114,11 @@ def test_drop_rows_must_name_a_declared_column(tmp_path) -> None:
         _spec(tmp_path, ["1,2023,1"], drop_rows=({"column": "nope", "values": (1,), "reason": "r"},))
 
 
-def test_lancashire_alcohol_intention_is_evidenced_by_calendar_year_deaths(service) -> None:
-    intention = next(i for i in service.framework("lancashire").intentions if i.id == "lcc-06-alcohol-outreach")
-    assert intention.metrics == ("lancs_alcohol_related_mortality",)
+def test_lancashire_alcohol_related_deaths_are_added_context_by_calendar_year(service) -> None:
+    framework = service.framework("lancashire")
+    # intention 6 names alcohol-related A&E attendances and admissions, not deaths (issue 23)
+    assert framework.intention("lcc-06-alcohol-outreach").metrics == ()
+    assert "lancs_alcohol_related_mortality" in framework.intention("lcc-added-context").metrics
     evaluation = service.evaluate_metric("lancs_alcohol_related_mortality", "2025-03")
     # as published: Lancashire 46.7 (43.1 to 50.6) per 100,000 in 2023; England 40.7
     assert (evaluation.period, evaluation.period_label) == ("2023-12", "2023")

@@ -15,7 +15,7 @@ from cli.main import app
 from metrics.definitions.loader import load_config
 from metrics.definitions.models import Milestone, Provenance, Target
 from metrics.evaluation.provenance_words import assumed_elements, assumed_note, provenance_text
-from metrics.service import milestone_state
+from metrics.evaluation.milestones import milestone_state
 from tests.test_config_validation import FRAMEWORK, ln, problems, write_config
 
 DOCUMENTED = """\
@@ -50,9 +50,9 @@ def test_target_provenance_lists_assumed_and_missing_elements() -> None:
 def test_milestone_without_a_date_is_never_late() -> None:
     undated = Milestone(title="Jointly commission a falls prevention strategy")
     assert undated.due is None
-    assert milestone_state(undated, date(2030, 1, 1)) == "not_started"
+    assert milestone_state("i", undated, None, date(2030, 1, 1)).state == "not_started"
     dated = Milestone(title="Contract let", due="2013-07")
-    assert milestone_state(dated, date(2030, 1, 1)) == "late"
+    assert milestone_state("i", dated, None, date(2030, 1, 1)).state == "late"
 
 
 def test_progress_in_config_must_cite_the_document() -> None:
