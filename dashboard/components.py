@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Sequence
 
 import plotly.graph_objects as go
 from dash import dcc, html
 
+from metrics.definitions.models import Metric
 from metrics.evaluation.evaluate import Evaluation
 from metrics.evaluation.progress import progress_text as progress_words
 from metrics.evaluation.status import Status
 from metrics.evaluation.synthetic_words import SYNTHETIC_MEANING, SYNTHETIC_TAG, synthetic_count
+from metrics.formatting import value_parts
 from metrics.periods import parse_month
 
 
@@ -121,6 +124,45 @@ def scroll_region(table: Any, label: str) -> html.Div:
     """A table that may be wider than a phone scrolls inside this box, not the page (WCAG 1.4.10).
     The box is a named region; assets/a11y.js makes it a Tab stop only while it scrolls."""
     return html.Div(table, className="table-scroll", role="region", **{"aria-label": label})
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of a table of metrics: its heading and its kind (metric, value, target, status, progress,
+    trend). The kind fixes the column's width (``col.col-<kind>``, assets/outcomes.css, with table-layout
+    fixed), so every table of metrics, for every intention and on every page, has the same layout whatever
+    it holds; the first column, the metric, takes what is left."""
+    heading: str
+    kind: str
+
+
+def metric_table(columns: Sequence[Column], rows: Sequence[tuple[Sequence[Any], dict]], caption: str) -> html.Div:
+    """A table of metrics, one row per ``(cells, row attributes)``, the first cell its heading. On a phone
+    (assets/outcomes.css) each row is stacked and every value shown under its column's heading (data-label);
+    on a screen too narrow for the columns, the table scrolls in its own box."""
+    body = [html.Tr([html.Th(cells[0], scope="row")]
+                    + [html.Td(cell, className=f"cell-{column.kind}", **{"data-label": column.heading})
+                       for column, cell in zip(columns[1:], cells[1:])], **attributes)
+            for cells, attributes in rows]
+    table = html.Table([
+        html.Caption(caption),
+        html.Colgroup([html.Col(className=f"col-{column.kind}") for column in columns]),
+        html.Thead(html.Tr([html.Th(column.heading, scope="col") for column in columns])),
+        html.Tbody(body),
+    ], className="table table-sm metric-table metric-columns")
+    return scroll_region(table, caption)
+
+
+def figure(value: float, metric: Metric, target: float | None = None) -> list:
+    """A value for a table cell: its figure on one line (never "60.9 %" or "10 0%"), its unit words free to
+    wrap between words; with ``target``, a value worse than it never reads as it (``metrics.formatting``)."""
+    number, unit = value_parts(value, metric, target)
+    return [html.Span(number, className="figure"), unit] if unit else [html.Span(number, className="figure")]
+
+
+def unbroken(text: str) -> html.Span:
+    """A period or a deadline ("2018-03", "2008/09"), kept on one line."""
+    return html.Span(text, className="unbroken")
 
 
 def progress_text(evaluation: Evaluation) -> str:

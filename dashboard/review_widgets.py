@@ -13,9 +13,10 @@ from datetime import date, datetime
 from typing import Any, Sequence
 from urllib.parse import quote
 
-from dash import dcc, html
+from dash import MATCH, Output, dcc, html
 
 from metrics.periods import due_label
+from review.text import MONTHS, DateParts
 
 # Pattern-matching ids: {"type": ..., "key": subject key ("metric:<id>" / "intention:<id>")}.
 COMMENT_TEXT, COMMENT_SAVE, COMMENT_BASE, COMMENT_RESULT, COMMENT_SHOWN = (
@@ -24,7 +25,7 @@ ACTION_TEXT, ACTION_OWNER, ACTION_DUE, ACTION_ADD, ACTION_RESULT, ACTION_LIST = 
     "action-text", "action-owner", "action-due", "action-add", "action-result", "action-list")
 # {"type": ..., "action": "<id>"}
 ACTION_STATUS, ACTION_UPDATE, ACTION_UPDATE_RESULT = "action-status", "action-update", "action-update-result"
-# {"type": ..., "key": "<intention id>#<milestone position>"}
+# {"type": ..., "key": "<place>:<intention id>#<milestone position>"} (dashboard.milestone_update)
 MILESTONE_STATUS, MILESTONE_DONE_ON, MILESTONE_EVIDENCE, MILESTONE_SAVE, MILESTONE_RESULT, MILESTONE_SHOWN = (
     "milestone-status", "milestone-done-on", "milestone-evidence", "milestone-save", "milestone-result",
     "milestone-shown")
@@ -33,6 +34,10 @@ REVIEW_CONTEXT = "review-context"
 # {"type": FIELD_ERROR, "key": the form's key, "field": the domain's field name}: where a field's own
 # error message goes, between its label and the control (GOV.UK's error message pattern).
 FIELD_ERROR = "field-error"
+# A date is typed in three boxes (GOV.UK's date input): {"type": ACTION_DUE or MILESTONE_DONE_ON, "key": ...,
+# "part": "day" | "month" | "year"}.
+DATE_PARTS = (("day", "Day", 2), ("month", "Month", 2), ("year", "Year", 4))
+DATE_HINT = "For example, 27 3 2027"
 
 ACTION_STATUS_WORDS = {"open": "Open", "done": "Done", "dropped": "Dropped"}
 MILESTONE_WORDS = {"not_started": "Not started", "in_progress": "In progress", "done": "Done",
@@ -51,10 +56,16 @@ def dom_id(pattern_id: dict) -> str:
 @dataclass(frozen=True)
 class FormField:
     """A control of a review form as the domain names it: ``name`` is ``ReviewInputError.field``,
-    ``said`` how the field's own error message names it, ``control`` its pattern-matching id."""
+    ``said`` how the field's own error message names it, ``control`` its pattern-matching id (for a
+    date, its day box: ``at_fault`` gives the box the domain named)."""
     name: str
     said: str
     control: dict
+
+    def at_fault(self, error: Exception | None) -> dict:
+        """The control to point at: for a date, the day, month or year box named by ``ReviewInputError.part``."""
+        part = getattr(error, "part", None)
+        return {**self.control, "part": part} if part and "part" in self.control else self.control
 
 
 # The fields of each form, in the order they are shown: the callbacks give each an error slot.
@@ -67,12 +78,12 @@ SIGNOFF_FIELDS = ("reason",)
 def action_fields(key: str) -> list[FormField]:
     return [FormField("action", "What will be done", {"type": ACTION_TEXT, "key": key}),
             FormField("owner", "Owner", {"type": ACTION_OWNER, "key": key}),
-            FormField("due", "Due date", {"type": ACTION_DUE, "key": key})]
+            FormField("due", "Due date", {"type": ACTION_DUE, "key": key, "part": "day"})]
 
 
 def milestone_fields(key: str) -> list[FormField]:
     return [FormField("status", "Status", {"type": MILESTONE_STATUS, "key": key}),
-            FormField("done on", "Date done", {"type": MILESTONE_DONE_ON, "key": key}),
+            FormField("done on", "Date done", {"type": MILESTONE_DONE_ON, "key": key, "part": "day"}),
             FormField("evidence", "Evidence", {"type": MILESTONE_EVIDENCE, "key": key})]
 
 
@@ -82,6 +93,31 @@ def comment_fields(key: str) -> list[FormField]:
 
 def signoff_fields() -> list[FormField]:
     return [FormField("reason", "Reason", {"type": SIGNOFF_REASON, "key": "pack"})]
+
+
+def error_outputs(names: tuple[str, ...]) -> list[Output]:
+    """The outputs of a form's per-field error messages (``field_messages``), in ``names`` order."""
+    return [Output({"type": FIELD_ERROR, "key": MATCH, "field": name}, "children") for name in names]
+
+
+# What the browser sends is checked for its shape (a forged request can send anything); what it means
+# (may this person write there?) is the domain's to decide.
+
+def where(ctx: dict | None) -> tuple[str, str]:
+    """The framework and period of the page a form is on (its REVIEW_CONTEXT store)."""
+    ctx = ctx if isinstance(ctx, dict) else {}
+    return str(ctx.get("framework") or ""), str(ctx.get("period") or "")
+
+
+def key_of(control_id, field: str = "key") -> str:
+    """The key a control's id carries, or "" when the id is not one of these forms'."""
+    value = control_id.get(field) if isinstance(control_id, dict) else None
+    return value if isinstance(value, str) else ""
+
+
+def typed(value) -> str:
+    """Typed text; anything else (only a forged request sends it) counts as nothing typed."""
+    return value if isinstance(value, str) else ""
 
 
 def error_slot(field: FormField) -> html.Div:
@@ -110,16 +146,16 @@ def field_messages(error: Exception | None, fields: Sequence[FormField]) -> list
         what = str(error).removeprefix(f"{field.name}: ")
         out.append(html.P([html.Span("Error: ", className="visually-hidden"), f"{field.said}: {what}"],
                           id=message_dom_id(field.control), className="govuk-error-message",
-                          **{"data-error-for": dom_id(field.control)}))
+                          **{"data-error-for": dom_id(field.at_fault(error))}))
     return out
 
 
 def when(moment: datetime | date | None) -> str:
+    """A date as GOV.UK writes it, "27 March 2027" (a time: "27 March 2027 at 14:05 UTC")."""
     if moment is None:
         return ""
-    if isinstance(moment, datetime):
-        return moment.strftime("%d %b %Y %H:%M UTC")
-    return moment.strftime("%d %b %Y")
+    day = f"{moment.day} {MONTHS[moment.month - 1]} {moment.year}"
+    return f"{day} at {moment:%H:%M} UTC" if isinstance(moment, datetime) else day
 
 
 def alert(text: str) -> html.Div:
@@ -134,10 +170,11 @@ def problem(doing: str, error: Exception, fields: Sequence[FormField], level: in
     below the heading of the form's section, so the outline does not skip a level (GOV.UK's h2
     is for a summary at the top of a page; these sit inside an item)."""
     heading = {3: html.H3, 5: html.H5}[level]
-    control = next((f.control for f in fields if f.name == getattr(error, "field", None)), None)
-    reason = f"{doing}: {error}"
-    item = (html.A(reason, href="#" + quote(dom_id(control), safe=""), className="error-summary-link")
-            if control else reason)
+    field = next((f for f in fields if f.name == getattr(error, "field", None)), None)
+    # The field named as its label names it ("Due date: ...", not the domain's "due: ...").
+    reason = f"{doing}: " + (f"{field.said}: {str(error).removeprefix(f'{field.name}: ')}" if field else str(error))
+    item = (html.A(reason, href="#" + quote(dom_id(field.at_fault(error)), safe=""), className="error-summary-link")
+            if field else reason)
     return html.Div([heading("There is a problem", className="h6 mb-1"), html.Ul(html.Li(item), className="mb-0")],
                     role="alert", className="alert alert-danger py-2 my-2 error-summary")
 
@@ -153,6 +190,33 @@ def labelled_field(label: str, dom_id: str, control: Any, hint: str | None = Non
     parts: list = [html.Label(words, htmlFor=dom_id, className="form-label fw-semibold mb-1")]
     parts += [error_slot(error)] if error is not None else []
     return html.Div(parts + [control], className="mb-2 form-group")
+
+
+def date_input(legend: str, field: FormField, value: date | None = None, hint: str = DATE_HINT) -> html.Div:
+    """GOV.UK's date input: Day, Month and Year boxes, each labelled, in a fieldset whose legend names the
+    date and whose hint gives an example; the field's own error message sits between the hint and the
+    boxes. What is typed goes to the domain as typed (``review.text.DateParts``), which checks it."""
+    hint_id = "hint-" + message_dom_id(field.control).removeprefix("error-")
+    boxes = []
+    for part, label, width in DATE_PARTS:
+        control = {**field.control, "part": part}
+        boxes.append(html.Div([
+            html.Label(label, htmlFor=dom_id(control), className="form-label mb-0"),
+            dcc.Input(id=control, type="text", inputMode="numeric", autoComplete="off",
+                      value=str(getattr(value, part)) if value else "",
+                      className=f"form-control input-width-{width}"),
+        ], className="date-input-item"))
+    return html.Div(html.Fieldset([
+        html.Legend(legend, className="form-label fw-semibold fs-6 mb-0"),
+        html.Div(hint, id=hint_id, className="form-text mt-0 mb-1"),
+        error_slot(field),
+        html.Div(boxes, className="date-input"),
+    ], role="group", **{"aria-describedby": hint_id}), className="mb-2 form-group")
+
+
+def date_typed(day, month, year) -> DateParts:
+    """The three boxes of a date input as the domain takes them, to check."""
+    return DateParts(typed(day), typed(month), typed(year))
 
 
 # --- commentary -------------------------------------------------------------------------------
@@ -254,19 +318,16 @@ def actions_block(key: str, title: str, actions: Sequence[Any], at: date, can_wr
                    html.Div(action_list(actions, at, can_write), id={"type": ACTION_LIST, "key": key})]
     if can_write:
         text_field, owner_field, due_field = action_fields(key)
-        text_dom, owner_dom, due_dom = (dom_id(f.control) for f in (text_field, owner_field, due_field))
+        text_dom, owner_dom = (dom_id(f.control) for f in (text_field, owner_field))
         parts.append(html.Fieldset([
             html.Legend(f"Add an action on {title}", className="h6 fs-6"),
             html.Div(id={"type": ACTION_RESULT, "key": key}),
             labelled_field("What will be done", text_dom, dcc.Textarea(
                 id=text_field.control, className="form-control", style={"minHeight": "3rem"}), error=text_field),
-            html.Div([
-                labelled_field("Owner", owner_dom, dcc.Input(id=owner_field.control, type="text",
-                                                             className="form-control"), error=owner_field),
-                labelled_field("Due date", due_dom, dcc.Input(id=due_field.control, type="date",
-                                                              className="form-control"),
-                               hint="YYYY-MM-DD", error=due_field),
-            ], className="d-flex flex-wrap gap-3"),
+            labelled_field("Owner", owner_dom, dcc.Input(id=owner_field.control, type="text",
+                                                         className="form-control input-width-20"),
+                           hint="A name or a role", error=owner_field),
+            date_input("Due date", due_field),
             html.Button("Add action", id={"type": ACTION_ADD, "key": key}, n_clicks=0, className="btn btn-dark btn-sm"),
         ], className="border rounded p-2 mt-2"))
     return html.Div(parts, className="review-actions")
@@ -281,7 +342,8 @@ def milestone_badge(state: str) -> html.Span:
 
 
 def milestone_shown(state: Any) -> list:
-    parts: list = [milestone_badge(state.state), html.Span(f" Due {due_label(state.due)}.", className="small")]
+    due = f" Due {due_label(state.due, '%B %Y')}." if state.due else " Date to be confirmed."
+    parts: list = [milestone_badge(state.state), html.Span(due, className="small")]
     if state.done_on:
         parts.append(html.Span(f" Done on {when(state.done_on)}.", className="small"))
     if state.evidence:
@@ -291,31 +353,3 @@ def milestone_shown(state: Any) -> list:
         parts.append(html.Span(f" Recorded by {state.recorded_by}, {when(state.recorded_at)}.",
                                className="small text-muted"))
     return parts
-
-
-def milestone_block(key: str, state: Any, can_write: bool) -> html.Li:
-    parts: list = [html.P(state.title, className="mb-1 fw-semibold milestone-title"),
-                   html.Div(milestone_shown(state), id={"type": MILESTONE_SHOWN, "key": key})]
-    if can_write:
-        status_field, done_field, evidence_field = milestone_fields(key)
-        status_dom, done_dom, evidence_dom = (dom_id(f.control) for f in (status_field, done_field, evidence_field))
-        words = {k: v for k, v in MILESTONE_WORDS.items() if k != "late"}
-        parts.append(html.Fieldset([
-            html.Legend("Record progress on this milestone", className="h6 fs-6"),
-            html.Div(id={"type": MILESTONE_RESULT, "key": key}),
-            html.Div([
-                html.Div([html.Label("Status", htmlFor=status_dom, className="form-label fw-semibold mb-1"),
-                          error_slot(status_field), native_select(status_field.control, words, state.status)],
-                         className="mb-2 form-group"),
-                labelled_field("Date done", done_dom, dcc.Input(
-                    id=done_field.control, type="date", className="form-control",
-                    value=state.done_on.isoformat() if state.done_on else None), hint="Only when done; YYYY-MM-DD",
-                    error=done_field),
-            ], className="d-flex flex-wrap gap-3"),
-            labelled_field("Evidence (text or a link)", evidence_dom, dcc.Textarea(
-                id=evidence_field.control, value=state.evidence or "", className="form-control",
-                style={"minHeight": "3rem"}), error=evidence_field),
-            html.Button("Save milestone", id={"type": MILESTONE_SAVE, "key": key}, n_clicks=0,
-                        className="btn btn-dark btn-sm"),
-        ], className="border rounded p-2 mt-1"))
-    return html.Li(parts, className="review-milestone mb-3", **{"data-milestone": key})

@@ -16,7 +16,7 @@ from review.access import require_write
 from review.errors import ReviewInputError
 from review.people import Person
 from review.subjects import locate
-from review.text import COMMENT_LIMIT, SHORT_LIMIT, due_date, period as check_period, plain_text
+from review.text import COMMENT_LIMIT, SHORT_LIMIT, DateParts, due_date, period as check_period, plain_text
 
 STATUSES = ("open", "done", "dropped")
 
@@ -69,7 +69,7 @@ def _status(value: str) -> str:
 
 
 def add_action(store: Store, service: MetricsService, person: Person, framework_id: str, period: str, text: str,
-               owner: str, due: str | date, metric_id: str | None = None,
+               owner: str, due: str | date | DateParts, metric_id: str | None = None,
                intention_id: str | None = None) -> Action:
     period = check_period("period", period)
     text = plain_text("action", text, COMMENT_LIMIT)
@@ -90,7 +90,8 @@ def add_action(store: Store, service: MetricsService, person: Person, framework_
 
 
 def update_action(store: Store, service: MetricsService, person: Person, action_id: int, status: str | None = None,
-                  due: str | date | None = None, text: str | None = None, owner: str | None = None) -> Action:
+                  due: str | date | DateParts | None = None, text: str | None = None,
+                  owner: str | None = None) -> Action:
     changes: dict[str, Any] = {}
     if status is not None:
         changes["status"] = _status(status)

@@ -14,11 +14,13 @@ class Forbidden(ReviewError):
 
 
 class ReviewInputError(ReviewError):
-    """Bad input: the message names the field and the fix."""
+    """Bad input: the message names the field and the fix. ``part`` names the part of a field at fault
+    where it has several (a date's "day", "month" or "year"), so a page can point at that box."""
 
-    def __init__(self, field: str, message: str):
+    def __init__(self, field: str, message: str, part: str | None = None):
         super().__init__(f"{field}: {message}")
         self.field = field
+        self.part = part
 
 
 class Conflict(ReviewError):

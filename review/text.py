@@ -3,7 +3,9 @@ interpreted), within a length limit, without invisible control characters."""
 
 from __future__ import annotations
 
+import calendar
 import re
+from dataclasses import dataclass
 from datetime import date
 
 from review.errors import ReviewInputError
@@ -25,15 +27,67 @@ def plain_text(field: str, value: str | None, limit: int, required: bool = True)
     return text
 
 
-def due_date(field: str, value: str | date) -> date:
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December")  # English whatever the server's locale
+#: A month typed as a word: "March", "mar", "Sept".
+MONTH_NAMES = {**{name.lower(): n for n, name in enumerate(MONTHS, 1)},
+               **{name[:3].lower(): n for n, name in enumerate(MONTHS, 1)}, "sept": 9}
+
+
+@dataclass(frozen=True)
+class DateParts:
+    """A date as typed into GOV.UK's date input: day, month and year in three boxes, each as typed
+    (checked by ``due_date``). False when nothing at all is typed: an empty date is no date."""
+    day: str = ""
+    month: str = ""
+    year: str = ""
+
+    def __bool__(self) -> bool:
+        return any(part.strip() for part in (self.day, self.month, self.year))
+
+
+def due_date(field: str, value: str | date | DateParts) -> date:
+    """A date from the ISO text the command line takes (YYYY-MM-DD) or the day, month and year a page's
+    date input sends; the message names the field, and for a date input the part at fault."""
     if isinstance(value, date):
         return value
+    if isinstance(value, DateParts):
+        return _from_parts(field, value)
     try:
         if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value or ""):
             raise ValueError
         return date.fromisoformat(value)
     except ValueError:
         raise ReviewInputError(field, f"'{value}' is not a date; write it as YYYY-MM-DD, e.g. 2026-03-31") from None
+
+
+def _from_parts(field: str, typed: DateParts) -> date:
+    """GOV.UK's date validation: what is missing, then what is not a number, then whether it is a real date."""
+    parts = {"day": typed.day.strip(), "month": typed.month.strip(), "year": typed.year.strip()}
+    missing = [name for name, text in parts.items() if not text]
+    if len(missing) == len(parts):
+        raise ReviewInputError(field, "enter a day, month and year, for example 27 3 2027", part="day")
+    if missing:
+        raise ReviewInputError(field, f"must include a {' and a '.join(missing)}", part=missing[0])
+    if not re.fullmatch(r"[0-9]{1,2}", parts["day"]):
+        raise ReviewInputError(field, "the day must be a number, for example 27", part="day")
+    month = MONTH_NAMES.get(parts["month"].lower())
+    if month is None:
+        if not re.fullmatch(r"[0-9]{1,2}", parts["month"]):
+            raise ReviewInputError(field, "the month must be a number from 1 to 12, for example 3", part="month")
+        month = int(parts["month"])
+    if not re.fullmatch(r"[0-9]{4}", parts["year"]):
+        raise ReviewInputError(field, "the year must include 4 numbers, for example 2027", part="year")
+    day, year = int(parts["day"]), int(parts["year"])
+    if not 1 <= month <= 12:
+        raise ReviewInputError(field, "must be a real date: the month must be from 1 to 12", part="month")
+    if year < 1:
+        raise ReviewInputError(field, "must be a real date: the year must be 0001 or later", part="year")
+    last = calendar.monthrange(year, month)[1]
+    if not 1 <= day <= last:
+        raise ReviewInputError(field, f"must be a real date: {MONTHS[month - 1]} {year} has {last} days",
+                               part="day")
+    return date(year, month, day)
 
 
 def period(field: str, value: str) -> str:

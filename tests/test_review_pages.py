@@ -45,18 +45,24 @@ def pid(kind: str, key: str, field: str = "key") -> dict:
     return {field: key, "type": kind}
 
 
-def forge(client, dash_app, output_types: list[str], inputs: list[tuple], state: list[tuple],
+def forge(client, dash_app, output_types: list, inputs: list[tuple], state: list[tuple],
           error_fields: tuple[str, ...] = ()):
-    """A callback request as the renderer would send it, made by hand. ``error_fields`` are the
-    form's per-field error slots (outputs after ``output_types``)."""
+    """A callback request as the renderer would send it, made by hand. ``output_types`` are "type.property"
+    (the id made from the first input's key) or (id, property) pairs; ``error_fields`` are the form's
+    per-field error slots (outputs after them)."""
     def prop(item):
         ident, name, value = item
         return {"id": ident, "property": name, "value": value}
 
+    def output(named):
+        if isinstance(named, tuple):
+            return {"id": named[0], "property": named[1]}
+        kind, name = named.split(".")
+        return {"id": pid(kind, inputs[0][0].get("key") or inputs[0][0].get("action"),
+                          "action" if "action" in inputs[0][0] else "key"), "property": name}
+
     key = callback_key(dash_app, output_types[0].split(".")[0])
-    outputs = [{"id": pid(t, inputs[0][0].get("key") or inputs[0][0].get("action"),
-                          "action" if "action" in inputs[0][0] else "key"), "property": p}
-               for t, p in (o.split(".") for o in output_types)]
+    outputs = [output(o) for o in output_types]
     outputs += [{"id": {"field": name, "key": inputs[0][0].get("key"), "type": "field-error"}, "property": "children"}
                 for name in error_fields]
     first = inputs[0][0]
@@ -77,15 +83,24 @@ def forge_comment(client, dash_app, key: str, text: str):
                   ("review-context", "data", ctx)], error_fields=("commentary",))
 
 
-def forge_action(client, dash_app, key: str):
+def date_parts(kind: str, key: str, day: str, month: str, year: str) -> list[tuple]:
+    """The Day, Month and Year boxes of a date input (GOV.UK's pattern), as the renderer sends them."""
+    return [({"key": key, "part": part, "type": kind}, "value", value)
+            for part, value in (("day", day), ("month", month), ("year", year))]
+
+
+def action_outputs(key: str) -> list:
+    return ["action-result.children", "action-list.children", "action-text.value", "action-owner.value",
+            *[({"key": key, "part": part, "type": "action-due"}, "value") for part in ("day", "month", "year")]]
+
+
+def forge_action(client, dash_app, key: str, due: tuple[str, str, str] = ("30", "6", "2025")):
     ctx = {"framework": FRAMEWORK, "period": PERIOD}
-    return forge(client, dash_app,
-                 ["action-result.children", "action-list.children", "action-text.value", "action-owner.value",
-                  "action-due.value"],
+    return forge(client, dash_app, action_outputs(key),
                  [(pid("action-add", key), "n_clicks", 1)],
                  [(pid("action-add", key), "id", pid("action-add", key)),
                   (pid("action-text", key), "value", "forged action"), (pid("action-owner", key), "value", "X"),
-                  (pid("action-due", key), "value", "2025-06-30"), ("review-context", "data", ctx)],
+                  *date_parts("action-due", key, *due), ("review-context", "data", ctx)],
                  error_fields=("action", "owner", "due"))
 
 
@@ -209,14 +224,12 @@ def test_a_refused_field_gets_its_own_error_message(client, dash_app, app_store)
     sign_in(client, "sample.lead", "sample-lead-pass")
     before = counts(app_store)
     ctx = {"framework": FRAMEWORK, "period": PERIOD}
-    response = forge(client, dash_app,
-                     ["action-result.children", "action-list.children", "action-text.value", "action-owner.value",
-                      "action-due.value"],
+    response = forge(client, dash_app, action_outputs(FALLS),
                      [(pid("action-add", FALLS), "n_clicks", 1)],
                      [(pid("action-add", FALLS), "id", pid("action-add", FALLS)),
                       (pid("action-text", FALLS), "value", "Audit care-home falls"),
                       (pid("action-owner", FALLS), "value", "Falls lead"),
-                      (pid("action-due", FALLS), "value", "30/06/2025"), ("review-context", "data", ctx)],
+                      *date_parts("action-due", FALLS, "31", "6", "2025"), ("review-context", "data", ctx)],
                      error_fields=("action", "owner", "due"))
     assert response.status_code == 200, response.get_data(as_text=True)
     slots = {json.loads(k)["field"]: v["children"] for k, v in response.get_json()["response"].items()
@@ -224,8 +237,86 @@ def test_a_refused_field_gets_its_own_error_message(client, dash_app, app_store)
     assert slots["action"] is None and slots["owner"] is None
     message = slots["due"]["props"]
     assert message["className"] == "govuk-error-message"
-    assert message["data-error-for"] == json.dumps(pid("action-due", FALLS), sort_keys=True, separators=(",", ":"))
+    # The box at fault: the day (June has 30 days).
+    day = {"key": FALLS, "part": "day", "type": "action-due"}
+    assert message["data-error-for"] == json.dumps(day, sort_keys=True, separators=(",", ":"))
     hidden, words = message["children"]
     assert hidden["props"]["children"] == "Error: " and hidden["props"]["className"] == "visually-hidden"
-    assert words == "Due date: '30/06/2025' is not a date; write it as YYYY-MM-DD, e.g. 2026-03-31"
+    assert words == "Due date: must be a real date: June 2025 has 30 days"
+    assert counts(app_store) == before
+
+
+def forge_milestone(client, dash_app, key: str, status: str, done_on: tuple[str, str, str] = ("", "", ""),
+                    period: str = PERIOD):
+    ctx = {"framework": FRAMEWORK, "period": period}
+    return forge(client, dash_app, ["milestone-result.children", "milestone-shown.children"],
+                 [(pid("milestone-save", key), "n_clicks", 1)],
+                 [(pid("milestone-save", key), "id", pid("milestone-save", key)),
+                  (pid("milestone-status", key), "value", status), *date_parts("milestone-done-on", key, *done_on),
+                  (pid("milestone-evidence", key), "value", f"evidence for {key}"), ("review-context", "data", ctx)],
+                 error_fields=("status", "done on", "evidence"))
+
+
+# The one milestone widget, where it is shown: the review pack's list of a lead's milestones ("led"), an
+# exception ("exception") and the intention page ("intention"). Neither milestone is late: one has no date, the
+# other is due in October 2017, looked at in 2016-03.
+UNDATED = ("ddd-4-continue-populate-warwickshire", 0)
+DATED = ("fe-6-over-next-four", 0)
+
+
+@pytest.mark.parametrize("place, milestone, period", [("led", UNDATED, PERIOD), ("intention", UNDATED, PERIOD),
+                                                      ("led", DATED, "2016-03"), ("intention", DATED, "2016-03")])
+def test_a_lead_updates_a_milestone_that_is_not_late_from_either_page(client, dash_app, app_store, place, milestone,
+                                                                      period) -> None:
+    from metrics.periods import parse_month
+    from review.milestones import milestone_states
+
+    intention_id, position = milestone
+    key = f"{place}:{intention_id}#{position}"
+    service = dash_app.server.extensions["outcomes"].service
+    framework = service.framework(FRAMEWORK)
+    title = framework.intention(intention_id).milestones[position].title
+    before = next(m for m in milestone_states(app_store, framework, parse_month(period))
+                  if (m.intention_id, m.title) == (intention_id, title))
+    assert before.state != "late"
+    sign_in(client, "sample.lead", "sample-lead-pass")
+    text = forge_milestone(client, dash_app, key, "in_progress", period=period).get_data(as_text=True)
+    assert "Milestone saved: In progress" in text, text[:400]
+    after = next(m for m in milestone_states(app_store, framework, parse_month(period))
+                 if (m.intention_id, m.title) == (intention_id, title))
+    assert (after.status, after.evidence, after.recorded_by) == ("in_progress", f"evidence for {key}", "sample.lead")
+
+
+def test_a_milestone_update_from_someone_else_is_refused(client, dash_app, app_store) -> None:
+    """Forged from the intention page's or the review pack's widget, by a lead of other intentions and by a
+    viewer: the domain refuses and nothing is written."""
+    from review.people import Person, Role, add_person, find_person, grant
+
+    if find_person(app_store, "other.lead") is None:
+        admin = Person(0, "test.admin", "Test Admin", Role.admin)
+        add_person(app_store, admin, "other.lead", "Olu Other (a lead of other intentions)", Role.lead,
+                   "other-lead-pass")
+        grant(app_store, admin, "other.lead", lead="Dementia Commissioning Lead", framework_id=FRAMEWORK)
+    for username, password, said in (("other.lead", "other-lead-pass", "other.lead may not write on"),
+                                     ("sample.viewer", "sample-viewer-pass", "sample.viewer is a viewer")):
+        sign_in(client, username, password)
+        before = counts(app_store)
+        for place in ("led", "intention", "exception"):
+            text = forge_milestone(client, dash_app, f"{place}:{UNDATED[0]}#0", "done", ("14", "2", "2025")) \
+                .get_data(as_text=True)
+            assert "Not saved" in text and said in text, text[:400]
+        assert counts(app_store) == before
+
+
+def test_a_date_done_is_checked_on_the_server_and_names_the_box(client, dash_app, app_store) -> None:
+    sign_in(client, "sample.lead", "sample-lead-pass")
+    before = counts(app_store)
+    key = f"intention:{UNDATED[0]}#0"
+    response = forge_milestone(client, dash_app, key, "done", ("29", "2", "2025"))
+    slots = {json.loads(k)["field"]: v["children"] for k, v in response.get_json()["response"].items()
+             if '"field-error"' in k}
+    message = slots["done on"]["props"]
+    assert message["children"][1] == "Date done: must be a real date: February 2025 has 28 days"
+    assert json.loads(message["data-error-for"]) == {"key": key, "part": "day", "type": "milestone-done-on"}
+    assert slots["status"] is None and slots["evidence"] is None
     assert counts(app_store) == before

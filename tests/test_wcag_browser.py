@@ -286,12 +286,14 @@ def test_review_form_error_summary_links_to_the_field_and_keeps_the_text(browser
     try:
         falls = page.locator("section[data-key='metric:falls_admissions_65plus']")
         falls.get_by_label("Owner").fill("Falls service manager")
-        falls.get_by_label("Due date").fill("2025-06-30")
+        due = {"Day": "30", "Month": "6", "Year": "2025"}  # GOV.UK's date input: three boxes
+        for box, typed in due.items():
+            falls.get_by_label(box, exact=True).fill(typed)
         falls.get_by_role("button", name="Add action").click()  # "What will be done" left empty
         summary = falls.get_by_role("alert").filter(has_text="There is a problem")
         summary.wait_for()
         link = summary.get_by_role("link")
-        assert "action: is empty" in link.inner_text()
+        assert "Not added: What will be done: is empty" in link.inner_text()  # the field as its label names it
         what = falls.get_by_label("What will be done")
         # The field carries its own message (GOV.UK's error message), tied to it for a screen reader.
         expect(what).to_have_attribute("aria-invalid", "true")
@@ -301,13 +303,13 @@ def test_review_form_error_summary_links_to_the_field_and_keeps_the_text(browser
         assert message.locator(".visually-hidden").inner_text() == "Error:"
         assert message.get_attribute("id") in what.get_attribute("aria-describedby").split()
         assert message.bounding_box()["y"] < what.bounding_box()["y"]  # between the label and the box
-        for other in ("Owner", "Due date"):  # fields not at fault say nothing
-            assert falls.get_by_label(other).get_attribute("aria-invalid") is None
+        for other in ("Owner", "Day", "Month", "Year"):  # fields not at fault say nothing
+            assert falls.get_by_label(other, exact=other != "Owner").get_attribute("aria-invalid") is None
         link.click()
         assert page.evaluate("document.activeElement.id") == what.get_attribute("id")
         # Nothing typed is lost when a write is refused.
         assert falls.get_by_label("Owner").input_value() == "Falls service manager"
-        assert falls.get_by_label("Due date").input_value() == "2025-06-30"
+        assert {box: falls.get_by_label(box, exact=True).input_value() for box in due} == due
         # The summary sits above the form's fields, where it is met first.
         assert summary.bounding_box()["y"] < what.bounding_box()["y"]
         assert axe_violations(page) == []  # the error state too
@@ -334,8 +336,10 @@ def test_other_review_forms_mark_the_field_in_error(browser, live_server, form: 
         if form == "milestone":  # a date done without status "done" is refused, naming "Date done"
             scope = page.locator("li[data-milestone]").filter(has=page.get_by_role("button", name="Save milestone")).first
             scope.get_by_label("Status").select_option("in_progress")
-            field = scope.get_by_label("Date done")
-            field.fill("2025-02-10")
+            field = scope.get_by_label("Day", exact=True)  # the first box of the date done
+            field.fill("10")
+            scope.get_by_label("Month", exact=True).fill("2")
+            scope.get_by_label("Year", exact=True).fill("2025")
             scope.get_by_role("button", name="Save milestone").click()
             said = "Error: Date done: give a date done only with status 'done'"
         else:  # empty commentary is refused

@@ -7,12 +7,14 @@ from urllib.parse import urlencode
 import dash
 from dash import dcc, html
 
-from dashboard import context, ids, titles
-from dashboard.components import chart, data_table, progress_text, status_badge, synthetic_banner, synthetic_tag
+from dashboard import auth, context, ids, titles
+from dashboard.components import (Column, chart, data_table, figure, metric_table, progress_text, status_badge,
+                                  synthetic_banner, synthetic_tag, unbroken)
 from dashboard.figures import metric_trajectory_figure
+from dashboard.milestone_update import INTENTION, milestone_item
 from dashboard.outcome_links import outcomes_list
 from dashboard.provenance_view import assumed_footnote, milestone_sources
-from dashboard.review_widgets import MILESTONE_WORDS
+from dashboard.review_widgets import MILESTONE_WORDS, REVIEW_CONTEXT
 from metrics.definitions.models import Framework, Intention
 from metrics.disclosure import SUPPRESSED, suppress_frame
 from metrics.evaluation.evaluate import Evaluation
@@ -21,10 +23,15 @@ from metrics.formatting import format_value, number
 from metrics.periods import due_label
 from metrics.person_outcomes import PERSON_LEVEL_METRIC
 from metrics.service import MetricsService
+from review.access import can_write
 from review.milestones import milestone_states
 
 dash.register_page(__name__, path_template="/intention/<intention_id>", name="Intention",
                    title=titles.intention_title)
+
+#: The same columns, each as wide, for every intention (components.metric_table).
+METRIC_COLUMNS = (Column("Metric", "metric"), Column("Latest value", "value"), Column("Target", "target"),
+                  Column("Status", "status"), Column("Progress", "progress"))
 
 
 def find_intention(service: MetricsService, intention_id: str,
@@ -66,6 +73,21 @@ def metric_chart(service: MetricsService, evaluation: Evaluation, period: str) -
                       data_table(["Period", "Value", "95% confidence interval"], rows,
                                  f"{metric.display_title}: values by period")]),
     ], className="mb-4")
+
+
+def metrics_table(service: MetricsService, evaluations: list[Evaluation], framework_id: str, period: str):
+    """Every metric of the intention in one table; each metric's reason and chart follow it."""
+    rows = []
+    for e in evaluations:
+        metric = service.metric(e.metric_id)
+        href = f"/metric/{metric.id}?" + urlencode({"framework": framework_id, "period": period})
+        value = (["suppressed"] if e.suppressed else figure(e.value, metric, e.target_value) if e.value is not None
+                 else ["–"]) + ([html.Div(unbroken(e.period_label), className="small")] if e.period_label else [])
+        target = (figure(e.target_value, metric) + ([" by ", unbroken(e.deadline)] if e.deadline else [])
+                  if e.target_value is not None else "no target")
+        rows.append(([dcc.Link(metric.display_title, href=href), value, target, status_badge(e.status),
+                      progress_text(e)], {"data-metric": metric.id}))
+    return metric_table(METRIC_COLUMNS, rows, f"Metrics of this intention at {period}")
 
 
 def layout(intention_id: str | None = None, framework: str | None = None, period: str | None = None,
@@ -114,9 +136,19 @@ def layout(intention_id: str | None = None, framework: str | None = None, period
             ["Milestone", "Due", "Status", "Where the date and status come from", "Evidence"],
             [(m.title, due_label(m.due), MILESTONE_WORDS[states[m.title].state], milestone_sources(m, states[m.title]),
               states[m.title].evidence or "–") for m in intention.milestones], "Milestones for this intention")]
+        if can_write(context.store(), auth.current_person(), fw, intention):  # a courtesy: the domain decides
+            sections += [
+                dcc.Store(id=REVIEW_CONTEXT, data={"framework": fw.id, "period": result.period}),
+                html.H3("Update milestones", className="h5 mt-3"),
+                html.P("You lead this intention: update any of its milestones here, late or not.", className="small"),
+                html.Ul([milestone_item(INTENTION, intention.id, n, states[m.title], True)
+                         for n, m in enumerate(intention.milestones)], className="list-unstyled"),
+            ]
     sections.append(html.H2("Metrics", className="h4 mt-3"))
     if not evaluations:
         sections.append(html.P("This intention has no metrics; progress is tracked through its milestones."))
+    else:
+        sections.append(metrics_table(service, evaluations, fw.id, result.period))
     for evaluation in evaluations:
         metric = service.metric(evaluation.metric_id)
         href = f"/metric/{metric.id}?" + urlencode({"framework": fw.id, "period": result.period})

@@ -18,7 +18,9 @@ from dash import MATCH, Input, Output, State, callback, dcc, html, no_update
 from dashboard import auth, context, titles
 from dashboard import review_widgets as w
 from dashboard import this_month as this_month_panel
-from dashboard.components import period_problem, progress_text, status_badge, synthetic_banner, synthetic_tag
+from dashboard.components import (Column, figure, metric_table, period_problem, progress_text, status_badge,
+                                  synthetic_banner, synthetic_tag, unbroken)
+from dashboard.milestone_update import EXCEPTION, LED, milestone_item
 from dashboard.provenance_view import assumed_footnote
 from metrics.formatting import format_value
 from metrics.periods import parse_month
@@ -26,7 +28,7 @@ from review import access
 from review.actions import add_action, list_actions, update_action
 from review.commentary import commentary_history, save_commentary
 from review.errors import Conflict, ReviewError
-from review.milestones import milestone_states, update_milestone
+from review.milestones import milestone_states
 from review.pack import review_pack
 from review.signoff import sign_off
 from review.this_month import this_month
@@ -35,6 +37,8 @@ dash.register_page(__name__, path="/review", name="Review pack", title=titles.re
                    nav_order=10)
 
 HEADLINE_ROWS = 12
+SUMMARY_COLUMNS = (Column("Metric", "metric"), Column("Latest value", "value"), Column("Glide path expects", "value"),
+                   Column("Target", "target"), Column("Status", "status"), Column("Progress", "progress"))
 
 
 def review_href(framework_id: str, period: str | None) -> str:
@@ -47,17 +51,8 @@ def _split_key(key: str) -> tuple[str | None, str | None]:
     return (name, None) if kind == "metric" else (None, name) if kind == "intention" else (None, None)
 
 
-def _milestone_key(intention_id: str, position: int) -> str:
-    return f"{intention_id}#{position}"
-
-
-def _milestone_of(framework, key: str):
-    """The milestone a form names, found in config (the browser sends only its place)."""
-    intention_id, _, position = (key or "").rpartition("#")
-    intention = framework.intention(intention_id)
-    if intention is None or not position.isdigit() or int(position) >= len(intention.milestones):
-        return intention_id, None
-    return intention_id, intention.milestones[int(position)]
+def _shown(value: float | None, metric, target: float | None = None) -> list:
+    return figure(value, metric, target) if value is not None else ["–"]
 
 
 # --- the page ---------------------------------------------------------------------------------
@@ -70,27 +65,18 @@ def _summary(pack) -> html.Section:
     rows = []
     for e in pack.headline[:HEADLINE_ROWS]:
         metric = service.metric(e.metric_id)
-        fmt = lambda v: format_value(v, metric) if v is not None else "–"  # noqa: E731
-        rows.append(html.Tr([
-            # data-label: on a phone each row is stacked and every value is shown under its column's name.
-            html.Th(e.title, scope="row"),
-            html.Td(["suppressed" if e.suppressed else fmt(e.value), synthetic_tag(e)],
-                    **{"data-label": "Latest value"}),
-            html.Td(fmt(e.trajectory_value), **{"data-label": "Glide path expects"}),
-            html.Td(fmt(e.target_value) + (f" by {e.deadline}" if e.deadline else ""), **{"data-label": "Target"}),
-            html.Td(status_badge(e.status), **{"data-label": "Status"}), html.Td(progress_text(e), **{"data-label": "Progress"}),
-        ], **{"data-metric": e.metric_id}))
+        value = ["suppressed"] if e.suppressed else _shown(e.value, metric, e.target_value)
+        rows.append(([e.title, [*value, synthetic_tag(e)],
+                      _shown(e.trajectory_value, metric),
+                      _shown(e.target_value, metric) + ([" by ", unbroken(e.deadline)] if e.deadline else []),
+                      status_badge(e.status), progress_text(e)], {"data-metric": e.metric_id}))
     more = len(pack.headline) - HEADLINE_ROWS
     return html.Section([
         html.H2("At a glance", className="h4"),
         html.P(pack.summary_sentence()[:1].upper() + pack.summary_sentence()[1:], className="lead fs-6"),
         html.Ul(counts, className="summary-counts"),
-        html.Table([
-            html.Caption("Headline targets: latest value against the glide path"),
-            html.Thead(html.Tr([html.Th(h, scope="col") for h in
-                                ["Metric", "Latest value", "Glide path expects", "Target", "Status", "Progress"]])),
-            html.Tbody(rows),
-        ], className="table table-sm metric-table") if rows else html.P("No metric of this framework has a target."),
+        metric_table(SUMMARY_COLUMNS, rows, "Headline targets: latest value against the glide path")
+        if rows else html.P("No metric of this framework has a target."),
         html.P(f"And {more} more targets on the overview.", className="small") if more > 0 else None,
     ], id="review-summary", **{"aria-label": "At a glance"})
 
@@ -104,7 +90,8 @@ def _item(item, pack, writable: set[str], at: date) -> html.Section:
         metric = context.service().metric(e.metric_id)
         title = e.title
         href = f"/metric/{e.metric_id}?" + urlencode({"framework": framework.id, "period": pack.period})
-        value = "suppressed" if e.suppressed else format_value(e.value, metric) if e.value is not None else "–"
+        value = ("suppressed" if e.suppressed else format_value(e.value, metric, target=e.target_value)
+                 if e.value is not None else "–")
         head = [html.H3(dcc.Link(title, href=href), className="h5"),
                 html.P([status_badge(e.status), f" Latest value {value}", synthetic_tag(e),
                         f" ({e.period_label})" if e.period_label else ""], className="mb-1"),
@@ -124,7 +111,7 @@ def _item(item, pack, writable: set[str], at: date) -> html.Section:
     if item.milestones:
         positions = {m.title: n for n, m in enumerate(item.intention.milestones)}
         body += [html.H4("Milestones", className="h6 mt-3"),
-                 html.Ul([w.milestone_block(_milestone_key(item.intention.id, positions.get(m.title, 0)), m, can_write)
+                 html.Ul([milestone_item(EXCEPTION, item.intention.id, positions.get(m.title, 0), m, can_write)
                           for m in item.milestones], className="list-unstyled")]
     # The id is the anchor the cycle's emails link to (cycle/links.py): #metric-<id> or #intention-<id>.
     return html.Section(body, className="intention-card review-item", id=item.key.replace(":", "-"),
@@ -141,10 +128,39 @@ def _done_this_period(framework, period: str, at: date) -> html.Section | None:
     return html.Section([
         html.H2(f"Milestones done in {period} ({len(done)})", className="h4 mt-4"),
         html.Ul([html.Li([html.P(m.title, className="mb-1 fw-semibold"), html.Div(w.milestone_shown(m))],
-                         className="mb-2", **{"data-done-milestone": _milestone_key(m.intention_id,
-                                                                                    positions.get((m.intention_id, m.title), 0))})
+                         className="mb-2", **{"data-done-milestone":
+                                              f"{m.intention_id}#{positions.get((m.intention_id, m.title), 0)}"})
                  for m in done], className="list-unstyled"),
     ], id="review-milestones-done")
+
+
+def _led_milestones(pack, writable: set[str], at: date) -> html.Section | None:
+    """Every milestone of the intentions this person may write on, late or not, dated or not, each with the
+    form that updates it; those of an intention among the exceptions are updated there, not twice."""
+    above = {item.intention.id for item in pack.items if item.milestones}
+    states = {(m.intention_id, m.title): m for m in milestone_states(context.store(), pack.framework, at)}
+    items = [milestone_item(LED, intention.id, n, states[(intention.id, m.title)], True, collapsed=True,
+                            about=_intention_link(intention, m.title, pack))
+             for intention in pack.framework.intentions if intention.id in writable and intention.id not in above
+             for n, m in enumerate(intention.milestones)]
+    if not items and not above & writable:
+        return None
+    listed = html.Ul(items, className="list-unstyled")
+    return html.Section([
+        html.H2(f"Milestones you can update ({len(items)})", className="h4 mt-4"),
+        html.P("Every milestone of the intentions you lead, late or not, with a date or without"
+               + ("; those of intentions among the exceptions above are updated there." if above & writable else "."),
+               className="small"),
+        # A long list (a performance officer may update every milestone) is one click away, not pages of it.
+        html.Details([html.Summary(f"Show the {len(items)} milestones"), listed]) if len(items) > 5 else listed,
+    ], id="review-led-milestones")
+
+
+def _intention_link(intention, milestone_title: str, pack) -> html.P:
+    """The milestone's intention, named unless the milestone's title already says it."""
+    href = f"/intention/{intention.id}?" + urlencode({"framework": pack.framework.id, "period": pack.period})
+    same = intention.title.lower().startswith(milestone_title.lower().rstrip(". "))
+    return html.P(["Intention: ", dcc.Link("its page" if same else intention.title, href=href)], className="small mb-1")
 
 
 def _signoff_section(pack, person) -> html.Section:
@@ -218,6 +234,7 @@ def layout(framework: str | None = None, period: str | None = None, **_: str) ->
                      + (items or [html.P("Nothing needs the meeting's attention this period.")]),
                      id="review-exceptions"),
         _done_this_period(fw, chosen, at),
+        _led_milestones(pack, writable, at),
         _signoff_section(pack, person),
     ])
 
@@ -226,27 +243,6 @@ def layout(framework: str | None = None, period: str | None = None, **_: str) ->
 
 # What the browser sends is checked for its shape here (a forged request can send anything); what it
 # means (may this person write there?) is the domain's to decide.
-
-def _error_slots(names: tuple[str, ...]) -> list[Output]:
-    """The outputs of a form's per-field error messages (``w.field_messages``), in ``names`` order."""
-    return [Output({"type": w.FIELD_ERROR, "key": MATCH, "field": name}, "children") for name in names]
-
-
-def _where(ctx: dict | None) -> tuple[str, str]:
-    ctx = ctx if isinstance(ctx, dict) else {}
-    return str(ctx.get("framework") or ""), str(ctx.get("period") or "")
-
-
-def _key(control_id, field: str = "key") -> str:
-    """The key a control's id carries, or "" when the id is not one of this page's."""
-    value = control_id.get(field) if isinstance(control_id, dict) else None
-    return value if isinstance(value, str) else ""
-
-
-def _text(value) -> str:
-    """Typed text; anything else (only a forged request sends it) counts as nothing typed."""
-    return value if isinstance(value, str) else ""
-
 
 def _version(value) -> int | None:
     """The version of the commentary the text was written on, if the request names one."""
@@ -260,7 +256,7 @@ def _version(value) -> int | None:
 @callback(Output({"type": w.COMMENT_RESULT, "key": MATCH}, "children"),
           Output({"type": w.COMMENT_SHOWN, "key": MATCH}, "children"),
           Output({"type": w.COMMENT_BASE, "key": MATCH}, "data"),
-          *_error_slots(w.COMMENT_FIELDS),
+          *w.error_outputs(w.COMMENT_FIELDS),
           Input({"type": w.COMMENT_SAVE, "key": MATCH}, "n_clicks"),
           State({"type": w.COMMENT_SAVE, "key": MATCH}, "id"),
           State({"type": w.COMMENT_TEXT, "key": MATCH}, "value"),
@@ -269,12 +265,12 @@ def _version(value) -> int | None:
 def save_comment(clicks, control_id, text, based_on, ctx):
     if not clicks:
         return (no_update,) * (3 + len(w.COMMENT_FIELDS))
-    framework_id, period = _where(ctx)
-    metric_id, intention_id = _split_key(_key(control_id))
-    fields = w.comment_fields(_key(control_id))
+    framework_id, period = w.where(ctx)
+    metric_id, intention_id = _split_key(w.key_of(control_id))
+    fields = w.comment_fields(w.key_of(control_id))
     store, service = context.store(), context.service()
     try:
-        saved = save_commentary(store, service, auth.current_person(), framework_id, period, _text(text),
+        saved = save_commentary(store, service, auth.current_person(), framework_id, period, w.typed(text),
                                 metric_id=metric_id, intention_id=intention_id, based_on=_version(based_on))
     except Conflict as conflict:
         current = conflict.current
@@ -292,31 +288,30 @@ def save_comment(clicks, control_id, text, based_on, ctx):
           Output({"type": w.ACTION_LIST, "key": MATCH}, "children"),
           Output({"type": w.ACTION_TEXT, "key": MATCH}, "value"),
           Output({"type": w.ACTION_OWNER, "key": MATCH}, "value"),
-          Output({"type": w.ACTION_DUE, "key": MATCH}, "value"),
-          *_error_slots(w.ACTION_FIELDS),
+          *[Output({"type": w.ACTION_DUE, "key": MATCH, "part": part}, "value") for part, _, _ in w.DATE_PARTS],
+          *w.error_outputs(w.ACTION_FIELDS),
           Input({"type": w.ACTION_ADD, "key": MATCH}, "n_clicks"),
           State({"type": w.ACTION_ADD, "key": MATCH}, "id"),
           State({"type": w.ACTION_TEXT, "key": MATCH}, "value"),
           State({"type": w.ACTION_OWNER, "key": MATCH}, "value"),
-          State({"type": w.ACTION_DUE, "key": MATCH}, "value"),
+          *[State({"type": w.ACTION_DUE, "key": MATCH, "part": part}, "value") for part, _, _ in w.DATE_PARTS],
           State(w.REVIEW_CONTEXT, "data"), prevent_initial_call=True)
-def add_action_clicked(clicks, control_id, text, owner, due, ctx):
+def add_action_clicked(clicks, control_id, text, owner, day, month, year, ctx):
     if not clicks:
-        return (no_update,) * (5 + len(w.ACTION_FIELDS))
-    framework_id, period = _where(ctx)
-    metric_id, intention_id = _split_key(_key(control_id))
-    fields = w.action_fields(_key(control_id))
+        return (no_update,) * (7 + len(w.ACTION_FIELDS))
+    framework_id, period = w.where(ctx)
+    metric_id, intention_id = _split_key(w.key_of(control_id))
+    fields = w.action_fields(w.key_of(control_id))
     store, service = context.store(), context.service()
     try:
-        added = add_action(store, service, auth.current_person(), framework_id, period, _text(text), _text(owner),
-                           _text(due), metric_id=metric_id, intention_id=intention_id)
+        added = add_action(store, service, auth.current_person(), framework_id, period, w.typed(text), w.typed(owner),
+                           w.date_typed(day, month, year), metric_id=metric_id, intention_id=intention_id)
     except ReviewError as error:  # the typed text stays in the boxes
-        return (w.problem("Not added", error, fields), no_update, no_update, no_update, no_update,
-                *w.field_messages(error, fields))
+        return (w.problem("Not added", error, fields), *(no_update,) * 6, *w.field_messages(error, fields))
     actions = [a for a in list_actions(store, framework_id, period)
                if (a.metric_id == metric_id if metric_id else a.intention_id == intention_id and a.metric_id is None)]
     return (w.done(f"Action added, due {w.when(added.due)}."), w.action_list(actions, parse_month(period), True),
-            "", "", None, *w.field_messages(None, fields))
+            "", "", "", "", "", *w.field_messages(None, fields))
 
 
 @callback(Output({"type": w.ACTION_UPDATE_RESULT, "action": MATCH}, "children"),
@@ -327,9 +322,9 @@ def update_action_clicked(clicks, control_id, status):
     if not clicks:
         return no_update
     try:
-        action_id = int(_key(control_id, "action"))
+        action_id = int(w.key_of(control_id, "action"))
         changed = update_action(context.store(), context.service(), auth.current_person(), action_id,
-                                status=_text(status) or None)
+                                status=w.typed(status) or None)
     except ValueError:
         return w.alert("Not updated: that is not an action of this pack.")
     except ReviewError as error:
@@ -337,42 +332,8 @@ def update_action_clicked(clicks, control_id, status):
     return w.done(f"Status saved: {w.ACTION_STATUS_WORDS.get(changed.status, changed.status)}.")
 
 
-@callback(Output({"type": w.MILESTONE_RESULT, "key": MATCH}, "children"),
-          Output({"type": w.MILESTONE_SHOWN, "key": MATCH}, "children"),
-          *_error_slots(w.MILESTONE_FIELDS),
-          Input({"type": w.MILESTONE_SAVE, "key": MATCH}, "n_clicks"),
-          State({"type": w.MILESTONE_SAVE, "key": MATCH}, "id"),
-          State({"type": w.MILESTONE_STATUS, "key": MATCH}, "value"),
-          State({"type": w.MILESTONE_DONE_ON, "key": MATCH}, "value"),
-          State({"type": w.MILESTONE_EVIDENCE, "key": MATCH}, "value"),
-          State(w.REVIEW_CONTEXT, "data"), prevent_initial_call=True)
-def save_milestone(clicks, control_id, status, done_on, evidence, ctx):
-    fields = w.milestone_fields(_key(control_id))
-    untouched = (no_update,) * len(fields)
-    if not clicks:
-        return no_update, no_update, *untouched
-    framework_id, period = _where(ctx)
-    store, service = context.store(), context.service()
-    try:
-        framework = service.framework(framework_id)
-    except KeyError:
-        return w.alert(f"Not saved: no framework '{framework_id}'."), no_update, *untouched
-    intention_id, milestone = _milestone_of(framework, _key(control_id))
-    if milestone is None:
-        return w.alert("Not saved: that milestone is not in this framework's config."), no_update, *untouched
-    try:
-        update_milestone(store, service, auth.current_person(), framework.id, intention_id, milestone.title,
-                         _text(status), _text(done_on) or None, evidence if isinstance(evidence, str) else None)
-    except ReviewError as error:
-        return w.problem("Not saved", error, fields), no_update, *w.field_messages(error, fields)
-    state = next(m for m in milestone_states(store, framework, parse_month(period))
-                 if m.intention_id == intention_id and m.title == milestone.title)
-    return (w.done(f"Milestone saved: {w.MILESTONE_WORDS.get(state.status, state.status)}."), w.milestone_shown(state),
-            *w.field_messages(None, fields))
-
-
 @callback(Output({"type": w.SIGNOFF_RESULT, "key": MATCH}, "children"),
-          *_error_slots(w.SIGNOFF_FIELDS),
+          *w.error_outputs(w.SIGNOFF_FIELDS),
           Input({"type": w.SIGNOFF_BUTTON, "key": MATCH}, "n_clicks"),
           State({"type": w.SIGNOFF_REASON, "key": MATCH}, "value"),
           State(w.REVIEW_CONTEXT, "data"), prevent_initial_call=True)
@@ -380,10 +341,10 @@ def sign_off_clicked(clicks, reason, ctx):
     fields = w.signoff_fields()
     if not clicks:
         return (no_update,) * (1 + len(fields))
-    framework_id, period = _where(ctx)
+    framework_id, period = w.where(ctx)
     try:
         snap = sign_off(context.store(), context.service(), auth.current_person(), framework_id, period,
-                        reason=_text(reason) or None)
+                        reason=w.typed(reason) or None)
     except ReviewError as error:
         return w.problem("Not signed off", error, fields, level=3), *w.field_messages(error, fields)
     return (html.Div([html.P(f"Signed off {framework_id} {period}: snapshot #{snap.id}.", className="mb-1"),
