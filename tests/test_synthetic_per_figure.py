@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 from cli.main import app
 from metrics.definitions.loader import load_config
+from metrics.evaluation.synthetic_words import synthetic_count
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
 runner = CliRunner()
@@ -183,6 +184,25 @@ def _figures_shown(layout) -> dict[str, bool]:
     return shown
 
 
+def _page_banner(synthetic: int, total: int) -> str:
+    return synthetic_count(synthetic, total, "figure", "on this page", "\u201cSynthetic\u201d")
+
+
+def test_count_sentence_in_each_number() -> None:
+    mark = "\u201cSynthetic\u201d"
+    assert synthetic_count(0, 12, "figure", "on this page", mark) == ""
+    assert synthetic_count(3, 12, "figure", "on this page", mark) == (
+        "3 of 12 figures on this page are synthetic sample data, not real statistics; each is marked "
+        "\u201cSynthetic\u201d.")
+    assert synthetic_count(1, 9, "figure", "on this page", mark) == (
+        "1 of 9 figures on this page is synthetic sample data, not a real statistic; it is marked "
+        "\u201cSynthetic\u201d.")
+    assert synthetic_count(4, 4, "metric", "in this report", "[Synthetic]") == (
+        "All 4 metrics in this report are synthetic sample data, not real statistics; each is marked [Synthetic].")
+    assert synthetic_count(1, 1, "figure", "on this page", mark) == (
+        "The figure on this page is synthetic sample data, not a real statistic; it is marked \u201cSynthetic\u201d.")
+
+
 def _banners(layout) -> list[str]:
     return [_text(c) for c in _walk(layout) if "synthetic-banner" in _class(c).split()]
 
@@ -204,8 +224,7 @@ def test_lancashire_overview_counts_its_synthetic_figures_and_tags_each(pages) -
     for metric_id, tagged in shown.items():
         assert tagged is (metric_id in expected), metric_id
     synthetic = len(set(shown) & expected)
-    assert _banners(layout) == [f"{synthetic} of {len(shown)} figures on this page are synthetic sample data, not "
-                                f"real statistics; each is marked \u201cSynthetic\u201d."]
+    assert _banners(layout) == [_page_banner(synthetic, len(shown))]
     assert "figures on this page are generated for demonstration" not in _text(layout)
 
 
@@ -235,8 +254,7 @@ def test_intention_page_counts_and_tags_its_synthetic_figures(pages) -> None:
     shown = _figures_shown(layout)
     assert set(shown) == set(metrics)
     assert {m for m, tagged in shown.items() if tagged} == expected
-    assert _banners(layout) == [f"{len(expected)} of {len(metrics)} figures on this page are synthetic sample data, "
-                                f"not real statistics; each is marked \u201cSynthetic\u201d."]
+    assert _banners(layout) == [_page_banner(len(expected), len(metrics))]
 
 
 def test_metric_page_of_a_synthetic_metric_says_so_and_tags_its_value(pages) -> None:
@@ -263,8 +281,7 @@ def test_review_pack_counts_and_tags_its_synthetic_figures(dash_app) -> None:
     assert set(shown) & expected and set(shown) - expected
     assert {m for m, tagged in shown.items() if tagged} == set(shown) & expected
     synthetic = len(set(shown) & expected)
-    assert _banners(layout) == [f"{synthetic} of {len(shown)} figures on this page are synthetic sample data, not "
-                                f"real statistics; each is marked \u201cSynthetic\u201d."]
+    assert _banners(layout) == [_page_banner(synthetic, len(shown))]
 
 
 @pytest.mark.browser
