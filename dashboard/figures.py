@@ -171,9 +171,10 @@ def progress_figure(series: pd.DataFrame, title: str, y_title: str, deadline: da
                            ay=ay, xanchor="left" if side(point[0]) > 0 else "right", showarrow=True, arrowhead=0,
                            arrowcolor="#0b0c0c", bgcolor="rgba(255,255,255,0.9)", bordercolor="#0b0c0c",
                            borderwidth=1, borderpad=2, font=dict(size=12))
-    fig.add_vline(x=pd.Timestamp(deadline).timestamp() * 1000, line=dict(color=TARGET, dash="dot", width=1.5),
-                  annotation_text="Deadline", annotation_position=("bottom " if up else "top ")
-                  + ("right" if side(deadline) > 0 else "left"))
+    # The line at the deadline is named in the legend (a label on the line itself ran into the others' labels).
+    fig.add_vline(x=pd.Timestamp(deadline).timestamp() * 1000, line=dict(color=TARGET, dash="dot", width=1.5))
+    fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name=f"Deadline ({deadline:%b %Y})",
+                             line=dict(color=TARGET, dash="dot", width=1.5), hoverinfo="skip"))
     for at in _break_positions(series, x, breaks):
         fig.add_vline(x=at.timestamp() * 1000, line=dict(color="#0b0c0c", dash="dashdot", width=1.5),
                       annotation_text="Series break", annotation_position="top right")

@@ -71,8 +71,8 @@ def test_relative_change_target_against_a_hand_computed_glide_path() -> None:
     assert trace(figure, "Value").mode == "lines+markers"
     (deadline,) = figure.layout.shapes
     assert deadline.x0 == deadline.x1 == pd.Timestamp("2016-03-01").timestamp() * 1000
-    labels = {a.text for a in figure.layout.annotations}
-    assert {"Baseline 100", "Target 80", "Latest 91", "Deadline"} <= labels  # words, not colour alone
+    assert {a.text for a in figure.layout.annotations} == {"Baseline 100", "Target 80", "Latest 91"}
+    assert "Deadline (Mar 2016)" in {t.name for t in figure.data}  # each named in words, not colour alone
     # By hand: 6 of 24 months gone in Sep 2014 is a quarter of the 20 (95); 15 months in Jun 2015: 87.5.
     assert progress.rows() == [("Jan 2014", "104", "–"), ("Mar 2014", "100", "100"), ("Sep 2014", "97", "95"),
                                ("Mar 2015", "93", "90"), ("Jun 2015", "91", "87.5")]
@@ -113,8 +113,9 @@ def test_withheld_figures_are_not_drawn() -> None:
     evaluation, progress = progress_of(small, values, "2015-03", suppress=True)
     assert evaluation.baseline_suppressed and evaluation.suppressed
     figure = progress.figure()
-    assert {t.name for t in figure.data} == {"Value"}
-    plotted = [y for t in figure.data for y in (list(t.y) if t.y is not None else []) if not math.isnan(y)]
+    assert {t.name for t in figure.data} == {"Value", "Deadline (Mar 2016)"}
+    plotted = [y for t in figure.data for y in (list(t.y) if t.y is not None else [])
+               if y is not None and not math.isnan(y)]
     assert plotted == []
     assert [row[1:] for row in progress.rows()] == [("suppressed (small numbers)", "–")] * 3
     words = progress.sentence() + progress.caption() + " ".join(a.text for a in figure.layout.annotations)

@@ -31,8 +31,9 @@ def test_progress_chart_beside_the_spc_chart(page, live_server, service, metric_
     assert progress["x"] + progress["width"] <= spc["x"] and abs(progress["y"] - spc["y"]) < 2, (progress, spc)
     legend = page.locator("#progress-figure .legendtext").all_text_contents()
     assert {"Value", "Glide path", "Baseline", "Target", "Latest"} <= set(legend)
+    assert any(w.startswith("Deadline (") for w in legend)
     words = page.locator("#progress-figure .annotation-text").all_text_contents()
-    assert "Deadline" in words and any(w.startswith("Baseline ") for w in words)
+    assert any(w.startswith("Baseline ") for w in words) and any(w.startswith("Target ") for w in words)
     # The plot is hidden from screen readers; its caption and table carry it.
     assert page.locator("#progress-figure .chart-box").get_attribute("aria-hidden") == "true"
     caption = page.locator("#progress-figure figcaption").inner_text()
