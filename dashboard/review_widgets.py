@@ -207,7 +207,7 @@ def date_input(legend: str, field: FormField, value: date | None = None, hint: s
                       className=f"form-control input-width-{width}"),
         ], className="date-input-item"))
     return html.Div(html.Fieldset([
-        html.Legend(legend, className="form-label fw-semibold fs-6 mb-0"),
+        html.Legend(legend, className="form-label fw-semibold mb-0"),
         html.Div(hint, id=hint_id, className="form-text mt-0 mb-1"),
         error_slot(field),
         html.Div(boxes, className="date-input"),

@@ -33,9 +33,12 @@ def _vintages(month: ThisMonth, titles: dict[str, str]) -> list:
         return [html.P("No data check recorded yet: run 'outcomes cycle run' or load new data with "
                        "'outcomes ingest'.", className="small")]
     late = month.late_sources
+    # data-label: on a phone the rows are stacked (.metric-table) and each value shown under its column's name.
     rows = [html.Tr([html.Th(titles.get(v["source_id"], v["source_id"]), scope="row"),
-                     html.Td(_month(v["latest_period"])), html.Td(_month(v["expected_period"])),
-                     html.Td(_state(bool(v["late"]))), html.Td(str(v["day"]))],
+                     html.Td(_month(v["latest_period"]), **{"data-label": "Latest period"}),
+                     html.Td(_month(v["expected_period"]), **{"data-label": "Expected by now"}),
+                     html.Td(_state(bool(v["late"])), **{"data-label": "State"}),
+                     html.Td(str(v["day"]), **{"data-label": "Checked on"})],
                     **{"data-source": v["source_id"]}) for v in month.vintages]
     return [
         html.P(f"{len(late)} of {len(month.vintages)} data sources late." if late

@@ -58,6 +58,22 @@ def test_panel_shows_who_was_emailed_only_to_someone_signed_in_on_a_private_page
         assert "sam@example.org" not in shown and "turned from" not in shown
 
 
+def test_vintages_table_names_each_value_when_stacked_on_a_phone() -> None:
+    """On a phone the table's rows are stacked (.metric-table): each value is shown under its column's name."""
+    from dash import html
+
+    def cells(node) -> list:
+        found = [node] if isinstance(node, html.Td) else []
+        children = getattr(node, "children", None)
+        for child in children if isinstance(children, (list, tuple)) else [children] if children is not None else []:
+            found += cells(child)
+        return found
+
+    shown = panel_module.panel(_month(vintages=[LATE_SOURCE]), "2024-06", {}, True, False)
+    labels = [getattr(td, "data-label", None) for td in cells(shown)]
+    assert labels == ["Latest period", "Expected by now", "State", "Checked on"]
+
+
 def test_panel_before_the_cycle_has_run_says_so() -> None:
     shown = text_of(panel_module.panel(_month(), "2024-06", {}, True, False))
     assert "has not run for 2024-06 yet" in shown and "No data check recorded yet" in shown
