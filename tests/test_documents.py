@@ -92,6 +92,8 @@ def test_whitespace_quotation_marks_dashes_and_case_are_normalised() -> None:
     assert held.missing_parts('it said "the council\'s offer" - in full & on time') == []
     assert held.missing_parts("the Council's offer\u201d \u2014 in full") == []
     assert held.missing_parts("the Council's offer in full") == ["the Council's offer in full"]
+    assert held.missing_parts("on tim") == ["on tim"]  # whole words only: not "decrease" for "decreased"
+    assert document("Services\u00b9\u00b3 will be kept.").missing_parts("Services will be kept") == []  # footnote marks
 
 
 def test_an_ellipsis_splits_a_quote_into_parts_each_of_which_must_be_found() -> None:

@@ -43,14 +43,9 @@ def _framework_file(config: Config, framework_id: str) -> SourceFile | None:
     return None
 
 
-def _quoted(source: SourceFile, loc: PathKey, prov: Provenance | Wording | None, text: str | None = None
-            ) -> Iterator[_Words]:
-    """The words ``prov`` says are the document's: its quote, or ``text`` itself for a title or lead."""
-    if prov is None:
-        return
-    if prov.source == "document" and isinstance(prov, Wording) and text:
-        yield _Words(source, loc, text, "the document's words")
-    elif prov.source in ("document", "summary") and prov.quote:
+def _quoted(source: SourceFile, loc: PathKey, prov: Provenance | Wording | None) -> Iterator[_Words]:
+    """The words ``prov`` says are the document's: its quote."""
+    if prov is not None and prov.source in ("document", "summary") and prov.quote:
         yield _Words(source, (*loc, "quote"), prov.quote, "the quote")
 
 
@@ -60,7 +55,10 @@ def _framework_words(config: Config, framework: Framework) -> Iterator[_Words]:
         return
     for i, intention in enumerate(framework.intentions):
         at: PathKey = ("framework", "intentions", i)
-        yield from _quoted(source, (*at, "lead_provenance"), intention.lead_provenance, intention.lead)
+        if intention.lead_provenance is not None and intention.lead_provenance.source == "document":
+            yield _Words(source, (*at, "lead"), intention.lead, "the lead")
+        else:
+            yield from _quoted(source, (*at, "lead_provenance"), intention.lead_provenance)
         for j, milestone in enumerate(intention.milestones):
             here = (*at, "milestones", j)
             if milestone.title_provenance is not None and milestone.title_provenance.source == "document":

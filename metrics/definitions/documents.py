@@ -1,12 +1,13 @@
 """The councils' own documents, kept under ``config/documents/``, and finding a quotation in one.
 
 Each file starts with a header between two ``---`` lines (``key: value``: the council, its document, where the
-text came from, its licence); the document's text follows unchanged. A quotation is found in it when its
-words are there once both are put in the same form: HTML tags and entities of the transcription undone,
-Unicode compatibility forms folded (NFKC), curly quotation marks made straight, every dash a hyphen, runs of
-whitespace one space, and letters compared without case. An ellipsis (``...`` or ``…``) splits a quotation
-into parts, each of which must be found; full stops, commas, colons and semicolons at a part's ends are not
-part of its words.
+text came from, its licence); the document's text follows unchanged. A quotation is found in it when its words
+are there once both are put in the same form: HTML tags and entities of the transcription undone, superscript
+footnote marks dropped, Unicode compatibility forms folded (NFKC), curly quotation marks made straight, every
+dash a hyphen, runs of whitespace one space, and letters compared without case; the words must be whole words
+of the document (not "decrease" in "decreased"). An ellipsis (``...`` or ``…``) splits a quotation into parts,
+each of which must be found; full stops, commas, colons and semicolons at a part's ends are not part of its
+words.
 """
 
 from __future__ import annotations
@@ -25,13 +26,14 @@ _EMPHASIS = re.compile(r"\*\*")
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "`": "'",
                          "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"'})
 _DASHES = re.compile("[\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u2043\ufe58\ufe63\uff0d]")
+_FOOTNOTE_MARKS = dict.fromkeys(map(ord, "\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079\u2071"))  # ¹ ... ⁹, ⁱ
 _ELLIPSIS = re.compile(r"\s*\[?\.\.\.\]?\s*")
 _ENDS = " .,;:"
 
 
 def readable(text: str) -> str:
     """``text`` in the form quotations are compared in, keeping its case (for showing a passage)."""
-    text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
+    text = unicodedata.normalize("NFKC", text.translate(_FOOTNOTE_MARKS)).translate(_QUOTES)
     return " ".join(_DASHES.sub("-", text).split())
 
 
@@ -63,10 +65,14 @@ class SourceDocument:
     def _search(self) -> str:
         return self._plain.lower()
 
+    def holds(self, part: str) -> bool:
+        """Whether ``part`` is in the document as whole words (not "decrease" for "decreased")."""
+        return re.search(rf"(?<!\w){re.escape(part.lower())}(?!\w)", self._search) is not None
+
     def missing_parts(self, quote: str) -> list[str]:
         """The parts of ``quote`` the document does not hold (all of it when it has no words)."""
         parts = quote_parts(quote)
-        return [p for p in parts if p.lower() not in self._search] if parts else [quote]
+        return [p for p in parts if not self.holds(p)] if parts else [quote]
 
     def nearest_passage(self, part: str) -> str:
         """The run of the document's words most like ``part``, as long as it is, for a reader to compare."""
