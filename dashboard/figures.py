@@ -236,7 +236,9 @@ SPC_POINT_STYLES: dict[str, tuple[str, str, str]] = {
 
 def spc_figure(series: pd.DataFrame, spc_result, title: str, y_title: str) -> go.Figure:
     """An XmR chart: the values, their 95% CI as a band, the mean, the process limits (per point, so
-    rebased limits step), the target if any, and points coloured *and* shaped by their point type.
+    rebased limits step), the target if any, and points coloured *and* shaped by their point type. Each
+    change point (``spc_result.segment_starts`` after the first) is a labelled vertical line at the first point
+    of its segment, where the limits step.
 
     ``series`` has one row per point in ``spc_result`` with columns period_end (date), value and
     optionally ci_lower, ci_upper; ``spc_result`` is a :class:`metrics.statistics.spc.SpcResult`."""
@@ -267,6 +269,11 @@ def spc_figure(series: pd.DataFrame, spc_result, title: str, y_title: str) -> go
         fig.add_trace(go.Scatter(x=[x[i] for i in picked], y=[values[i] for i in picked], mode="markers",
                                  name=name, marker=dict(color=colour, symbol=symbol, size=9,
                                                         line=dict(color="#ffffff", width=1))))
+    for start in spc_result.segment_starts[1:]:
+        fig.add_vline(x=x[start].timestamp() * 1000, line=dict(color="#0b0c0c", dash="longdash", width=1.5),
+                      annotation_text="Change point: limits recalculated", annotation_font_size=12,
+                      annotation_position="top left" if start > len(x) / 2 else "top right",
+                      annotation_bgcolor="rgba(255,255,255,0.85)")
     fig = _layout(fig, title, y_title)
     fig.update_layout(hovermode="closest", height=420, legend=dict(orientation="h", y=-0.18))
     return fig

@@ -45,8 +45,12 @@ def icon_badge(glyph: str, kind: str, label: str, role: str) -> html.Span:
 def _badges(spc: SpcInsight) -> html.Div:
     result = spc.result
     variation = result.variation
-    badges = [icon_badge(variation_icon(variation, result.improvement), _VARIATION_CLASS.get(variation, "common"),
-                         result.variation_label, "variation")]
+    if spc.segments and spc.segments[-1].lower is None:  # the latest point starts new limits: nothing to judge by
+        badges = [icon_badge("–", "none", f"Not judged: new limits start at {spc.segments[-1].label} (a change "
+                                          f"point)", "variation")]
+    else:
+        badges = [icon_badge(variation_icon(variation, result.improvement),
+                             _VARIATION_CLASS.get(variation, "common"), result.variation_label, "variation")]
     glyph, kind = _ASSURANCE_ICON.get(result.assurance or "", ("–", "none"))
     badges.append(icon_badge(glyph, kind, result.assurance_label, "assurance"))
     return html.Div(badges, className="spc-badges")
@@ -67,12 +71,19 @@ def spc_section(metric: Metric, evaluation: Evaluation) -> html.Section:
     labels = spc.labels
     figure = spc_figure(spc.frame(), result, f"{metric.display_title}: SPC chart", unit_words(metric))
     specials = sum(result.special_cause)
+    latest = spc.segments[-1] if spc.segments else None
+    since = (f" (limits from the {latest.points} points since {latest.label})"
+             if latest is not None and latest.change_point is not None else "")
     caption = (f"XmR chart of {metric.display_title} from {labels[0]} to {labels[-1]} ({len(labels)} points): "
                f"mean {_cell(result.mean, metric)}, process limits {_cell(result.lower_limit, metric)} to "
-               f"{_cell(result.upper_limit, metric)}"
+               f"{_cell(result.upper_limit, metric)}{since}"
                + (f", target {_cell(result.target, metric)}" if result.target is not None else "")
-               + f"; {specials} special cause point{'s' if specials != 1 else ''}. "
-               "Points are coloured and shaped by type; the table gives every value.")
+               + f"; {specials} special cause point{'s' if specials != 1 else ''}"
+               + (f", read as one signal: {spc.sustained.description}" if spc.sustained else "") + ". "
+               + ("A vertical line marks each change point, where the limits are recalculated: "
+                  + ", ".join(s.label for s in spc.segments if s.change_point is not None) + ". "
+                  if spc.change_points else "")
+               + "Points are coloured and shaped by type; the table gives every value.")
     type_words = spc.point_type_words
     rows = [(labels[i], format_value(spc.values[i], metric, with_unit=False), _cell(result.centre[i], metric),
              _cell(result.lower[i], metric), _cell(result.upper[i], metric),

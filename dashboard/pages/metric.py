@@ -9,7 +9,8 @@ import dash_ag_grid as dag
 import pandas as pd
 from dash import Input, Output, State, callback, dcc, html, no_update
 
-from dashboard import context, ids, titles
+from dashboard import auth, context, ids, titles
+from dashboard.change_points_view import change_points_section
 from dashboard.components import chart, data_table, notice, progress_text, status_badge, synthetic_tag
 from dashboard.figures import breakdown_figure, trajectory_figure
 from dashboard.insight_sections import insight_sections
@@ -26,6 +27,7 @@ from metrics.evaluation.observations import HEADLINE
 from metrics.evaluation.synthetic_words import SYNTHETIC_TAG
 from metrics.evaluation.progress import progress_explained
 from metrics.service import MetricsService
+from review.judgement import metric_evaluation
 
 dash.register_page(__name__, path_template="/metric/<metric_id>", name="Metric", title=titles.metric_title)
 
@@ -141,7 +143,8 @@ def layout(metric_id: str | None = None, framework: str | None = None, period: s
         at = service.resolve_metric_period(metric.id, period)
     except ValueError as exc:
         return html.Div([html.H1("Bad period"), html.P(str(exc))])
-    evaluation = service.evaluate_metric(metric.id, at, suppress=context.public())
+    # Its recorded SPC change points applied, as every reader with a store judges it (review.judgement).
+    evaluation = metric_evaluation(context.store(), service, metric.id, at, suppress=context.public())
     obs = service.observations(metric.id)
     period_key = evaluation.period or at.strftime("%Y-%m")
     # Without a period in the address the overview shows its own latest (this metric's may be older).
@@ -153,6 +156,7 @@ def layout(metric_id: str | None = None, framework: str | None = None, period: s
         source_bits.append(f"published by {source.publisher}")
     if source.licence:
         source_bits.append(f"licence: {source.licence}")
+    charts = charted(service, metric, evaluation)
     sections: list = [
         dcc.Link("← Overview", href=back, className="no-print"),
         html.H1(metric.title, className="h3 mt-2"),
@@ -176,7 +180,10 @@ def layout(metric_id: str | None = None, framework: str | None = None, period: s
               if evaluation.target_mode is not None else []),
         ], className="row-like"),
         *[part for part in (target_section(metric, evaluation.target_provenance),) if part],
-        *charted(service, metric, evaluation),
+        # The SPC chart's change points (applied, suggested, the forms) right under it, before the verdicts.
+        *charts[:1], change_points_section(context.store(), auth.current_person(), owner[0] if owner else None,
+                                           metric, evaluation, auth.signin_href(f"/metric/{metric.id}")),
+        *charts[1:],
         html.H2("Where the data come from", className="h4"), html.P(binding_in_words(metric)),
         html.H2("How this is calculated", className="h4"),
         html.Ul([html.Li(line) for line in method_in_words(metric)], id="how-calculated"),
