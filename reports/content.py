@@ -233,8 +233,12 @@ def spc_chart(insights: Insights, metric: Metric, name: str) -> Chart | None:
     specials = sum(spc.result.special_cause)
     alt = (f"XmR chart of {name} from {spc.labels[0]} to {spc.labels[-1]} ({len(spc.labels)} points): mean "
            f"{_short(spc.result.mean, metric)}, process limits {_short(spc.result.lower_limit, metric)} to "
-           f"{_short(spc.result.upper_limit, metric)}; {specials} special cause point(s). "
-           f"{spc.result.variation_label}; {spc.result.assurance_label}.")
+           f"{_short(spc.result.upper_limit, metric)}; {specials} special cause point(s)"
+           + (f", read as one signal: {spc.sustained.description}" if spc.sustained else "") + ". "
+           + ("A vertical line marks each change point, where the limits are recalculated: "
+              + ", ".join(s.label for s in spc.segments if s.change_point is not None) + ". "
+              if spc.change_points else "")
+           + f"{spc.result.variation_label}; {spc.result.assurance_label}.")
     return Chart(figure, alt, f"SPC chart: {name}. Points are shaped as well as coloured by type.")
 
 
@@ -325,7 +329,8 @@ def intention_blocks(snapshot: Snapshot, intention: Any) -> list[Block]:
     blocks.append(Paragraph(". ".join(facts) + ".", "small"))
     judged = next((j for j in snapshot.intentions if j["intention_id"] == intention.id), None)
     if judged is not None:  # the intention's own status, as signed off (older snapshots have none)
-        blocks.append(Paragraph(f"{Status(judged['status']).text}: {judged['status_reason']}", "status"))
+        # The reason opens with the status in words ("Off track: ..."): the icon goes before it, not the words again.
+        blocks.append(Paragraph(f"{Status(judged['status']).icon} {judged['status_reason']}", "status"))
     if intention.rationale:
         blocks.append(Paragraph(intention.rationale))
     own = [m for m in snapshot.milestones if m["intention_id"] == intention.id]
@@ -483,7 +488,7 @@ def exception_blocks(snapshot: Snapshot, found: Exceptions) -> list[Block]:
             j = judged.get(intention.id)
             blocks += [Heading(2, " ".join(intention.title.split())),
                        Paragraph(f"Lead: {intention.lead or '–'}."
-                                 + (f" {Status(j['status']).text}: {j['status_reason']}" if j else ""), "small"),
+                                 + (f" {Status(j['status']).icon} {j['status_reason']}" if j else ""), "small"),
                        Paragraph(why, "small"), *own]
     if late_rows:
         blocks += [Heading(1, "Late milestones"), Table(
@@ -513,6 +518,8 @@ def build(snapshot: Snapshot, comparison: Comparison | None = None, scope: str =
         version=snapshot.version, date=f"{snapshot.created_at:%d %B %Y}", created_by=snapshot.record.created_by,
         snapshot_id=snapshot.id, definitions_hash=snapshot.record.definitions_hash, synthetic_note=note,
         source=fw.get("source", ""), full_page=scope != "exceptions")]
+    if snapshot.integrity_warning:  # before anything else: the rest may not be what was reported
+        blocks.insert(0, Paragraph(snapshot.integrity_warning, style="notice"))
     blocks += summary_blocks(snapshot, comparison) + _signoff_blocks(snapshot)
     if scope == "exceptions":
         found = snapshot_exceptions(snapshot, comparison.status_before)

@@ -134,7 +134,8 @@ def test_reports_carry_each_intentions_status_as_signed_off(signed):
     judged = {j["intention_id"]: j for j in snap.intentions}
     assert len(judged) == len(snap.framework["intentions"])
     falls = judged["fe-13-falls-prevention"]
-    line = f"{Status(falls['status']).text}: {falls['status_reason']}"
+    line = f"{Status(falls['status']).icon} {falls['status_reason']}"
+    assert falls["status_reason"].startswith(f"{Status(falls['status']).words}: ")  # said once, not twice
     assert line in _texts(content.build(snap))  # in the intention's own section of the full report
     summary = _texts(content.build(snap, scope="exceptions"))
     counts = snap.intention_counts()
