@@ -153,10 +153,11 @@ def metric_table(columns: Sequence[Column], rows: Sequence[tuple[Sequence[Any], 
     return scroll_region(table, caption)
 
 
-def figure(value: float, metric: Metric, target: float | None = None) -> list:
+def figure(value: float, metric: Metric, target: float | None = None, decimals: int | None = None) -> list:
     """A value for a table cell: its figure on one line (never "60.9 %" or "10 0%"), its unit words free to
-    wrap between words; with ``target``, a value worse than it never reads as it (``metrics.formatting``)."""
-    number, unit = value_parts(value, metric, target)
+    wrap between words; with ``target``, a value worse than it never reads as it, and ``decimals`` shows a
+    target at the decimals that took (``metrics.formatting.apart_decimals``)."""
+    number, unit = value_parts(value, metric, target, decimals)
     return [html.Span(number, className="figure"), unit] if unit else [html.Span(number, className="figure")]
 
 

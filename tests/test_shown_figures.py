@@ -58,3 +58,16 @@ def test_figure_and_unit_are_separate_so_the_figure_stays_on_one_line(service) -
     assert figure == "197.1" and unit.startswith(" per 100,000")
     assert format_value(197.14, falls) == figure + unit
     assert value_parts(63.94, _percent(service, "higher_is_better")) == ("63.9%", "")
+
+
+def test_a_whole_count_short_of_a_fractional_target_and_the_target_both_gain_a_decimal(service) -> None:
+    """Cornwall's specialist hospital admissions: 6 against a target of 5.95 (lower is better) read "6" and "6"."""
+    from metrics.formatting import apart_decimals
+
+    metric = service.metric("corn_specialist_hospital_admissions")
+    assert metric.unit == "count" and metric.polarity == "lower_is_better"
+    more = apart_decimals(6.0, metric, 5.949999999999999)
+    assert more is not None
+    assert (format_value(6.0, metric, target=5.949999999999999), value_parts(5.949999999999999, metric,
+                                                                             decimals=more)[0]) == ("6.0", "5.9")
+    assert apart_decimals(5.0, metric, 5.95) is None and apart_decimals(None, metric, 5.95) is None

@@ -19,7 +19,7 @@ from metrics.definitions.models import Framework, Intention
 from metrics.disclosure import SUPPRESSED, suppress_frame
 from metrics.evaluation.evaluate import Evaluation
 from metrics.evaluation.insights import break_sentence
-from metrics.formatting import format_value, number
+from metrics.formatting import apart_decimals, format_value, number
 from metrics.periods import due_label
 from metrics.person_outcomes import PERSON_LEVEL_METRIC
 from metrics.service import MetricsService
@@ -83,7 +83,8 @@ def metrics_table(service: MetricsService, evaluations: list[Evaluation], framew
         href = f"/metric/{metric.id}?" + urlencode({"framework": framework_id, "period": period})
         value = (["suppressed"] if e.suppressed else figure(e.value, metric, e.target_value) if e.value is not None
                  else ["–"]) + ([html.Div(unbroken(e.period_label), className="small")] if e.period_label else [])
-        target = (figure(e.target_value, metric) + ([" by ", unbroken(e.deadline)] if e.deadline else [])
+        target = (figure(e.target_value, metric, decimals=apart_decimals(e.value, metric, e.target_value))
+                  + ([" by ", unbroken(e.deadline)] if e.deadline else [])
                   if e.target_value is not None else "no target")
         rows.append(([dcc.Link(metric.display_title, href=href), value, target, status_badge(e.status),
                       progress_text(e)], {"data-metric": metric.id}))

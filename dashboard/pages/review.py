@@ -22,7 +22,7 @@ from dashboard.components import (Column, figure, metric_table, period_problem, 
                                   synthetic_banner, synthetic_tag, unbroken)
 from dashboard.milestone_update import EXCEPTION, LED, milestone_item
 from dashboard.provenance_view import assumed_footnote
-from metrics.formatting import format_value
+from metrics.formatting import apart_decimals, format_value
 from metrics.periods import parse_month
 from review import access
 from review.actions import add_action, list_actions, update_action
@@ -51,8 +51,8 @@ def _split_key(key: str) -> tuple[str | None, str | None]:
     return (name, None) if kind == "metric" else (None, name) if kind == "intention" else (None, None)
 
 
-def _shown(value: float | None, metric, target: float | None = None) -> list:
-    return figure(value, metric, target) if value is not None else ["–"]
+def _shown(value: float | None, metric, target: float | None = None, decimals: int | None = None) -> list:
+    return figure(value, metric, target, decimals) if value is not None else ["–"]
 
 
 # --- the page ---------------------------------------------------------------------------------
@@ -68,7 +68,8 @@ def _summary(pack) -> html.Section:
         value = ["suppressed"] if e.suppressed else _shown(e.value, metric, e.target_value)
         rows.append(([e.title, [*value, synthetic_tag(e)],
                       _shown(e.trajectory_value, metric),
-                      _shown(e.target_value, metric) + ([" by ", unbroken(e.deadline)] if e.deadline else []),
+                      _shown(e.target_value, metric, decimals=apart_decimals(e.value, metric, e.target_value))
+                      + ([" by ", unbroken(e.deadline)] if e.deadline else []),
                       status_badge(e.status), progress_text(e)], {"data-metric": e.metric_id}))
     more = len(pack.headline) - HEADLINE_ROWS
     return html.Section([
