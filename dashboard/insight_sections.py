@@ -72,11 +72,18 @@ def spc_section(metric: Metric, evaluation: Evaluation) -> html.Section:
     figure = spc_figure(spc.frame(), result, f"{metric.display_title}: SPC chart", unit_words(metric))
     specials = sum(result.special_cause)
     latest = spc.segments[-1] if spc.segments else None
-    since = (f" (limits from the {latest.points} points since {latest.label})"
-             if latest is not None and latest.change_point is not None else "")
+    if latest is not None and latest.lower is None and len(spc.segments) > 1:  # one point after a change point
+        before = spc.segments[-2]
+        limits = (f"mean {_cell(before.mean, metric)}, process limits {_cell(before.lower, metric)} to "
+                  f"{_cell(before.upper, metric)} from the {before.points} points before {latest.label}, where "
+                  f"the latest point starts new limits and has none yet")
+    else:
+        since = (f" (limits from the {latest.points} points since {latest.label})"
+                 if latest is not None and latest.change_point is not None else "")
+        limits = (f"mean {_cell(result.mean, metric)}, process limits {_cell(result.lower_limit, metric)} to "
+                  f"{_cell(result.upper_limit, metric)}{since}")
     caption = (f"XmR chart of {metric.display_title} from {labels[0]} to {labels[-1]} ({len(labels)} points): "
-               f"mean {_cell(result.mean, metric)}, process limits {_cell(result.lower_limit, metric)} to "
-               f"{_cell(result.upper_limit, metric)}{since}"
+               f"{limits}"
                + (f", target {_cell(result.target, metric)}" if result.target is not None else "")
                + f"; {specials} special cause point{'s' if specials != 1 else ''}"
                + (f", read as one signal: {spc.sustained.description}" if spc.sustained else "") + ". "
