@@ -19,14 +19,16 @@ from typing import Any
 def warm(dash_app: Any) -> float:
     """Evaluate every framework at its latest period in this process; the seconds it took."""
     from dashboard import context
+    from review.judgement import framework_evaluation
 
     started = time.perf_counter()
     with dash_app.server.app_context():
         app_context = context.current()
     service = app_context.service
     for framework_id in service.config.frameworks:
-        for public in {False, app_context.public}:  # what the pages will ask for
-            service.evaluate_framework(framework_id, None, suppress=public)
+        for public in {False, app_context.public}:  # what the pages will ask for, as they ask it: with the
+            # store's SPC change points, part of the cached evaluations' key
+            framework_evaluation(app_context.store, service, framework_id, None, suppress=public)
     # No connection may cross the fork: each worker opens its own.
     service.registry.dispose()
     app_context.store.dispose()

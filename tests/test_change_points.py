@@ -488,3 +488,26 @@ def test_a_signed_off_snapshot_keeps_its_change_points_and_re_exports_the_same(s
     assert any("recalculated at a change point recorded by sample.officer: Discharge to assess" in t for t in first)
     withdraw_change_point(temp_store, service, officer, saved.id)
     assert report() == first  # the frozen snapshot says what it said
+
+
+def test_serving_warms_the_evaluations_the_pages_ask_for_with_change_points(sample_db, temp_store) -> None:
+    from types import SimpleNamespace
+
+    from flask import Flask
+
+    from cli.serve import warm
+    from dashboard import context
+    from metrics.service import MetricsService
+
+    service = MetricsService.from_config_dir(PROJECT / "config")
+    seed_sample_people(temp_store)
+    record_change_point(temp_store, service, find_person(temp_store, "sample.officer"), FRAMEWORK, SUGGESTED,
+                        "2021-03", "Discharge to assess")
+    server = Flask(__name__)
+    context.install(server, context.AppContext(service=service, store=temp_store))
+    warm(SimpleNamespace(server=server))
+    warmed = set(service._evaluations)
+    page = framework_evaluation(temp_store, service, FRAMEWORK, None)
+    assert set(service._evaluations) == warmed  # the very evaluations warmed, change point and all
+    spc = next(e for e in page.evaluations if e.metric_id == SUGGESTED).insights.spc
+    assert len(spc.segments) == 2
