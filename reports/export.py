@@ -6,14 +6,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from reports.errors import ExportError
 from snapshots import Comparison, Snapshot
 
 FORMATS = ("xlsx", "csv", "pdf", "docx")
 SCOPES = ("full", "exceptions")
-
-
-class ExportError(Exception):
-    pass
 
 
 def stem(snapshot: Snapshot) -> str:

@@ -10,8 +10,9 @@ from html import escape
 from pathlib import Path
 from typing import Sequence
 
-from snapshots import Comparison, Snapshot
 from reports import chart_images, content
+from reports.errors import ExportError
+from snapshots import Comparison, Snapshot
 
 CSS = """
 @page { size: A4; margin: 18mm 16mm 20mm 16mm;
@@ -123,8 +124,6 @@ def html(snapshot: Snapshot, comparison: Comparison | None = None, scope: str = 
 
 
 def render(snapshot: Snapshot, path: Path, comparison: Comparison | None = None, scope: str = "full") -> Path:
-    from reports.export import ExportError
-
     try:
         from weasyprint import HTML
     except ImportError as exc:  # the PDF stack is an optional extra

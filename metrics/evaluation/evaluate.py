@@ -13,20 +13,18 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
 from metrics.definitions.models import Baseline, Metric, Target
 from metrics.disclosure import any_withheld, is_small, source_problem, withhold, withhold_baseline
+from metrics.evaluation.insight_records import Insights
 from metrics.evaluation.observations import HEADLINE, headline_series
 from metrics.evaluation.progress import progress
 from metrics.evaluation.status import Facts, Polarity, Status, TargetMode, decide
 from metrics.formatting import format_value, number
 from metrics.periods import MONTHS_PER_PERIOD, month_key, month_label, months_between, period_label
-
-if TYPE_CHECKING:  # insights are computed from an evaluation, so that module imports this one
-    from metrics.evaluation.insights import Insights
 
 
 @dataclass(frozen=True)
@@ -62,7 +60,7 @@ class Evaluation:
     #: ``improve`` or ``maintain`` (a level the baseline already meets); None without a judged target.
     target_mode: TargetMode | None = None
     #: SPC, trend, forecast and benchmark (:mod:`metrics.evaluation.insights`), filled by the service.
-    insights: "Insights | None" = None
+    insights: Insights | None = None
     #: Where each element of the target comes from (TargetProvenance.to_contract); None without a target.
     target_provenance: dict[str, Any] | None = None
     #: The metric's source declares its figures synthetic (generated sample data, not real statistics).
