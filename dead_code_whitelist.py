@@ -26,15 +26,12 @@ _.breakdowns  # Metric.breakdowns
 _.handle_DATA
 
 # Enum members made from stored or configured strings (Verdict("worse"), Polarity("lower_is_better")).
-_.WORSE  # metrics/evaluation/insights.py Verdict
+_.WORSE  # metrics/evaluation/insight_records.py Verdict
 _.LOWER_IS_BETTER  # metrics/evaluation/status.py Polarity
-
-# Just written by other rooms with no caller yet (issue 13, in progress): use them or delete them
-# and their line here.
-_.framework_model  # snapshots/record.py Snapshot.framework_model
-_.intentions_led_by  # review/access.py
-_.has_intention  # review/exceptions.py
-_.summary_sentence  # review/pack.py
 
 # Kaleido calls its own _return_kaleido_tab after each image; reports/chart_images.py overrides it.
 _._return_kaleido_tab
+
+# Flask calls its session interface's get_expiration_time when it writes the cookie (dashboard/auth.py
+# IdOnlyCookie: every cookie lasts as long as a session may, with no _permanent flag in it).
+_.get_expiration_time

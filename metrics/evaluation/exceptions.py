@@ -126,10 +126,6 @@ class Exceptions:
     def has_metric(self, metric_id: str, intention_id: str | None) -> bool:
         return any(i.metric_id == metric_id and i.intention_id == intention_id for i in self.items)
 
-    def has_intention(self, intention_id: str) -> bool:
-        """The intention is shown: it has an exception itself or one of its metrics has."""
-        return any(i.intention_id == intention_id for i in self.items)
-
 
 def worse(old: Status, new: Status) -> bool:
     """Both judged against a target and the new one is worse."""
