@@ -1,6 +1,7 @@
 """Compiled SQL per dialect, snapshotted so a change shows as a readable diff.
 
-Set OUTCOMES_UPDATE_SNAPSHOTS=1 to rewrite the snapshots after a deliberate change."""
+Set OUTCOMES_UPDATE_SNAPSHOTS=1 to write or rewrite the snapshots after a deliberate change; without it a
+missing snapshot fails."""
 
 from __future__ import annotations
 
@@ -23,14 +24,25 @@ def config():
     return load_config(PROJECT / "config")
 
 
-@pytest.mark.parametrize("dialect", ["sqlite", "postgresql", "duckdb", "mssql", "databricks"])
+DIALECTS = ["sqlite", "postgresql", "duckdb", "mssql", "databricks"]
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
 @pytest.mark.parametrize("metric_id", METRICS)
 def test_sql_snapshot(config, metric_id: str, dialect: str) -> None:
     sql = render_sql(compile_metric(config.metrics[metric_id]), dialect).strip() + "\n"
     path = SNAPSHOTS / f"{metric_id}.{dialect}.sql"
-    if os.environ.get("OUTCOMES_UPDATE_SNAPSHOTS") or not path.exists():
+    if os.environ.get("OUTCOMES_UPDATE_SNAPSHOTS"):
         path.write_text(sql)
+    # A missing snapshot fails: written only on purpose, so a first run cannot pass by writing what it checks.
+    assert path.exists(), f"no SQL snapshot {path.relative_to(PROJECT)}; write it with OUTCOMES_UPDATE_SNAPSHOTS=1"
     assert sql == path.read_text()
+
+
+def test_every_sql_snapshot_is_checked() -> None:
+    """No snapshot file is left behind by a renamed metric or dialect, read as if it were checked."""
+    checked = {f"{metric_id}.{dialect}.sql" for metric_id in METRICS for dialect in DIALECTS}
+    assert {p.name for p in SNAPSHOTS.glob("*.sql")} == checked
 
 
 def test_values_are_bound_parameters_never_literals(config) -> None:
