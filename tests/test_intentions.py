@@ -192,3 +192,19 @@ def test_evaluate_json_carries_the_intentions(tmp_path) -> None:
 @pytest.mark.parametrize("status", list(Status.for_intentions()))
 def test_every_intention_status_has_words_and_a_shape(status: Status) -> None:
     assert status.words and status.icon and status.text == f"{status.icon} {status.words}"
+
+
+def test_a_sustained_spc_run_is_one_exception_reason_read_as_a_whole(service) -> None:
+    """Warwickshire's dementia series rises steadily (an improvement): one sustained reading, not 156 signals,
+    and an improvement is never an exception."""
+    from metrics.evaluation.exceptions import metric_signal
+
+    e = next(e for e in service.evaluate_framework("warwickshire", "2025-03").evaluations
+             if e.metric_id == "dementia_diagnosis_rate_65plus")
+    spc = e.insights.spc
+    assert spc.sustained is not None and spc.sustained.reading == "improvement"
+    signal = metric_signal(e.metric_id, e.intention_id, e.title, e.status, e.insights)
+    assert signal.spc_variation == "improvement" and signal.spc_words == spc.summary
+    found = find_exceptions([signal], [])
+    assert [i.concerns for i in found.items] == [(Concern.OFF_TRACK,)]  # off track, and no SPC reason beside it
+    assert found.improvements == []  # a row with a concern is not also listed as an improvement

@@ -210,10 +210,18 @@ def metric_signal(metric_id: str, intention_id: str | None, title: str, status: 
     return MetricSignal(
         metric_id=metric_id, intention_id=intention_id, title=title, status=Status(status),
         status_before=Status(status_before) if status_before else None, before_label=before_label,
-        spc_variation=spc.result.variation if spc is not None else None,
+        spc_variation=_spc_reading(spc),
         spc_words=_spc_words(spc) if spc is not None else None,
         trend_worsening=trend.label if trend is not None and trend.assessment == "worsening" else None,
         overdue_actions=overdue_actions)
+
+
+def _spc_reading(spc: "SpcInsight | None") -> str | None:
+    """``concern``, ``improvement`` or another variation: a sustained run read once as a whole, else the latest
+    point's; None when there is no chart or the latest point starts new limits (one point is not judged)."""
+    if spc is None or (spc.segments and spc.segments[-1].lower is None):
+        return None
+    return spc.sustained.reading if spc.sustained is not None else spc.result.variation
 
 
 def _spc_words(spc: "SpcInsight") -> str:
