@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from datetime import date
 from pathlib import Path
@@ -31,9 +31,11 @@ from metrics.evaluation.evaluate import Evaluation, evaluate, no_data_evaluation
 from metrics.evaluation.insights import enrich
 from metrics.evaluation.intentions import IntentionJudgement, judge_intention
 from metrics.evaluation.milestones import MilestoneProgress, MilestoneState, framework_milestones
-from metrics.evaluation.observations import (OBSERVATION_FIELDS, as_period_start, build_observations,
+from metrics.disclosure import WITHHELD
+from metrics.evaluation.observations import (HEADLINE, OBSERVATION_FIELDS, as_period_start, build_observations,
                                               headline_series)
 from metrics.evaluation.status import Status
+from metrics.group_disclosure import group_withheld
 from metrics.periods import month_key, month_label, parse_month, period_key, period_label
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -141,6 +143,8 @@ class MetricsService:
         self._cache: dict[tuple[str, str, str], ObservationSet] = {}
         self._evaluations: dict[tuple, tuple[tuple[ObservationSet, ...], list[Evaluation]]] = {}
         self._periods: dict[str, tuple[tuple[ObservationSet, ...], list[str]]] = {}
+        # A group's observations withheld together (whole id -> the members' own sets, the group's sets).
+        self._groups: dict[str, tuple[tuple[ObservationSet, ...], dict[str, ObservationSet]]] = {}
         self._lock = threading.Lock()
 
     @classmethod
@@ -166,6 +170,12 @@ class MetricsService:
 
     # ------------------------------------------------------------ data
     def observations(self, metric_id: str) -> ObservationSet:
+        """The metric's observations, its ``withheld`` column decided with the metrics it is a whole or a
+        part of, if any (:meth:`_with_group`)."""
+        return self._with_group(self._observed(metric_id))
+
+    def _observed(self, metric_id: str) -> ObservationSet:
+        """The metric's own observations (cached), small numbers withheld by its own table alone."""
         metric = self.metric(metric_id)
         key = self._cache_key(metric)
         with self._lock:
@@ -225,8 +235,34 @@ class MetricsService:
             key = self._cache_key(self.metric(metric_id), vintages)
             with self._lock:
                 obs = self._cache.get(key)
-            found.append(obs if obs is not None else self.observations(metric_id))
+            found.append(self._with_group(obs if obs is not None else self._observed(metric_id)))
         return found
+
+    def _with_group(self, obs: ObservationSet) -> ObservationSet:
+        """``obs`` as every output shows it. A metric that is a whole or a part of one (config ``part_of``)
+        withholds small numbers over the whole group (:mod:`metrics.group_disclosure`), decided once for each
+        set of the members' own observations and kept while they are the very same objects. A member whose
+        figures failed is left out (the others then assume a reader knows it all); without its whole, the
+        parts have nothing to be taken from."""
+        group = self.config.disclosure_groups.get(obs.metric_id)
+        if group is None or obs.error is not None or obs.frame.empty:
+            return obs
+        self.prefetch(group)
+        own = tuple(obs if m == obs.metric_id else self._observed(m) for m in group)
+        with self._lock:
+            hit = self._groups.get(group[0])
+        if hit is not None and all(a is b for a, b in zip(hit[0], own)):
+            return hit[1].get(obs.metric_id, obs)
+        usable = [o for o in own if o.error is None and not o.frame.empty]
+        shown = {o.metric_id: o for o in own}
+        if own[0] in usable:
+            masks = group_withheld([(self.metric(o.metric_id), o.frame) for o in usable], HEADLINE)
+            for o, mask in zip(usable, masks):
+                if (mask != o.frame[WITHHELD].to_numpy(dtype=bool)).any():
+                    shown[o.metric_id] = replace(o, frame=o.frame.assign(**{WITHHELD: mask}))
+        with self._lock:
+            self._groups[group[0]] = (own, shown)  # holding the sets keeps their identity meaningful
+        return shown[obs.metric_id]
 
     def prefetch(self, metric_ids: Iterable[str]) -> None:
         """Fill the cache for those of ``metric_ids`` not in it: each distinct query once, a few at a

@@ -227,3 +227,44 @@ def test_copied_project_config_with_unknown_key_fails(tmp_path: Path) -> None:
     found = problems(copy)
     assert len(found) == 1 and "unknown key 'tmeout'" in found[0]
     assert textwrap.dedent(found[0]).startswith("config/datasources.yaml:")
+
+
+# ------------------------------------------------------------ a whole and its parts (issue 22, finding 1)
+PARTS = FRAMEWORK + """\
+  - id: falls_at_home
+    title: Falls admissions from home
+    definition: Emergency admissions for falls at home
+    unit: count
+    polarity: lower_is_better
+    frequency: monthly
+    method: count
+    part_of: WHOLE
+    source: {name: test}
+    binding:
+      type: table
+      datasource: sample
+      table: hospital_admissions
+      date_column: admission_date
+      numerator: {count: rows}
+"""
+
+
+def test_a_part_names_its_whole_and_the_group_is_known(tmp_path: Path) -> None:
+    config = load_config(write_config(tmp_path, PARTS.replace("WHOLE", "falls_rate")))
+    assert config.disclosure_groups == {"falls_rate": ("falls_rate", "falls_at_home"),
+                                        "falls_at_home": ("falls_rate", "falls_at_home")}
+
+
+def test_a_part_of_an_unknown_or_unlike_whole_names_file_and_line(tmp_path: Path) -> None:
+    text = PARTS.replace("WHOLE", "fals_rate")
+    found = problems(write_config(tmp_path, text))
+    assert found == [f"config/framework.yaml:{ln(text, 'part_of:')}: metrics[1].part_of: unknown metric 'fals_rate'; "
+                     "did you mean 'falls_rate'?; name the whole this metric is a part of"]
+    quarterly = PARTS.replace("WHOLE", "falls_rate").replace("    frequency: monthly\n    method: count\n    part_of",
+                                                          "    frequency: quarterly\n    method: count\n    part_of")
+    (tmp_path / "q").mkdir()
+    found = problems(write_config(tmp_path / "q", quarterly))
+    assert len(found) == 1 and "it is quarterly but 'falls_rate' is monthly" in found[0]
+    itself = PARTS.replace("WHOLE", "falls_at_home")
+    (tmp_path / "i").mkdir()
+    assert any("part_of names the metric itself" in p for p in problems(write_config(tmp_path / "i", itself)))

@@ -95,8 +95,11 @@ def plotted(layout) -> list[float]:
 def test_overview_shows_suppressed_instead_of_the_count(apps, small_values):
     for app, public in zip(apps, (False, True)):
         layout = page(app, "overview", framework="warwickshire", period=PERIOD)
-        row = next(r for r in components(layout, html.Tr) if r.to_plotly_json()["props"].get("data-metric") == SMALL)
-        value_cell = text_of(row.children[1].children[0])
+        # Its intention's row: the headline measure's cell (the measure, then its figures), and the sparkline.
+        row = next(r for r in components(layout, html.Tr)
+                   if any(c.to_plotly_json()["props"].get("data-metric") == SMALL for c in r.children))
+        measure = next(c for c in row.children if c.to_plotly_json()["props"].get("data-metric") == SMALL)
+        value_cell = text_of(measure.children[1].children[0].children[0])
         if public:
             assert value_cell == "suppressed"
             assert not components(row, html.Img), "no sparkline drawn from small counts"
@@ -224,6 +227,110 @@ def test_a_second_suppressed_cell_that_would_pin_the_first_brings_a_third():
     hidden_sum = 22.0 - 10.0
     assert (max(0.0, hidden_sum - 2 * 10.0), min(4.0, hidden_sum - 2 * 5.0)) == (0.0, 2.0)
     assert list(withheld_mask(frame, Threshold(), None)) == [True, False, False, False, False]
+
+
+# ------------------------------------------------------------ a whole and its parts (config part_of)
+def declared_groups(service) -> list[tuple[str, ...]]:
+    """Every group config declares: the whole first, then its parts."""
+    return sorted(set(service.config.disclosure_groups.values()))
+
+
+def worked_out(tables: dict[str, list[dict]], group: tuple[str, ...], small: dict[tuple[str, str, str], float],
+               proportions: set[str]) -> dict[tuple[str, str, str], float]:
+    """What a reader works out from the downloads of a whole and its parts, by any combination of them:
+    for each period, every figure they show and every sum they hold (each metric's whole-area row is the sum
+    of its areas; the whole's row for an area, and its whole-area row, is the sum of its parts' rows there,
+    the parts covering the whole). Each small count withheld is bounded by linear programming over the
+    withheld counts (at least 0; at most a proportion's denominator, which is always shown); a range
+    narrower than one whole count is a count recovered: {(metric, period, area): count}."""
+    import numpy as np
+    from scipy.optimize import linprog
+
+    whole, parts = group[0], group[1:]
+    found = {}
+    for period in sorted({r["period"] for rows in tables.values() for r in rows}):
+        cells = {(m, r["area"]): r for m, rows in tables.items() for r in rows if r["period"] == period}
+        hidden = [key for key, row in cells.items() if row["numerator"] == "suppressed"]
+        if not hidden:
+            continue
+        column = {key: i for i, key in enumerate(hidden)}
+        equations, sums = [], []
+
+        def equation(total: tuple[str, str], terms: list[tuple[str, str]]) -> None:
+            row, known = np.zeros(len(hidden)), 0.0
+            for key, sign in [(total, 1.0)] + [(t, -1.0) for t in terms]:
+                if key not in cells:
+                    continue  # no row: nothing counted there
+                if key in column:
+                    row[column[key]] += sign
+                else:
+                    known -= sign * float(cells[key]["numerator"] or 0)
+            if row.any():
+                equations.append(row)
+                sums.append(known)
+
+        areas = sorted({a for (_, a) in cells if a})
+        for metric_id in group:
+            equation((metric_id, ""), [(metric_id, a) for a in areas])
+        for area in areas + [""]:
+            equation((whole, area), [(part, area) for part in parts])
+        if not equations:
+            continue
+        bounds = [(0, float(cells[key]["denominator"]) if key[0] in proportions else None) for key in hidden]
+        for key in hidden:
+            if (key[0], period, key[1]) not in small:
+                continue
+            aim = np.zeros(len(hidden))
+            aim[column[key]] = 1
+            low = linprog(aim, A_eq=np.array(equations), b_eq=np.array(sums), bounds=bounds, method="highs")
+            high = linprog(-aim, A_eq=np.array(equations), b_eq=np.array(sums), bounds=bounds, method="highs")
+            assert low.status == 0 and high.status == 0, (key, period, low.message, high.message)
+            if -high.fun - low.fun < 1 - 1e-9:
+                found[(key[0], period, key[1])] = round(low.fun, 6)
+    return found
+
+
+def test_no_small_count_of_a_whole_or_its_parts_can_be_worked_out_from_their_downloads(apps, service):
+    """Lewisham's meta outcomes achieved, all of them and each of the seven (config: part_of). Withheld
+    metric by metric, three counts below 5 came back from the public CSV downloads by taking the parts
+    shown from the whole (the red team's three cells); withheld over the group together, none does, by any
+    combination of the downloads' rows. Decided by the domain (the observations' ``withheld`` column), so
+    the downloads are read as the metric page's own function makes them, without a request each."""
+    from dashboard.pages import metric as page_module
+    from metrics.disclosure import mark_suppressed, withheld_mask
+    from metrics.evaluation.observations import HEADLINE
+
+    groups = declared_groups(service)
+    assert ("lew_ld_meta_outcomes_achieved", "lew_ld_mo_employment", "lew_ld_mo_housing", "lew_ld_mo_health",
+            "lew_ld_mo_relationships", "lew_ld_mo_community_participation", "lew_ld_mo_learning_skills",
+            "lew_ld_mo_personal_development") in groups
+    _, public = apps
+    for group in groups:
+        metrics = {m: service.metric(m) for m in group}
+        truth = {m: service.observations(m).frame for m in group}
+        small = {(m, r.period, "" if r.area == HEADLINE else r.area): float(r.numerator)
+                 for m in group for r in truth[m].itertuples() if r.numerator < metrics[m].suppress_below}
+        proportions = {m for m in group if metrics[m].method == "proportion"}
+        with public.server.test_request_context("/"):
+            downloads = {m: csv_rows(page_module.download_csv(1, m)["content"]) for m in group}
+        assert worked_out(downloads, group, small, proportions) == {}, group
+        # Every count a reader could not work out is still withheld, and each metric's own rule still holds.
+        for m in group:
+            shown = {(r["period"], r["area"]) for r in downloads[m] if r["numerator"] != "suppressed"}
+            assert not shown & {(p, a) for (metric_id, p, a) in small if metric_id == m}
+        if group[0] != "lew_ld_meta_outcomes_achieved":
+            continue
+        # The check bites: withheld metric by metric (each its own table alone), the downloads give back
+        # exactly the red team's three counts.
+        alone = {}
+        for m in group:
+            frame = truth[m].assign(withheld=withheld_mask(truth[m], metrics[m], HEADLINE).to_numpy())
+            marked = mark_suppressed(frame, metrics[m])
+            alone[m] = [{"period": r.period, "area": "" if r.area == HEADLINE else r.area,
+                         "numerator": r.numerator if r.numerator == "suppressed" else str(r.numerator),
+                         "denominator": str(r.denominator)} for r in marked.itertuples()]
+        recovered = worked_out(alone, group, small, proportions)
+        assert len(recovered) == 3 and all(small[key] == count for key, count in recovered.items()), recovered
 
 
 # ------------------------------------------------------------ every callback output and download
@@ -681,8 +788,8 @@ def unsuppressed_snapshot(service, store, monkeypatch) -> int:
         def __getattr__(self, name):
             return getattr(service, name)
 
-        def evaluate_framework(self, framework_id, period, suppress=False):
-            return service.evaluate_framework(framework_id, period, suppress=False)
+        def evaluate_framework(self, framework_id, period, suppress=False, **recorded):
+            return service.evaluate_framework(framework_id, period, suppress=False, **recorded)
 
     monkeypatch.setattr(assembling, "suppress_frame", lambda frame, metric: frame.assign(suppressed=False))
     snap = snapshots.create(Unsuppressed(), store, "warwickshire", PERIOD, "test")  # type: ignore[arg-type]

@@ -16,6 +16,7 @@ from dashboard.outcome_links import outcomes_list
 from dashboard.provenance_view import assumed_footnote, milestone_sources
 from dashboard.review_widgets import MILESTONE_WORDS, REVIEW_CONTEXT
 from metrics.definitions.models import Framework, Intention
+from metrics.definitions.wording import lead_text
 from metrics.disclosure import SUPPRESSED, suppress_frame
 from metrics.evaluation.evaluate import Evaluation
 from metrics.evaluation.insights import break_sentence
@@ -115,7 +116,7 @@ def layout(intention_id: str | None = None, framework: str | None = None, period
         dcc.Link("← Overview", href="/?" + urlencode({"framework": fw.id, "period": result.period}),
                  className="no-print"),
         html.H1(intention.title, className="h3 mt-2"),
-        html.P([html.Strong("Theme: "), intention.theme or "–", " · ", html.Strong("Lead: "), intention.lead or "–",
+        html.P([html.Strong("Theme: "), intention.theme or "–", " · ", html.Strong("Lead: "), lead_text(intention),
                 " · ", html.Strong("Partners: "), ", ".join(intention.partners) or "–"]),
         html.P(f"Figures at {result.period}.", className="small"),
     ]
@@ -134,7 +135,7 @@ def layout(intention_id: str | None = None, framework: str | None = None, period
         # Progress as recorded in the store (or the document's own status, until someone records an update).
         states = {s.title: s for s in milestone_states(context.store(), fw, at) if s.intention_id == intention.id}
         sections += [html.H2("Milestones", className="h4"), data_table(
-            ["Milestone", "Due", "Status", "Where the date and status come from", "Evidence"],
+            ["Milestone", "Due", "Status", "Where the title, date and status come from", "Evidence"],
             [(m.title, due_label(m.due), MILESTONE_WORDS[states[m.title].state], milestone_sources(m, states[m.title]),
               states[m.title].evidence or "–") for m in intention.milestones], "Milestones for this intention")]
         if can_write(context.store(), auth.current_person(), fw, intention):  # a courtesy: the domain decides

@@ -22,6 +22,7 @@ from dashboard.components import (Column, figure, metric_table, period_problem, 
                                   synthetic_banner, synthetic_tag, unbroken)
 from dashboard.milestone_update import EXCEPTION, LED, milestone_item
 from dashboard.provenance_view import assumed_footnote
+from metrics.definitions.wording import lead_text
 from metrics.formatting import apart_decimals, format_value
 from metrics.periods import parse_month
 from review import access
@@ -102,7 +103,7 @@ def _item(item, pack, writable: set[str], at: date) -> html.Section:
         title = item.intention.title
         href = f"/intention/{item.intention.id}?" + urlencode({"framework": framework.id, "period": pack.period})
         head = [html.H3(dcc.Link(title, href=href), className="h5")]
-    head.append(html.P(f"Lead: {item.intention.lead or '–'}", className="small text-muted mb-1"))
+    head.append(html.P(f"Lead: {lead_text(item.intention)}", className="small text-muted mb-1"))
     head.append(html.Ul([html.Li(r) for r in item.reasons], className="small exception-reasons",
                         **{"aria-label": "Why this is here"}))
     metric_id, intention_id = _split_key(item.key)

@@ -379,12 +379,22 @@ class Metric(Model):
     binding: Binding
     target: Target | None = None
     spc: SpcSettings = SpcSettings()
+    # The whole this metric is a part of: the same people and periods, its count one share of the whole's
+    # (Lewisham's meta outcome of employment, part of all meta outcomes). Small numbers are then withheld
+    # over the whole and all its parts together, so none can be worked out by taking parts from the whole.
+    part_of: Identifier | None = None
 
     @model_validator(mode="after")
     def _series_breaks_known(self) -> "Metric":
         if self.spc.change_points_at_series_breaks and getattr(self.binding, "break_column", None) is None:
             raise ValueError("spc.change_points_at_series_breaks needs a 'type: published' binding with a "
                              "'break_column' (where the publisher records its series breaks)")
+        return self
+
+    @model_validator(mode="after")
+    def _not_its_own_part(self) -> "Metric":
+        if self.part_of == self.id:
+            raise ValueError("part_of names the metric itself; name the whole it is a part of")
         return self
 
     @model_validator(mode="after")

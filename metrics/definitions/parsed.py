@@ -4,6 +4,7 @@ validated whole. Shared by the loader and the cross-reference rules, so neither 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -96,6 +97,17 @@ class Config:
     files: dict[str, SourceFile]
     ingest: list[IngestSpec] = field(default_factory=list)
     ledgers: dict[str, Ledger] = field(default_factory=dict)  # framework id -> its coverage ledger
+
+    @cached_property
+    def disclosure_groups(self) -> dict[str, tuple[str, ...]]:
+        """Each metric that is a whole or a part of one (``part_of``) -> its group: the whole first, then its
+        parts in config order. Small numbers are withheld over a group together (``metrics.disclosure``)."""
+        parts: dict[str, list[str]] = {}
+        for metric in self.metrics.values():
+            if metric.part_of is not None and metric.part_of in self.metrics:
+                parts.setdefault(metric.part_of, []).append(metric.id)
+        groups = {whole: (whole, *members) for whole, members in parts.items()}
+        return {member: group for group in groups.values() for member in group}
 
     def framework(self, framework_id: str | None) -> Framework:
         if framework_id is None:

@@ -193,6 +193,41 @@ def _comparators_need_headline(parsed: Parsed) -> list[ConfigIssue]:
     return issues
 
 
+def _parts_fit_their_whole(parsed: Parsed, metric_ids: set[str]) -> list[ConfigIssue]:
+    """A part names a declared whole that is no part itself, and both count the same kind of thing in the
+    same way: their numerators by area and period add up (summed by the product, not published figures),
+    so that small numbers can be withheld over the whole and its parts together (``metrics.disclosure``)."""
+    metrics = {m.id: m for _, cfg in parsed for m in cfg.metrics}
+    issues = []
+    for source, cfg in parsed:
+        for i, metric in _indexed(source, "metrics", cfg.metrics):
+            whole_id = metric.part_of
+            if whole_id is None:
+                continue
+            loc = ("metrics", i, "part_of")
+            whole = metrics.get(whole_id)
+            if whole is None:
+                if whole_id not in metric_ids:
+                    issues.append(source.issue(loc, f"unknown metric '{whole_id}'{_close(whole_id, metric_ids)}; "
+                                              "name the whole this metric is a part of"))
+                continue
+            problems = []
+            if whole.part_of is not None:
+                problems.append(f"'{whole_id}' is itself a part of '{whole.part_of}'; name the largest whole")
+            for m in (metric, whole):
+                if m.method == "published" or m.binding.headline_area:
+                    problems.append(f"'{m.id}' reads published figures or a named headline area, so its counts "
+                                    "are not summed here and cannot be withheld together")
+            if metric.frequency != whole.frequency:
+                problems.append(f"it is {metric.frequency} but '{whole_id}' is {whole.frequency}; a part covers "
+                                "the same periods as its whole")
+            if metric.binding.datasource != whole.binding.datasource:
+                problems.append(f"it reads data source '{metric.binding.datasource}' but '{whole_id}' reads "
+                                f"'{whole.binding.datasource}'; a part counts the same records as its whole")
+            issues.extend(source.issue(loc, problem) for problem in dict.fromkeys(problems))
+    return issues
+
+
 def _ingest_refs(root: Path, parsed: Parsed, datasource_ids: set[str]) -> list[ConfigIssue]:
     """Ingest specs name a known data source and files that exist in the project."""
     issues = []
@@ -252,6 +287,7 @@ def cross_reference_issues(root: Path, parsed: Parsed, files: dict[str, SourceFi
         ("data source dialects", lambda: _datasources_have_period_sql(parsed)),
         ("table bindings", lambda: _table_bindings_have_names(parsed)),
         ("comparators", lambda: _comparators_need_headline(parsed)),
+        ("parts of a whole", lambda: _parts_fit_their_whole(parsed, declared["metrics"])),
         ("ingest", lambda: _ingest_refs(root, parsed, set(datasources))),
         ("ledgers", lambda: _ledgers_name_a_framework(parsed, declared["framework"])),
     ]
