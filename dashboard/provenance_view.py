@@ -51,9 +51,19 @@ def _words(prov: Provenance) -> str:
     return f"assumed: {text}" if prov.assumed else f"the document: {text}"
 
 
+def _title_words(milestone: Milestone) -> str:
+    prov = milestone.title_provenance
+    where = f" ({prov.section})" if prov is not None and prov.section else ""
+    if prov is None:
+        return "Title: not stated whose words it is."
+    if prov.source == "document":
+        return f"Title: the document's words{where}."
+    return f"Title: our wording of the document's \u201c{prov.quote}\u201d{where}."
+
+
 def milestone_sources(milestone: Milestone, state: Any) -> str:
-    """Where a milestone's date and its status come from, in words: the document (quoted), an assumption
-    (with its reason), or a recorded update in the store."""
+    """Whose words a milestone's title is, and where its date and its status come from, in words: the
+    document (quoted), an assumption (with its reason), or a recorded update in the store."""
     if milestone.due is None:
         date_words = "Date to be confirmed: the document gives none."
     elif milestone.due_provenance is not None:
@@ -66,4 +76,4 @@ def milestone_sources(milestone: Milestone, state: Any) -> str:
         status_words = f"Status from {_words(milestone.status_provenance)}."
     else:
         status_words = "Status: no progress recorded yet."
-    return f"{date_words} {status_words}"
+    return f"{_title_words(milestone)} {date_words} {status_words}"

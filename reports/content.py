@@ -21,6 +21,7 @@ import plotly.graph_objects as go
 from dashboard.figures import metric_trajectory_figure, spc_figure, status_figure
 from dashboard.progress_view import from_record
 from metrics.definitions.models import Metric
+from metrics.definitions.wording import lead_text
 from metrics.evaluation.grouping import outcome_groups
 from metrics.evaluation.insights import BENCHMARK_METHOD, Insights, break_sentence
 from metrics.evaluation.ranking import METHOD as RANKING_METHOD, QUARTILE_WORDS, ordinal
@@ -323,7 +324,7 @@ def review_blocks(snapshot: Snapshot, metric_id: str | None = None, intention_id
 
 def intention_blocks(snapshot: Snapshot, intention: Any) -> list[Block]:
     blocks: list[Block] = [Heading(2, intention.title)]
-    facts = [f"Theme: {intention.theme or '–'}", f"Lead: {intention.lead or '–'}"]
+    facts = [f"Theme: {intention.theme or '–'}", f"Lead: {lead_text(intention)}"]
     if intention.partners:
         facts.append("Partners: " + ", ".join(intention.partners))
     blocks.append(Paragraph(". ".join(facts) + ".", "small"))
@@ -477,7 +478,7 @@ def exception_blocks(snapshot: Snapshot, found: Exceptions) -> list[Block]:
             r = evaluation["report"]
             blocks += [Heading(2, evaluation["title"]), *synthetic_blocks(snapshot, evaluation),
                        Paragraph(f"Intention: {' '.join(intention.title.split()) if intention else '–'} "
-                                 f"(lead: {intention.lead if intention and intention.lead else '–'}).", "small"),
+                                 f"(lead: {lead_text(intention) if intention else '–'}).", "small"),
                        Paragraph(f"{Status(evaluation['status']).text}: {evaluation['status_reason']}", "status"),
                        Paragraph(f"Value {r['value_text']} ({r['period_label'] or '–'}); target {r['target_text']}; "
                                  f"glide path now {r['trajectory_text']}; recent trend: {r['trend']['label']}.",
@@ -487,7 +488,7 @@ def exception_blocks(snapshot: Snapshot, found: Exceptions) -> list[Block]:
         elif intention is not None:
             j = judged.get(intention.id)
             blocks += [Heading(2, " ".join(intention.title.split())),
-                       Paragraph(f"Lead: {intention.lead or '–'}."
+                       Paragraph(f"Lead: {lead_text(intention)}."
                                  + (f" {Status(j['status']).icon} {j['status_reason']}" if j else ""), "small"),
                        Paragraph(why, "small"), *own]
     if late_rows:

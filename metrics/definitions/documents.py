@@ -37,10 +37,6 @@ def readable(text: str) -> str:
     return " ".join(_DASHES.sub("-", text).split())
 
 
-def _searchable(text: str) -> str:
-    return readable(text).lower()
-
-
 def quote_parts(quote: str) -> list[str]:
     """The parts of a quotation an ellipsis separates, in the compared form, without their end punctuation."""
     parts = _ELLIPSIS.split(readable(quote))

@@ -111,9 +111,8 @@ def ledger_counts(ledger: Ledger, framework: Framework) -> dict[str, int]:
 
 
 def commitments_of_metric(metric_id: str, ledger: Ledger | None, framework: Framework) -> list[Commitment]:
-    """The commitments that reach ``metric_id``: named directly first, then through an intention."""
+    """The commitments that name ``metric_id``, or when none does, those that reach it through an intention."""
     if ledger is None:
         return []
     direct = [c for c in ledger.commitments if metric_id in c.metrics]
-    through = [c for c in ledger.commitments if c not in direct and metric_id in reach(c, framework).metric_ids]
-    return direct + through
+    return direct or [c for c in ledger.commitments if metric_id in reach(c, framework).metric_ids]
