@@ -181,8 +181,13 @@ def rule_in_words(metric: Metric) -> str:
             f"Where the whole-area figure is the sum of the areas, the next smallest areas of that period are "
             f"suppressed too (or the whole-area figure), so no suppressed count can be worked out by taking "
             f"the areas shown from the total; a baseline from a suppressed period is suppressed with the "
-            f"glide path and progress built from it. Charts leave a gap, and statistics that need the value "
-            f"(SPC, recent trend, forecast) use only the unsuppressed figures.")
+            f"glide path and progress built from it. "
+            + (f"It is a part of '{metric.part_of}' (config part_of): small numbers are withheld over that whole "
+               f"and its parts together, so none can be worked out by taking parts from the whole. "
+               if metric.part_of else "")
+            + f"Where a status would give a suppressed count away (a target of 0 met by a count of 0), the status "
+            f"is not shown either. Charts leave a gap, and statistics that need the value (SPC, recent trend, "
+            f"forecast) use only the unsuppressed figures.")
 
 
 #: The rule for every metric at once, as the About page and the README give it.
@@ -194,8 +199,13 @@ RULE_FOR_EVERY_METRIC = (
     "could be worked out by taking the other areas from the total. So the next smallest areas of that period "
     "are suppressed too, one at a time, until no suppressed count can be worked out exactly, even by a reader "
     "who knows this rule; when no area is left, the whole-area figure is suppressed instead.",
+    "Where metrics are parts of another over the same people and periods (config part_of: Lewisham's seven meta "
+    "outcomes and all of them), the same is done over the whole and its parts together: no suppressed count can "
+    "be worked out from any sum of their figures (a part's areas, the whole's areas, the totals).",
     "A baseline observed in (or averaged over) a suppressed period is suppressed, with the glide path, the "
     "progress figure and a target set relative to that baseline.",
+    "The status of a suppressed figure is shown, unless with its target it would give the count away (a target "
+    "of 0 met: the count is 0); then the status is not shown either.",
     "On public pages a data source that fails is reported in words only: the database file, server, port and "
     "query are shown only to the operators, on pages that are not public.",
 )

@@ -11,16 +11,18 @@ level has been kept or when it was lost. Progress and how it is shown: :mod:`met
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, Callable
 
+import numpy as np
 import pandas as pd
 
 from metrics.definitions.models import Baseline, Metric, Target
-from metrics.disclosure import any_withheld, is_small, source_problem, withhold, withhold_baseline
+from metrics.disclosure import WITHHELD, any_withheld, is_small, source_problem, withhold, withhold_baseline
 from metrics.evaluation.insight_records import Insights
-from metrics.evaluation.observations import HEADLINE, headline_series
+from metrics.evaluation.observations import HEADLINE, headline_series, values_and_intervals
 from metrics.evaluation.progress import progress
 from metrics.evaluation.status import Facts, Polarity, Status, TargetMode, decide
 from metrics.formatting import format_value, number
@@ -204,15 +206,17 @@ def _target_phrase(metric: Metric, target: Target, goal: float, mode: TargetMode
 
 
 def _maintain_phrase(metric: Metric, series: pd.DataFrame, goal: float, since_month: date,
-                     base_label: str, level_hidden: bool = False) -> str:
+                     base_label: str, level_hidden: bool = False, public: bool = False) -> str:
     """Since when the level has been kept, or when it was lost: the start of the latest unbroken run of
-    periods on the same side of the level (periods after the baseline only)."""
+    periods on the same side of the level (periods after the baseline only). For the ``public``, a run
+    stops at a withheld figure: which side of the level a small count lies on is not told."""
     polarity = Polarity(metric.polarity)
     after = series[series["period_end"] > since_month]
     met = [polarity.meets(float(v), goal) for v in after["value"]]
+    withheld = list(after[WITHHELD].fillna(False).astype(bool)) if public and WITHHELD in after else [False] * len(met)
     labels = list(after["label"])
     start = len(met) - 1
-    while start > 0 and met[start - 1] == met[-1]:
+    while start > 0 and met[start - 1] == met[-1] and not withheld[start - 1]:
         start -= 1
     # The unit was said with the target; a level computed from a suppressed baseline is not named.
     level = "that level" if level_hidden else format_value(goal, metric, with_unit=False)
@@ -229,6 +233,45 @@ def _expected_phrase(metric: Metric, target: Target, base: float, expected: floa
         pct = (expected - base) / base * 100
         return f"{number(abs(pct), 1)}% {'below' if pct < 0 else 'above'} baseline"
     return format_value(expected, metric)
+
+
+def _status_gives_away(metric: Metric, latest: pd.Series, judge: Callable[[float], Status],
+                       edges: tuple[float, ...]) -> bool:
+    """Could a suppressed figure's status give its count away? A reader knows the count is below the
+    threshold (or, withheld beside a small one, at least the threshold), never above a proportion's
+    denominator; with the status, a count is given away when it alone, of all those, has that status.
+    Decided on what the reader knows (never on the count itself, or withholding the status would tell it):
+    True when any count they cannot tell apart would be the only one with its status. A status changes only
+    where the value crosses one of ``edges`` (the target, the glide path, the edge of its tolerance), so
+    the counts next to those and to the ends of the range are the only ones that can stand alone."""
+    count = latest["numerator"]
+    if pd.isna(count):
+        return False  # no count to give away
+    count = float(count)
+    threshold = int(math.ceil(metric.suppress_below))
+    denominator = float(latest["denominator"]) if not pd.isna(latest["denominator"]) else math.nan
+    if metric.method == "published":  # a published value beside its count: the same rate for other counts
+        if count <= 0:
+            return True
+        per_count = float(latest["value"]) / count
+    else:
+        per_count = float(values_and_intervals(metric, np.array([1.0]), np.array([denominator]))[0][0])
+    if math.isnan(per_count):
+        return False
+    low, high = (0, threshold - 1) if count < metric.suppress_below else (threshold, math.inf)
+    if metric.method == "proportion" and not math.isnan(denominator):
+        high = min(high, denominator)
+    near = {low, low + 1, high - 1, high}
+    for edge in edges:
+        if per_count > 0 and math.isfinite(edge):
+            middle = math.floor(edge / per_count)
+            near.update(range(middle - 1, middle + 3))
+    candidates = sorted(k for k in near if math.isfinite(k) and low <= k <= high)
+
+    def status(k: float) -> Status | None:
+        return judge(k * per_count) if low <= k <= high else None
+
+    return any(status(k) not in (status(k - 1), status(k + 1)) for k in candidates)
 
 
 def no_data_evaluation(metric: Metric, intention_id: str | None, reason: str,
@@ -349,19 +392,37 @@ def _judge(metric: Metric, observations: pd.DataFrame, at: date, intention_id: s
     if current["suppressed"]:
         # No value and no change from baseline: either would reveal the small number.
         why = (f"it counts fewer than {metric.suppress_below} events" if is_small(latest["numerator"], metric)
-               else "with it a small number in one of its areas could be worked out")
+               else "with it a small number could be worked out (in one of its areas, or in a metric it is a "
+               "whole or a part of)")
         opening = f"{name} in {latest['label']} is suppressed because {why}; {target_words}"
     else:
         opening = f"{name} is {value_text} in {latest['label']}, {change}; {target_words}"
-    facts = Facts(has_figure=True, has_target=True, started=month > target.baseline.month, met=polarity.meets(value, goal),
-                  past_deadline=month > target.deadline, shortfall=polarity.shortfall(value, expected),
-                  tolerance=abs(expected) * target.amber_tolerance_pct / 100)
+
+    def facts_at(figure: float) -> Facts:
+        return Facts(has_figure=True, has_target=True, started=month > target.baseline.month,
+                     met=polarity.meets(figure, goal), past_deadline=month > target.deadline,
+                     shortfall=polarity.shortfall(figure, expected),
+                     tolerance=abs(expected) * target.amber_tolerance_pct / 100)
+
+    facts = facts_at(value)
     status = decide(facts)
+    tolerance_edge = expected + (-1 if polarity.higher_is_better else 1) * abs(expected) * target.amber_tolerance_pct / 100
+    if current["suppressed"] and status.judged and _status_gives_away(
+            metric, latest, lambda v: decide(facts_at(v)), (goal, expected, tolerance_edge)):
+        # "Suppressed ... the target is 0 ... achieved" would say the count is 0: the status is withheld too.
+        reason = (f"{opening}. Its status is not shown either: with the target, it would give the small number "
+                  f"away.{staleness}")
+        judged = withhold(judged)
+        if base_hidden:
+            judged = withhold_baseline(judged)
+        return Evaluation(metric_id=metric.id, intention_id=intention_id, title=metric.title, unit=metric.unit,
+                          polarity=polarity, status=Status.NO_DATA, status_reason=reason, source_error=None,
+                          **judged)
     if status is Status.NOT_STARTED:
         reason = f"{name} has no figures after the {b_label} baseline yet; {target_words}."
     elif maintain:
         kept = _maintain_phrase(metric, upto, goal, target.baseline.month, b_label,
-                                level_hidden=base_hidden and target.kind == "relative_change")
+                                level_hidden=base_hidden and target.kind == "relative_change", public=suppress)
         past = ", and the deadline has passed" if facts.past_deadline and not facts.met else ""
         reason = f"{opening}; {kept}{past}: {status.words.lower()}.{staleness}"
     elif status is Status.ACHIEVED:
