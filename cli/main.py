@@ -128,6 +128,7 @@ def _table_lines(payload: dict[str, Any], service: MetricsService) -> list[str]:
 
 
 def _csv_text(payload: dict[str, Any]) -> str:
+    from metrics.cell_text import csv_safe
     out = io.StringIO()
     fields = ["framework", "period", "metric_id", "intention_id", "title", "unit", "polarity", "metric_period",
               "value", "numerator", "denominator", "ci_lower", "ci_upper", "baseline_period", "baseline_value",
@@ -136,7 +137,8 @@ def _csv_text(payload: dict[str, Any]) -> str:
     writer = csv.DictWriter(out, fieldnames=fields)
     writer.writeheader()
     for item in payload["metrics"]:
-        writer.writerow({
+        # A title (or the sentence that starts with it) written as "=HYPERLINK(...)" stays text in a spreadsheet.
+        writer.writerow({key: csv_safe(value) for key, value in {
             "framework": payload["framework"], "period": payload["period"], "metric_id": item["metric_id"],
             "intention_id": item["intention_id"], "title": item["title"], "unit": item["unit"],
             "polarity": item["polarity"], "metric_period": item["period"], "value": item["value"],
@@ -147,7 +149,7 @@ def _csv_text(payload: dict[str, Any]) -> str:
             "trajectory_value": item["trajectory_value"], "progress_pct": item["progress_pct"],
             "status": item["status"], "status_reason": item["status_reason"],
             "synthetic": "true" if item["synthetic"] else "false",
-        })
+        }.items()})
     return out.getvalue()
 
 

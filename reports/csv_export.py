@@ -2,7 +2,7 @@
 
 Text that a spreadsheet would read as a formula (starting =, +, -, @, tab or carriage return)
 is written with a leading apostrophe, as OWASP advises against CSV injection
-(``reports.cell_text``); numbers are written as numbers."""
+(``metrics.cell_text``); numbers are written as numbers."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 
 from metrics.evaluation.provenance_words import assumed_cell, provenance_summary
 from metrics.evaluation.status import Status
-from reports.cell_text import csv_safe
+from metrics.cell_text import csv_safe
 from snapshots import Snapshot
 
 EVALUATION_COLUMNS = [

@@ -3,7 +3,7 @@
 Plain tables (no merged cells), a frozen header row, number formats from each metric's
 decimals, status as a word with conditional formatting (colour adds to the word). Text that
 would start a formula (a title of "=HYPERLINK(...)" in the config) is written as text, never a
-formula (``reports.cell_text``)."""
+formula (``metrics.cell_text``)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from openpyxl.worksheet.table import Table, TableStyleInfo
 
 from metrics.evaluation.provenance_words import assumed_cell, provenance_summary
 from metrics.evaluation.status import Status
-from reports.cell_text import starts_formula
+from metrics.cell_text import starts_formula
 from snapshots import Snapshot
 
 STATUS_FILLS = {"Achieved": "C6E5D1", "On track": "C6E5D1", "At risk": "FCE5B6", "Off track": "F6C6CB",

@@ -23,6 +23,7 @@ from metrics.disclosure import SUPPRESSED, mark_suppressed, source_problem, supp
 from metrics.formatting import format_value, number, unit_words
 from metrics.evaluation.evaluate import Evaluation
 from metrics.evaluation.insights import break_sentence
+from metrics.cell_text import csv_safe
 from metrics.evaluation.observations import HEADLINE
 from metrics.evaluation.synthetic_words import SYNTHETIC_TAG
 from metrics.evaluation.progress import progress_explained
@@ -233,7 +234,8 @@ def layout(metric_id: str | None = None, framework: str | None = None, period: s
 def download_csv(_clicks: int | None, metric_id: str) -> dict:
     service = context.service()
     metric = service.metric(metric_id)
-    frame = table_frame(service, metric)
+    # Text from config or a data source (a provider named "=HYPERLINK(...)") stays text in a spreadsheet.
+    frame = table_frame(service, metric).map(csv_safe)
     return dcc.send_data_frame(frame.to_csv, f"{metric.id}.csv", index=False)
 
 
