@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-import time
 from pathlib import Path
 
 import pandas as pd
@@ -84,27 +83,52 @@ def test_prefetch_asks_each_question_once_and_gives_the_same_observations(config
 
 
 def test_questions_on_one_source_run_at_most_its_limit_at_a_time(tmp_path: Path, monkeypatch) -> None:
+    """Every question is held inside the source until the test lets it go, one at a time: the limit's
+    worth (two) are inside together, never more, and as one is let go the next comes in. No sleeps: each
+    step waits for the questions to arrive (with a deadline), so a busy machine cannot change the result."""
     registry = DataSourceRegistry([SourceSettings("s", f"sqlite:///{tmp_path / 'x.db'}")], project_root=tmp_path)
     sqlite3.connect(tmp_path / "x.db").close()
-    running, most = 0, 0
-    lock = threading.Lock()
+    limit, distinct = 2, 8
+    state = threading.Condition()
+    inside: list[str] = []      # questions inside the source now, in the order they came
+    let_go: set[str] = set()
+    most = 0
     execute = registry.execute
 
-    def slow(source_id, statement):
-        nonlocal running, most
-        with lock:
-            running += 1
-            most = max(most, running)
-        time.sleep(0.05)
-        with lock:
-            running -= 1
+    def held(source_id, statement):
+        nonlocal most
+        question = str(statement)
+        with state:
+            inside.append(question)
+            most = max(most, len(inside))
+            state.notify_all()
+            assert state.wait_for(lambda: question in let_go, timeout=60), f"{question} was never let go"
+            inside.remove(question)
+            state.notify_all()
         return execute(source_id, statement)
 
-    monkeypatch.setattr(registry, "execute", slow)
-    monkeypatch.setitem(batch.PER_SOURCE, "sqlite", 2)
-    jobs = {f"q{i}": ("s", text(f"SELECT {i} AS n")) for i in range(8)}
+    monkeypatch.setattr(registry, "execute", held)
+    monkeypatch.setitem(batch.PER_SOURCE, "sqlite", limit)
+    jobs = {f"q{i}": ("s", text(f"SELECT {i} AS n")) for i in range(distinct)}
     jobs["same_as_q0"] = ("s", text("SELECT 0 AS n"))
-    outcomes = batch.run_questions(registry, jobs)
-    assert most == 2
-    assert [int(outcomes[f"q{i}"].frame["n"].iloc[0]) for i in range(8)] == list(range(8))
+    outcomes: dict = {}
+    asking = threading.Thread(target=lambda: outcomes.update(batch.run_questions(registry, jobs)))
+    asking.start()
+    try:
+        for step in range(distinct):
+            waiting = lambda: [q for q in inside if q not in let_go]  # noqa: E731
+            with state:
+                expected = min(limit, distinct - step)
+                assert state.wait_for(lambda: len(waiting()) >= expected, timeout=60), \
+                    f"step {step}: {len(waiting())} questions inside, expected {expected}"
+                assert most <= limit, f"{most} questions inside the source at once; its limit is {limit}"
+                let_go.add(waiting()[0])
+                state.notify_all()
+    finally:
+        with state:  # on a failure, let every question go so the pool's threads end
+            let_go.update(str(statement) for _, statement in jobs.values())
+            state.notify_all()
+        asking.join(timeout=60)
+    assert most == limit
+    assert [int(outcomes[f"q{i}"].frame["n"].iloc[0]) for i in range(distinct)] == list(range(distinct))
     assert outcomes["same_as_q0"] is outcomes["q0"]

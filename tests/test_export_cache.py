@@ -8,6 +8,7 @@ import shutil
 import threading
 import time
 import zipfile
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -55,33 +56,66 @@ def test_an_export_is_rendered_once_and_then_served_from_the_cache(lewisham, mon
 
 
 def test_renders_are_limited_and_one_export_asked_twice_at_once_is_rendered_once(lewisham, monkeypatch) -> None:
+    """Two render slots. The renders that get one are held inside the renderer until every other export
+    asked for has been refused a slot, so a third render had its chance to start and did not; then all
+    are let go. The same export asked for twice at once is rendered once. Each step waits for the event
+    it needs (with a deadline), never for time."""
     store, snap = lewisham
     comparison = snapshots.comparison_of(store, snap)
-    running, most, lock, calls = [0], [0], threading.Lock(), []
+    state = threading.Condition()
+    rendering: list[tuple[str, str]] = []
+    calls: list[tuple[str, str]] = []
+    refused: set[str] = set()  # exports (fmt-scope) refused a render slot at least once
+    most = 0
+    go = threading.Event()
 
-    def slow(snapshot, fmt, out_dir, comparison, scope="full"):
-        with lock:
-            running[0] += 1
-            most[0] = max(most[0], running[0])
+    def held(snapshot, fmt, out_dir, comparison, scope="full"):
+        nonlocal most
+        with state:
+            rendering.append((fmt, scope))
             calls.append((fmt, scope))
-        time.sleep(0.3)
+            most = max(most, len(rendering))
+            state.notify_all()
+        assert go.wait(timeout=120), "the test never let the renders go"
         path = Path(out_dir) / f"{fmt}-{scope}.bin"
         path.write_bytes(b"x")
-        with lock:
-            running[0] -= 1
+        with state:
+            rendering.remove((fmt, scope))
         return [path]
 
-    monkeypatch.setattr(export_cache, "export", slow)
+    locked = export_cache._locked
+
+    @contextmanager
+    def watched(path: Path, blocking: bool = True):
+        with locked(path, blocking) as got:
+            if not got and path.name.startswith("render-slot-"):
+                with state:
+                    refused.add(threading.current_thread().name.rsplit("-", 1)[0])
+                    state.notify_all()
+            yield got
+
+    monkeypatch.setattr(export_cache, "export", held)
+    monkeypatch.setattr(export_cache, "_locked", watched)
     monkeypatch.setenv(export_cache.RENDERS_ENV, "2")
     asked = [("xlsx", "full"), ("csv", "full"), ("pdf", "full"), ("docx", "full"), ("pdf", "exceptions"),
              ("docx", "exceptions"), ("pdf", "full")]  # the last one twice
-    threads = [threading.Thread(target=export_cache.cached_export, args=(store, snap, comparison, fmt, scope))
-               for fmt, scope in asked]
+    threads = [threading.Thread(target=export_cache.cached_export, name=f"{fmt}-{scope}-{i}",
+                                args=(store, snap, comparison, fmt, scope), kwargs={"wait": 120})
+               for i, (fmt, scope) in enumerate(asked)]
     for thread in threads:
         thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert most[0] == 2
+    try:
+        with state:
+            others = lambda: {f"{f}-{s}" for f, s in set(asked)} - {f"{f}-{s}" for f, s in rendering}  # noqa: E731
+            assert state.wait_for(lambda: len(rendering) > 2 or (len(rendering) == 2 and refused >= others()),
+                                  timeout=120), f"rendering {rendering}, refused a slot {sorted(refused)}"
+            assert most == 2, f"{most} renders at once with two slots: {rendering}"
+    finally:
+        go.set()
+        for thread in threads:
+            thread.join(timeout=120)
+    assert not any(thread.is_alive() for thread in threads)
+    assert most == 2
     assert sorted(calls) == sorted(set(asked))
 
 
