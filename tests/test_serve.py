@@ -9,7 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
-import time
+import threading
 import urllib.request
 from pathlib import Path
 
@@ -41,34 +41,56 @@ def _get(url: str, data: bytes | None = None) -> tuple[int, bytes]:
         return response.status, response.read()
 
 
+class Output:
+    """A process's output, read line by line as it comes (a thread drains the pipe), so a test waits for
+    the line it needs rather than for time."""
+
+    def __init__(self, stream) -> None:
+        self._lines: list[str] = []
+        self._closed = False
+        self._changed = threading.Condition()
+        threading.Thread(target=self._read, args=(stream,), daemon=True).start()
+
+    def _read(self, stream) -> None:
+        for line in stream:
+            with self._changed:
+                self._lines.append(line)
+                self._changed.notify_all()
+        with self._changed:
+            self._closed = True
+            self._changed.notify_all()
+
+    def text(self) -> str:
+        with self._changed:
+            return "".join(self._lines)
+
+    def wait_until(self, seen, timeout: float, what: str) -> str:
+        """The output once ``seen(output)`` holds; fails at once if the process closes its output first,
+        or after ``timeout`` seconds, with the output in the message."""
+        with self._changed:
+            self._changed.wait_for(lambda: seen("".join(self._lines)) or self._closed, timeout)
+            text = "".join(self._lines)
+        assert seen(text), f"{what}; the server said:\n{text}"
+        return text
+
+
 def test_serve_runs_gunicorn_workers_that_start_warm(sample_db, tmp_path) -> None:
     port = _port()
-    log = tmp_path / "serve.log"
-    with log.open("w") as out:
-        server = subprocess.Popen([OUTCOMES, "serve", "--port", str(port), "--workers", "2"],
-                                  env=_environment(tmp_path), stdout=out, stderr=subprocess.STDOUT,
-                                  start_new_session=True)
+    server = subprocess.Popen([OUTCOMES, "serve", "--port", str(port), "--workers", "2"],
+                              env=_environment(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              text=True, start_new_session=True)
+    output = Output(server.stdout)
     try:
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                status, body = _get(f"{base}/healthz")
-                break
-            except OSError:
-                assert server.poll() is None, log.read_text()
-                assert time.monotonic() < deadline, "server did not answer in 120 s:\n" + log.read_text()
-                time.sleep(0.5)
-        assert (status, json.loads(body)) == (200, {"status": "ok"})
-        # The first worker may answer before the second has logged its start: wait for it (not forever).
-        booted = time.monotonic() + 30
-        while log.read_text().count("Booting worker with pid") < 2 and time.monotonic() < booted:
-            time.sleep(0.2)
-        text = log.read_text()
+        # The master listens before it forks the workers, and each worker logs its start as it boots.
+        text = output.wait_until(lambda t: "Listening at" in t and t.count("Booting worker with pid") == 2, 120,
+                                 "the server did not listen with two workers booted in 120 s")
         assert "(gunicorn, 2 workers; every framework evaluated in" in text
-        assert text.count("Booting worker with pid") == 2
+        base = f"http://127.0.0.1:{port}"
+        status, body = _get(f"{base}/healthz")
+        assert (status, json.loads(body)) == (200, {"status": "ok"})
         status, body = _get(f"{base}/_dash-update-component", OVERVIEW)
         assert status == 200 and b"Wigan" in body
+        assert output.text().count("Booting worker with pid") == 2
     finally:
         os.killpg(server.pid, signal.SIGTERM)  # the server and its workers, started here
         server.wait(timeout=30)
