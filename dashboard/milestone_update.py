@@ -2,7 +2,7 @@
 recorded and, for someone allowed to write, the form that records progress (status, the date done in
 GOV.UK's day, month and year boxes, evidence), late or not, dated or not.
 
-Its callback hands the write, with the person signed in on the server, to
+Its callback (``register``) hands the write, with the person signed in on the server, to
 ``review.milestones.update_milestone``, the only write path, which decides whether they may. Whether
 the form is shown is only a courtesy. The browser names a milestone only by its place in config,
 ``<place>:<intention id>#<position>``; the place keeps ids unique where one page shows a milestone
@@ -72,16 +72,23 @@ def _form(key: str, state: Any) -> html.Fieldset:
     ], className="border rounded p-2 mt-1")
 
 
-@callback(Output({"type": w.MILESTONE_RESULT, "key": MATCH}, "children"),
-          Output({"type": w.MILESTONE_SHOWN, "key": MATCH}, "children"),
-          *w.error_outputs(w.MILESTONE_FIELDS),
-          Input({"type": w.MILESTONE_SAVE, "key": MATCH}, "n_clicks"),
-          State({"type": w.MILESTONE_SAVE, "key": MATCH}, "id"),
-          State({"type": w.MILESTONE_STATUS, "key": MATCH}, "value"),
-          *[State({"type": w.MILESTONE_DONE_ON, "key": MATCH, "part": part}, "value") for part, _, _ in w.DATE_PARTS],
-          State({"type": w.MILESTONE_EVIDENCE, "key": MATCH}, "value"),
-          State(w.REVIEW_CONTEXT, "data"), prevent_initial_call=True)
-def save_milestone(clicks, control_id, status, day, month, year, evidence, ctx):
+def register() -> None:
+    """Give the app being built the widget's callback. Called once, by the review pack's page module: Dash runs
+    page modules afresh for every app it builds, but imports this module once per process, so a callback
+    declared here at import would belong only to the first app built (tests build several)."""
+    callback(Output({"type": w.MILESTONE_RESULT, "key": MATCH}, "children"),
+             Output({"type": w.MILESTONE_SHOWN, "key": MATCH}, "children"),
+             *w.error_outputs(w.MILESTONE_FIELDS),
+             Input({"type": w.MILESTONE_SAVE, "key": MATCH}, "n_clicks"),
+             State({"type": w.MILESTONE_SAVE, "key": MATCH}, "id"),
+             State({"type": w.MILESTONE_STATUS, "key": MATCH}, "value"),
+             *[State({"type": w.MILESTONE_DONE_ON, "key": MATCH, "part": part}, "value")
+               for part, _, _ in w.DATE_PARTS],
+             State({"type": w.MILESTONE_EVIDENCE, "key": MATCH}, "value"),
+             State(w.REVIEW_CONTEXT, "data"), prevent_initial_call=True)(_save)
+
+
+def _save(clicks, control_id, status, day, month, year, evidence, ctx):
     fields = w.milestone_fields(w.key_of(control_id))
     untouched = (no_update,) * len(fields)
     if not clicks:

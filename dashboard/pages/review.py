@@ -15,7 +15,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import MATCH, Input, Output, State, callback, dcc, html, no_update
 
-from dashboard import auth, context, titles
+from dashboard import auth, context, milestone_update, titles
 from dashboard import review_widgets as w
 from dashboard import this_month as this_month_panel
 from dashboard.components import (Column, figure, metric_table, period_problem, progress_text, status_badge,
@@ -36,6 +36,7 @@ from review.this_month import this_month
 
 dash.register_page(__name__, path="/review", name="Review pack", title=titles.review_title,
                    nav_order=10)
+milestone_update.register()  # the milestone widget's callback, here and on the intention page
 
 HEADLINE_ROWS = 12
 SUMMARY_COLUMNS = (Column("Metric", "metric"), Column("Latest value", "value"), Column("Glide path expects", "value"),
