@@ -19,7 +19,7 @@ from cli.common import fail, service_for
 from cli.ingest import ingest
 from cli.snapshot import snapshot_app
 from cli.cycle import cycle_app
-from cli.review import action_app, audit_list, comment_app, milestone_app, signoff, user_app
+from cli.review import action_app, audit_app, comment_app, milestone_app, signoff, user_app
 from cli.change_points import change_point_app
 
 if TYPE_CHECKING:  # imported where used, so `outcomes --help` loads none of them
@@ -231,7 +231,7 @@ app.add_typer(milestone_app, name="milestone")
 app.add_typer(change_point_app, name="change-point")
 app.add_typer(cycle_app, name="cycle")
 app.command(name="signoff")(signoff)
-app.command(name="audit")(audit_list)
+app.add_typer(audit_app, name="audit")
 
 
 app.command(name="ingest")(ingest)

@@ -42,6 +42,9 @@ action_app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exce
                          help="Actions: raised in a period, carried forward until done or dropped.")
 milestone_app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                             help="Milestone progress (the plan stays in config).")
+audit_app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, invoke_without_command=True,
+                        help="The audit trail: list it (the options), or check it has not been tampered with "
+                             "('outcomes audit verify').")
 
 
 def _store() -> Store:
@@ -135,6 +138,27 @@ def user_grant(username: str = typer.Argument(...),
     store = _store()
     given = _run(grant, store, _acting(store, as_), username, lead=lead, framework_id=framework, role=role)
     _emit({"id": given.id, "username": given.username, "grant": given.describe()})
+
+
+@user_app.command("role")
+def user_role(username: str = typer.Argument(...),
+              role: str = typer.Argument(..., help="viewer, lead, performance_officer or admin."),
+              as_: Optional[str] = typer.Option(None, "--as", help="Acting admin.")) -> None:
+    """Change a person's role; every session they have ends (they sign in again)."""
+    from review.people import set_role
+    store = _store()
+    person = _run(set_role, store, _acting(store, as_), username, role)
+    _emit({"username": person.username, "role": person.role.value})
+
+
+@user_app.command("remove")
+def user_remove(username: str = typer.Argument(...),
+                as_: Optional[str] = typer.Option(None, "--as", help="Acting admin.")) -> None:
+    """Remove a person: their sessions end, their grants, password and email go; what they wrote keeps their name."""
+    from review.people import remove_person
+    store = _store()
+    _run(remove_person, store, _acting(store, as_), username)
+    typer.echo(f"removed {username}")
 
 
 @user_app.command("password")
@@ -279,7 +303,9 @@ def signoff(framework: str = FrameworkOption, period: str = PeriodOption,
     _emit(snap.summary())
 
 
-def audit_list(who: Optional[str] = typer.Option(None, "--who", help="Only this username."),
+@audit_app.callback()
+def audit_list(ctx: typer.Context,
+               who: Optional[str] = typer.Option(None, "--who", help="Only this username."),
                action: Optional[str] = typer.Option(None, "--action", help="e.g. commentary.save, signoff."),
                entity: Optional[str] = typer.Option(None, "--entity", help="Prefix, e.g. action:12 or commentary."),
                since: Optional[str] = typer.Option(None, "--since", help="YYYY-MM-DD (UTC)."),
@@ -287,6 +313,8 @@ def audit_list(who: Optional[str] = typer.Option(None, "--who", help="Only this 
                format: str = typer.Option("table", "--format", help="json or table")) -> None:
     """The audit trail, newest first: who, when, what, before and after."""
     from review import audit
+    if ctx.invoked_subcommand is not None:
+        return
     if format not in ("json", "table"):
         fail(f"unknown --format '{format}'; use json or table")
     start = None
@@ -301,3 +329,28 @@ def audit_list(who: Optional[str] = typer.Option(None, "--who", help="Only this 
         return
     for e in events:
         typer.echo(f"{e.to_dict()['at']}  {e.who:<20} {e.action:<22} {e.entity}")
+
+
+@audit_app.command("verify")
+def audit_verify(format: str = typer.Option("table", "--format", help="json or table")) -> None:
+    """Check the audit trail's hash chain from its first event to its head, and every snapshot against the hash
+    stored when it was made (and the one its sign-off recorded). Exit 1, naming each, if anything was changed,
+    replaced or taken out. Keep the head it prints somewhere else: a rewrite of the whole chain from an event
+    onwards shows as a different head."""
+    from review import audit
+    if format not in ("json", "table"):
+        fail(f"unknown --format '{format}'; use json or table")
+    found = _run(audit.verify, _store())
+    if format == "json":
+        _emit(found.to_dict())
+    else:
+        typer.echo(f"audit trail: {found.events} event(s); head #{found.head_id} {found.head_hash}")
+        typer.echo(f"snapshots: {found.snapshots_checked} checked"
+                   + (f", {found.snapshots_unhashed} made before snapshots were hashed (not checked)"
+                      if found.snapshots_unhashed else ""))
+        for problem in found.problems:
+            typer.echo(f"TAMPERED: {problem}")
+        typer.echo("intact: nothing was changed, replaced or taken out" if found.intact else
+                   f"NOT INTACT: {len(found.problems)} problem(s)")
+    if not found.intact:
+        raise typer.Exit(1)

@@ -34,6 +34,11 @@ def _may_change(actor: Person | None, username: str) -> str:
     raise Forbidden(f"only {username} or an admin may change {username}'s email settings")
 
 
+def _entity(given) -> str:
+    return f"person:{(given.get('username') or '').strip().lower()}"
+
+
+@audit.refusals_recorded("person.email", _entity)
 def set_email(store: Store, actor: Person | None, username: str, email: str | None) -> None:
     email = (email or "").strip() or None
     if email is not None and (len(email) > 320 or not _EMAIL.match(email)):
@@ -41,6 +46,7 @@ def set_email(store: Store, actor: Person | None, username: str, email: str | No
     _set(store, actor, username, "email", email)
 
 
+@audit.refusals_recorded("person.alerts_enabled", _entity)
 def set_alerts(store: Store, actor: Person | None, username: str, enabled: bool) -> None:
     _set(store, actor, username, "alerts_enabled", bool(enabled))
 
@@ -49,7 +55,7 @@ def _set(store: Store, actor: Person | None, username: str, column: str, value) 
     name = (username or "").strip().lower()
     who = _may_change(actor, name)
     with store.engine.begin() as conn:
-        row = conn.execute(select(people).where(people.c.username == name)).first()
+        row = conn.execute(select(people).where(people.c.username == name, people.c.removed_at.is_(None))).first()
         if row is None:
             raise ReviewInputError("username", f"no person '{username}'")
         conn.execute(update(people).where(people.c.id == row.id).values(**{column: value}))
@@ -59,7 +65,8 @@ def _set(store: Store, actor: Person | None, username: str, column: str, value) 
 def contacts(store: Store) -> list[Contact]:
     """Everyone the cycle may write to: with an email address and a grant (or an officer/admin role)."""
     with store.engine.connect() as conn:
-        rows = conn.execute(select(people).where(people.c.email.is_not(None)).order_by(people.c.username)).all()
+        rows = conn.execute(select(people).where(people.c.email.is_not(None), people.c.removed_at.is_(None))
+                            .order_by(people.c.username)).all()
         held: dict[int, list] = {}
         for g in conn.execute(select(grants)):
             held.setdefault(g.person_id, []).append(g)

@@ -3,9 +3,12 @@
 Two modes, chosen by ``OUTCOMES_AUTH`` when the app is built:
 
 - ``accounts`` (the default): built-in accounts. A sign-in page checks the password through
-  ``review.people.verify_password`` (argon2); the Flask session cookie, signed with
-  ``OUTCOMES_SECRET_KEY``, then carries the username. HttpOnly, SameSite=Lax, and Secure in
-  production (``OUTCOMES_ENV=production``), where the app refuses to start without a secret.
+  ``review.people.verify_password`` (argon2) within the sign-in limits the store keeps for every
+  worker and machine (``review.signin_limits``), and starts a session in the store
+  (``review.sessions``); the cookie, signed with ``OUTCOMES_SECRET_KEY``, holds only the session's
+  random id, looked up on every request, so signing out (or a new password, a new role, removal, a
+  time-out) ends it everywhere at once. HttpOnly, SameSite=Lax, and Secure in production
+  (``OUTCOMES_ENV=production``), where the app refuses to start without a secret.
 - ``proxy``: the council's single sign-on runs in a reverse proxy (oauth2-proxy, Azure App
   Service authentication) that passes the signed-in identity in a header. The header is believed
   only when the request comes from an address in ``OUTCOMES_TRUSTED_PROXIES``; the app refuses to
@@ -18,21 +21,21 @@ domain functions in ``review/`` decide what that person may write.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import ipaddress
 import logging
 import os
 import secrets
-import threading
-import time
-from collections import deque
 from dataclasses import dataclass, field
-from datetime import timedelta
-from typing import Callable, Mapping
+from datetime import datetime, timedelta, timezone
+from typing import Mapping
 from urllib.parse import urlencode, urlparse
 
 from flask import Flask, abort, current_app, g, redirect, render_template_string, request, session
+from flask.sessions import SecureCookieSessionInterface
 
+from review import audit, sessions, signin_limits
 from review.people import Person, find_person, verify_password
 
 log = logging.getLogger("outcomes.auth")
@@ -44,9 +47,14 @@ TRUSTED_ENV = "OUTCOMES_TRUSTED_PROXIES"
 HEADER_ENV = "OUTCOMES_PROXY_HEADER"
 SIGNOUT_URL_ENV = "OUTCOMES_PROXY_SIGNOUT_URL"
 SAMPLE_PEOPLE_ENV = "OUTCOMES_SAMPLE_PEOPLE"
+IDLE_ENV = "OUTCOMES_SESSION_IDLE_MINUTES"
+LIFETIME_ENV = "OUTCOMES_SESSION_HOURS"
 MODES = ("accounts", "proxy")
 EXTENSION_KEY = "outcomes_auth"
 CSRF_FIELD = "csrf_token"
+#: The only thing the session cookie holds: the session's id (signed in) or a random one (not signed in,
+#: for the sign-in form's CSRF token).
+SESSION_KEY = "sid"
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -57,6 +65,15 @@ class AuthConfigError(Exception):
 
 def _truthy(value: str | None) -> bool:
     return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _whole(env: Mapping[str, str], name: str, default: int) -> int:
+    text = (env.get(name) or "").strip()
+    if not text:
+        return default
+    if not text.isdigit() or int(text) < 1:
+        raise AuthConfigError(f"{name}: {text!r} is not a whole number above 0")
+    return int(text)
 
 
 def parse_networks(text: str) -> tuple[Network, ...]:
@@ -87,10 +104,16 @@ class AuthSettings:
     proxy_signout_url: str | None = None
     #: Sample mode: seed the sample people so a newcomer can sign in and try writing.
     sample_people: bool = False
-    #: Failed sign-ins allowed per username and per address within ``attempt_window`` seconds.
-    attempts_per_user: int = 5
+    #: Sign-in limits (``review.signin_limits``): failures within ``attempt_window`` seconds at one account
+    #: from one address, from one address at any accounts, and at one account from everywhere (which stops
+    #: only addresses the person has not signed in from).
+    attempts_per_account_and_address: int = 5
     attempts_per_address: int = 20
+    attempts_per_account: int = 50
     attempt_window: float = 15 * 60
+    #: A session ends after this long without a request, and this long after sign-in whatever happens.
+    session_idle: timedelta = timedelta(minutes=60)
+    session_lifetime: timedelta = timedelta(hours=10)
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -118,60 +141,34 @@ class AuthSettings:
         return cls(mode=mode, production=production, secret_key=env.get(SECRET_ENV) or None,
                    trusted_proxies=parse_networks(env.get(TRUSTED_ENV, "")),
                    identity_header=(env.get(HEADER_ENV) or "X-Forwarded-Email").strip(),
-                   proxy_signout_url=env.get(SIGNOUT_URL_ENV) or None, sample_people=sample)
-
-
-class AttemptLimiter:
-    """Failed sign-ins counted per username and per address over a sliding window.
-
-    Kept in the process: with several workers each counts its own, so the effective limit is
-    the per-worker limit times the workers; still far too few guesses for a password attack."""
-
-    def __init__(self, per_user: int, per_address: int, window: float, clock: Callable[[], float] = time.monotonic):
-        self.limits = {"user": per_user, "address": per_address}
-        self.window = window
-        self.clock = clock
-        self._failures: dict[tuple[str, str], deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def _recent(self, key: tuple[str, str], at: float) -> deque[float]:
-        times = self._failures.setdefault(key, deque())
-        while times and times[0] <= at - self.window:
-            times.popleft()
-        return times
-
-    def wait_seconds(self, username: str, address: str) -> float:
-        """0 when another attempt is allowed, else the seconds until one is."""
-        at = self.clock()
-        with self._lock:
-            waits = []
-            for kind, value in (("user", username.lower()), ("address", address)):
-                times = self._recent((kind, value), at)
-                if len(times) >= self.limits[kind]:
-                    waits.append(times[0] + self.window - at)
-            return max(waits, default=0.0)
-
-    def failed(self, username: str, address: str) -> None:
-        at = self.clock()
-        with self._lock:
-            for key in (("user", username.lower()), ("address", address)):
-                self._recent(key, at).append(at)
-
-    def succeeded(self, username: str) -> None:
-        with self._lock:
-            self._failures.pop(("user", username.lower()), None)
+                   proxy_signout_url=env.get(SIGNOUT_URL_ENV) or None, sample_people=sample,
+                   session_idle=timedelta(minutes=_whole(env, IDLE_ENV, 60)),
+                   session_lifetime=timedelta(hours=_whole(env, LIFETIME_ENV, 10)))
 
 
 @dataclass
 class Auth:
-    """The sign-in machinery of one app (kept on its Flask server)."""
+    """The sign-in machinery of one app (kept on its Flask server). Nothing about who is signed in, or how
+    often a sign-in failed, is kept in the process: both live in the store every worker shares."""
     settings: AuthSettings
     store: object
-    limiter: AttemptLimiter = field(init=False)
+    limits: signin_limits.SigninLimits = field(init=False)
+    policy: sessions.SessionPolicy = field(init=False)
 
     def __post_init__(self) -> None:
         s = self.settings
-        self.limiter = AttemptLimiter(s.attempts_per_user, s.attempts_per_address, s.attempt_window)
+        self.limits = signin_limits.SigninLimits(
+            s.attempts_per_account_and_address, s.attempts_per_address, s.attempts_per_account,
+            timedelta(seconds=s.attempt_window))
+        self.policy = sessions.SessionPolicy(idle=s.session_idle, absolute=s.session_lifetime)
+
+
+class IdOnlyCookie(SecureCookieSessionInterface):
+    """The signed cookie holds the session's id and nothing else (not even Flask's ``_permanent`` flag): it
+    lasts as long as a session may, and the store says whether the session is still open."""
+
+    def get_expiration_time(self, app: Flask, session) -> datetime:
+        return datetime.now(timezone.utc) + app.permanent_session_lifetime
 
 
 def _auth() -> Auth:
@@ -222,15 +219,9 @@ def _person_from_proxy(auth: Auth) -> Person | None:
 
 
 def _person_from_session(auth: Auth) -> Person | None:
-    username, person_id = session.get("username"), session.get("person_id")
-    if not username:
-        return None
-    person = find_person(auth.store, username)
-    # A removed (or removed and re-made) account does not live on in an old cookie.
-    if person is None or person.id != person_id:
-        session.clear()
-        return None
-    return person
+    """The person of the session the cookie names, if the store has it open (checked on every request: an
+    ended session, on whichever worker or machine it was ended, names nobody)."""
+    return sessions.person_of(auth.store, session.get(SESSION_KEY), auth.policy)
 
 
 def current_person() -> Person | None:
@@ -249,17 +240,25 @@ def unknown_identity() -> str | None:
     return g.outcomes_unknown if "outcomes_unknown" in g else None
 
 
+def _token_for(session_id: str) -> str:
+    key = current_app.secret_key
+    key = key.encode() if isinstance(key, str) else key
+    return hmac.new(key, b"csrf:" + session_id.encode(), hashlib.sha256).hexdigest()
+
+
 def csrf_token() -> str:
-    """The session's token for plain HTML form posts (sign-in, sign-out)."""
-    token = session.get(CSRF_FIELD)
-    if not token:
-        token = session[CSRF_FIELD] = secrets.token_urlsafe(32)
-    return token
+    """The token for plain HTML form posts (sign-in, sign-out): derived from the cookie's id with the secret,
+    so the cookie holds nothing else and every instance sharing the secret accepts it."""
+    session_id = session.get(SESSION_KEY)
+    if not session_id:
+        session_id = session[SESSION_KEY] = sessions.new_id()
+    return _token_for(session_id)
 
 
 def _check_csrf() -> None:
-    sent, expected = request.form.get(CSRF_FIELD, ""), session.get(CSRF_FIELD, "")
-    if not expected or not hmac.compare_digest(sent, expected):
+    session_id = session.get(SESSION_KEY)
+    sent = request.form.get(CSRF_FIELD, "")
+    if not session_id or not hmac.compare_digest(sent, _token_for(session_id)):
         abort(400, description="The form had expired or did not come from this site. Go back, reload and try again.")
 
 
@@ -273,14 +272,12 @@ def _safe_next(target: str | None) -> str:
     return target
 
 
-def _audit_sign_out(who: str) -> None:
+def _audit_sign_out(who: str, address: str) -> None:
     """Sign-in attempts are audited by ``verify_password``; sign-out is recorded here. A failure to
     record it is logged, never shown: the person is signed out either way."""
-    from review import audit
-
     try:
         with _auth().store.engine.begin() as conn:
-            audit.record(conn, who, "sign_out", f"person:{who}", None, {"address": request.remote_addr})
+            audit.record(conn, who, "sign_out", f"person:{who}", None, {"address": address})
     except Exception:
         log.exception("could not record the sign-out of %s in the audit trail", who)
 
@@ -350,7 +347,8 @@ def install(server: Flask, store, settings: AuthSettings) -> None:
     server.secret_key = settings.secret_key or secrets.token_hex(32)
     server.config.update(
         SESSION_COOKIE_NAME="outcomes_session", SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=settings.production, PERMANENT_SESSION_LIFETIME=timedelta(hours=10))
+        SESSION_COOKIE_SECURE=settings.production, PERMANENT_SESSION_LIFETIME=settings.session_lifetime)
+    server.session_interface = IdOnlyCookie()
     server.extensions[EXTENSION_KEY] = Auth(settings, store)
 
     def refuse_cross_site_callbacks():
@@ -378,23 +376,24 @@ def install(server: Flask, store, settings: AuthSettings) -> None:
         address = client_address(auth)
         if not username or not password:
             return _signin_page("Enter your username and your password.", username)
-        wait = auth.limiter.wait_seconds(username, address)
-        if wait > 0:
-            minutes = max(1, round(wait / 60))
-            log.warning("sign-in refused for %r from %s: too many failed attempts", username, address)
+        attempt = signin_limits.begin(store, auth.limits, username, address)
+        if attempt.wait_seconds > 0:
+            minutes = max(1, round(attempt.wait_seconds / 60))
+            log.warning("sign-in refused for %r from %s: %s", username, address, attempt.reason)
+            name = username.lower()[:80]
+            audit.record_refusal(store, name, "sign_in", f"person:{name}",
+                                 f"too many failed sign-ins: {attempt.reason}", {"address": address})
             return _signin_page(f"Too many failed sign-in attempts. Wait {minutes} minute"
                                 f"{'s' if minutes != 1 else ''} and try again.", username, 429)
-        person = verify_password(store, username, password)
+        person = verify_password(store, username, password, address)  # audits the attempt either way
+        signin_limits.finish(store, attempt, person is not None)
         if person is None:
-            auth.limiter.failed(username, address)  # verify_password has written the audit event
             # The same words whether or not the account exists: no hint for someone guessing names.
             # 200, as for any form shown again with its errors (401 would ask for HTTP authentication).
             return _signin_page("The username or password is not right. Check them and try again.", username)
-        auth.limiter.succeeded(username)
-        session.clear()  # a fresh session at sign-in: nothing from before carries over
-        session.permanent = True
-        session["username"], session["person_id"] = person.username, person.id
-        csrf_token()
+        session_id = sessions.start(store, person, address, auth.policy)
+        session.clear()  # a fresh id at sign-in: nothing from before carries over (no session fixation)
+        session[SESSION_KEY] = session_id
         return redirect(_safe_next(request.form.get("next")), 303)
 
     @server.route("/signout", methods=["POST"])
@@ -402,8 +401,9 @@ def install(server: Flask, store, settings: AuthSettings) -> None:
         if settings.mode == "proxy":
             return redirect(settings.proxy_signout_url or "/", 303)
         _check_csrf()
-        who = session.get("username")
+        person = current_person()
+        sessions.end(store, session.get(SESSION_KEY), "signed out")
         session.clear()
-        if who:
-            _audit_sign_out(who)
+        if person is not None:
+            _audit_sign_out(person.username, client_address(_auth()))
         return redirect("/", 303)

@@ -181,12 +181,22 @@ def _reload(words: str) -> html.Div:
                     role="status", className="alert alert-success py-2 my-2")
 
 
-@callback(Output({"type": RESULT, "key": RECORD_KEY}, "children"),
-          *[Output({"type": FIELD_ERROR, "key": RECORD_KEY, "field": name}, "children") for name in RECORD_FIELDS],
-          Input({"type": RECORD, "key": RECORD_KEY}, "n_clicks"),
-          State({"type": PERIOD, "key": RECORD_KEY}, "value"),
-          State({"type": REASON, "key": RECORD_KEY}, "value"),
-          State(CONTEXT, "data"), prevent_initial_call=True)
+def register() -> None:
+    """Give the app being built the section's callbacks. Called by the metric page's module: Dash runs page
+    modules afresh for every app it builds but imports this module once per process, so callbacks declared here
+    at import would belong only to the first app built (tests build several)."""
+    callback(Output({"type": RESULT, "key": RECORD_KEY}, "children"),
+             *[Output({"type": FIELD_ERROR, "key": RECORD_KEY, "field": name}, "children") for name in RECORD_FIELDS],
+             Input({"type": RECORD, "key": RECORD_KEY}, "n_clicks"),
+             State({"type": PERIOD, "key": RECORD_KEY}, "value"),
+             State({"type": REASON, "key": RECORD_KEY}, "value"),
+             State(CONTEXT, "data"), prevent_initial_call=True)(record_clicked)
+    callback(Output({"type": WITHDRAW_RESULT, "key": MATCH}, "children"),
+             Input({"type": WITHDRAW, "key": MATCH}, "n_clicks"),
+             State({"type": WITHDRAW, "key": MATCH}, "id"),
+             State({"type": WITHDRAW_REASON, "key": MATCH}, "value"), prevent_initial_call=True)(withdraw_clicked)
+
+
 def record_clicked(clicks, period, reason, data):
     fields = record_fields()
     if not clicks:
@@ -206,10 +216,6 @@ def _typed(value) -> str:
     return value if isinstance(value, str) else ""
 
 
-@callback(Output({"type": WITHDRAW_RESULT, "key": MATCH}, "children"),
-          Input({"type": WITHDRAW, "key": MATCH}, "n_clicks"),
-          State({"type": WITHDRAW, "key": MATCH}, "id"),
-          State({"type": WITHDRAW_REASON, "key": MATCH}, "value"), prevent_initial_call=True)
 def withdraw_clicked(clicks, control_id, reason):
     if not clicks:
         return no_update

@@ -18,8 +18,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Mapping
 
-from sqlalchemy import (Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, MetaData, String, Table, Text,
-                        UniqueConstraint, event, false, text, true)
+from sqlalchemy import (Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, LargeBinary, MetaData, String,
+                        Table, Text, UniqueConstraint, event, false, text, true)
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import OperationalError
 
@@ -28,6 +28,8 @@ from datasources.engines import open_engine
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 STORE_ENV = "OUTCOMES_STORE_URL"
+#: PostgreSQL advisory lock held while migrating (any fixed number; ours, so instances do not migrate at once).
+MIGRATION_LOCK = 7_301_220_051
 
 log = logging.getLogger("outcomes.store")
 
@@ -44,6 +46,9 @@ snapshots = Table(
     Column("definitions_hash", String(64), nullable=False),
     Column("vintages", Text, nullable=False),   # JSON {source_id: vintage}
     Column("payload", Text, nullable=False),    # JSON: framework, definitions, summary
+    # SHA-256 of everything stored for the snapshot (``datasources.tamper.snapshot_hash``), written with it;
+    # null for snapshots made before migration 0005. Every reader compares it with what it reads.
+    Column("content_hash", String(64)),
     UniqueConstraint("framework_id", "period", "version", name="uq_snapshots_framework_period_version"),
 )
 
@@ -76,6 +81,7 @@ people = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("email", String(320)),                         # where the monthly cycle writes to them
     Column("alerts_enabled", Boolean, nullable=False, server_default=true()),  # reminders are sent regardless
+    Column("removed_at", DateTime(timezone=True)),         # removed by an admin: kept for the record, never found
 )
 
 grants = Table(
@@ -177,16 +183,69 @@ change_points = Table(
           sqlite_where=text("NOT withdrawn"), postgresql_where=text("NOT withdrawn")),
 )
 
-# Append-only (triggers in the migration refuse UPDATE and DELETE).
+# Append-only (triggers in the migrations refuse UPDATE, DELETE, TRUNCATE and SQLite's INSERT OR REPLACE), and a
+# hash chain: each event carries the hash of the one before and its own (``datasources.tamper.event_hash``), so
+# ``outcomes audit verify`` finds an event changed, replaced or taken out even where the triggers were bypassed.
 audit_events = Table(
     "audit_events", metadata,
-    Column("id", Integer, primary_key=True),
+    Column("id", Integer, primary_key=True, autoincrement=False),   # the chain's position, given by review.audit
     Column("at", DateTime(timezone=True), nullable=False, index=True),
     Column("who", String(80), nullable=False),
     Column("action", String(60), nullable=False),
     Column("entity", String(300), nullable=False),
     Column("before", Text),    # JSON, null when the thing did not exist
     Column("after", Text),     # JSON
+    Column("prev_hash", String(64)),
+    Column("hash", String(64)),
+)
+
+# The head of the audit chain: one row (id 1), the latest event's id and hash. Every audit write updates it
+# first, which serialises appends on every database (and lets verify notice events taken off the end).
+audit_chain = Table(
+    "audit_chain", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("last_id", Integer, nullable=False),
+    Column("last_hash", String(64), nullable=False),
+)
+
+# Signed-in sessions (built-in accounts). The cookie holds only a random id; the store keeps its SHA-256, so
+# reading this table gives no one a session. Checked on every request; ending one fills ended_at.
+sessions = Table(
+    "sessions", metadata,
+    Column("id_hash", String(64), primary_key=True),
+    Column("person_id", Integer, ForeignKey("people.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_seen_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),   # the absolute time-out
+    Column("ended_at", DateTime(timezone=True)),
+    Column("ended_reason", String(200)),
+    Column("address", String(64)),
+)
+
+# Every password sign-in attempt, for the limits every worker and instance share (``review.signin_limits``).
+# outcome: pending (being checked), failed, ok, refused (over a limit; the password was not tried), cleared
+# (a failure forgiven by a later success from the same address).
+signin_attempts = Table(
+    "signin_attempts", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", DateTime(timezone=True), nullable=False, index=True),
+    Column("username", String(80), nullable=False),
+    Column("address", String(64), nullable=False),
+    Column("outcome", String(10), nullable=False),
+    Index("ix_signin_attempts_username", "username", "at"),
+    Index("ix_signin_attempts_address", "address", "at"),
+)
+
+# Rendered exports kept in a store that several machines share (PostgreSQL), so one rendered by one
+# instance is not rendered again by another (``reports.export_cache``); a SQLite store keeps them on disk only.
+export_files = Table(
+    "export_files", metadata,
+    Column("cache_key", String(200), primary_key=True),
+    Column("position", Integer, primary_key=True, autoincrement=False),
+    Column("name", String(300), nullable=False),
+    Column("content", LargeBinary, nullable=False),
+    Column("rendered_by", String(200), nullable=False),
+    Column("rendered_at", DateTime(timezone=True), nullable=False),
 )
 
 
@@ -290,6 +349,9 @@ def upgrade(eng: Engine) -> None:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     with eng.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            # Several instances starting at once on one store: one migrates, the others wait and find it done.
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
 

@@ -110,4 +110,8 @@ def render(snapshot: Snapshot, out_dir: Path, stem: str) -> list[Path]:
         for name, columns in ((evaluations.name, EVALUATION_COLUMNS), (series.name, SERIES_COLUMNS)):
             for column, description in columns:
                 writer.writerow([csv_safe(name), column, description])
+    if snapshot.integrity_warning:  # first in the list (and in the download's zip)
+        warning = out_dir / f"{stem}-WARNING-snapshot-changed.txt"
+        warning.write_text(snapshot.integrity_warning + "\n", encoding="utf-8")
+        return [warning, evaluations, series, dictionary]
     return [evaluations, series, dictionary]

@@ -12,7 +12,7 @@ import zipfile
 
 import snapshots
 from dashboard import context, ids
-from reports.export import FORMATS
+from reports.export import FORMATS, stem
 from reports.export_cache import RenderBusy, cached_export
 
 MIME = {"pdf": "application/pdf", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -44,7 +44,7 @@ def register_routes(server) -> None:
             with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
                 for path in paths:
                     archive.write(path, path.name)
-            data, name = buffer.getvalue(), f"{paths[0].name.rsplit('-evaluations', 1)[0]}-csv.zip"
+            data, name = buffer.getvalue(), f"{stem(snap)}-csv.zip"
         else:
             data, name = paths[0].read_bytes(), paths[0].name
         return send_file(io.BytesIO(data), mimetype=MIME[fmt], as_attachment=True, download_name=name)

@@ -83,7 +83,8 @@ def cache_key(snapshot: Snapshot, comparison: Comparison, fmt: str, scope: str) 
     record = snapshot.record
     made_from = {"snapshot": record.summary(), "vintages": record.vintages, "payload": record.payload,
                  "evaluations": record.evaluations, "series": record.series, "comparison": comparison.to_dict(),
-                 "recorded": comparison.recorded, "format": fmt, "scope": scope, "product": product_version()}
+                 "recorded": comparison.recorded, "format": fmt, "scope": scope, "product": product_version(),
+                 "matches": record.matches}  # a snapshot whose hash was rewritten gets its warning, not the old file
     digest = hashlib.sha256(json.dumps(made_from, sort_keys=True, default=str).encode()).hexdigest()[:32]
     return f"{record.id}-{fmt}-{scope}-{digest}"
 

@@ -113,6 +113,13 @@ def render(snapshot: Snapshot, path: Path) -> Path:
     for row in ws.iter_rows(min_row=2):
         for cell in row:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
+    if snapshot.integrity_warning:  # the first sheet, open when the workbook opens
+        ws = wb.create_sheet("Warning", 0)
+        ws["A1"] = snapshot.integrity_warning
+        ws["A1"].font = Font(bold=True)
+        ws["A1"].alignment = Alignment(wrap_text=True, vertical="top")
+        ws.column_dimensions["A"].width = 120
+        wb.active = 0
     wb.properties.title = snapshot.label
     wb.properties.subject = f"Snapshot {snapshot.id}, definitions hash {snapshot.record.definitions_hash}"
     wb.properties.creator = snapshot.record.created_by

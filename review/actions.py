@@ -68,6 +68,7 @@ def _status(value: str) -> str:
     return value
 
 
+@audit.refusals_recorded("action.add", lambda given: f"action:new/{given['framework_id']}/{given['period']}")
 def add_action(store: Store, service: MetricsService, person: Person, framework_id: str, period: str, text: str,
                owner: str, due: str | date | DateParts, metric_id: str | None = None,
                intention_id: str | None = None) -> Action:
@@ -89,6 +90,7 @@ def add_action(store: Store, service: MetricsService, person: Person, framework_
     return saved
 
 
+@audit.refusals_recorded("action.update", lambda given: f"action:{given['action_id']}")
 def update_action(store: Store, service: MetricsService, person: Person, action_id: int, status: str | None = None,
                   due: str | date | DateParts | None = None, text: str | None = None,
                   owner: str | None = None) -> Action:

@@ -83,6 +83,12 @@ def _refused(store: Store, person: Person, entity: str, current: Comment | None,
                     f"compare the two and save again", current, text)
 
 
+def _entity(given) -> str:
+    subject = f"metric:{given['metric_id']}" if given.get("metric_id") else f"intention:{given.get('intention_id')}"
+    return f"commentary:{given['framework_id']}/{given['period']}/{subject}"
+
+
+@audit.refusals_recorded("commentary.save", _entity)
 def save_commentary(store: Store, service: MetricsService, person: Person, framework_id: str, period: str,
                     text: str, metric_id: str | None = None, intention_id: str | None = None,
                     based_on: int | None = None) -> Comment:

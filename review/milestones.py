@@ -82,6 +82,8 @@ def _find(service: MetricsService, framework_id: str, intention_id: str, title: 
     return framework, intention, milestone
 
 
+@audit.refusals_recorded("milestone.update", lambda given: f"milestone:{given['framework_id']}/"
+                                                           f"{given['intention_id']}/{given['milestone_title']}")
 def update_milestone(store: Store, service: MetricsService, person: Person, framework_id: str, intention_id: str,
                      milestone_title: str, status: str, done_on: str | None = None,
                      evidence: str | None = None) -> MilestoneUpdate:

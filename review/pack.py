@@ -65,6 +65,9 @@ class ReviewPack:
     intentions: list[IntentionJudgement] = field(default_factory=list)
     improvements: list[Improvement] = field(default_factory=list)
     milestones: list[MilestoneState] = field(default_factory=list)
+    #: The warning of each signed-off snapshot the pack reads (this period's, the one it compares with) whose
+    #: stored content no longer matches what was signed off; empty when they match.
+    snapshot_warnings: tuple[str, ...] = ()
 
     def intention_counts(self) -> dict[str, int]:
         counts = {s.value: 0 for s in Status.for_intentions()}
@@ -80,10 +83,13 @@ class ReviewPack:
                 f"{self.actions_overdue} of {self.actions_open} open actions overdue.")
 
 
-def _statuses_at(store: Store, signoff: SignOff | None) -> dict[tuple[str, str | None], str]:
-    if signoff is None:
+def _signed_snapshot(store: Store, signoff: SignOff | None) -> snapshots.Snapshot | None:
+    return snapshots.load(store, signoff.snapshot_id) if signoff is not None else None
+
+
+def _statuses_at(snap: snapshots.Snapshot | None) -> dict[tuple[str, str | None], str]:
+    if snap is None:
         return {}
-    snap = snapshots.load(store, signoff.snapshot_id)
     return {(e["metric_id"], e["intention_id"]): e["status"] for e in snap.evaluations}
 
 
@@ -113,7 +119,9 @@ def review_pack(store: Store, service: MetricsService, framework_id: str, period
     open_actions = [a for a in actions if a.status == "open"]
     milestones = result.milestones
     compared_with = last_signed_off_before(store, framework.id, period)
-    before = _statuses_at(store, compared_with)
+    this_signoff = signed_off(store, framework.id, period)
+    read = [_signed_snapshot(store, this_signoff), _signed_snapshot(store, compared_with)]
+    before = _statuses_at(read[1])
     label = f"the {compared_with.period} sign-off" if compared_with else None
     found = pack_exceptions(result, before, label, actions, milestones, at)
     evaluations = {(e.metric_id, e.intention_id): e for e in result.evaluations}
@@ -139,5 +147,6 @@ def review_pack(store: Store, service: MetricsService, framework_id: str, period
         milestones_late=sum(1 for m in milestones if m.late), milestones_total=len(milestones),
         actions_open=len(open_actions), actions_overdue=sum(1 for a in open_actions if a.overdue(at)),
         headline=[e for e in result.metric_evaluations() if e.target_value is not None],
-        signoff=signed_off(store, framework.id, period), compared_with=compared_with,
-        intentions=result.intentions, improvements=found.improvements, milestones=milestones)
+        signoff=this_signoff, compared_with=compared_with,
+        intentions=result.intentions, improvements=found.improvements, milestones=milestones,
+        snapshot_warnings=tuple(s.integrity_warning for s in read if s is not None and s.integrity_warning))

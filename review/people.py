@@ -3,7 +3,12 @@
 A grant ties a person to the ``lead:`` text of intentions in config (a person may hold
 several), optionally limited to one framework, or gives a role on one framework (e.g.
 performance officer for Warwickshire only). People and grants are managed by admins;
-``actor=None`` is allowed only while the store has no admin (the first set-up)."""
+``actor=None`` is allowed only while the store has no admin (the first set-up).
+
+A new password, a new role and removal end every session the person has (``review.sessions``), in
+the same transaction, so a cookie copied before the change writes nothing after it. A removed
+person is kept (their name stays on what they wrote) but is never found again: no sign-in, no
+proxy identity, no email. Refused changes are recorded in the audit trail with who tried and why."""
 
 from __future__ import annotations
 
@@ -13,11 +18,11 @@ from enum import StrEnum
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from datasources.store import Store, grants, now, people
+from datasources.store import Store, grants, now, people, sessions
 from review import audit
 from review.errors import Forbidden, ReviewInputError
 from review.text import SHORT_LIMIT, plain_text
@@ -68,9 +73,22 @@ def role_of(field: str, value: str | Role) -> Role:
                                       f"{', '.join(r.value for r in Role)}") from None
 
 
-def _has_admin(conn: Connection) -> bool:
+_PRESENT = people.c.removed_at.is_(None)
+
+
+def _admins(conn: Connection) -> int:
     return conn.execute(select(func.count()).select_from(people)
-                        .where(people.c.role == Role.admin.value)).scalar_one() > 0
+                        .where(people.c.role == Role.admin.value, _PRESENT)).scalar_one()
+
+
+def _has_admin(conn: Connection) -> bool:
+    return _admins(conn) > 0
+
+
+def end_sessions(conn: Connection, person_id: int, reason: str) -> int:
+    """End every open session of a person, in the caller's transaction; how many there were."""
+    return conn.execute(update(sessions).where(sessions.c.person_id == person_id, sessions.c.ended_at.is_(None))
+                        .values(ended_at=now(), ended_reason=reason)).rowcount
 
 
 def _require_admin(conn: Connection, actor: Person | None, doing: str) -> str:
@@ -91,6 +109,11 @@ def _check_password(password: str) -> None:
         raise ReviewInputError("password", "is longer than 200 characters; use a shorter one")
 
 
+def _person_entity(given) -> str:
+    return f"person:{(given.get('username') or '').strip().lower()}"
+
+
+@audit.refusals_recorded("person.add", _person_entity)
 def add_person(store: Store, actor: Person | None, username: str, display_name: str, role: str | Role,
                password: str | None = None) -> Person:
     username = (username or "").strip().lower()
@@ -117,16 +140,19 @@ def add_person(store: Store, actor: Person | None, username: str, display_name: 
 
 
 def find_person(store: Store, username: str) -> Person | None:
+    """The person with that username; None for no one, or someone removed."""
     with store.engine.connect() as conn:
-        row = conn.execute(select(people).where(people.c.username == (username or "").strip().lower())).first()
+        row = conn.execute(select(people).where(people.c.username == (username or "").strip().lower(),
+                                                _PRESENT)).first()
     return _person(row) if row is not None else None
 
 
 def list_people(store: Store) -> list[Person]:
     with store.engine.connect() as conn:
-        return [_person(r) for r in conn.execute(select(people).order_by(people.c.username))]
+        return [_person(r) for r in conn.execute(select(people).where(_PRESENT).order_by(people.c.username))]
 
 
+@audit.refusals_recorded("grant.add", _person_entity)
 def grant(store: Store, actor: Person | None, username: str, lead: str | None = None,
           framework_id: str | None = None, role: str | Role | None = None) -> Grant:
     """Give a person a lead (the intention's ``lead:`` text) or a role on a framework."""
@@ -139,7 +165,8 @@ def grant(store: Store, actor: Person | None, username: str, lead: str | None = 
                                             "person's role instead)")
     with store.engine.begin() as conn:
         who = _require_admin(conn, actor, "grant access")
-        row = conn.execute(select(people).where(people.c.username == (username or "").strip().lower())).first()
+        row = conn.execute(select(people).where(people.c.username == (username or "").strip().lower(),
+                                                _PRESENT)).first()
         if row is None:
             raise ReviewInputError("username", f"no person '{username}'; add them first ('outcomes user add')")
         grant_id = conn.execute(insert(grants).values(
@@ -157,12 +184,13 @@ def grants_of(store: Store, person: Person) -> list[Grant]:
     return [Grant(r.id, person.username, r.lead, r.framework_id, Role(r.role) if r.role else None) for r in rows]
 
 
-def verify_password(store: Store, username: str, password: str) -> Person | None:
+def verify_password(store: Store, username: str, password: str, address: str | None = None) -> Person | None:
     """The person if the password is theirs, else None. The same work is done whether or not
-    the account exists, and the caller's message must not say which; both outcomes are audited."""
+    the account exists (or was removed), and the caller's message must not say which; both outcomes
+    are audited, with the address the attempt came from."""
     name = (username or "").strip().lower()[:80]
     with store.engine.connect() as conn:
-        row = conn.execute(select(people).where(people.c.username == name)).first()
+        row = conn.execute(select(people).where(people.c.username == name, _PRESENT)).first()
     stored = row.password_hash if row is not None and row.password_hash else _DUMMY_HASH
     try:
         ok = _hasher.verify(stored, password or "") and row is not None and bool(row.password_hash)
@@ -170,14 +198,16 @@ def verify_password(store: Store, username: str, password: str) -> Person | None
         ok = False
     with store.engine.begin() as conn:
         audit.record(conn, name or "(blank)", "sign_in" if ok else "sign_in.failed", f"person:{name}", None,
-                     {"method": "password", "ok": ok})
+                     {"method": "password", "ok": ok, **({"address": address} if address else {}),
+                      **({} if ok else {"reason": "the username or password was not right"})})
         if ok and _hasher.check_needs_rehash(stored):
             conn.execute(update(people).where(people.c.id == row.id).values(password_hash=_hasher.hash(password)))
     return _person(row) if ok else None
 
 
+@audit.refusals_recorded("person.password", _person_entity)
 def set_password(store: Store, actor: Person | None, username: str, password: str) -> None:
-    """An admin sets anyone's password; a person may set their own."""
+    """An admin sets anyone's password; a person may set their own. Every session the person has ends."""
     _check_password(password or "")
     name = (username or "").strip().lower()
     with store.engine.begin() as conn:
@@ -185,8 +215,57 @@ def set_password(store: Store, actor: Person | None, username: str, password: st
             who = _require_admin(conn, actor, "set another person's password")
         else:
             who = actor.username
-        changed = conn.execute(update(people).where(people.c.username == name)
-                               .values(password_hash=_hasher.hash(password))).rowcount
-        if not changed:
+        row = conn.execute(select(people).where(people.c.username == name, _PRESENT)).first()
+        if row is None:
             raise ReviewInputError("username", f"no person '{username}'")
-        audit.record(conn, who, "person.password", f"person:{name}", {"password": "old"}, {"password": "new"})
+        conn.execute(update(people).where(people.c.id == row.id).values(password_hash=_hasher.hash(password)))
+        ended = end_sessions(conn, row.id, f"password changed by {who}")
+        audit.record(conn, who, "person.password", f"person:{name}", {"password": "old"},
+                     {"password": "new", "sessions_ended": ended})
+
+
+def _keeps_an_admin(conn: Connection, row, doing: str) -> None:
+    if row.role == Role.admin.value and _admins(conn) <= 1:
+        raise ReviewInputError("username", f"{row.username} is the only admin; make someone else an admin before "
+                                           f"you {doing}")
+
+
+@audit.refusals_recorded("person.role", _person_entity)
+def set_role(store: Store, actor: Person | None, username: str, role: str | Role) -> Person:
+    """An admin changes a person's role; every session the person has ends (they sign in again as it is now)."""
+    role = role_of("role", role)
+    name = (username or "").strip().lower()
+    with store.engine.begin() as conn:
+        who = _require_admin(conn, actor, "change a person's role")
+        row = conn.execute(select(people).where(people.c.username == name, _PRESENT)).first()
+        if row is None:
+            raise ReviewInputError("username", f"no person '{username}'")
+        if role != Role.admin:
+            _keeps_an_admin(conn, row, "change their role")
+        conn.execute(update(people).where(people.c.id == row.id).values(role=role.value))
+        ended = end_sessions(conn, row.id, f"role changed by {who}")
+        audit.record(conn, who, "person.role", f"person:{name}", {"role": row.role},
+                     {"role": role.value, "sessions_ended": ended})
+    return Person(row.id, row.username, row.display_name, role)
+
+
+@audit.refusals_recorded("person.remove", _person_entity)
+def remove_person(store: Store, actor: Person | None, username: str) -> None:
+    """An admin removes a person: their sessions end, their grants and password and email go, and they are
+    never found again. The row stays, so what they wrote still names them."""
+    name = (username or "").strip().lower()
+    with store.engine.begin() as conn:
+        who = _require_admin(conn, actor, "remove people")
+        row = conn.execute(select(people).where(people.c.username == name, _PRESENT)).first()
+        if row is None:
+            raise ReviewInputError("username", f"no person '{username}'")
+        _keeps_an_admin(conn, row, "remove them")
+        held = [Grant(g.id, row.username, g.lead, g.framework_id, Role(g.role) if g.role else None).describe()
+                for g in conn.execute(select(grants).where(grants.c.person_id == row.id).order_by(grants.c.id))]
+        conn.execute(delete(grants).where(grants.c.person_id == row.id))
+        conn.execute(update(people).where(people.c.id == row.id)
+                     .values(removed_at=now(), password_hash=None, email=None))
+        ended = end_sessions(conn, row.id, f"removed by {who}")
+        audit.record(conn, who, "person.remove", f"person:{name}",
+                     {"username": row.username, "display_name": row.display_name, "role": row.role, "grants": held},
+                     {"removed": True, "sessions_ended": ended})

@@ -15,7 +15,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.engine import Connection
 
 import snapshots
-from datasources.store import Store, iso, now, signoffs
+from datasources.store import Store, iso, now, signoffs, snapshots as snapshots_table
 from metrics.periods import parse_month
 from metrics.service import MetricsService
 from review import audit
@@ -90,6 +90,7 @@ def review_content(store: Store, service: MetricsService, framework_id: str, per
             "milestones": [m.to_dict() for m in milestone_states(store, framework, at)]}
 
 
+@audit.refusals_recorded("signoff", lambda given: f"signoff:{given['framework_id']}/{given['period']}")
 def sign_off(store: Store, service: MetricsService, person: Person, framework_id: str, period: str,
              reason: str | None = None, step: Callable[[str], None] | None = None) -> snapshots.Snapshot:
     say = step or (lambda _msg: None)
@@ -120,8 +121,13 @@ def sign_off(store: Store, service: MetricsService, person: Person, framework_id
         row = {"framework_id": framework.id, "period": period, "snapshot_id": snapshot_id,
                "signed_by": person.username, "signed_at": signed_at, "reason": reason, "sequence": sequence}
         new_id = conn.execute(insert(signoffs).values(**row).returning(signoffs.c.id)).scalar_one()
+        # The snapshot's content hash goes into the chain too: rewriting the snapshot and its stored hash
+        # together is still found ('outcomes audit verify').
+        content_hash = conn.execute(select(snapshots_table.c.content_hash)
+                                    .where(snapshots_table.c.id == snapshot_id)).scalar_one()
         audit.record(conn, person.username, "signoff", f"signoff:{framework.id}/{period}",
                      existing.to_dict() if existing else None, {**row, "id": new_id, "signed_at": iso(signed_at),
+                     "content_hash": content_hash,
                      "comments": len(payload["commentary"]), "actions": len(payload["actions"]),
                      "milestones": len(payload["milestones"]),
                      "change_points": sum(len(p) for p in payload["change_points"].values())})

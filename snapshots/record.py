@@ -144,11 +144,25 @@ class Snapshot:
     def summary(self) -> dict[str, Any]:
         return self.record.summary()
 
+    @property
+    def integrity_warning(self) -> str | None:
+        """A plain sentence when what is stored no longer hashes to what was stored when the snapshot was made
+        (someone changed its rows with SQL); None when it matches, or was made before snapshots were hashed.
+        Every page and export of a snapshot shows it first."""
+        if self.record.matches is not False:
+            return None
+        made = "signed off" if self.record.payload.get("signoff") else "made"
+        return (f"Warning: this snapshot (#{self.id}) no longer matches what was {made}. Its stored content was "
+                f"changed afterwards, outside the monitor, so what follows may not be what was reported. Do not "
+                f"rely on it; ask the performance team to check the store ('outcomes audit verify').")
+
     def to_contract(self) -> dict[str, Any]:
         """``outcomes snapshot show``: the snapshot's identity and, as ``outcomes evaluate``
         gives them, its framework, period and metrics."""
         return {**self.record.summary(), "framework": self.record.framework_id, "period": self.period,
                 "vintages": self.record.vintages,
+                "integrity": {"content_hash": self.record.content_hash, "matches": self.record.matches,
+                              "warning": self.integrity_warning},
                 "metrics": [{**{k: e.get(k) for k in CONTRACT_KEYS}, "synthetic": self.synthetic(e)}
                             for e in self.evaluations]}  # older: no provenance
 

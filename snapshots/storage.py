@@ -1,5 +1,8 @@
 """Snapshots in the app's store: written once, in one transaction, with the next free
-version for their framework and period; read back whole. Nothing here updates or deletes."""
+version for their framework and period; read back whole. Nothing here updates or deletes (and the
+store refuses it). Each snapshot is stored with a content hash of every row it wrote
+(``datasources.tamper.snapshot_hash``); reading one back hashes what is there now, so every page
+and export can say when the stored snapshot no longer matches what was made (and signed off)."""
 
 from __future__ import annotations
 
@@ -8,13 +11,14 @@ import os
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from datasources.store import Store, iso, now, snapshot_evaluations, snapshot_series, snapshots
+from datasources.tamper import snapshot_hash
 
 # Test hook: seconds to pause inside the create transaction, after every row is written
 # and before the commit (to prove that an interrupted create leaves nothing behind).
@@ -34,6 +38,10 @@ class SnapshotRecord:
     payload: dict[str, Any]
     evaluations: list[dict[str, Any]]
     series: dict[str, list[dict[str, Any]]]
+    #: The hash stored when it was made (None: made before snapshots were hashed), and whether what is stored
+    #: now still hashes to it (None when there is nothing to compare with).
+    content_hash: str | None = None
+    matches: bool | None = None
 
     def summary(self) -> dict[str, Any]:
         return {"id": self.id, "framework": self.framework_id, "period": self.period, "version": self.version,
@@ -84,20 +92,20 @@ def save_snapshot(store: Store, framework_id: str, period: str, created_by: str,
                 provisional = SnapshotRecord(0, framework_id, period, version, created_at, created_by,
                                              definitions_hash, vintages, payload, evaluations, series)
                 stored = {**payload, "comparison": compared(before, provisional)}
+                row = dict(framework_id=framework_id, period=period, version=version, created_at=created_at,
+                           created_by=created_by, definitions_hash=definitions_hash,
+                           vintages=json.dumps(vintages, sort_keys=True), payload=json.dumps(stored, sort_keys=True))
+                eval_rows = [{"position": i, "metric_id": e["metric_id"], "intention_id": e.get("intention_id"),
+                              "status": e["status"], "payload": json.dumps(e, sort_keys=True)}
+                             for i, e in enumerate(evaluations)]
+                series_rows = [{"metric_id": metric_id, "payload": json.dumps(points)}
+                               for metric_id, points in series.items()]
                 snapshot_id = conn.execute(insert(snapshots).values(
-                    framework_id=framework_id, period=period, version=version, created_at=created_at,
-                    created_by=created_by, definitions_hash=definitions_hash,
-                    vintages=json.dumps(vintages, sort_keys=True), payload=json.dumps(stored, sort_keys=True),
-                ).returning(snapshots.c.id)).scalar_one()
-                if evaluations:
-                    conn.execute(insert(snapshot_evaluations), [
-                        {"snapshot_id": snapshot_id, "position": i, "metric_id": e["metric_id"],
-                         "intention_id": e.get("intention_id"), "status": e["status"],
-                         "payload": json.dumps(e, sort_keys=True)} for i, e in enumerate(evaluations)])
-                if series:
-                    conn.execute(insert(snapshot_series), [
-                        {"snapshot_id": snapshot_id, "metric_id": metric_id, "payload": json.dumps(points)}
-                        for metric_id, points in series.items()])
+                    **row, content_hash=_hash(row, eval_rows, series_rows)).returning(snapshots.c.id)).scalar_one()
+                if eval_rows:
+                    conn.execute(insert(snapshot_evaluations), [{"snapshot_id": snapshot_id, **e} for e in eval_rows])
+                if series_rows:
+                    conn.execute(insert(snapshot_series), [{"snapshot_id": snapshot_id, **r} for r in series_rows])
                 if within is not None:
                     within(conn, snapshot_id)
                 _pause_if_asked(step)
@@ -111,19 +119,46 @@ def save_snapshot(store: Store, framework_id: str, period: str, created_by: str,
     return record
 
 
+def _utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def _hash(row: Mapping[str, Any], evaluations: list[Mapping[str, Any]], series: list[Mapping[str, Any]]) -> str:
+    """The content hash of a snapshot's row and its evaluation and series rows, as stored."""
+    return snapshot_hash(row["framework_id"], row["period"], row["version"], iso(row["created_at"]),
+                         row["created_by"], row["definitions_hash"], row["vintages"], row["payload"],
+                         [(e["position"], e["metric_id"], e["intention_id"], e["status"], e["payload"])
+                          for e in evaluations],
+                         [(s["metric_id"], s["payload"]) for s in series])
+
+
+def _rows(conn: Connection, snapshot_id: int) -> tuple[list[Mapping[str, Any]], list[Mapping[str, Any]]]:
+    evals = conn.execute(select(snapshot_evaluations).where(snapshot_evaluations.c.snapshot_id == snapshot_id)
+                         .order_by(snapshot_evaluations.c.position)).mappings().all()
+    series_rows = conn.execute(select(snapshot_series).where(snapshot_series.c.snapshot_id == snapshot_id)
+                               .order_by(snapshot_series.c.id)).mappings().all()
+    return evals, series_rows
+
+
 def _record(conn: Connection, row: Any) -> SnapshotRecord:
-    evals = conn.execute(select(snapshot_evaluations.c.payload)
-                         .where(snapshot_evaluations.c.snapshot_id == row.id)
-                         .order_by(snapshot_evaluations.c.position)).scalars().all()
-    series_rows = conn.execute(select(snapshot_series.c.metric_id, snapshot_series.c.payload)
-                               .where(snapshot_series.c.snapshot_id == row.id)
-                               .order_by(snapshot_series.c.id)).all()
+    evals, series_rows = _rows(conn, row.id)
+    stored = row.content_hash
     return SnapshotRecord(
         id=row.id, framework_id=row.framework_id, period=row.period, version=row.version,
-        created_at=row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=timezone.utc),
-        created_by=row.created_by, definitions_hash=row.definitions_hash, vintages=json.loads(row.vintages),
-        payload=json.loads(row.payload), evaluations=[json.loads(e) for e in evals],
-        series={m: json.loads(p) for m, p in series_rows})
+        created_at=_utc(row.created_at), created_by=row.created_by, definitions_hash=row.definitions_hash,
+        vintages=json.loads(row.vintages), payload=json.loads(row.payload),
+        evaluations=[json.loads(e["payload"]) for e in evals],
+        series={s["metric_id"]: json.loads(s["payload"]) for s in series_rows},
+        content_hash=stored, matches=None if stored is None else _hash(row._mapping, evals, series_rows) == stored)
+
+
+def content_hashes(conn: Connection) -> list[tuple[int, str | None, str | None]]:
+    """Every snapshot: (id, the hash stored when it was made, the hash of what is stored now)."""
+    found = []
+    for row in conn.execute(select(snapshots).order_by(snapshots.c.id)):
+        evals, series_rows = _rows(conn, row.id)
+        found.append((row.id, row.content_hash, _hash(row._mapping, evals, series_rows)))
+    return found
 
 
 def load_snapshot(store: Store, snapshot_id: int) -> SnapshotRecord | None:

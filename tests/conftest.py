@@ -259,3 +259,30 @@ def pytest_terminal_summary(terminalreporter, config) -> None:
     seed = getattr(config.option, "randomly_seed", None)
     if config.pluginmanager.hasplugin("randomly") and isinstance(seed, int):
         terminalreporter.write_line(f"tests ran in random order; repeat it with: pytest --randomly-seed={seed}")
+
+
+def new_postgres_database(server_url: str, prefix: str) -> str:
+    """A fresh, empty database on the test server; its URL."""
+    import uuid
+
+    from sqlalchemy import create_engine, text
+
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE DATABASE {name}"))
+    admin.dispose()
+    return server_url.rsplit("/", 1)[0] + f"/{name}"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def any_store(request, tmp_path):
+    """A fresh store of this test's own, on SQLite and on PostgreSQL."""
+    from datasources.store import Store
+
+    if request.param == "sqlite":
+        store = Store(f"sqlite:///{tmp_path / 'outcomes.db'}")
+    else:
+        store = Store(new_postgres_database(request.getfixturevalue("postgres_url"), "store"))
+    yield store
+    store.dispose()

@@ -62,8 +62,15 @@ def people(db: Store):
 
 
 def counts(db: Store) -> dict[str, int]:
+    """Rows of every table a write changes, but the audit trail (a refused write is recorded there)."""
     with db.engine.connect() as conn:
-        return {t.name: conn.execute(select(func.count()).select_from(t)).scalar_one() for t in WRITE_TABLES}
+        return {t.name: conn.execute(select(func.count()).select_from(t)).scalar_one() for t in WRITE_TABLES
+                if t is not tables.audit_events}
+
+
+def refusals(db: Store) -> list[tuple[str, str, str]]:
+    """(who, action, why) of every refused write recorded, oldest first."""
+    return [(e.who, e.action, e.after["reason"]) for e in reversed(audit.list_events(db, kinds=(audit.REFUSED,)))]
 
 
 # ------------------------------------------------------------------ access
@@ -83,6 +90,16 @@ def test_viewer_write_is_refused_and_changes_nothing(service, review_store):
         with pytest.raises(Forbidden):
             attempt()
     assert counts(review_store) == before
+    # Each refusal is recorded: who tried, what, and why (issue 22: refused writes were not recorded at all).
+    recorded = refusals(review_store)
+    assert [(who, action) for who, action, _ in recorded] == [
+        ("sample.viewer", f"{kind}.refused") for kind in ("commentary.save", "action.add", "milestone.update",
+                                                          "signoff", "grant.add")]
+    assert all("sample.viewer" in why for _, _, why in recorded[:4])
+    assert "only an admin may grant access" in recorded[4][2]
+    attempted = audit.list_events(review_store, action="commentary.save.refused")[0]
+    assert attempted.entity == f"commentary:{FW}/{PERIOD}/metric:{FALLS}"
+    assert attempted.after["attempted"]["text"] == "forged"
 
 
 def test_lead_cannot_write_on_another_leads_intention(service, review_store):

@@ -1,5 +1,6 @@
-"""Sign-in: built-in accounts (cookie flags, rate limit, no hint, CSRF, refused start) and the
-trusted proxy (header believed only from configured addresses).
+"""Sign-in: built-in accounts (cookie flags, limits kept in the store for every worker, no lock-out from
+everywhere, no hint, CSRF, refused start) and the trusted proxy (header believed only from configured
+addresses).
 
 These drive ``dashboard.auth`` on a bare Flask app with a route that says who is signed in, so
 each mode gets an app of its own (a second Dash app in one process would not get the callbacks)."""
@@ -103,8 +104,8 @@ def test_sign_in_attempts_are_audited(people) -> None:
     assert actions[:3] == ["sign_out", "sign_in", "sign_in.failed"]
 
 
-def test_sign_in_is_rate_limited_per_username(people) -> None:
-    client = make_app(people, secret_key="s" * 32, attempts_per_user=3).test_client()
+def test_sign_in_is_limited_per_account_from_one_address(people) -> None:
+    client = make_app(people, secret_key="s" * 32, attempts_per_account_and_address=3).test_client()
     for _ in range(3):
         assert "not right" in sign_in(client, "lead1", "guess").get_data(as_text=True)
     # Even the right password is refused until the window passes: no oracle for the guesser.
@@ -149,14 +150,111 @@ def test_behind_a_trusted_proxy_the_limit_is_per_client(people) -> None:
     assert answer.status_code == 429
 
 
-def test_limiter_window_slides() -> None:
-    now = [1000.0]
-    limiter = auth.AttemptLimiter(per_user=2, per_address=10, window=60, clock=lambda: now[0])
-    limiter.failed("a", "ip")
-    limiter.failed("A", "ip")  # usernames are compared without case
-    assert limiter.wait_seconds("a", "ip") == pytest.approx(60)
-    now[0] += 61
-    assert limiter.wait_seconds("a", "ip") == 0
+def test_the_limit_window_slides(temp_store) -> None:
+    from datetime import datetime, timedelta, timezone
+
+    from review.signin_limits import SigninLimits, begin, finish
+
+    limits = SigninLimits(per_account_and_address=2, window=timedelta(seconds=60))
+    start = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
+    for username in ("a", "A"):  # usernames are compared without case
+        finish(temp_store, begin(temp_store, limits, username, "192.0.2.1", at=start), ok=False)
+    blocked = begin(temp_store, limits, "a", "192.0.2.1", at=start + timedelta(seconds=1))
+    assert blocked.wait_seconds == pytest.approx(59)
+    assert begin(temp_store, limits, "a", "192.0.2.1", at=start + timedelta(seconds=61)).wait_seconds == 0
+
+
+# --- limits shared by every worker, and no lock-out from everywhere (issue 22, finding 8) ---------
+
+@pytest.fixture
+def shared_people(any_store):
+    """People in a store on SQLite and on PostgreSQL."""
+    from review.people import add_person
+
+    admin = add_person(any_store, None, "admin1", "Ada Admin", "admin", PASSWORD)
+    add_person(any_store, admin, "lead1", "Lee Lead", "lead", PASSWORD)
+    return any_store
+
+
+def test_sign_in_limits_are_shared_by_every_worker(shared_people) -> None:
+    """Counted in each process, four gunicorn workers let 20 of 30 guesses at one account through. Two apps
+    on one store stand for two workers (or two machines): the guesses on both count together."""
+    workers = [make_app(shared_people, secret_key="s" * 32).test_client() for _ in range(2)]
+    for n in range(5):
+        assert "not right" in sign_in(workers[n % 2], "lead1", "guess").get_data(as_text=True)
+    for client in workers:
+        refused = sign_in(client, "lead1", PASSWORD)
+        assert refused.status_code == 429, "the sixth attempt, on either worker, is refused"
+        assert client.get("/whoami").get_data(as_text=True) == "nobody"
+
+
+def test_a_guesser_cannot_lock_a_person_out_from_elsewhere(shared_people) -> None:
+    """Five bad passwords locked any account, admin included, for 15 minutes from every address. Now the
+    guesser's address is the one that waits."""
+    app = make_app(shared_people, secret_key="s" * 32)
+    guesser = app.test_client()
+    for _ in range(8):
+        sign_in(guesser, "admin1", "guess", REMOTE_ADDR="203.0.113.9")
+    assert sign_in(guesser, "admin1", PASSWORD, REMOTE_ADDR="203.0.113.9").status_code == 429
+    admin = app.test_client()
+    assert sign_in(admin, "admin1", PASSWORD, REMOTE_ADDR="198.51.100.7").status_code == 303
+    assert admin.get("/whoami").get_data(as_text=True) == "admin1"
+
+
+def test_a_guess_spread_over_many_addresses_stops_only_addresses_the_person_never_used(shared_people) -> None:
+    app = make_app(shared_people, secret_key="s" * 32, attempts_per_account=6)
+    usual = app.test_client()
+    assert sign_in(usual, "lead1", PASSWORD, REMOTE_ADDR="192.0.2.10").status_code == 303  # where they work
+    for n in range(6):  # a botnet: one guess from each of six addresses
+        assert sign_in(app.test_client(), "lead1", "guess", REMOTE_ADDR=f"203.0.113.{n + 1}").status_code == 200
+    stranger = sign_in(app.test_client(), "lead1", PASSWORD, REMOTE_ADDR="203.0.113.50")
+    assert stranger.status_code == 429
+    again = app.test_client()
+    assert sign_in(again, "lead1", PASSWORD, REMOTE_ADDR="192.0.2.10").status_code == 303
+    assert again.get("/whoami").get_data(as_text=True) == "lead1"
+
+
+def test_racing_guesses_on_several_workers_are_all_counted(shared_people) -> None:
+    """Twelve guesses at once (as twelve workers would send them): no more than the limit have their password
+    checked, however they interleave."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from review.signin_limits import SigninLimits, begin, finish
+
+    limits = SigninLimits(per_account_and_address=5)
+    ready = threading.Barrier(12)
+
+    def guess(_n: int) -> bool:
+        ready.wait(timeout=30)
+        attempt = begin(shared_people, limits, "lead1", "203.0.113.9")
+        if attempt.wait_seconds:
+            return False
+        finish(shared_people, attempt, ok=False)  # the password was checked, and wrong
+        return True
+
+    with ThreadPoolExecutor(12) as pool:
+        checked = sum(pool.map(guess, range(12)))
+    assert checked <= 5
+    # Two that race at the limit may both have been refused (never both checked); one at a time, the rest of
+    # the five are checked, and then no more.
+    while (attempt := begin(shared_people, limits, "lead1", "203.0.113.9")).wait_seconds == 0:
+        finish(shared_people, attempt, ok=False)
+        checked += 1
+    assert checked == 5
+
+
+def test_failed_and_refused_sign_ins_are_audited_with_address_and_reason(people) -> None:
+    from review.audit import list_events
+
+    client = make_app(people, secret_key="s" * 32, attempts_per_account_and_address=1).test_client()
+    sign_in(client, "lead1", "guess", REMOTE_ADDR="203.0.113.9")
+    assert sign_in(client, "lead1", PASSWORD, REMOTE_ADDR="203.0.113.9").status_code == 429
+    refused, failed = list_events(people, who="lead1")[:2]
+    assert failed.action == "sign_in.failed" and failed.after["address"] == "203.0.113.9"
+    assert failed.after["reason"] == "the username or password was not right"
+    assert refused.action == "sign_in.refused" and refused.after["attempted"] == {"address": "203.0.113.9"}
+    assert "too many failed sign-ins" in refused.after["reason"]
 
 
 def test_form_posts_need_the_csrf_token(people) -> None:

@@ -9,7 +9,7 @@ import dash_ag_grid as dag
 import pandas as pd
 from dash import Input, Output, State, callback, dcc, html, no_update
 
-from dashboard import auth, context, ids, titles
+from dashboard import auth, change_points_view, context, ids, titles
 from dashboard.change_points_view import change_points_section
 from dashboard.components import chart, data_table, notice, progress_text, status_badge, synthetic_tag
 from dashboard.figures import breakdown_figure, trajectory_figure
@@ -31,6 +31,7 @@ from metrics.service import MetricsService
 from review.judgement import metric_evaluation
 
 dash.register_page(__name__, path_template="/metric/<metric_id>", name="Metric", title=titles.metric_title)
+change_points_view.register()  # the change-point form's callbacks, for each app built
 
 DOWNLOAD_PROBLEM = "metric-download-problem"
 

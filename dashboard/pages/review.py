@@ -224,6 +224,9 @@ def layout(framework: str | None = None, period: str | None = None, **_: str) ->
     return html.Div([
         dcc.Store(id=w.REVIEW_CONTEXT, data={"framework": fw.id, "period": chosen}),
         html.H1(f"Review pack: {fw.title}, {chosen}", className="h2"),
+        # A signed-off snapshot the pack reads no longer matches what was signed off: said first, plainly.
+        *[html.Div(warning, role="alert", className="alert alert-danger", id=f"snapshot-warning-{i}")
+          for i, warning in enumerate(pack.snapshot_warnings)],
         period_problem(period, periods), chooser, who,
         synthetic_banner(_figures_shown(pack)),  # how many are synthetic; each is tagged beside its value
         _summary(pack),

@@ -63,7 +63,9 @@ def compare_table(before_id: str | None, after_id: str | None) -> html.Div | htm
             html.Td(", ".join(c.kinds) or "No change"),
         ], **{"data-metric": c.metric_id}))
     changed = sum(1 for c in changes if c.status_changed)
+    warnings = [s.integrity_warning for s in (before, after) if s.integrity_warning]
     return html.Div([
+        *[html.P(w, role="alert", className="alert alert-danger snapshot-warning") for w in warnings],
         html.P(f"{changed} status change(s) from {before.label} to {after.label}."),
         scroll_region(html.Table([
             html.Caption(f"Changes from snapshot #{before.id} to snapshot #{after.id}"),
