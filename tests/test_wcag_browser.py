@@ -173,16 +173,40 @@ def test_page_title_names_its_subject_and_axe_finds_nothing(browser, live_server
     assert errors == []
 
 
+#: Counts the Dash callbacks in flight: requests to the app's callback route, until each answer has been read
+#: whole and the turn of the event loop that applies it has run.
+COUNT_CALLBACKS = """() => {
+    window.callbacksInFlight = 0;
+    const fetchAsDash = window.fetch;
+    window.fetch = function (resource) {
+        const url = typeof resource === 'string' ? resource : resource.url;
+        if (!String(url).includes('_dash-update-component')) { return fetchAsDash.apply(this, arguments); }
+        window.callbacksInFlight += 1;
+        const answer = fetchAsDash.apply(this, arguments);
+        answer.then(response => response.clone().text(), () => null)  // its whole body read
+            .finally(() => setTimeout(() => { window.callbacksInFlight -= 1; }));
+        return answer;
+    };
+}"""
+#: Resolves once the browser has handled what is queued: two frames drawn, then a turn of the event loop.
+NEXT_FRAMES = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(done))))"
+
+
 def test_framework_select_does_not_navigate_on_arrow_keys(page, live_server, service) -> None:
     page.goto(f"{live_server}/?framework={FRAMEWORK}&period={PERIOD}")
     page.wait_for_selector("[data-metric]")
     heading = service.framework(FRAMEWORK).title
     choose = page.locator("#framework-select")
     choose.focus()
+    page.evaluate(COUNT_CALLBACKS)
     page.keyboard.press("ArrowDown")
     chosen = choose.input_value()
     assert chosen != FRAMEWORK  # the arrow key moved the choice...
-    page.wait_for_timeout(1500)  # ...and, given time to act on it, nothing navigated
+    # ...and once the change has been handled (any callback it started answered), nothing navigated:
+    # waits for those events, not for a length of time.
+    page.evaluate(NEXT_FRAMES)
+    page.wait_for_function("() => window.callbacksInFlight === 0")
+    page.evaluate(NEXT_FRAMES)
     assert f"framework={FRAMEWORK}" in page.url
     assert page.evaluate("document.activeElement.id") == "framework-select"
     assert page.locator("main h1").inner_text() == heading
