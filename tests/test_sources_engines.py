@@ -200,19 +200,26 @@ def test_sqlite_refuses_writes_and_second_statements(sqlite_url: str, sql: str) 
 
 # ------------------------------------------------------------------ failures and truncation
 
-def test_failure_is_retried_after_the_back_off_and_says_when_it_was_tried(sqlite_url: str) -> None:
+def test_failure_is_retried_after_the_back_off_and_says_when_it_was_tried(sqlite_url: str, monkeypatch) -> None:
+    from types import SimpleNamespace
+
+    from datasources import registry as registry_module
+
+    now = [1_800_000_000.0]  # the registry's clock, moved by the test: 2027-01-15 08:00:00 UTC
+    monkeypatch.setattr(registry_module, "time", SimpleNamespace(time=lambda: now[0]))
     registry = registry_for(sqlite_url, retry_seconds=1.5)
     before = registry.vintage("src")
     message, _ = timed_failure(registry, "SELECT * FROM missing_table")
-    assert "no such table" in message and "last tried" in message and "UTC" in message
+    assert "no such table" in message and "last tried 2027-01-15 08:00:00 UTC" in message
     failed = registry.vintage("src")
     assert failed != before
+    now[0] += 1.0
     timed_failure(registry, "SELECT * FROM missing_table")
-    assert registry.vintage("src") == failed  # failing again at once does not bring the retry forward
-    deadline = time.monotonic() + 5
-    while registry.vintage("src") == failed and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert registry.vintage("src") != failed  # a cached failure is looked at again within seconds
+    assert registry.vintage("src") == failed  # failing again within the back-off does not bring the retry forward
+    now[0] += 0.4
+    assert registry.vintage("src") == failed  # 1.4 s after the first failure: not yet
+    now[0] += 0.2
+    assert registry.vintage("src") != failed  # 1.6 s: a cached failure is looked at again
     registry.execute("src", text("SELECT 1 AS x"))
     assert registry.vintage("src") == before  # a success forgets the failure
     registry.dispose()
