@@ -19,6 +19,7 @@ $(SAMPLE_DB): $(STAMP) $(wildcard sample_data/*.py) config/ingest.yaml $(wildcar
 	rm -f $(SAMPLE_DB).tmp
 	$(BIN)/python -m sample_data.generate --out $(SAMPLE_DB).tmp
 	$(BIN)/outcomes ingest --database sqlite:///$(abspath $(SAMPLE_DB)).tmp
+	rm -f $(SAMPLE_DB)-wal $(SAMPLE_DB)-shm  # a reader's files of the database being replaced (ingest writes WAL mode)
 	mv $(SAMPLE_DB).tmp $(SAMPLE_DB)
 
 sample: $(SAMPLE_DB)

@@ -8,10 +8,13 @@ together as an ``IngestError``. Only when nothing is wrong is the database chang
 in ONE transaction on every engine (SQLite included: see ``_transaction``), so a
 failure or a killed process leaves it exactly as it was.
 
-By default a load adds or replaces only the periods present in the files (the key
-columns of a period type: month, financial year, date) and keeps every other period
-already in the table; ``replace_all`` rebuilds the table from the files alone. Every
-load returns a ``TableLoad`` per table saying what it added, replaced and kept.
+What a load replaces is its ``replace`` mode. ``periods`` (the spec's own files, which are the
+publication): the periods present in the files (the key columns of a period type: month, financial
+year, date), every row of them, keeping every other period. ``cells`` (a file given by hand, ``outcomes
+ingest --file``): only the rows whose whole key (measure, period, area...) the files hold, so a file
+of one row changes one row. ``all``: the table rebuilt from the files alone. :func:`plan` says, before
+anything is written, what a load will delete; every load returns a ``TableLoad`` per table saying what
+it added, replaced and kept.
 
 The specs are the ``ingest:`` models declared in ``config/ingest.yaml`` (see
 ``datasources.ingest_spec``), beside this module, so ingestion needs nothing from the layers above.
@@ -511,13 +514,25 @@ def table_for(spec: IngestSpec, metadata: sa.MetaData) -> sa.Table:
     return sa.Table(spec.table, metadata, *columns)
 
 
+#: What a load replaces: the rows of the cells (whole keys) the files hold, every row of the periods they
+#: hold, or the whole table.
+Replace = Literal["cells", "periods", "all"]
+
+
+def _listed(labels: list[str]) -> str:
+    if not labels:
+        return "none"
+    shown = ", ".join(labels[:6]) + (f" and {len(labels) - 6} more" if len(labels) > 6 else "")
+    return f"{len(labels)} ({shown})"
+
+
 @dataclass
 class TableLoad:
     """What one load did to one table, by slice: the values of the spec's period key columns
-    (or of the whole key when none is a period)."""
+    (or of the whole key when none is a period); a ``cells`` load also counts the cells (whole keys)."""
 
     table: str
-    mode: Literal["merge", "replace_all"]
+    mode: Replace
     slice_columns: tuple[str, ...]
     rows_written: int = 0
     added: list[str] = field(default_factory=list)
@@ -525,20 +540,52 @@ class TableLoad:
     kept: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     rows_kept: int = 0
+    cells_added: int = 0
+    cells_replaced: int = 0
 
     def summary(self) -> str:
-        def listed(labels: list[str]) -> str:
-            if not labels:
-                return "none"
-            shown = ", ".join(labels[:6]) + (f" and {len(labels) - 6} more" if len(labels) > 6 else "")
-            return f"{len(labels)} ({shown})"
-
         what = "/".join(self.slice_columns) or "rows"
-        parts = [f"{self.table}: wrote {self.rows_written:,} rows; {what} added {listed(self.added)}",
-                 f"replaced {listed(self.replaced)}", f"kept {listed(self.kept)} ({self.rows_kept:,} rows)"]
-        if self.mode == "replace_all":
-            parts.append(f"removed by --replace-all {listed(self.removed)}")
+        if self.mode == "cells":
+            return (f"{self.table}: wrote {_rows(self.rows_written)}; keys added {self.cells_added:,}, replaced "
+                    f"{self.cells_replaced:,} (in {what} {_listed(self.added + self.replaced)}); every other row "
+                    f"kept ({_rows(self.rows_kept)})")
+        parts = [f"{self.table}: wrote {self.rows_written:,} rows; {what} added {_listed(self.added)}",
+                 f"replaced {_listed(self.replaced)}", f"kept {_listed(self.kept)} ({self.rows_kept:,} rows)"]
+        if self.mode == "all":
+            parts.append(f"removed by --replace-all {_listed(self.removed)}")
         return "; ".join(parts)
+
+
+@dataclass
+class TablePlan:
+    """What a load will delete from one table, said before anything is written (and all a dry run does)."""
+
+    table: str
+    mode: Replace
+    slice_columns: tuple[str, ...]
+    rows_now: int                   # rows in the table now (0 when there is no table yet)
+    rows_incoming: int
+    replaced: int                   # rows the files hold again (deleted, then written from the files)
+    dropped: int                    # rows deleted that the files do not hold
+    dropped_in: list[str] = field(default_factory=list)   # the slices (periods) those rows are in
+
+    def words(self) -> str:
+        what = "/".join(self.slice_columns) or "rows"
+        start = f"{self.table}: will write {_rows(self.rows_incoming)} from the files"
+        if self.mode == "all":
+            return (f"{start}; --replace-all deletes every row now in the table ({self.rows_now:,}), "
+                    f"{self.dropped:,} of them not in the files")
+        replaced = f"replacing {_rows(self.replaced)} loaded before for the same keys"
+        if self.mode == "cells":
+            return f"{start}, {replaced}; deletes nothing else ({_rows(self.rows_now - self.replaced)} kept)"
+        if not self.dropped:
+            return f"{start}, {replaced}; deletes nothing else"
+        return (f"{start}, {replaced}; and deletes {_rows(self.dropped)} the files do not hold, replacing whole "
+                f"periods: {what} {_listed(self.dropped_in)}")
+
+
+def _rows(count: int) -> str:
+    return f"{count:,} row{'' if count == 1 else 's'}"
 
 
 def slice_columns(spec: IngestSpec) -> tuple[str, ...]:
@@ -587,36 +634,124 @@ def _existing_slices(conn: sa.Connection, table: sa.Table, columns: tuple[str, .
     return {tuple(r[:-1]): r[-1] for r in conn.execute(query)}
 
 
-def _write_table(conn: sa.Connection, spec: IngestSpec, loaded: LoadedTable, replace_all: bool) -> TableLoad:
+def _columns_fit(conn: sa.Connection, spec: IngestSpec, table: sa.Table, replace: Replace) -> bool:
+    """Does the table exist with the columns the spec declares? A table of other columns can only be
+    rebuilt (``all``); a load of some cells or periods into it stops with the reason."""
+    if not sa.inspect(conn).has_table(spec.table):
+        return False
+    declared = [c.name for c in table.columns]
+    # Read from an empty result rather than reflected: duckdb_engine's reflection needs pg_catalog tables.
+    found = list(conn.execute(sa.select(sa.text("*")).select_from(sa.table(spec.table)).limit(0)).keys())
+    if sorted(found) == sorted(declared):
+        return True
+    if replace != "all":
+        raise IngestError([IngestProblem(spec.table, None, None, None,
+                                         f"the table has columns {', '.join(found)} but the spec declares "
+                                         f"{', '.join(declared)}; run again with --replace-all to rebuild "
+                                         "it from the files (periods not in the files are then removed)")])
+    return False
+
+
+def _needs_key(spec: IngestSpec, replace: Replace) -> None:
+    if replace != "all" and not spec.key:
+        raise IngestError([IngestProblem(spec.table, None, None, None,
+                                         "the spec declares no 'key', so the rows in the file cannot be told "
+                                         "apart from those already loaded; declare a key or use --replace-all")])
+
+
+def _keys_in(conn: sa.Connection, table: sa.Table, spec: IngestSpec, slices: list[tuple[Any, ...]]) -> list[tuple]:
+    """The whole key of every row now in the table whose slice (period) is one of ``slices``."""
+    cols = slice_columns(spec)
+    found: list[tuple] = []
+    for start in range(0, len(slices), 500):
+        chosen = slices[start:start + 500]
+        where = sa.or_(*(sa.and_(*(table.c[c] == v for c, v in zip(cols, one))) for one in chosen))
+        found += [tuple(r) for r in conn.execute(sa.select(*(table.c[k] for k in spec.key)).where(where))]
+    return found
+
+
+def _plan_table(conn: sa.Connection, spec: IngestSpec, loaded: LoadedTable, replace: Replace) -> TablePlan:
     table = table_for(spec, sa.MetaData())
     cols = slice_columns(spec)
-    report = TableLoad(spec.table, "replace_all" if replace_all else "merge", cols)
-    exists = sa.inspect(conn).has_table(spec.table)
-    declared = [c.name for c in table.columns]
-    if exists:
-        # Read from an empty result rather than reflected: duckdb_engine's reflection needs pg_catalog tables.
-        found = list(conn.execute(sa.select(sa.text("*")).select_from(sa.table(spec.table)).limit(0)).keys())
-        if sorted(found) != sorted(declared):
-            if not replace_all:
-                raise IngestError([IngestProblem(spec.table, None, None, None,
-                                                 f"the table has columns {', '.join(found)} but the spec declares "
-                                                 f"{', '.join(declared)}; run again with --replace-all to rebuild "
-                                                 "it from the files (periods not in the files are then removed)")])
-            before: dict[tuple[Any, ...], int] = {}
+    _needs_key(spec, replace)
+    fits = _columns_fit(conn, spec, table, replace)
+    present = fits or sa.inspect(conn).has_table(spec.table)
+    rows_now = conn.execute(sa.select(sa.func.count()).select_from(sa.table(spec.table))).scalar_one() if present else 0
+    plan = TablePlan(spec.table, replace, cols, rows_now, len(loaded.rows), 0, rows_now if replace == "all" else 0)
+    if not fits:
+        return plan
+    incoming_keys = {tuple(r[k] for k in spec.key) for r in loaded.rows}
+    if replace == "all":
+        if spec.key:
+            plan.replaced = sum(1 for key in conn.execute(sa.select(*(table.c[k] for k in spec.key)))
+                                if tuple(key) in incoming_keys)
+            plan.dropped = rows_now - plan.replaced
+        return plan
+    slices = sorted({tuple(r[c] for c in cols) for r in loaded.rows}, key=_label)
+    now = _keys_in(conn, table, spec, slices)
+    plan.replaced = sum(1 for key in now if key in incoming_keys)
+    if replace == "periods":
+        position = {k: i for i, k in enumerate(spec.key)}
+        gone = [key for key in now if key not in incoming_keys]
+        plan.dropped = len(gone)
+        plan.dropped_in = [_label(s) for s in sorted({tuple(key[position[c]] for c in cols) for key in gone},
+                                                     key=_label)]
+    return plan
+
+
+def plan(engine: sa.Engine, specs: Sequence[IngestSpec], tables: list[LoadedTable],
+         replace: Replace = "periods") -> list[TablePlan]:
+    """What loading ``tables`` will delete, table by table, read before anything is written."""
+    by_id = {s.id: s for s in specs}
+    try:
+        with engine.connect() as conn:
+            return [_plan_table(conn, by_id[t.spec_id], t, replace) for t in tables]
+    except sa.exc.SQLAlchemyError as exc:
+        detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        raise IngestError([IngestProblem(", ".join(t.table for t in tables), None, None, None,
+                                         f"the database could not be read to plan the load ({detail}); "
+                                         "nothing was written")]) from exc
+
+
+def _delete_cells(conn: sa.Connection, table: sa.Table, spec: IngestSpec, rows: list[dict[str, Any]]) -> None:
+    """Delete the rows whose whole key is one of the files' (a missing key value matches a missing one)."""
+    by_shape: dict[tuple[bool, ...], set[tuple[Any, ...]]] = {}
+    for r in rows:
+        key = tuple(r[k] for k in spec.key)
+        by_shape.setdefault(tuple(v is None for v in key), set()).add(key)
+    for shape, keys in by_shape.items():
+        match = sa.and_(*(table.c[k].is_(None) if empty else table.c[k] == sa.bindparam(f"key_{k}")
+                          for k, empty in zip(spec.key, shape)))
+        values = [{f"key_{k}": v for k, v, empty in zip(spec.key, key, shape) if not empty} for key in sorted(
+            keys, key=_label)]
+        if all(shape):
+            conn.execute(table.delete().where(match))
         else:
-            before = _existing_slices(conn, table, cols)
-    else:
-        before = {}
-    if not replace_all and not spec.key:
-        raise IngestError([IngestProblem(spec.table, None, None, None,
-                                         "the spec declares no 'key', so the periods in the file cannot be told "
-                                         "apart from those already loaded; declare a key or use --replace-all")])
+            conn.execute(table.delete().where(match), values)
+
+
+def _write_table(conn: sa.Connection, spec: IngestSpec, loaded: LoadedTable, replace: Replace) -> TableLoad:
+    table = table_for(spec, sa.MetaData())
+    cols = slice_columns(spec)
+    report = TableLoad(spec.table, replace, cols)
+    _needs_key(spec, replace)
+    exists = _columns_fit(conn, spec, table, replace)
+    before = _existing_slices(conn, table, cols) if exists else {}
     incoming = sorted({tuple(r[c] for c in cols) for r in loaded.rows}, key=_label)
-    if replace_all or not exists:
+    if replace == "cells" and exists:
+        incoming_keys = {tuple(r[k] for k in spec.key) for r in loaded.rows}
+        known = set(_keys_in(conn, table, spec, incoming))
+        report.cells_replaced = len(incoming_keys & known)
+        report.cells_added = len(incoming_keys) - report.cells_replaced
+    elif replace == "cells":
+        report.cells_added = len({tuple(r[k] for k in spec.key) for r in loaded.rows})
+    if replace == "all" or not exists:
         table.drop(conn, checkfirst=True)
         table.create(conn)
         if spec.key:
             sa.Index(f"ix_{spec.table}_key", *(table.c[k] for k in spec.key)).create(conn)
+    elif replace == "cells":
+        _delete_cells(conn, table, spec, loaded.rows)
     elif incoming:
         match = sa.and_(*(table.c[c] == sa.bindparam(f"slice_{c}") for c in cols))
         conn.execute(table.delete().where(match), [{f"slice_{c}": v for c, v in zip(cols, key)} for key in incoming])
@@ -627,8 +762,11 @@ def _write_table(conn: sa.Connection, spec: IngestSpec, loaded: LoadedTable, rep
     report.added = [_label(k) for k in incoming if k not in before]
     report.replaced = [_label(k) for k in incoming if k in before]
     untouched = sorted((k for k in before if k not in incoming_set), key=_label)
-    if replace_all:
+    if replace == "all":
         report.removed = [_label(k) for k in untouched]
+    elif replace == "cells":
+        report.kept = [_label(k) for k in untouched]
+        report.rows_kept = sum(before.values()) - report.cells_replaced
     else:
         report.kept = [_label(k) for k in untouched]
         report.rows_kept = sum(before[k] for k in untouched)
@@ -636,35 +774,86 @@ def _write_table(conn: sa.Connection, spec: IngestSpec, loaded: LoadedTable, rep
 
 
 def write_all(engine: sa.Engine, specs: Sequence[IngestSpec], tables: list[LoadedTable],
-              replace_all: bool = False) -> dict[str, TableLoad]:
+              replace: Replace = "periods") -> dict[str, TableLoad]:
     """Write every table in ONE transaction: all of it, or (on any error, or if the process
     dies) none of it."""
     by_id = {s.id: s for s in specs}
     reports: dict[str, TableLoad] = {}
+    names = [t.table for t in tables]
+    before: dict[str, int | None] | None = None  # known once the tables were counted, before any write
     try:
+        _readers_never_wait(engine)
+        before = _row_counts(engine, names)
         with _transaction(engine) as conn:
             for loaded in tables:
-                reports[loaded.table] = _write_table(conn, by_id[loaded.spec_id], loaded, replace_all)
+                reports[loaded.table] = _write_table(conn, by_id[loaded.spec_id], loaded, replace)
     except IngestError:
         raise
     except (sa.exc.SQLAlchemyError, OverflowError, ValueError) as exc:
         detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-        raise IngestError([IngestProblem(", ".join(t.table for t in tables), None, None, None,
+        outcome = _after_failure(engine, names, before)
+        raise IngestError([IngestProblem(", ".join(names), None, None, None,
                                          f"the database refused the load ({type(exc).__name__}: {detail}); "
-                                         "it was rolled back")]) from exc
+                                         f"{outcome}")]) from exc
     return reports
 
 
+def _readers_never_wait(engine: sa.Engine) -> None:
+    """SQLite: write-ahead logging, set once on the file and kept. A load then writes beside the database,
+    never into it until it commits: readers (the dashboard opens the file read-only) go on reading what was
+    there, and a load that is killed or runs out of disk leaves nothing a reader must roll back (in the
+    default rollback journal, an interrupted load left a journal that only a writer can undo, so every
+    read-only reader failed with "attempt to write a readonly database" until someone wrote). The other
+    engines keep an unfinished transaction away from readers by themselves."""
+    if engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
+        with engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA journal_mode=WAL")
+
+
+def _row_counts(engine: sa.Engine, tables: list[str]) -> dict[str, int | None]:
+    """Rows in each table (None: no such table), to tell afterwards whether a failed load left them so."""
+    with engine.connect() as conn:
+        inspector = sa.inspect(conn)
+        return {t: conn.execute(sa.select(sa.func.count()).select_from(sa.table(t))).scalar_one()
+                if inspector.has_table(t) else None for t in tables}
+
+
+def _after_failure(engine: sa.Engine, tables: list[str], before: dict[str, int | None] | None) -> str:
+    """What a failed load left, found by reading the database again as a reader would (on SQLite, read-only,
+    as the dashboard opens it), never assumed: a full disk or a file-size limit can stop a rollback too."""
+    from datasources.engines import make_read_only_engine
+
+    if before is None:
+        return "nothing was written"
+    reader = engine
+    if engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
+        reader = make_read_only_engine(engine.url.render_as_string(hide_password=False), 10)
+    try:
+        now = _row_counts(reader, tables)
+    except sa.exc.SQLAlchemyError as exc:
+        detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        return (f"reading the database afterwards failed ({detail}), so it may not have been rolled back yet; "
+                "free some disk space and run the load again: the next load rolls back what is left")
+    finally:
+        if reader is not engine:
+            reader.dispose()
+    if now != before:
+        return (f"the tables now hold {now} rows where they held {before}, so it may not have been rolled back; "
+                "run the load again")
+    return "it was rolled back: reading the database again finds every table as it was"
+
+
 def ingest(engine: sa.Engine, specs: Sequence[IngestSpec], project_root: Path,
-           files: dict[str, list[Path]] | None = None, replace_all: bool = False,
+           files: dict[str, list[Path]] | None = None, replace: Replace = "periods",
            notes: list[str] | None = None) -> dict[str, TableLoad]:
     """Check everything, then load everything; on any problem load nothing and raise IngestError.
 
-    By default only the periods in the files are added or replaced; ``replace_all`` rebuilds
-    each table from the files alone. ``notes``, when given, receives the data-quality notes:
-    rows loaded despite a flaw at source (see datasources.measure_map)."""
+    ``replace`` (the module's modes): ``periods`` by default, every row of the periods in the files;
+    ``cells``, only the rows of the keys the files hold; ``all``, each table rebuilt from the files alone.
+    ``notes``, when given, receives the data-quality notes: rows loaded despite a flaw at source (see
+    datasources.measure_map)."""
     tables = read_all(specs, project_root, files)
     if notes is not None:
         for t in tables:
             notes.extend(t.notes or ())
-    return write_all(engine, specs, tables, replace_all)
+    return write_all(engine, specs, tables, replace)

@@ -74,15 +74,78 @@ def test_cli_file_adds_a_new_month_and_replace_all_needs_saying(tmp_path: Path, 
     assert first.exit_code == 0, first.output
     added = runner.invoke(app, ["ingest", "pcdd_dementia_65plus", "--file", str(months[3]), "--database", url])
     assert added.exit_code == 0, added.output
-    assert "added 1" in added.output and "replaced none" in added.output and "kept 3" in added.output
+    assert f"will write {ROWS_PER_MONTH} rows from the files, replacing 0 rows" in added.output
+    assert f"keys added {ROWS_PER_MONTH}, replaced 0" in added.output
+    assert f"every other row kept ({3 * ROWS_PER_MONTH:,} rows)" in added.output
     engine = sa.create_engine(url)
     assert _count(engine, "pcdd_dementia_65plus") == 4 * ROWS_PER_MONTH
     rebuilt = runner.invoke(app, ["ingest", "pcdd_dementia_65plus", "--file", str(months[0]), "--replace-all",
                                   "--database", url])
     assert rebuilt.exit_code == 0, rebuilt.output
+    assert f"--replace-all deletes every row now in the table ({4 * ROWS_PER_MONTH:,})" in rebuilt.output
     assert "removed by --replace-all 3" in rebuilt.output
     assert _count(engine, "pcdd_dementia_65plus") == ROWS_PER_MONTH
     engine.dispose()
+
+
+# ------------------------------------------------------------------ a file replaces what it holds, no more
+# (issue 22, finding 4): `outcomes ingest local_returns --file one_row.csv`, one measure for quarter
+# 2014-01, took that quarter from 32 rows to 1: "replace the period" replaced every measure in it.
+
+LOCAL = ("measure", "quarter_start", "area_code", "numerator", "denominator", "synthetic")
+
+
+@pytest.fixture
+def local_returns(tmp_path: Path, specs):
+    url = f"sqlite:///{tmp_path / 'local.db'}"
+    engine = sa.create_engine(url)
+    ingest(engine, [specs["local_returns"]], PROJECT)
+    one = tmp_path / "one_row.csv"
+    one.write_text(",".join(LOCAL) + "\nwarks_extra_care_units,2014-01-01,E10000031,510,,true\n")
+    yield url, engine, one
+    engine.dispose()
+
+
+def _quarter(engine: sa.Engine) -> list[tuple]:
+    return _all_rows(engine, "local_returns")
+
+
+def test_a_file_of_one_row_replaces_that_row_and_no_other(local_returns) -> None:
+    url, engine, one = local_returns
+    before = _quarter(engine)
+    assert _count(engine, "local_returns", "WHERE quarter_start = '2014-01-01'") == 32
+    done = CliRunner().invoke(app, ["ingest", "local_returns", "--file", str(one), "--database", url])
+    assert done.exit_code == 0, done.output
+    assert "will write 1 row from the files, replacing 1 row loaded before for the same keys; deletes nothing " \
+           f"else ({len(before) - 1:,} rows kept)" in done.output
+    assert "keys added 0, replaced 1 (in quarter_start 1 (2014-01-01))" in done.output
+    after = _quarter(engine)
+    changed = sorted(set(before) ^ set(after))
+    assert len(after) == len(before) and len(changed) == 2, changed
+    assert [r[:4] for r in changed] == [("warks_extra_care_units", "2014-01-01", "E10000031", "500.0"),
+                                       ("warks_extra_care_units", "2014-01-01", "E10000031", "510.0")]
+
+
+def test_replacing_whole_periods_needs_saying_and_a_dry_run_writes_nothing(local_returns) -> None:
+    url, engine, one = local_returns
+    before = _quarter(engine)
+    runner = CliRunner()
+    dry = runner.invoke(app, ["ingest", "local_returns", "--file", str(one), "--replace-periods", "--dry-run",
+                              "--database", url])
+    assert dry.exit_code == 0, dry.output
+    assert ("dry run: local_returns: will write 1 row from the files, replacing 1 row loaded before for the same "
+            "keys; and deletes 31 rows the files do not hold, replacing whole periods: quarter_start 1 "
+            "(2014-01-01)") in dry.output
+    assert dry.output.rstrip().endswith("dry run: nothing was written") and "wrote" not in dry.output
+    assert _quarter(engine) == before
+    both = runner.invoke(app, ["ingest", "local_returns", "--file", str(one), "--replace-periods", "--replace-all",
+                               "--database", url])
+    assert both.exit_code == 2 and "give one of them" in both.output
+    done = runner.invoke(app, ["ingest", "local_returns", "--file", str(one), "--replace-periods", "--database", url])
+    assert done.exit_code == 0, done.output
+    assert "and deletes 31 rows the files do not hold" in done.output
+    assert _count(engine, "local_returns", "WHERE quarter_start = '2014-01-01'") == 1
+    assert _count(engine, "local_returns") == len(before) - 31
 
 
 # ------------------------------------------------------------------ bad bytes and damaged files
@@ -157,16 +220,16 @@ def test_impossible_numbers_are_row_messages_and_change_nothing(tmp_path: Path, 
     bad = tmp_path / "falls-bad.csv"
     bad.write_text("\n".join(lines) + "\n")
     with pytest.raises(IngestError) as err:
-        ingest(engine, [spec], PROJECT, files={spec.id: [bad]}, replace_all=True)
+        ingest(engine, [spec], PROJECT, files={spec.id: [bad]}, replace="all")
     assert "falls-bad.csv, row 41" in str(err.value) and words in str(err.value)
     assert _all_rows(engine, spec.table) == before
 
 
 # ------------------------------------------------------------------ one transaction
 
-@pytest.mark.parametrize("replace_all", [True, False])
+@pytest.mark.parametrize("replace", ["all", "periods", "cells"])
 def test_failure_after_the_first_batch_rolls_everything_back(loaded_dementia, specs, monkeypatch,
-                                                             replace_all) -> None:
+                                                             replace) -> None:
     _, engine = loaded_dementia
     spec = specs["pcdd_dementia_65plus"]
     before = _all_rows(engine, spec.table)
@@ -180,8 +243,7 @@ def test_failure_after_the_first_batch_rolls_everything_back(loaded_dementia, sp
 
     monkeypatch.setattr(ingest_module, "_insert_batch", failing)
     with pytest.raises(IngestError, match="rolled back"):
-        ingest(engine, [spec], PROJECT, files={spec.id: sorted(WORKBOOKS.glob("*.xlsx"))[:2]},
-               replace_all=replace_all)
+        ingest(engine, [spec], PROJECT, files={spec.id: sorted(WORKBOOKS.glob("*.xlsx"))[:2]}, replace=replace)
     assert calls  # it failed after writing, inside the transaction
     assert _all_rows(engine, spec.table) == before
 
@@ -201,17 +263,17 @@ m._insert_batch = dying
 spec = next(s for s in load_config({config!r}).ingest if s.id == "pcdd_dementia_65plus")
 engine = sa.create_engine({url!r})
 m.ingest(engine, [spec], {project!r}, files={{spec.id: [__import__("pathlib").Path({file!r})]}},
-         replace_all={replace_all})
+         replace={replace!r})
 """
 
 
-@pytest.mark.parametrize("replace_all", [True, False])
-def test_killed_mid_load_changes_nothing(loaded_dementia, replace_all) -> None:
+@pytest.mark.parametrize("replace", ["all", "periods", "cells"])
+def test_killed_mid_load_changes_nothing(loaded_dementia, replace) -> None:
     url, engine = loaded_dementia
     before = _all_rows(engine, "pcdd_dementia_65plus")
     engine.dispose()  # DuckDB allows one writing process
     script = KILLER.format(project=str(PROJECT), config=str(PROJECT / "config"), url=url, file=str(JANUARY),
-                           replace_all=replace_all)
+                           replace=replace)
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
                           cwd=PROJECT, env={**os.environ, "PYTHONPATH": str(PROJECT)})
     assert done.returncode == -9 and "inserted" in done.stdout, done.stderr
