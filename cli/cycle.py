@@ -105,6 +105,7 @@ def status_command(framework: str = typer.Option(..., "--framework", help="Frame
         typer.echo(f"  reminder to {r['recipient']}: {r['status']} (attempts {r['attempts']})")
     for a in month.alerts:
         typer.echo(f"  alert {a['kind']} ({a['day']}): {a['text']}" + (" [known at first run]" if a["baseline"] else ""))
+    typer.echo(f"  delivery: {month.delivery_words}")
     for d in month.deliveries:
         error = f": {d['last_error']}" if d["last_error"] else ""
         typer.echo(f"  delivery to {d['recipient']}: {d['status']} (attempts {d['attempts']}){error}")

@@ -1,11 +1,15 @@
 """Delivery after sign-off: the latest signed-off snapshot of a framework is exported once
-(by default the exceptions PDF and the Excel workbook) into the configured folder, and
+(by default the exceptions PDF and Word report and the Excel workbook) into the configured folder, and
 emailed to the configured distribution list, one delivery per person, each recorded and
 retried by the ledger until sent. Entries on the list that are not a person with a grant
-and an email address are reported and skipped (nobody else is ever emailed)."""
+and an email address are reported and skipped (nobody else is ever emailed).
+
+The files are those the review pack and the snapshots page offer: each comes from the export
+cache (``reports.export_cache``), so what is delivered is byte for byte what a person downloads."""
 
 from __future__ import annotations
 
+import shutil
 from datetime import date
 from pathlib import Path
 
@@ -18,11 +22,11 @@ from cycle.ledger import add_delivery, record_event
 from cycle.mail import Email, Line, Section
 from datasources.store import PROJECT_ROOT, Store, signoffs
 from metrics.definitions.models import Delivery, Framework
-from reports import export as exporting
+from reports.export_cache import CLI_WAIT_SECONDS, cached_export
 from review.signoff import SignOff, signed_off
 
-_PLAN = {"exceptions_pdf": ("pdf", "exceptions"), "pdf": ("pdf", "full"), "xlsx": ("xlsx", "full"),
-         "docx": ("docx", "full")}
+_PLAN = {"exceptions_pdf": ("pdf", "exceptions"), "exceptions_docx": ("docx", "exceptions"), "pdf": ("pdf", "full"),
+         "docx": ("docx", "full"), "xlsx": ("xlsx", "full"), "csv": ("csv", "full")}
 
 
 def latest_signoff(store: Store, framework_id: str) -> SignOff | None:
@@ -37,18 +41,20 @@ def folder_of(delivery: Delivery, root: Path = PROJECT_ROOT) -> Path:
     return folder if folder.is_absolute() else root / folder
 
 
-def export_files(snapshot, comparison, formats, out_dir: Path) -> list[Path]:
-    """The files, exported once: a file already written for this snapshot version is reused."""
+def export_files(store: Store, snapshot, comparison, formats, out_dir: Path) -> list[Path]:
+    """The files, from the export cache (rendered there once per snapshot and scope, as for a download),
+    copied into ``out_dir``; a file already there is kept."""
+    out_dir.mkdir(parents=True, exist_ok=True)
     files = []
     for name in formats:
         fmt, scope = _PLAN[name]
-        stem = exporting.stem(snapshot) + ("-exceptions" if scope == "exceptions" else "")
-        existing = out_dir / f"{stem}.{fmt}"
-        if existing.exists():
-            files.append(existing)
-            continue
-        written = exporting.export(snapshot, fmt, out_dir, comparison, scope=scope)
-        files.extend(written)
+        for cached in cached_export(store, snapshot, comparison, fmt, scope, wait=CLI_WAIT_SECONDS):
+            delivered = out_dir / cached.name
+            if not delivered.exists():
+                partial = out_dir / f".{cached.name}.partial"
+                shutil.copyfile(cached, partial)
+                partial.replace(delivered)  # never a half-copied file under the real name
+            files.append(delivered)
     return list(dict.fromkeys(files))
 
 
@@ -87,7 +93,7 @@ def queue(store: Store, framework: Framework, today: date, everyone: list[Contac
     folder = folder_of(plan, root) / framework.id / signoff.period
     exported_key = f"export:{signoff.snapshot_id}"
     snapshot = snapshots.load(store, signoff.snapshot_id)
-    files = export_files(snapshot, snapshots.comparison_of(store, snapshot), plan.formats, folder)
+    files = export_files(store, snapshot, snapshots.comparison_of(store, snapshot), plan.formats, folder)
     if record_event(store, exported_key, "export", framework.id, signoff.period, f"snapshot:{signoff.snapshot_id}",
                     None, today, {"files": [str(p) for p in files]}):
         said.append(f"delivery: snapshot {signoff.snapshot_id} ({signoff.period}) written to {folder}: "

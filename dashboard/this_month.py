@@ -100,6 +100,8 @@ def panel(month: ThisMonth, period: str, titles: dict[str, str], signed_in: bool
     if ran:
         body += _sends("Reminders sent", month.reminders, detailed, "No reminder sent for this period.")
         body += _alerts(month, detailed)
-        body += _sends("Delivery of the signed-off snapshot", month.deliveries, detailed,
-                       "Not delivered: the period is not signed off yet, or no distribution list is configured.")
+    body.append(html.H3("Delivery of the signed-off snapshot", className="h6 mt-3"))
+    body.append(html.P(month.delivery_words, className="small", id="review-delivery-state"))
+    if month.written is not None or month.deliveries:
+        body += _sends("Emailed", month.deliveries, detailed, "Nobody emailed: no distribution list is configured.")
     return html.Section(body, id=PANEL_ID, **{"aria-label": "This month"})

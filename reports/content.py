@@ -211,9 +211,15 @@ def progress_chart(snapshot: Snapshot, evaluation: dict[str, Any], metric: Metri
     if frame.empty:
         return Paragraph(f"No progress chart for {name}: no published figures.", "small")
     assumed = f" Assumed: {progress.assumed}." if progress.assumed else ""
+    # What this chart draws, no more: a glide path only where one is drawn, a baseline only where there is one.
+    drawn = ["the baseline"] if progress.baseline is not None else []
+    if progress.glide:
+        drawn.append("the glide path (dashed, flat at the level to keep)" if progress.maintain
+                     else "the glide path (dashed)")
+    drawn.append("the level to keep and the deadline" if progress.maintain else "the target and the deadline")
     return Chart(progress.figure(), progress.caption("The table beside it gives the figures."),
-                 f"Chart: {name}, progress to the target: the value over time against the baseline, the glide path "
-                 f"(dashed), the target and the deadline.{assumed}")
+                 f"Chart: {name}, progress to the target: the value over time against "
+                 f"{', '.join(drawn[:-1]) + ' and ' if len(drawn) > 1 else ''}{drawn[-1]}.{assumed}")
 
 
 def status_chart(snapshot: Snapshot) -> Chart:
@@ -432,20 +438,25 @@ def _signoff_blocks(snapshot: Snapshot) -> list[Block]:
                       "small")]
 
 
-def _shortened(text: str, limit: int) -> str:
-    """Long intention titles cut at a word for the committee variant (the full report has them whole)."""
-    text = " ".join(text.split())
-    if len(text) <= limit:
-        return text
-    return text[:limit].rsplit(" ", 1)[0].rstrip(",;:") + " …"
-
-
 def _milestone_words(intention: Any, milestone: dict[str, Any]) -> str:
-    """The milestone, and which intention it belongs to when its title does not say."""
+    """The milestone, and which intention it belongs to when its title does not say; both whole, never cut
+    (a title cut short lost "by 20%")."""
     title = " ".join(milestone["title"].split())
     if title.rstrip(". …") and " ".join(intention.title.split()).startswith(title.rstrip(". …")[:40]):
-        return _shortened(title, 110)
-    return f"{_shortened(intention.title, 70)}: {_shortened(title, 60)}"
+        return title
+    return f"{' '.join(intention.title.split())}: {title}"
+
+
+def _value_line(evaluation: dict[str, Any]) -> str:
+    """The figures in one line; a glide path only for a metric that has one (never for one with no target)."""
+    r = evaluation["report"]
+    parts = [f"Value {r['value_text']} ({r['period_label'] or '–'})"]
+    has_target = r["target_text"] not in ("", "–", "none set")
+    parts.append(f"target {r['target_text']}" if has_target else "no target set")
+    if has_target and r["trajectory_text"] not in ("", "–"):
+        parts.append(f"glide path now {r['trajectory_text']}")
+    parts.append(f"recent trend: {r['trend']['label']}")
+    return "; ".join(parts) + "."
 
 
 def exception_blocks(snapshot: Snapshot, found: Exceptions) -> list[Block]:
@@ -475,14 +486,13 @@ def exception_blocks(snapshot: Snapshot, found: Exceptions) -> list[Block]:
             own = review_blocks(snapshot, intention_id=intention.id)
         if item.kind == "metric":
             evaluation = evaluations[(item.metric_id, item.intention_id)]
-            r = evaluation["report"]
+            assumed = assumed_note(evaluation.get("target_provenance"))
             blocks += [Heading(2, evaluation["title"]), *synthetic_blocks(snapshot, evaluation),
                        Paragraph(f"Intention: {' '.join(intention.title.split()) if intention else '–'} "
                                  f"(lead: {lead_text(intention) if intention else '–'}).", "small"),
                        Paragraph(f"{Status(evaluation['status']).text}: {evaluation['status_reason']}", "status"),
-                       Paragraph(f"Value {r['value_text']} ({r['period_label'] or '–'}); target {r['target_text']}; "
-                                 f"glide path now {r['trajectory_text']}; recent trend: {r['trend']['label']}.",
-                                 "small"),
+                       Paragraph(_value_line(evaluation), "small"),
+                       *([Paragraph(assumed, "small")] if assumed else []),  # as the full report says it
                        Paragraph(why, "small"),
                        *review_blocks(snapshot, metric_id=evaluation["metric_id"]), *own]
         elif intention is not None:

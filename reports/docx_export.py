@@ -10,7 +10,7 @@ from typing import Sequence
 
 from docx import Document
 from docx.enum.text import WD_BREAK
-from docx.shared import Cm, Pt
+from docx.shared import Cm, Mm, Pt
 
 from snapshots import Comparison, Snapshot
 from reports import chart_images, content
@@ -18,6 +18,16 @@ from reports import chart_images, content
 
 #: British English, as the PDF (``<html lang="en-GB">``): Word's spelling and screen readers use it.
 LANGUAGE = "en-GB"
+#: A4 with the PDF's margins (``reports.pdf`` CSS ``@page``): python-docx's template is US Letter.
+PAGE_MM = (210, 297)
+MARGINS_MM = {"top": 18, "right": 16, "bottom": 20, "left": 16}
+
+
+def set_a4(doc) -> None:
+    for section in doc.sections:
+        section.page_width, section.page_height = Mm(PAGE_MM[0]), Mm(PAGE_MM[1])
+        for side, mm in MARGINS_MM.items():
+            setattr(section, f"{side}_margin", Mm(mm))
 
 
 def set_language(doc, language: str) -> None:
@@ -39,7 +49,7 @@ def set_language(doc, language: str) -> None:
 
 
 def _table(doc, caption: str, headers: Sequence[str], rows: Sequence[Sequence[str]]):
-    doc.add_paragraph(caption, style="Caption")
+    doc.add_paragraph(caption, style="Caption").paragraph_format.keep_with_next = True  # with its table
     table = doc.add_table(rows=1, cols=len(headers))
     table.style = "Table Grid"
     for cell, text in zip(table.rows[0].cells, headers):
@@ -85,6 +95,7 @@ def render(snapshot: Snapshot, path: Path, comparison: Comparison | None = None,
     charts = [b for b in blocks if isinstance(b, content.Chart)]
     images = dict(zip(map(id, charts), chart_images.images([c.figure for c in charts])))
     doc = Document()
+    set_a4(doc)
     set_language(doc, LANGUAGE)
     doc.styles["Normal"].font.name = "Arial"
     doc.styles["Normal"].font.size = Pt(10)
@@ -102,7 +113,8 @@ def render(snapshot: Snapshot, path: Path, comparison: Comparison | None = None,
             if pending_break:
                 doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
                 pending_break = False
-            doc.add_heading(block.text, level=min(block.level, 4))
+            # Never stranded at the foot of a page: a heading stays with what follows it.
+            doc.add_heading(block.text, level=min(block.level, 4)).paragraph_format.keep_with_next = True
         elif isinstance(block, content.Paragraph):
             run = doc.add_paragraph().add_run(block.text)
             if block.style == "status":

@@ -11,6 +11,8 @@ from snapshots import Comparison, Snapshot
 
 FORMATS = ("xlsx", "csv", "pdf", "docx")
 SCOPES = ("full", "exceptions")
+#: The formats a scope other than "full" applies to: the workbook and the CSV tables always hold every metric.
+SCOPED = ("pdf", "docx")
 
 
 def stem(snapshot: Snapshot) -> str:
@@ -27,7 +29,7 @@ def export(snapshot: Snapshot, fmt: str, out_dir: Path, comparison: Comparison |
         raise ExportError(f"unknown format '{fmt}'; use one of {', '.join(FORMATS)}")
     if scope not in SCOPES:
         raise ExportError(f"unknown scope '{scope}'; use one of {', '.join(SCOPES)}")
-    if scope != "full" and fmt not in ("pdf", "docx"):
+    if scope != "full" and fmt not in SCOPED:
         raise ExportError(f"scope '{scope}' is for the pdf and docx reports; {fmt} always holds every metric")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)

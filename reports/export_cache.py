@@ -46,9 +46,11 @@ WAIT_SECONDS = 15
 #: A command (cron) has no page waiting behind it: it waits for a slot as long as renders take.
 CLI_WAIT_SECONDS = 30 * 60
 _HERE = Path(__file__).resolve().parent
-#: The code a rendered export depends on (besides the libraries, named by the package version).
-_RENDERERS = [*sorted(_HERE.glob("*.py")), _HERE.parent / "dashboard" / "figures.py",
-              _HERE.parent / "metrics" / "formatting.py"]
+#: The code a rendered export's text and charts can depend on (besides the libraries, named by the package
+#: version): the renderers, and every layer below them (the status words, insights, provenance words and
+#: exception rules live in metrics and review; the charts in dashboard), so changing any of them renders afresh.
+_RENDERERS = sorted(path for layer in ("reports", "dashboard", "review", "snapshots", "metrics", "datasources")
+                    for path in (_HERE.parent / layer).rglob("*.py") if "migrations" not in path.parts)
 
 
 class RenderBusy(Exception):
@@ -60,7 +62,7 @@ def product_version() -> str:
     """The package version and a digest of the renderers' source."""
     digest = hashlib.sha256()
     for path in _RENDERERS:
-        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+        digest.update(str(path.relative_to(_HERE.parent)).encode() + b"\0" + path.read_bytes())
     try:
         version = metadata.version("outcomes-dashboard")
     except metadata.PackageNotFoundError:

@@ -22,7 +22,9 @@ CSS = """
 html { font-family: "DejaVu Sans", "Liberation Sans", sans-serif; font-size: 9.5pt; color: #0b0c0c; line-height: 1.4; }
 h1 { font-size: 17pt; margin: 0 0 8pt; string-set: section content(); }
 h2 { font-size: 12.5pt; margin: 14pt 0 4pt; }
-h3 { font-size: 11pt; margin: 12pt 0 3pt; border-top: 1px solid #b1b4b6; padding-top: 6pt; break-after: avoid; }
+h3 { font-size: 11pt; margin: 12pt 0 3pt; border-top: 1px solid #b1b4b6; padding-top: 6pt; }
+/* A heading keeps with what follows it: never stranded at the foot of a page. */
+h1, h2, h3, h4 { break-after: avoid; }
 h4 { font-size: 10pt; margin: 8pt 0 2pt; }
 p { margin: 0 0 6pt; }
 p.small { color: #505a5f; font-size: 8.5pt; }

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from datasources.store import Store, cycle_deliveries, cycle_events, cycle_vintages
+from datasources.store import Store, cycle_deliveries, cycle_events, cycle_vintages, signoffs
 
 ALERT_KINDS = ("status_worse", "spc_signal", "milestone_late")
 
@@ -23,6 +23,23 @@ class ThisMonth:
     reminders: list[dict[str, Any]]     # recipient, subject, status, attempts, sent_at, last_error
     alerts: list[dict[str, Any]]        # kind, subject, day, text, baseline
     deliveries: list[dict[str, Any]]    # recipient, subject, status, attempts, sent_at, last_error, files
+    #: The period's latest sign-off (snapshot_id, signed_by, signed_at), None when it is not signed off.
+    signoff: dict[str, Any] | None = None
+    #: The files the cycle wrote to the delivery folder for that sign-off's snapshot (day, files), None until then.
+    written: dict[str, Any] | None = None
+
+    @property
+    def delivery_words(self) -> str:
+        """The delivery in one sentence, as it is: not signed off, signed off and not yet delivered, or written."""
+        if self.signoff is None:
+            return "Not delivered: the period is not signed off yet."
+        snapshot = f"snapshot #{self.signoff['snapshot_id']}"
+        if self.written is None:
+            return (f"Signed off ({snapshot}); not delivered yet: the monthly cycle delivers it at its next run "
+                    "('outcomes cycle run'), if a delivery is configured for this framework.")
+        files = self.written["files"]
+        return (f"Signed off ({snapshot}); {len(files)} file(s) written to the delivery folder on "
+                f"{self.written['day']}: {', '.join(name.rsplit('/', 1)[-1] for name in files)}.")
 
     @property
     def late_sources(self) -> list[str]:
@@ -41,6 +58,12 @@ def this_month(store: Store, framework_id: str, period: str) -> ThisMonth:
         sent = [dict(r._mapping) for r in conn.execute(
             select(cycle_deliveries).where(cycle_deliveries.c.framework_id == framework_id,
                                            cycle_deliveries.c.period == period).order_by(cycle_deliveries.c.id))]
+        signed = conn.execute(select(signoffs.c.snapshot_id, signoffs.c.signed_by, signoffs.c.signed_at).where(
+            signoffs.c.framework_id == framework_id, signoffs.c.period == period)
+            .order_by(signoffs.c.sequence.desc()).limit(1)).first()
+        written = conn.execute(select(cycle_events.c.day, cycle_events.c.detail).where(
+            cycle_events.c.kind == "export", cycle_events.c.key == f"export:{signed.snapshot_id}")).first() \
+            if signed is not None else None
         raised = conn.execute(select(cycle_events).where(
             cycle_events.c.framework_id == framework_id, cycle_events.c.period == period,
             cycle_events.c.recipient.is_(None), cycle_events.c.kind.in_(ALERT_KINDS)).order_by(cycle_events.c.id)).all()
@@ -55,4 +78,6 @@ def this_month(store: Store, framework_id: str, period: str) -> ThisMonth:
         reminders=[{k: d[k] for k in keep} for d in sent if d["kind"] == "reminder"],
         alerts=alerts,
         deliveries=[{**{k: d[k] for k in keep}, "files": json.loads(d["files"])} for d in sent
-                    if d["kind"] == "snapshot"])
+                    if d["kind"] == "snapshot"],
+        signoff=dict(signed._mapping) if signed is not None else None,
+        written={"day": written.day, "files": json.loads(written.detail).get("files", [])} if written else None)

@@ -17,6 +17,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 from sqlalchemy import create_engine, text
+from typer.testing import CliRunner
 
 from conftest import free_port
 from cycle import ledger
@@ -24,13 +25,17 @@ from cycle.contacts import set_alerts, set_email
 from cycle.mail import Email, Line, Section, render_html
 from cycle.run import run
 from cycle.schedule import reminder_date, review_date
-from datasources.store import Store
+import snapshots
+from cli.main import app
+from datasources.store import STORE_ENV, Store
+from reports.export_cache import cached_export
 from metrics.definitions.models import ReviewSchedule
 from review.commentary import save_commentary
 from review.errors import Forbidden
 from review.people import add_person, find_person, grant
 from review.sample import seed_sample_people
 from review.signoff import sign_off
+from review.this_month import this_month
 
 USER, PASSWORD = "cycle-mailer", "not-a-real-secret"
 _databases = itertools.count()
@@ -182,13 +187,30 @@ def test_a_month_of_cycle_runs(service, temp_store, smtp, tmp_path):
     save_commentary(store, service, lead, "warwickshire", "2024-06", "Falls rose after a winter of outbreaks; "
                     "the strength-and-balance service is being expanded.", metric_id="falls_admissions_65plus")
     day(date(2024, 7, 17))
-    sign_off(store, service, people["sample.officer"], "warwickshire", "2024-06")
+    assert this_month(store, "warwickshire", "2024-06").delivery_words == \
+        "Not delivered: the period is not signed off yet."
+    signed = sign_off(store, service, people["sample.officer"], "warwickshire", "2024-06")
+    assert "not delivered yet" in this_month(store, "warwickshire", "2024-06").delivery_words
     smtp.stop()
     down = day(date(2024, 7, 18))
     assert down.failures and all(f["kind"] == "snapshot" for f in down.failures)
     assert (tmp_path / "data/deliveries/warwickshire/2024-06").is_dir()
-    files = sorted(p.name for p in (tmp_path / "data/deliveries/warwickshire/2024-06").iterdir())
-    assert any(f.endswith(".xlsx") for f in files) and any(f.endswith(".pdf") for f in files), files
+    folder = tmp_path / "data/deliveries/warwickshire/2024-06"
+    files = sorted(p.name for p in folder.iterdir())
+    stem = f"warwickshire-2024-06-v{signed.version}"
+    # The files the review pack offers, byte for byte: the exceptions paper (PDF and Word) and the workbook.
+    assert files == sorted([f"{stem}-exceptions.pdf", f"{stem}-exceptions.docx", f"{stem}.xlsx"]), files
+    comparison = snapshots.comparison_of(store, signed)
+    for fmt, scope in (("pdf", "exceptions"), ("docx", "exceptions"), ("xlsx", "full")):
+        [cached] = cached_export(store, signed, comparison, fmt, scope)
+        assert (folder / cached.name).read_bytes() == cached.read_bytes()
+    # The "This month" panel and `outcomes cycle status` say so after sign-off, not "not signed off yet".
+    words = this_month(store, "warwickshire", "2024-06").delivery_words
+    assert f"Signed off (snapshot #{signed.id}); 3 file(s) written to the delivery folder on 2024-07-18" in words
+    assert f"{stem}-exceptions.pdf" in words
+    status = CliRunner().invoke(app, ["cycle", "status", "--framework", "warwickshire", "--period", "2024-06"],
+                                env={STORE_ENV: store.url})
+    assert status.exit_code == 0 and f"delivery: {words}" in status.stdout, status.output
     smtp.start()
     for d in _days(date(2024, 7, 19), date(2024, 7, 31)):
         day(d)

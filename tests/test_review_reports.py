@@ -142,3 +142,125 @@ def test_reports_carry_each_intentions_status_as_signed_off(signed):
     for status, n in counts.items():
         if n:
             assert f"{status.text} | {n}" in summary  # the intentions-by-status table
+
+
+@pytest.fixture(scope="module")
+def exceptions_paper(signed, tmp_path_factory):
+    """The exceptions PDF and Word report of the signed-off month, rendered once for the tests below."""
+    _url, _db, snap, _earlier = signed
+    out = tmp_path_factory.mktemp("exceptions-paper")
+    [pdf] = export(snap, "pdf", out, scope="exceptions")
+    [word] = export(snap, "docx", out, scope="exceptions")
+    return pdf, word
+
+
+def test_word_report_is_a4_with_the_pdfs_margins(exceptions_paper):
+    docx = pytest.importorskip("docx")
+    from docx.shared import Mm
+
+    for section in docx.Document(str(exceptions_paper[1])).sections:
+        assert (round(section.page_width / Mm(1)), round(section.page_height / Mm(1))) == (210, 297)
+        assert [round(m / Mm(1)) for m in (section.top_margin, section.right_margin, section.bottom_margin,
+                                            section.left_margin)] == [18, 16, 20, 16]
+
+
+def _structure(node, found: dict) -> dict:
+    """Every element of a PDF's structure tree, by type (H1, TH, Figure...)."""
+    from pypdf.generic import ArrayObject, DictionaryObject
+
+    node = node.get_object()
+    if isinstance(node, ArrayObject):
+        for kid in node:
+            _structure(kid, found)
+    elif isinstance(node, DictionaryObject):
+        if "/S" in node:
+            found.setdefault(str(node["/S"])[1:], []).append(node)
+        if "/K" in node:
+            _structure(node["/K"], found)
+    return found
+
+
+def test_pdf_is_a4_and_tagged_in_british_english(exceptions_paper, signed):
+    pypdf = pytest.importorskip("pypdf")
+    _url, _db, snap, _earlier = signed
+    reader = pypdf.PdfReader(str(exceptions_paper[0]))
+    for page in reader.pages:
+        assert (round(float(page.mediabox.width) * 25.4 / 72), round(float(page.mediabox.height) * 25.4 / 72)) \
+            == (210, 297)
+    root = reader.trailer["/Root"]
+    assert root["/Lang"] == "en-GB"
+    assert reader.metadata.title == snap.label
+    assert root["/MarkInfo"]["/Marked"]
+    tree = _structure(root["/StructTreeRoot"], {})
+    assert tree.get("H1") and tree.get("H2"), sorted(tree)
+    assert tree.get("TH") and tree.get("Table") and tree.get("Caption")
+    figures = tree.get("Figure", [])
+    assert figures and all(str(f.get("/Alt", "")).strip() for f in figures)
+    assert any("metrics by status" in str(f["/Alt"]) for f in figures)
+
+
+def _word_text(path) -> str:
+    import docx
+
+    document = docx.Document(str(path))
+    return "\n".join([p.text for p in document.paragraphs]
+                     + [c.text for t in document.tables for row in t.rows for c in row.cells])
+
+
+def test_exceptions_paper_says_assumed_for_assumed_target_elements(exceptions_paper, signed):
+    pypdf = pytest.importorskip("pypdf")
+    pytest.importorskip("docx")
+    from metrics.evaluation.provenance_words import assumed_note
+
+    _url, _db, snap, _earlier = signed
+    falls = next(e for e in snap.evaluations if e["metric_id"] == FALLS)
+    note = assumed_note(falls.get("target_provenance"))
+    assert note.startswith("Assumed: the "), "the falls target's baseline, deadline and measure are assumptions"
+    pdf_text = " ".join(" ".join(p.extract_text().split()) for p in pypdf.PdfReader(str(exceptions_paper[0])).pages)
+    assert note in pdf_text
+    assert note in " ".join(_word_text(exceptions_paper[1]).split())
+
+
+def test_titles_are_never_cut_short(exceptions_paper, signed):
+    pypdf = pytest.importorskip("pypdf")
+    pytest.importorskip("docx")
+    _url, _db, snap, _earlier = signed
+    text = _texts(content.build(snap, scope="exceptions"))
+    assert "…" not in text
+    word = _word_text(exceptions_paper[1])
+    assert "…" not in word
+    shared_lives = snap.framework_model.intention("aad-14-align-with-coventry")
+    late = [m for m in snap.milestones if m["intention_id"] == shared_lives.id and m["state"] == "late"]
+    for milestone in late:  # the intention and its milestone, both whole
+        assert " ".join(milestone["title"].split()) in " ".join(word.split())
+    pdf_text = " ".join(" ".join(p.extract_text().split()) for p in pypdf.PdfReader(str(exceptions_paper[0])).pages)
+    assert "…" not in pdf_text
+
+
+def test_headings_keep_with_what_follows(exceptions_paper):
+    docx = pytest.importorskip("docx")
+    from reports import pdf
+
+    document = docx.Document(str(exceptions_paper[1]))
+    headings = [p for p in document.paragraphs if p.style.name.startswith("Heading")]
+    assert headings and all(p.paragraph_format.keep_with_next for p in headings)
+    captions = [p for p in document.paragraphs if p.style.name == "Caption" and not p.text.startswith("Chart:")]
+    assert captions and all(p.paragraph_format.keep_with_next for p in captions)  # a table's caption with it
+    assert "h1, h2, h3, h4 { break-after: avoid; }" in pdf.CSS
+
+
+def test_captions_say_what_the_chart_shows(signed):
+    _url, _db, snap, _earlier = signed
+    blocks = content.build(snap)
+    progress = [b for b in blocks if isinstance(b, content.Chart) and ", progress to the target:" in b.caption]
+    assert progress
+    for chart in progress:
+        drawn = {trace.name for trace in chart.figure.data}
+        glide = any((name or "").startswith("Glide path") for name in drawn)
+        assert ("glide path" in chart.caption) == glide, (chart.caption, drawn)
+        assert ("the baseline" in chart.caption) == ("Baseline" in drawn), (chart.caption, drawn)
+    # A metric with no target: its line names no glide path.
+    untargeted = [e for e in snap.evaluations if e["report"]["target_text"] == "none set"]
+    assert untargeted
+    text = _texts(content.build(snap, scope="exceptions"))
+    assert "target none set" not in text and "glide path now –" not in text

@@ -18,10 +18,11 @@ from dash import MATCH, Input, Output, State, callback, dcc, html, no_update
 from dashboard import auth, context, milestone_update, titles
 from dashboard import review_widgets as w
 from dashboard import this_month as this_month_panel
+from dashboard.export_links import export_links
 from dashboard.components import (Column, figure, metric_table, period_problem, progress_text, status_badge,
                                   synthetic_banner, synthetic_tag, unbroken)
 from dashboard.milestone_update import EXCEPTION, LED, milestone_item
-from dashboard.provenance_view import assumed_footnote
+from dashboard.provenance_view import assumed_footnote, assumed_line
 from metrics.definitions.wording import lead_text
 from metrics.formatting import apart_decimals, format_value
 from metrics.periods import parse_month
@@ -71,7 +72,8 @@ def _summary(pack) -> html.Section:
         rows.append(([e.title, [*value, synthetic_tag(e)],
                       _shown(e.trajectory_value, metric),
                       _shown(e.target_value, metric, decimals=apart_decimals(e.value, metric, e.target_value))
-                      + ([" by ", unbroken(e.deadline)] if e.deadline else []),
+                      + ([" by ", unbroken(e.deadline)] if e.deadline else [])
+                      + assumed_line(e.target_provenance),  # "Assumed: baseline; deadline", as the reports say
                       status_badge(e.status), progress_text(e)], {"data-metric": e.metric_id}))
     more = len(pack.headline) - HEADLINE_ROWS
     return html.Section([
@@ -171,9 +173,8 @@ def _signoff_section(pack, person) -> html.Section:
     if pack.signoff is not None:
         s = pack.signoff
         parts.append(html.P([f"Signed off by {s.signed_by} on {w.when(s.signed_at)} (snapshot #{s.snapshot_id}). ",
-                             "Commentary written now is kept as an addendum. ",
-                             html.A("Exceptions report (PDF)", href=f"/snapshots/{s.snapshot_id}/download/pdf")],
-                            id="signoff-state"))
+                             "Commentary written now is kept as an addendum."], id="signoff-state"))
+        parts.append(export_links(s.snapshot_id, "signoff-downloads"))
     else:
         parts.append(html.P(f"{pack.period} is not signed off yet.", id="signoff-state"))
     if access.can_sign_off(context.store(), person, pack.framework.id):
@@ -354,7 +355,6 @@ def sign_off_clicked(clicks, reason, ctx):
     except ReviewError as error:
         return w.problem("Not signed off", error, fields, level=3), *w.field_messages(error, fields)
     return (html.Div([html.P(f"Signed off {framework_id} {period}: snapshot #{snap.id}.", className="mb-1"),
-                     html.A("Exceptions report (PDF)", href=f"/snapshots/{snap.id}/download/pdf"), " · ",
-                     dcc.Link("All snapshots", href="/snapshots")],
+                     export_links(snap.id), dcc.Link("All snapshots", href="/snapshots")],
                     role="status", className="alert alert-success py-2 my-2", id="signoff-done"),
             *w.field_messages(None, fields))

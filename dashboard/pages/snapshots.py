@@ -5,8 +5,9 @@ from __future__ import annotations
 import dash
 from dash import Input, Output, callback, html
 
-from dashboard import context, ids
-from dashboard.components import dropdown, labelled, scroll_region, status_badge
+from dashboard import context
+from dashboard.components import ALL, dropdown, labelled, scroll_region, status_badge
+from dashboard.export_links import export_links
 from datasources.store import StoreError
 import snapshots
 from metrics.evaluation.status import Status
@@ -18,12 +19,14 @@ COMPARE_BEFORE = "snapshot-compare-before"
 COMPARE_AFTER = "snapshot-compare-after"
 COMPARE_RESULT = "snapshot-compare-result"
 COMPARE_STATUS = "snapshot-compare-status"
-FORMATS = {"pdf": "PDF report", "docx": "Word report", "xlsx": "Excel workbook", "csv": "CSV tables (zip)"}
 
 
-def download_href(snapshot_id: int, fmt: str) -> str:
-    """The link to an export; the route that serves it is ``reports.downloads`` (reports sit above pages)."""
-    return ids.SNAPSHOT_DOWNLOAD.format(snapshot_id=snapshot_id, fmt=fmt)
+def _earlier_of(rows: list[dict], row: dict) -> dict | None:
+    """The snapshot of the same framework just before ``row`` (an earlier period, or an earlier version of the
+    same period), from the list; None when ``row`` is the first."""
+    before = [r for r in rows if r["framework"] == row["framework"]
+              and (r["period"], r["version"]) < (row["period"], row["version"])]
+    return max(before, key=lambda r: (r["period"], r["version"]), default=None)
 
 
 def _option(row: dict) -> dict[str, str]:
@@ -41,7 +44,7 @@ def _is_snapshot_id(value) -> bool:
 
 
 def compare_table(before_id: str | None, after_id: str | None) -> html.Div | html.P | html.Table:
-    if not before_id or not after_id:
+    if not before_id or not after_id or ALL in (before_id, after_id):
         return html.P("Choose two snapshots to compare.")
     if not (_is_snapshot_id(before_id) and _is_snapshot_id(after_id)):
         return html.P("Those are not snapshot ids: choose two snapshots from the lists.", role="alert")
@@ -49,6 +52,10 @@ def compare_table(before_id: str | None, after_id: str | None) -> html.Div | htm
         before, after = snapshots.load(context.store(), before_id), snapshots.load(context.store(), after_id)
     except snapshots.SnapshotError as exc:
         return html.P(str(exc), role="alert")
+    if (before.period, before.version) >= (after.period, after.version):
+        return html.P(f"Snapshot #{before.id} ({before.label}) is not earlier than snapshot #{after.id} "
+                      f"({after.label}): choose an earlier snapshot first and a later one second.", role="alert",
+                      id="snapshot-compare-none")
     changes = snapshots.compare(before, after)
     rows = []
     for c in changes:
@@ -97,24 +104,25 @@ def layout(**_: str) -> html.Div:
         html.Tbody([html.Tr([
             html.Td(str(r["id"])), html.Td(r["framework"]), html.Td(r["period"]), html.Td(str(r["version"])),
             html.Td(r["created_at"].replace("T", " ").replace("+00:00", " UTC")), html.Td(r["created_by"]),
-            html.Td(html.Ul([html.Li(html.A(
-                [label, html.Span(f" of snapshot {r['id']}", className="visually-hidden")],
-                href=download_href(r["id"], fmt), download="")) for fmt, label in FORMATS.items()],
-                className="list-inline mb-0 d-flex gap-3")),
+            html.Td(export_links(r["id"])),
         ], **{"data-snapshot": str(r["id"])}) for r in rows]),
     ], className="table table-sm", id="snapshot-table"), "Snapshots, newest first, with downloads")
     options = [_option(r) for r in rows]
     after = options[0]["value"]
-    before = options[1]["value"] if len(options) > 1 else options[0]["value"]
+    earlier = _earlier_of(rows, rows[0])
+    before = str(earlier["id"]) if earlier else None
     return html.Div([
         html.H1("Snapshots", className="h2"), intro, table,
         html.H2("Compare two snapshots", className="h4 mt-4"),
-        html.Div([labelled("Earlier snapshot", COMPARE_BEFORE, dropdown(COMPARE_BEFORE, options, before)),
+        html.Div([labelled("Earlier snapshot", COMPARE_BEFORE, dropdown(COMPARE_BEFORE, options, before,
+                                                                  "" if earlier else "No earlier snapshot")),
                   labelled("Later snapshot", COMPARE_AFTER, dropdown(COMPARE_AFTER, options, after))],
                  className="d-flex flex-wrap", role="group", **{"aria-label": "Snapshots to compare"}),
         # Only a short sentence is announced when the choice changes, not the whole table (WCAG 4.1.3).
         html.P(id=COMPARE_STATUS, role="status", className="visually-hidden"),
-        html.Div(compare_table(before, after), id=COMPARE_RESULT),
+        html.Div(compare_table(before, after) if earlier else html.P(
+            f"Snapshot #{after} is the first of {rows[0]['framework']}: there is no earlier snapshot to compare it "
+            "with.", id="snapshot-compare-none"), id=COMPARE_RESULT),
         html.P(["Status words: ", *[html.Span([status_badge(s), " "]) for s in ("off_track", "on_track")],
                 f"and so on ({', '.join(s.words for s in Status)})."], className="small text-muted mt-3"),
     ])
@@ -123,7 +131,7 @@ def layout(**_: str) -> html.Div:
 @callback(Output(COMPARE_RESULT, "children"), Output(COMPARE_STATUS, "children"),
           Input(COMPARE_BEFORE, "value"), Input(COMPARE_AFTER, "value"), prevent_initial_call=True)
 def update_compare(before_id: str | None, after_id: str | None):
-    if not before_id or not after_id:
+    if not before_id or not after_id or ALL in (before_id, after_id):
         return compare_table(before_id, after_id), "Choose two snapshots to compare."
     if not (_is_snapshot_id(before_id) and _is_snapshot_id(after_id)):
         return compare_table(before_id, after_id), "Those are not snapshot ids."

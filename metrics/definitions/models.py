@@ -499,7 +499,8 @@ class Delivery(Model):
 
     folder: str = "data/deliveries"
     to: tuple[str, ...] = ()
-    formats: tuple[Literal["exceptions_pdf", "pdf", "xlsx", "docx"], ...] = ("exceptions_pdf", "xlsx")
+    formats: tuple[Literal["exceptions_pdf", "exceptions_docx", "pdf", "docx", "xlsx", "csv"], ...] = (
+        "exceptions_pdf", "exceptions_docx", "xlsx")
 
 
 class ReviewSchedule(Model):
