@@ -83,7 +83,8 @@ def test_a_month_13_on_the_overview_says_the_period_is_not_understood(client) ->
     text = clear(post(client, "..overview-body.children...overview-status.children..",
                       [{"id": "overview-body", "property": "children"}, {"id": "overview-status", "property": "children"}],
                       [("period-select", "value", "2016-13"), ("theme-filter", "value", None),
-                       ("lead-filter", "value", None)], [("url", "href", "http://localhost/?framework=warwickshire")]))
+                       ("lead-filter", "value", None), ("status-filter", "value", None),
+                       ("sort-select", "value", None)], [("url", "href", "http://localhost/?framework=warwickshire")]))
     assert "2016-13" in text and "not understood" in text
 
 
@@ -176,7 +177,8 @@ def test_an_unforeseen_callback_error_is_logged_with_a_reference_and_shown_as_a_
                         [{"id": "overview-body", "property": "children"},
                          {"id": "overview-status", "property": "children"}],
                         [("period-select", "value", "2016-03"), ("theme-filter", "value", None),
-                         ("lead-filter", "value", None)], [("url", "href", "http://localhost/?framework=warwickshire")])
+                         ("lead-filter", "value", None), ("status-filter", "value", None),
+                         ("sort-select", "value", None)], [("url", "href", "http://localhost/?framework=warwickshire")])
     text = response.get_data(as_text=True)
     assert response.status_code == 200
     assert text.count(UNEXPECTED_ID) == 1  # one element with the id, the other output the words only

@@ -15,12 +15,14 @@ def test_overview_to_intention(page, live_server: str) -> None:
     page.goto(f"{live_server}/?framework=warwickshire&period=2016-03")
     page.wait_for_selector("[data-metric='falls_admissions_65plus']")
     assert page.locator("h1").first.inner_text() == "Warwickshire People Group Commissioning Intentions"
-    row = page.locator("tr[data-metric='permanent_care_home_admissions_65plus']")
-    assert "Achieved" in row.locator(".status-badge").inner_text()
-    assert page.locator("tr[data-metric='dementia_diagnosis_rate_65plus'] .status-badge").inner_text().endswith(
+    # One row per intention, its own status in icon and words; its headline measure against the target.
+    row = page.locator("tr[data-intention='fe-4-residential-care']")
+    assert "Care home admissions 65+" in row.locator("[data-metric]").inner_text()
+    assert row.locator(".status-badge").inner_text().endswith("On track")
+    assert page.locator("tr[data-intention='fe-18-dementia-diagnosis'] .status-badge").inner_text().endswith(
         "Off track")
     # Sparklines carry a text alternative.
-    alt = page.locator("tr[data-metric='falls_admissions_65plus'] img.sparkline").get_attribute("alt")
+    alt = page.locator("tr[data-intention='fe-13-falls-prevention'] img.sparkline").get_attribute("alt")
     assert alt.startswith("Trend of Falls admissions 65+")
 
     page.get_by_role("link", name=re.compile("falls prevention strategy")).click()
@@ -29,7 +31,7 @@ def test_overview_to_intention(page, live_server: str) -> None:
     assert "period=2016-03" in page.url
     reason = page.locator("[data-metric='falls_admissions_65plus'] .status-reason").inner_text()
     assert "the glide path expects" in reason and "by March 2018" in reason
-    badge = page.locator("[data-metric='falls_admissions_65plus'] .status-badge").inner_text()
+    badge = page.locator("p[data-metric='falls_admissions_65plus'] .status-badge").inner_text()
     assert badge.split()[-1] in {"track", "risk"}
     legend = page.locator(".js-plotly-plot .legendtext").evaluate_all("els => els.map(e => e.textContent)")
     assert {"Actual", "Glide path", "Target at deadline", "Baseline"} <= set(legend)

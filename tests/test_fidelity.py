@@ -161,7 +161,8 @@ def test_pages_say_assumed_and_show_the_target_description(service, dash_app) ->
     assert f"Td('{TO_BE_CONFIRMED}'), Td('Not started')" in intention_html and "Td('Late')" not in intention_html
     assert "Date to be confirmed: the document gives none." in intention_html
     assert "Assumed: the baseline, deadline and measure are assumptions of ours" in intention_html
-    assert "Assumed: deadline" in overview_html
+    # The overview's headline measures: "Assumed" beside the figures, the elements read out after it.
+    assert "'Assumed', Span(children=': deadline'" in overview_html
     for fw in service.config.frameworks:
         assert f"provenance-{fw}" in provenance_html
     assert "Added context, not in the document" in provenance_html

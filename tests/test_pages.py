@@ -49,17 +49,19 @@ def test_overview_layout_shows_three_headline_metrics_with_status_words(pages) -
     layout = overview.layout(framework="warwickshire", period="2016-03")
     text = text_of(layout)
     for title in ("Falls admissions 65+", "Dementia diagnosis rate 65+", "Care home admissions 65+"):
-        assert title in text
-    badges = find(layout, lambda c: "status-badge" in (getattr(c, "className", "") or ""))
+        assert title in text  # each its intention's headline measure
+    rows = find(layout, lambda c: "data-intention" in c.to_plotly_json()["props"])
+    badges = [b for row in rows for b in find(row, lambda c: "status-badge" in (getattr(c, "className", "") or ""))]
     statuses = {b.to_plotly_json()["props"].get("data-status") for b in badges}
-    assert {"achieved", "off_track"} <= statuses
+    assert {"achieved", "off_track", "at_risk"} <= statuses  # each intention's own status
     words = {text_of(b.children[1]) for b in badges}
     assert "Achieved" in words and "Off track" in words  # words, not colour alone
 
 
 def test_overview_callback_filters_by_theme(pages) -> None:
     overview, _, _ = pages
-    body = overview.update_overview("2016-03", ["Frail Elderly - Accommodation with Support"], [], "warwickshire")
+    body = overview.update_overview("2016-03", ["Frail Elderly - Accommodation with Support"], [], None, None,
+                                    "warwickshire")
     text = text_of(body)
     assert "Care home admissions 65+" in text
     assert "Falls admissions 65+" not in text
@@ -67,7 +69,7 @@ def test_overview_callback_filters_by_theme(pages) -> None:
 
 def test_overview_callback_with_no_match_says_so(pages) -> None:
     overview, _, _ = pages
-    body = overview.update_overview("2016-03", ["No such theme"], [], "warwickshire")
+    body = overview.update_overview("2016-03", ["No such theme"], [], None, None, "warwickshire")
     assert "No intentions match" in text_of(body)
 
 
@@ -139,7 +141,7 @@ def test_theme_select_offers_all_and_the_all_choice_filters_nothing(pages) -> No
     layout = overview.layout(framework="warwickshire", period="2016-03")
     theme = find(layout, lambda c: getattr(c, "id", None) == ids.THEME_FILTER)[0]
     assert theme.value == ALL and theme.options[0] == {"label": "All themes", "value": ALL}
-    body = overview.update_overview("2016-03", ALL, ALL, "warwickshire")
+    body = overview.update_overview("2016-03", ALL, ALL, ALL, None, "warwickshire")
     assert "Falls admissions 65+" in text_of(body) and "Care home admissions 65+" in text_of(body)
 
 
@@ -154,18 +156,26 @@ def _compared_metric(service, framework_id: str) -> str:
 
 
 @pytest.mark.parametrize("framework_id", ["wigan", "warwickshire", "cornwall"])
-def test_overview_shows_the_benchmark_verdict_in_words(pages, service, framework_id: str) -> None:
-    overview, _, _ = pages
+def test_intention_page_shows_the_benchmark_verdict_in_words(pages, service, framework_id: str) -> None:
+    """The verdict the overview's metric rows gave, now beside each metric on its intention's page."""
+    _, intention, _ = pages
     metric_id = _compared_metric(service, framework_id)
     expected = service.evaluate_framework(framework_id)
-    bench = next(e for e in expected.evaluations if e.metric_id == metric_id).insights.benchmark
-    layout = overview.layout(framework=framework_id)
-    row = find(layout, lambda c: c.to_plotly_json()["props"].get("data-metric") == metric_id)[0]
-    verdict = find(row, lambda c: "benchmark" in (getattr(c, "className", "") or ""))[0]
+    evaluation = next(e for e in expected.evaluations if e.metric_id == metric_id)
+    bench = evaluation.insights.benchmark
+    layout = intention.layout(intention_id=evaluation.intention_id, framework=framework_id)
+    section = find(layout, lambda c: any(x.to_plotly_json()["props"].get("data-metric") == metric_id
+                                         for x in (getattr(c, "children", None) or []) if hasattr(x, "to_plotly_json"))
+                   and "intention-card" in (getattr(c, "className", "") or ""))[0]
+    verdict = find(section, lambda c: "benchmark" in (getattr(c, "className", "") or ""))[0]
     assert verdict.to_plotly_json()["props"]["data-verdict"] == bench.verdict
     # Words, not colour: "Better than England", "Similar to England", "Worse than England".
     assert text_of(verdict) == bench.compact and bench.comparator in text_of(verdict)
     # A metric without comparators has no verdict line.
     plain = next(e for e in expected.evaluations if not service.metric(e.metric_id).binding.comparators)
-    plain_row = find(layout, lambda c: c.to_plotly_json()["props"].get("data-metric") == plain.metric_id)[0]
-    assert not find(plain_row, lambda c: "benchmark" in (getattr(c, "className", "") or ""))
+    page = intention.layout(intention_id=plain.intention_id, framework=framework_id)
+    plain_section = find(page, lambda c: any(x.to_plotly_json()["props"].get("data-metric") == plain.metric_id
+                                             for x in (getattr(c, "children", None) or [])
+                                             if hasattr(x, "to_plotly_json"))
+                         and "intention-card" in (getattr(c, "className", "") or ""))[0]
+    assert not find(plain_section, lambda c: "benchmark" in (getattr(c, "className", "") or ""))

@@ -18,7 +18,7 @@ document.addEventListener('securitypolicyviolation', e => window.__cspViolations
 """
 
 PAGES = [
-    ("/?framework=warwickshire", "#overview-body .intention-card"),
+    ("/?framework=warwickshire", "#overview-body #intention-table"),
     ("/metric/falls_admissions_65plus?framework=warwickshire&period=2016-03", ".chart-box svg.main-svg"),
     ("/intention/fe-13-falls-prevention?framework=warwickshire", ".chart-box svg.main-svg"),
     ("/review?framework=warwickshire&period=2025-03", "#review-summary"),

@@ -17,5 +17,7 @@ def _overview_layout():
 
 
 def layout(framework_id: str | None = None, period: str | None = None, theme: str | None = None,
-           lead: str | None = None, **_: str) -> html.Div:
-    return _overview_layout()(framework=framework_id, period=period, theme=theme, lead=lead)
+           lead: str | None = None, status: str | None = None, sort: str | None = None, spc: str | None = None,
+           **_: str) -> html.Div:
+    return _overview_layout()(framework=framework_id, period=period, theme=theme, lead=lead, status=status,
+                              sort=sort, spc=spc)

@@ -92,6 +92,15 @@ def metrics_table(service: MetricsService, evaluations: list[Evaluation], framew
     return metric_table(METRIC_COLUMNS, rows, f"Metrics of this intention at {period}")
 
 
+def benchmark_line(evaluation: Evaluation) -> html.P | None:
+    """The benchmark verdict in words ("Similar to England"), as the overview's metric rows gave it; the metric
+    page gives the method and the interval. None without a comparator."""
+    bench = evaluation.insights.benchmark if evaluation.insights else None
+    if bench is None:
+        return None
+    return html.P(bench.compact, className="benchmark small", **{"data-verdict": str(bench.verdict)})
+
+
 def layout(intention_id: str | None = None, framework: str | None = None, period: str | None = None,
            **_: str) -> html.Div:
     service = context.service()
@@ -159,7 +168,7 @@ def layout(intention_id: str | None = None, framework: str | None = None, period
             html.P([status_badge(evaluation.status), synthetic_tag(evaluation), " ",
                     html.Span(evaluation.status_reason, className="status-reason")],
                    **{"data-metric": metric.id}),
-            *[part for part in (assumed_footnote(evaluation.target_provenance),) if part],
+            *[part for part in (assumed_footnote(evaluation.target_provenance), benchmark_line(evaluation)) if part],
             html.P(f"Progress from baseline to target: {progress_text(evaluation)}", className="small"),
             metric_chart(service, evaluation, result.period),
         ], className="intention-card"))
