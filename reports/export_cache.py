@@ -35,6 +35,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Iterator
 
+from datasources import shared_exports
 from datasources.store import Store
 from reports.export import export
 from snapshots import Comparison, Snapshot
@@ -138,23 +139,57 @@ def cached_export(store: Store, snapshot: Snapshot, comparison: Comparison, fmt:
                   scope: str = "full", wait: float = WAIT_SECONDS) -> list[Path]:
     """The export's files, from the cache, rendered first if they are not there yet (waiting up to
     ``wait`` seconds for a render slot, else RenderBusy). The paths are inside the cache: copy
-    them, never change them."""
+    them, never change them.
+
+    On a store several machines share (``datasources.shared_exports``), an export another instance
+    rendered is copied from the store rather than rendered again; one this instance renders is kept
+    there, and the same export asked for on two machines at once is rendered by one of them."""
     root = cache_root(store)
     entry = root / cache_key(snapshot, comparison, fmt, scope)
     if not (entry / "files.json").exists():
         with _locked(root / ".locks" / entry.name):  # one render of an export; who else asks waits for it
             if not (entry / "files.json").exists():
-                with _render_slot(root, wait):
-                    _render_into(root, entry, snapshot, comparison, fmt, scope)
+                with shared_exports.render_lock(store, entry.name):  # and one across machines
+                    if not _copy_from_store(store, root, entry):
+                        with _render_slot(root, wait):
+                            _render_into(root, entry, snapshot, comparison, fmt, scope)
+                        shared_exports.keep(store, entry.name,
+                                            [(p.name, p.read_bytes()) for p in _entry_files(entry)])
     return _entry_files(entry)
 
 
-def _render_into(root: Path, entry: Path, snapshot: Snapshot, comparison: Comparison, fmt: str, scope: str) -> None:
+def _place(root: Path, entry: Path, fill) -> None:
+    """Make the entry in a folder of its own and move it into place whole, or not at all. ``fill(work)``
+    writes the files and returns their names, in order, and where they came from (kept as origin.json)."""
     work = Path(tempfile.mkdtemp(prefix=f".{entry.name}.", dir=root))
     try:
-        paths = export(snapshot, fmt, work, comparison, scope)
-        (work / "files.json").write_text(json.dumps([p.name for p in paths]))
-        work.rename(entry)  # whole, or not at all
+        names, origin = fill(work)
+        (work / "origin.json").write_text(json.dumps(origin))  # which instance rendered it (for operators)
+        (work / "files.json").write_text(json.dumps(names))
+        work.rename(entry)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
+
+
+def _render_into(root: Path, entry: Path, snapshot: Snapshot, comparison: Comparison, fmt: str, scope: str) -> None:
+    def render(work: Path):
+        paths = export(snapshot, fmt, work, comparison, scope)
+        return [p.name for p in paths], {"rendered_by": shared_exports.instance(), "copied_from_store": False}
+
+    _place(root, entry, render)
+
+
+def _copy_from_store(store: Store, root: Path, entry: Path) -> bool:
+    found = shared_exports.fetch(store, entry.name)
+    if found is None:
+        return False
+    files, rendered_by = found
+
+    def copy(work: Path):
+        for name, data in files:
+            (work / name).write_bytes(data)
+        return [name for name, _ in files], {"rendered_by": rendered_by, "copied_from_store": True}
+
+    _place(root, entry, copy)
+    return True
