@@ -61,13 +61,33 @@ def test_pdf_holds_framework_metric_titles_and_values(exported, service):
     assert reader.outline, "headings become PDF bookmarks"
 
 
-def test_pdf_first_page_renders(exported):
-    _, files, root = exported
-    target = root / "page"
-    subprocess.run(["pdftoppm", "-png", "-r", "50", "-f", "1", "-l", "1", str(files["pdf"][0]), str(target)],
-                   check=True, timeout=60)
-    pngs = list(root.glob("page*.png"))
-    assert pngs and pngs[0].stat().st_size > 1000
+def _grey_page(pdf: Path, page: int, target: Path, dpi: int = 50) -> tuple[int, int, bytes]:
+    """One page drawn by poppler as 8-bit grey pixels: (width, height, pixels)."""
+    subprocess.run(["pdftoppm", "-gray", "-r", str(dpi), "-f", str(page), "-l", str(page), "-singlefile",
+                    str(pdf), str(target)], check=True, timeout=60)
+    data = target.with_suffix(".pgm").read_bytes()
+    magic, width, height, depth, pixels = data.split(maxsplit=4)
+    assert (magic, depth) == (b"P5", b"255")
+    return int(width), int(height), pixels[:int(width) * int(height)]
+
+
+def test_pdf_first_page_is_the_cover_drawn_on_a4(exported, service):
+    """What a person checks on the first page: it is A4, something is drawn on it (ink, not a blank or a
+    black page), and it is the cover: the framework, the council, the period and version, who made it."""
+    snap, files, root = exported
+    pdf = files["pdf"][0]
+    width, height, pixels = _grey_page(pdf, 1, root / "cover")
+    assert abs(width - 595 / 72 * 50) <= 1 and abs(height - 842 / 72 * 50) <= 1, (width, height)  # A4 at 50 dpi
+    ink = sum(1 for p in pixels if p < 128) / len(pixels)
+    assert 0.005 < ink < 0.1, f"{ink:.2%} of the cover is ink"  # 2.3% when written
+    cover = _norm(subprocess.run(["pdftotext", "-f", "1", "-l", "1", str(pdf), "-"], capture_output=True,
+                                 text=True, check=True, timeout=60).stdout)
+    framework = service.framework("warwickshire")
+    for words in (framework.title, framework.organisation,
+                  f"Progress report for {snap.period_label}, version {snap.version}",
+                  "Prepared by tester", f"Snapshot id {snap.id}", snap.record.definitions_hash):
+        assert _norm(words) in cover, words
+    assert "Executive summary" not in cover, "the cover is a page of its own"
 
 
 def test_xlsx_has_three_sheets_with_frozen_headers(exported):
