@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
-import sqlalchemy as sa
 
 pytestmark = pytest.mark.browser
 
@@ -14,18 +15,6 @@ PAGES = {  # framework: (heading on its overview, an intention with a metric or 
     "cornwall": ("Cornwall Supportive Lifestyles Commissioning Intentions", "corn-2-support-and-housing-options"),
     "lewisham": ("Lewisham Outcome Based Commissioning", "lew-ld-meta-outcomes"),
 }
-
-
-@pytest.fixture(scope="module", autouse=True)
-def ingested(sample_db):
-    engine = sa.create_engine(f"sqlite:///{sample_db}")
-    if not sa.inspect(engine).has_table("pcdd_dementia_65plus"):
-        from typer.testing import CliRunner
-
-        from cli.main import app
-
-        assert CliRunner().invoke(app, ["ingest"]).exit_code == 0
-    engine.dispose()
 
 
 #: True once Dash has rendered the layout, has no callback in flight and no graph still drawing.
@@ -39,13 +28,44 @@ def settle(page) -> None:
     page.wait_for_function(SETTLED, timeout=30_000)
 
 
+#: {status: how many} from a list of counts, each item marked with its status (a badge, then the number).
+COUNTS = """list => Object.fromEntries([...list.querySelectorAll(':scope > li[data-status]')]
+    .map(li => [li.dataset.status, Number(li.textContent.match(/\\d+/g).pop())]))"""
+
+
+def expected_counts(service, store, framework_id: str) -> dict:
+    """What the framework's summary should say: its intentions and metrics (each once) from the config, by
+    status as the framework's judgement has them (with the milestone updates in the store), and its late
+    milestones of all it has."""
+    from review.judgement import framework_evaluation
+
+    framework = service.framework(framework_id)
+    result = framework_evaluation(store, service, framework_id, None)
+    return {"intentions": len(framework.intentions), "metrics": len(framework.metric_ids()),
+            "intentions by status": {str(s): n for s, n in result.intention_counts().items() if n},
+            "metrics by status": {str(s): n for s, n in result.status_counts().items() if n},
+            "milestones late": f"{sum(1 for m in result.milestones if m.late)} of "
+                               f"{sum(len(i.milestones) for i in framework.intentions)}"}
+
+
 @pytest.mark.parametrize("framework_id", sorted(PAGES))
-def test_framework_overview(page, live_server, framework_id):
+def test_framework_overview(page, live_server, service, app_store, framework_id):
     heading, intention_id = PAGES[framework_id]
     page.goto(f"{live_server}/framework/{framework_id}")
     page.wait_for_selector(f"h1:has-text('{heading}')", timeout=30_000)
-    page.wait_for_selector("section[aria-label='Summary of statuses']", timeout=30_000)
+    summary = page.locator("section[aria-label='Summary of statuses']")
+    summary.wait_for(timeout=30_000)
     assert page.locator(f"[data-intention='{intention_id}']").count() == 1
+    want = expected_counts(service, app_store, framework_id)
+    text = summary.inner_text()
+    assert f"Intentions: {want['intentions']}" in text
+    assert f"Metrics: {want['metrics']}, each counted once" in text
+    assert summary.locator("#intention-counts").evaluate(COUNTS) == want["intentions by status"]
+    assert summary.locator("#metric-counts").evaluate(COUNTS) == want["metrics by status"]
+    assert summary.locator("#milestones-late").inner_text() == f"Milestones late: {want['milestones late']}"
+    # The Making Data Count matrix places each metric once.
+    cells = summary.locator("#spc-matrix td[data-count]").evaluate_all("tds => tds.map(td => Number(td.dataset.count))")
+    assert sum(cells) == want["metrics"]
     settle(page)
 
 
@@ -58,13 +78,26 @@ def test_intention_page(page, live_server, framework_id):
     settle(page)
 
 
-def test_all_frameworks_summary(page, live_server):
+def test_all_frameworks_summary(page, live_server, service, app_store):
     page.goto(f"{live_server}/frameworks")
     page.wait_for_selector("#frameworks-summary table", timeout=30_000)
-    text = page.inner_text("#frameworks-summary")
-    for heading, _ in PAGES.values():
-        assert heading in text
-    assert "Milestones late" in text
+    headers = page.locator("#frameworks-summary thead th").all_inner_texts()
+    assert headers == ["Framework", "Organisation", "Period", "Intentions", "Intentions by status", "Metrics",
+                       "Metrics by status", "Milestones late"]
+    rows = page.locator("#frameworks-summary tbody tr")
+    assert rows.count() == len(PAGES)
+    for i in range(rows.count()):
+        cells = rows.nth(i).locator(":scope > td")
+        title = cells.nth(0).inner_text()
+        framework_id = next(f for f, (heading, _) in PAGES.items() if heading == title)
+        want = expected_counts(service, app_store, framework_id)
+        assert cells.nth(1).inner_text() == service.framework(framework_id).organisation
+        assert re.fullmatch(r"\d{4}-\d{2}", cells.nth(2).inner_text())
+        assert int(cells.nth(3).inner_text()) == want["intentions"], framework_id
+        assert cells.nth(4).locator("ul").evaluate(COUNTS) == want["intentions by status"], framework_id
+        assert int(cells.nth(5).inner_text()) == want["metrics"], framework_id
+        assert cells.nth(6).locator("ul").evaluate(COUNTS) == want["metrics by status"], framework_id
+        assert cells.nth(7).inner_text() == want["milestones late"], framework_id
     settle(page)
 
 
