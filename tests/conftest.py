@@ -6,13 +6,14 @@ is set, a missing Chromium or PostgreSQL fails the test instead of skipping it.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
-import time
 from pathlib import Path
 from typing import Iterator
 
@@ -22,6 +23,7 @@ PROJECT = Path(__file__).resolve().parent.parent
 SAMPLE_DB = PROJECT / "sample_data" / "sample.db"
 CONFIG_DIR = PROJECT / "config"
 # Parsed config kept for this run only, never in the user's own cache (metrics.definitions.parse_cache).
+# Set before pytest-xdist starts its workers, so they share it (entries are written whole, then renamed).
 os.environ.setdefault("OUTCOMES_CACHE_DIR", tempfile.mkdtemp(prefix="outcomes-test-cache-"))
 CHROMIUM = os.environ.get("OUTCOMES_CHROMIUM", "/usr/bin/chromium")
 PG_BIN = Path(os.environ.get("OUTCOMES_PG_BIN", "/usr/lib/postgresql/15/bin"))
@@ -54,11 +56,28 @@ def unavailable(reason: str) -> None:
 
 @pytest.fixture(scope="session")
 def sample_db() -> Path:
+    """The sample database, built once: by `make test` before pytest starts, or here when a run finds none,
+    by one process while the others (pytest-xdist's workers) wait on a lock for it. Tests only read it; a
+    test that changes data works on a copy (``live_copy``)."""
     if not SAMPLE_DB.exists():
-        from sample_data.generate import build
-
-        build(f"sqlite:///{SAMPLE_DB}")
+        folder = os.open(SAMPLE_DB.parent, os.O_RDONLY)
+        try:
+            fcntl.flock(folder, fcntl.LOCK_EX)
+            if not SAMPLE_DB.exists():
+                _build_sample_db()
+        finally:
+            os.close(folder)  # and with it the lock
     return SAMPLE_DB
+
+
+def _build_sample_db() -> None:
+    """As `make sample` builds it: generated, the published files ingested, moved into place only when whole."""
+    partial = SAMPLE_DB.with_name(SAMPLE_DB.name + ".tmp")
+    partial.unlink(missing_ok=True)
+    subprocess.run([sys.executable, "-m", "sample_data.generate", "--out", str(partial)], cwd=PROJECT, check=True)
+    subprocess.run([sys.executable, "-m", "cli.main", "ingest", "--database", f"sqlite:///{partial}"],
+                   cwd=PROJECT, check=True)
+    partial.replace(SAMPLE_DB)
 
 
 @pytest.fixture(scope="session")
@@ -106,6 +125,8 @@ def live_copy(tmp_path, monkeypatch, sample_db) -> LiveCopy:
 
 
 def free_port() -> int:
+    """A port free now, for a server that must be told its port before it starts (a server this process
+    starts itself binds port 0 instead, so no other process can take the port in between)."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -144,13 +165,14 @@ def dash_app(service, app_store):
 
 @pytest.fixture(scope="session")
 def live_server(dash_app) -> Iterator[str]:
+    """The session's app served on a port of its own (one server per pytest-xdist worker): the socket is
+    bound and listening before the address is given out, so the first request never finds it closed."""
     from werkzeug.serving import make_server
 
-    port = free_port()
-    server = make_server("127.0.0.1", port, dash_app.server, threaded=True)
+    server = make_server("127.0.0.1", 0, dash_app.server, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{port}"
+    yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
 
 
@@ -227,11 +249,19 @@ def _start_postgres() -> tuple[str, callable]:
     return f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres", stop
 
 
+def _distributed() -> bool:
+    """Is this process one of several pytest-xdist workers?"""
+    return int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")) > 1
+
+
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
-    """OUTCOMES_TEST_PG_URL if given (CI starts a server), else a cluster started here."""
+    """A PostgreSQL server the tests may create databases and roles on: OUTCOMES_TEST_PG_URL for a run in
+    one process, else a throwaway cluster started here (about a second), one for each pytest-xdist worker.
+    Workers never share a server: the tests create databases and roles by fixed names (``guard_owner``,
+    ``review_migration``), and a role belongs to the whole server, so two workers on one would collide."""
     url = os.environ.get("OUTCOMES_TEST_PG_URL")
-    if url:
+    if url and not _distributed():
         yield url
         return
     try:
@@ -243,15 +273,6 @@ def postgres_url() -> Iterator[str]:
         yield url
     finally:
         stop()
-
-
-def wait_for(predicate, timeout: float = 10.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def pytest_terminal_summary(terminalreporter, config) -> None:
