@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SAMPLE_DB := sample_data/sample.db
+# `make run PORT=8060` serves on another port.
+PORT ?= 8050
 
 .PHONY: run test sample check bench clean
 
@@ -26,7 +28,7 @@ sample: $(SAMPLE_DB)
 
 # Sample mode: the sample people of review/sample.py can sign in to try writing (never in production).
 run: $(SAMPLE_DB)
-	OUTCOMES_SAMPLE_PEOPLE=1 $(BIN)/outcomes serve --host 127.0.0.1 --port 8050
+	OUTCOMES_SAMPLE_PEOPLE=1 $(BIN)/outcomes serve --host 127.0.0.1 --port $(PORT)
 
 # The checks run first and stop the run with their own report: imports point downward only
 # (import-linter, [tool.importlinter] in pyproject.toml) and nothing is dead code (vulture,
