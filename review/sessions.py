@@ -11,14 +11,18 @@ signs out, when their password or role changes or they are removed (``review.peo
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import insert, select, update
+from sqlalchemy.exc import DBAPIError
 
 from datasources.store import Store, now, people, sessions
 from review.people import Person, Role
+
+log = logging.getLogger("outcomes.sessions")
 
 
 @dataclass(frozen=True)
@@ -52,10 +56,19 @@ def start(store: Store, person: Person, address: str | None, policy: SessionPoli
     return session_id
 
 
+def _write(store: Store, statement) -> None:
+    """A session's bookkeeping (last seen, timed out). On a store that cannot take writes just now it is
+    logged and skipped: the check itself was made on what the store holds, and reading goes on."""
+    try:
+        with store.engine.begin() as conn:
+            conn.execute(statement)
+    except DBAPIError:
+        log.warning("could not record a session's last request or end in the store", exc_info=True)
+
+
 def _end(store: Store, id_hash: str, reason: str, at: datetime) -> None:
-    with store.engine.begin() as conn:
-        conn.execute(update(sessions).where(sessions.c.id_hash == id_hash, sessions.c.ended_at.is_(None))
-                     .values(ended_at=at, ended_reason=reason))
+    _write(store, update(sessions).where(sessions.c.id_hash == id_hash, sessions.c.ended_at.is_(None))
+           .values(ended_at=at, ended_reason=reason))
 
 
 def person_of(store: Store, session_id: str | None, policy: SessionPolicy, at: datetime | None = None) -> Person | None:
@@ -77,12 +90,15 @@ def person_of(store: Store, session_id: str | None, policy: SessionPolicy, at: d
         _end(store, id_hash, f"timed out: {policy.idle} without a request", at)
         return None
     if at - _utc(row.last_seen_at) >= policy.touch_every:
-        with store.engine.begin() as conn:
-            conn.execute(update(sessions).where(sessions.c.id_hash == id_hash).values(last_seen_at=at))
+        _write(store, update(sessions).where(sessions.c.id_hash == id_hash).values(last_seen_at=at))
     return Person(row.person_id, row.username, row.display_name, Role(row.role))
 
 
 def end(store: Store, session_id: str | None, reason: str) -> None:
-    """End one session (signing out). Ending one already ended, or none, does nothing."""
+    """End one session (signing out). Ending one already ended, or none, does nothing. Unlike a time-out,
+    a sign-out the store could not record raises: the person must not believe a copied cookie is dead."""
     if session_id:
-        _end(store, _digest(session_id), reason, now())
+        with store.engine.begin() as conn:
+            conn.execute(update(sessions).where(sessions.c.id_hash == _digest(session_id),
+                                                sessions.c.ended_at.is_(None))
+                         .values(ended_at=now(), ended_reason=reason))

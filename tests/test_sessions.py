@@ -201,3 +201,27 @@ def test_the_cookie_holds_only_the_session_id_and_the_store_only_its_hash(lead_s
     with lead_store.engine.connect() as conn:
         ended = conn.execute(select(sessions)).one()
     assert ended.ended_reason == "signed out"
+
+
+def test_a_store_that_cannot_take_writes_still_knows_who_is_signed_in(tmp_path, service, caplog) -> None:
+    """A session's last-seen time is bookkeeping: on a store opened read-only (a replica, a full disk) the
+    person is still recognised and reading goes on; the skipped write is logged."""
+    import logging
+
+    from sqlalchemy import update
+
+    from datasources.store import Store, now, sessions
+
+    writable = Store(f"sqlite:///{tmp_path / 'outcomes.db'}")
+    seed_sample_people(writable)
+    browser = make_app(writable, service).test_client()
+    sign_in(browser)
+    with writable.engine.begin() as conn:  # the last request was two minutes ago: this one would record itself
+        conn.execute(update(sessions).values(last_seen_at=now() - timedelta(minutes=2)))
+    read_only = Store(f"sqlite:///file:{tmp_path / 'outcomes.db'}?mode=ro&uri=true")
+    reader = with_cookie(make_app(read_only, service), browser.get_cookie("outcomes_session").value)
+    with caplog.at_level(logging.WARNING, logger="outcomes.sessions"):
+        assert reader.get("/whoami").get_data(as_text=True) == LEAD
+    assert "could not record a session's last request" in caplog.text
+    read_only.dispose()
+    writable.dispose()
