@@ -284,7 +284,8 @@ def test_commentary_edited_inside_a_signed_off_snapshot_is_called_out_in_every_e
 
     assert review_pack(store, service, FW, period).snapshot_warnings == (warning,)
     assert warning in _page_text(store, service, "review", framework=FW, period=period)
-    assert warning in _page_text(store, service, "snapshots-compare", before=str(snap.id), after=str(snap.id))
+    earlier = snapshots.create(service, store, FW, service.available_periods(FW)[1], "tester")
+    assert warning in _page_text(store, service, "snapshots-compare", before=str(earlier.id), after=str(snap.id))
     code, output = verify_cli(store, monkeypatch)
     assert code == 1 and f"snapshot #{snap.id} no longer matches what was made" in output
 
