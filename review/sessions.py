@@ -16,7 +16,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import DBAPIError
 
 from datasources.store import Store, now, people, sessions
@@ -31,6 +31,9 @@ class SessionPolicy:
     absolute: timedelta = timedelta(hours=10)
     #: A request refreshes the session's last-seen time at most this often (a write per request would be waste).
     touch_every: timedelta = timedelta(seconds=60)
+    #: Sessions that could not be open any more are deleted this long after (the audit trail keeps every
+    #: sign-in and sign-out).
+    kept_for: timedelta = timedelta(days=30)
 
 
 def new_id() -> str:
@@ -50,6 +53,7 @@ def start(store: Store, person: Person, address: str | None, policy: SessionPoli
     """A new session for a person whose password was just checked; returns the id for the cookie."""
     session_id, at = new_id(), at or now()
     with store.engine.begin() as conn:
+        conn.execute(delete(sessions).where(sessions.c.expires_at < at - policy.kept_for))
         conn.execute(insert(sessions).values(id_hash=_digest(session_id), person_id=person.id, created_at=at,
                                              last_seen_at=at, expires_at=at + policy.absolute,
                                              address=(address or "")[:64] or None))
