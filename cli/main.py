@@ -21,6 +21,7 @@ from cli.snapshot import snapshot_app
 from cli.cycle import cycle_app
 from cli.review import action_app, audit_app, comment_app, milestone_app, signoff, user_app
 from cli.change_points import change_point_app
+from cli.summary import summary_app
 
 if TYPE_CHECKING:  # imported where used, so `outcomes --help` loads none of them
     from metrics.service import MetricsService
@@ -226,6 +227,7 @@ def serve(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Opt
 app.add_typer(snapshot_app, name="snapshot")
 app.add_typer(user_app, name="user")
 app.add_typer(comment_app, name="comment")
+app.add_typer(summary_app, name="summary")
 app.add_typer(action_app, name="action")
 app.add_typer(milestone_app, name="milestone")
 app.add_typer(change_point_app, name="change-point")

@@ -97,10 +97,15 @@ def list_(framework: Optional[str] = typer.Option(None, "--framework", help="Onl
 @snapshot_app.command()
 def show(snapshot_id: str = typer.Argument(..., help="Snapshot id (see 'outcomes snapshot list')."),
          format: str = typer.Option("json", "--format", help="json")) -> None:
-    """The snapshot with its evaluations, in the shape of 'outcomes evaluate --format json'."""
+    """The snapshot with its evaluations, in the shape of 'outcomes evaluate --format json', and what people
+    wrote as sign-off froze it ("written": the officer's summary, commentary, actions, milestone updates)."""
     if format != "json":
         fail(f"unknown --format '{format}'; use json")
-    typer.echo(json.dumps(_load(snapshot_id).to_contract(), indent=2))
+    snap = _load(snapshot_id)
+    payload = snap.record.payload
+    written = {"officer_summary": payload.get("officer_summary"), "commentary": payload.get("commentary", {}),
+               "actions": payload.get("actions", []), "milestone_updates": payload.get("milestones", [])}
+    typer.echo(json.dumps({**snap.to_contract(), "written": written}, indent=2))
 
 
 @snapshot_app.command()

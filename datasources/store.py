@@ -249,6 +249,24 @@ export_files = Table(
 )
 
 
+# The officer's summary of a framework's period (``review.officer_summary``): every save a new version, never
+# overwritten (migration 0006).
+officer_summaries = Table(
+    "officer_summaries", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("framework_id", String(80), nullable=False),
+    Column("period", String(7), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("based_on", Integer),
+    Column("text", Text, nullable=False),
+    Column("author", String(200), nullable=False),
+    Column("author_id", Integer, ForeignKey("people.id")),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("addendum", Boolean, nullable=False),
+    UniqueConstraint("framework_id", "period", "version", name="uq_officer_summaries_version"),
+)
+
+
 # The monthly cycle (``cycle/``). A run per framework and day; every event it noticed once (its
 # ``key`` is unique, so a second run the same day finds it and does nothing); every email it
 # means to send, with its attempts (a failed one is retried next run, a sent one never again).

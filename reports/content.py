@@ -429,6 +429,31 @@ def appendix_blocks(snapshot: Snapshot, synthetic: bool) -> list[Block]:
     return blocks
 
 
+def officer_summary_blocks(snapshot: Snapshot) -> list[Block]:
+    """The officer's summary as signed off, first in the paper after the cover: the person's words, paragraph by
+    paragraph ("- " lines as a list), never a draft the product made."""
+    summary = snapshot.record.payload.get("officer_summary")
+    if not summary and not snapshot.record.payload.get("signoff"):
+        return []  # a snapshot taken outside a review has no summary to show
+    if not summary:
+        return [Heading(1, "Officer's summary"),
+                Paragraph("No officer's summary was written for this period before sign-off.", "small")]
+    blocks: list[Block] = [Heading(1, "Officer's summary")]
+    bullets: list[str] = []
+    for line in [*summary["text"].splitlines(), ""]:
+        if line.lstrip().startswith("- "):
+            bullets.append(line.lstrip()[2:].strip())
+            continue
+        if bullets:
+            blocks.append(BulletList(tuple(bullets)))
+            bullets = []
+        if line.strip():
+            blocks.append(Paragraph(line.strip()))
+    blocks.append(Paragraph(f"Written by {summary['author']}, version {summary['version']}, "
+                            f"{summary['created_at'][:10]}.", "small"))
+    return blocks
+
+
 def _signoff_blocks(snapshot: Snapshot) -> list[Block]:
     signoff = snapshot.record.payload.get("signoff")
     if not signoff:
@@ -531,7 +556,7 @@ def build(snapshot: Snapshot, comparison: Comparison | None = None, scope: str =
         source=fw.get("source", ""), full_page=scope != "exceptions")]
     if snapshot.integrity_warning:  # before anything else: the rest may not be what was reported
         blocks.insert(0, Paragraph(snapshot.integrity_warning, style="notice"))
-    blocks += summary_blocks(snapshot, comparison) + _signoff_blocks(snapshot)
+    blocks += officer_summary_blocks(snapshot) + summary_blocks(snapshot, comparison) + _signoff_blocks(snapshot)
     if scope == "exceptions":
         found = snapshot_exceptions(snapshot, comparison.status_before)
         return blocks + exception_blocks(snapshot, found) + ranking_blocks(snapshot)

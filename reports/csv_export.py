@@ -12,6 +12,7 @@ from pathlib import Path
 from metrics.evaluation.provenance_words import assumed_cell, provenance_summary
 from metrics.evaluation.status import Status
 from metrics.cell_text import csv_safe
+from reports.written import written_tables
 from snapshots import Snapshot
 
 EVALUATION_COLUMNS = [
@@ -104,14 +105,25 @@ def render(snapshot: Snapshot, out_dir: Path, stem: str) -> list[Path]:
         for e in snapshot.evaluations:
             for p in snapshot.series(e["metric_id"]):
                 writer.writerow({k: _cell(v) for k, v in {**base, "metric_id": e["metric_id"], **p}.items()})
+    described = [(evaluations.name, EVALUATION_COLUMNS), (series.name, SERIES_COLUMNS)]
+    written = []  # what people wrote: a file each, as the workbook has a sheet each
+    for table in written_tables(snapshot):
+        path = out_dir / f"{stem}-{table.name.lower().replace(' ', '-').replace(chr(39), '')}.csv"
+        with path.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(handle, [key for key, _h, _d in table.columns])
+            writer.writeheader()
+            for row in table.rows:
+                writer.writerow({key: _cell(row.get(key)) for key, _h, _d in table.columns})
+        written.append(path)
+        described.append((path.name, [(key, description) for key, _h, description in table.columns]))
     with dictionary.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(["file", "column", "description"])
-        for name, columns in ((evaluations.name, EVALUATION_COLUMNS), (series.name, SERIES_COLUMNS)):
+        for name, columns in described:
             for column, description in columns:
                 writer.writerow([csv_safe(name), column, description])
     if snapshot.integrity_warning:  # first in the list (and in the download's zip)
         warning = out_dir / f"{stem}-WARNING-snapshot-changed.txt"
         warning.write_text(snapshot.integrity_warning + "\n", encoding="utf-8")
-        return [warning, evaluations, series, dictionary]
-    return [evaluations, series, dictionary]
+        return [warning, evaluations, series, *written, dictionary]
+    return [evaluations, series, *written, dictionary]

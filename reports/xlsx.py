@@ -1,4 +1,5 @@
-"""Excel workbook from a stored snapshot: Summary, Series and Definitions sheets.
+"""Excel workbook from a stored snapshot: Summary, Series and Definitions sheets, then what people wrote
+(Commentary, Actions, Milestone updates, Officer summary: ``reports.written``).
 
 Plain tables (no merged cells), a frozen header row, number formats from each metric's
 decimals, status as a word with conditional formatting (colour adds to the word). Text that
@@ -18,6 +19,7 @@ from openpyxl.worksheet.table import Table, TableStyleInfo
 from metrics.evaluation.provenance_words import assumed_cell, provenance_summary
 from metrics.evaluation.status import Status
 from metrics.cell_text import starts_formula
+from reports.written import written_tables
 from snapshots import Snapshot
 
 STATUS_FILLS = {"Achieved": "C6E5D1", "On track": "C6E5D1", "At risk": "FCE5B6", "Off track": "F6C6CB",
@@ -53,6 +55,11 @@ def _sheet(wb: Workbook, title: str, headers: list[str], rows: list[list], width
         table.tableStyleInfo = TableStyleInfo(name="TableStyleLight1", showRowStripes=True)
         ws.add_table(table)
     return ws
+
+
+def _plain(value):
+    """A cell's value: yes/no for a flag, the value itself otherwise (None stays empty)."""
+    return ("Yes" if value else "No") if isinstance(value, bool) else value
 
 
 def render(snapshot: Snapshot, path: Path) -> Path:
@@ -113,6 +120,13 @@ def render(snapshot: Snapshot, path: Path) -> Path:
     for row in ws.iter_rows(min_row=2):
         for cell in row:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
+    for table in written_tables(snapshot):
+        ws = _sheet(wb, table.name, [heading for _k, heading, _d in table.columns],
+                    [[_plain(row.get(key)) for key, _h, _d in table.columns] for row in table.rows],
+                    [80 if key == "text" else 18 for key, _h, _d in table.columns])
+        for row in ws.iter_rows(min_row=2):
+            for cell in row:
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
     if snapshot.integrity_warning:  # the first sheet, open when the workbook opens
         ws = wb.create_sheet("Warning", 0)
         ws["A1"] = snapshot.integrity_warning

@@ -25,6 +25,7 @@ from review.change_points import recorded_change_points
 from review.commentary import commentary_for
 from review.errors import ReviewInputError, SignedOff
 from review.milestones import milestone_states, recorded_progress
+from review.officer_summary import summary_for
 from review.people import Person
 from review.subjects import framework_of
 from review.text import COMMENT_LIMIT, period as check_period, plain_text
@@ -87,7 +88,8 @@ def review_content(store: Store, service: MetricsService, framework_id: str, per
     at = parse_month(period)
     return {"commentary": commentary_for(store, framework.id, period),
             "actions": [{**a.to_dict(), "overdue": a.overdue(at)} for a in list_actions(store, framework.id, period)],
-            "milestones": [m.to_dict() for m in milestone_states(store, framework, at)]}
+            "milestones": [m.to_dict() for m in milestone_states(store, framework, at)],
+            "officer_summary": summary_for(store, framework.id, period)}
 
 
 @audit.refusals_recorded("signoff", lambda given: f"signoff:{given['framework_id']}/{given['period']}")

@@ -13,6 +13,7 @@ import pytest
 
 import snapshots
 from datasources.store import Store
+from metrics.evaluation.status import Status
 from metrics.formatting import format_value
 from reports.export import ExportError, export
 
@@ -95,7 +96,8 @@ def test_xlsx_has_three_sheets_with_frozen_headers(exported):
 
     snap, files, _ = exported
     wb = openpyxl.load_workbook(files["xlsx"][0])
-    assert wb.sheetnames == ["Summary", "Series", "Definitions"]
+    assert wb.sheetnames == ["Summary", "Series", "Definitions", "Commentary", "Actions", "Milestone updates",
+                             "Officer summary"]  # then what people wrote (none in this snapshot but the plan)
     summary = wb["Summary"]
     assert summary.freeze_panes == "A2"
     assert not summary.merged_cells.ranges
@@ -103,7 +105,7 @@ def test_xlsx_has_three_sheets_with_frozen_headers(exported):
     rows = list(summary.iter_rows(min_row=2, values_only=True))
     assert len(rows) == len(snap.evaluations)
     status = header.index("Status")
-    assert {r[status] for r in rows} <= {"Achieved", "On track", "At risk", "Off track", "Not started", "No data"}
+    assert {r[status] for r in rows} <= {s.words for s in Status}
     assert summary.conditional_formatting
     value_cell = summary.cell(row=2, column=header.index("Value") + 1)
     assert isinstance(value_cell.value, float) and value_cell.number_format.startswith("#,##0")
@@ -145,14 +147,15 @@ def test_docx_language_is_british_english(exported):
 def test_csv_tidy_tables_and_dictionary(exported):
     snap, files, _ = exported
     by_name = {re.sub(r"^.*-v\d+-", "", p.name): p for p in files["csv"]}
-    assert set(by_name) == {"evaluations.csv", "series.csv", "data-dictionary.csv"}
+    assert set(by_name) == {"evaluations.csv", "series.csv", "data-dictionary.csv", "commentary.csv", "actions.csv",
+                            "milestone-updates.csv", "officer-summary.csv"}
     with by_name["evaluations.csv"].open() as handle:
         evaluations = list(csv.DictReader(handle))
     assert [r["metric_id"] for r in evaluations] == [e["metric_id"] for e in snap.evaluations]
     with by_name["data-dictionary.csv"].open() as handle:
         dictionary = list(csv.DictReader(handle))
     described = {(r["file"], r["column"]) for r in dictionary}
-    for name in ("evaluations.csv", "series.csv"):
+    for name in set(by_name) - {"data-dictionary.csv"}:
         with by_name[name].open() as handle:
             columns = next(csv.reader(handle))
         assert {(by_name[name].name, c) for c in columns} <= described

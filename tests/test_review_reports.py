@@ -105,10 +105,12 @@ def test_exceptions_pdf_is_a_handful_of_pages_with_the_review_as_text(signed, tm
     assert "<script>alert(1)</script>" in text  # shown as text, not swallowed as markup
     assert ACTION in text and "(overdue)" in text
     assert len(reader.pages) <= 14, f"{len(reader.pages)} pages"
-    # The first page is not a half-empty cover: the summary and its headline chart are on it.
+    # The first page is not a half-empty cover: the officer's summary (here: that none was written) and the
+    # executive summary are on it, and its headline chart follows at once.
     first = " ".join(reader.pages[0].extract_text().split())
-    assert "Executive summary" in first and "Metrics by status" in first
-    assert len(reader.pages[0].images) >= 1, "the headline chart is on the first page"
+    assert first.index("Officer's summary") < first.index("Executive summary")
+    assert "Metrics by status" in " ".join(reader.pages[1].extract_text().split()[:40]) + first
+    assert len(reader.pages[0].images) + len(reader.pages[1].images) >= 1, "the headline chart is on page 1 or 2"
     # And the exceptions start under the summary, not on a page of their own after a half-empty one.
     starts = next(n for n, page in enumerate(reader.pages) if "Exceptions" in page.extract_text())
     assert starts <= 2, f"the exceptions start on page {starts + 1}"
@@ -264,3 +266,66 @@ def test_captions_say_what_the_chart_shows(signed):
     assert untargeted
     text = _texts(content.build(snap, scope="exceptions"))
     assert "target none set" not in text and "glide path now –" not in text
+
+
+def test_workbook_and_csv_carry_what_people_wrote_formula_safe(signed, service, tmp_path):
+    """Commentary, actions, milestone updates (and the officer's summary) as the snapshot froze them; text
+    that starts like a formula stays text."""
+    import csv
+
+    import openpyxl
+
+    _url, db, _snap, _earlier = signed
+    lead, officer = find_person(db, "sample.lead"), find_person(db, "sample.officer")
+    snap = _signed_with_formula(db, service, lead, officer)
+    [book] = export(snap, "xlsx", tmp_path)
+    wb = openpyxl.load_workbook(book)
+    commentary = wb["Commentary"]
+    header = [c.value for c in commentary[1]]
+    rows = [dict(zip(header, r)) for r in commentary.iter_rows(min_row=2, values_only=True)]
+    by_subject = {r["About"]: r for r in rows}
+    assert by_subject[FALLS]["Commentary"] == NOTE and by_subject[FALLS]["Author"] == "sample.lead"
+    assert by_subject["intention:fe-13-falls-prevention"]["Commentary"] == FORMULA
+    cell = next(c for c in commentary["C"] if c.value == FORMULA)
+    assert cell.data_type == "s" and cell.quotePrefix  # text, never a formula
+    actions = [dict(zip([c.value for c in wb["Actions"][1]], r))
+               for r in wb["Actions"].iter_rows(min_row=2, values_only=True)]
+    assert any(a["Action"] == ACTION and a["Owner"] == "Head of Older People" and a["Overdue"] == "No" for a in actions)
+    milestones = [dict(zip([c.value for c in wb["Milestone updates"][1]], r))
+                  for r in wb["Milestone updates"].iter_rows(min_row=2, values_only=True)]
+    assert any(m["Evidence"] == "Plan agreed at the board" and m["Status"] == "done" for m in milestones)
+    summary = list(wb["Officer summary"].iter_rows(min_row=2, values_only=True))
+    assert summary and summary[0][0] == "The summary the committee reads first."
+    paths = export(snap, "csv", tmp_path / "csv")
+    written = next(p for p in paths if p.name.endswith("-commentary.csv"))
+    with written.open(newline="", encoding="utf-8") as handle:
+        texts = [r["text"] for r in csv.DictReader(handle)]
+    assert NOTE in texts and "'" + FORMULA in texts  # the apostrophe that keeps a spreadsheet from running it
+
+
+FORMULA = '=HYPERLINK("http://example.org","click")'
+
+
+def _signed_with_formula(db, service, lead, officer):
+    """A later period of the same store, with commentary a spreadsheet would run and an officer's summary."""
+    from review.officer_summary import save_summary
+
+    save_commentary(db, service, lead, FW, "2025-01", NOTE, metric_id=FALLS)
+    save_commentary(db, service, lead, FW, "2025-01", FORMULA, intention_id="fe-13-falls-prevention")
+    add_action(db, service, lead, FW, "2025-01", ACTION, "Head of Older People", "2025-02-28", metric_id=FALLS)
+    save_summary(db, service, officer, FW, "2025-01", "The summary the committee reads first.")
+    return sign_off(db, service, officer, FW, "2025-01")
+
+
+
+def test_snapshot_show_shows_the_commentary(signed):
+    import json
+
+    url, _db, snap, _earlier = signed
+    shown = CliRunner().invoke(app, ["snapshot", "show", str(snap.id)], env={tables.STORE_ENV: url})
+    assert shown.exit_code == 0, shown.output
+    written = json.loads(shown.stdout)["written"]
+    assert written["commentary"][FALLS][0]["text"] == NOTE
+    assert written["commentary"]["intention:fe-13-falls-prevention"][0]["text"] == INTENTION_NOTE
+    assert any(a["text"] == ACTION for a in written["actions"])
+    assert "officer_summary" in written and written["milestone_updates"]

@@ -17,6 +17,7 @@ from dash import MATCH, Input, Output, State, callback, dcc, html, no_update
 
 from dashboard import auth, context, milestone_update, titles
 from dashboard import review_widgets as w
+from dashboard import officer_summary_view
 from dashboard import this_month as this_month_panel
 from dashboard.export_links import export_links
 from dashboard.components import (Column, figure, metric_table, period_problem, progress_text, status_badge,
@@ -231,6 +232,7 @@ def layout(framework: str | None = None, period: str | None = None, **_: str) ->
         period_problem(period, periods), chooser, who,
         synthetic_banner(_figures_shown(pack)),  # how many are synthetic; each is tagged beside its value
         _summary(pack),
+        officer_summary_view.section(fw.id, chosen, access.can_sign_off(store, person, fw.id)),
         this_month_panel.panel(this_month(store, fw.id, chosen), chosen,
                                {spec.id: spec.title or spec.id for spec in service.config.ingest},
                                signed_in=person is not None, public=context.public()),
