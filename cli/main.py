@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional
@@ -167,6 +168,10 @@ def evaluate(framework: Optional[str] = typer.Option(None, "--framework", help="
     from datasources.store import Store, StoreError
     from review.judgement import framework_evaluation
 
+    try:
+        public = public_from_env()  # a public deployment's command line tells no more than its pages
+    except ValueError as exc:
+        fail(str(exc))
     service = service_for(config)
     store: Store | None = Store.from_environment()
     try:
@@ -175,8 +180,7 @@ def evaluate(framework: Optional[str] = typer.Option(None, "--framework", help="
         typer.echo(f"warning: {exc}; milestones are judged from config alone", err=True)
         store = None
     try:
-        # A public deployment's command line tells no more than its pages (OUTCOMES_PUBLIC, as for serve).
-        result = framework_evaluation(store, service, framework, period, suppress=public_from_env())
+        result = framework_evaluation(store, service, framework, period, suppress=public)
     except KeyError as exc:
         fail(str(exc.args[0]))
     except ValueError as exc:
@@ -240,7 +244,27 @@ app.command(name="ingest")(ingest)
 
 
 def main() -> None:
-    app()
+    """The console script. Each command says what is wrong in one line; so does anything a command did not
+    catch (the store read-only, full or unreachable; a setting refused; a bug), with exit status 1, never a
+    traceback: OUTCOMES_DEBUG=1 shows the trace for whoever looks after the product."""
+    try:
+        app()
+    except Exception as exc:  # noqa: BLE001 - the last net: one line for the person at the terminal
+        if os.environ.get("OUTCOMES_DEBUG", "").strip() not in ("", "0"):
+            raise
+        typer.echo(f"error: {one_line(exc)}", err=True)
+        sys.exit(1)
+
+
+def one_line(exc: BaseException) -> str:
+    """An error in one line: a database's own words (SQLAlchemy adds the statement and a link), else the
+    message, else the kind of error; a store that refused a write is named as such."""
+    detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    words = detail[0] if detail else type(exc).__name__
+    if type(exc).__module__.startswith("sqlalchemy"):
+        return (f"the database refused ({words}); if it is the monitor's store (OUTCOMES_STORE_URL), check that "
+                "it can be written and reached (OUTCOMES_DEBUG=1 shows the trace)")
+    return f"{words} (OUTCOMES_DEBUG=1 shows the trace)"
 
 
 if __name__ == "__main__":

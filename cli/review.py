@@ -131,13 +131,39 @@ def user_grant(username: str = typer.Argument(...),
                framework: Optional[str] = typer.Option(None, "--framework", help="Limit to this framework."),
                role: Optional[str] = typer.Option(None, "--role", help="A role on --framework, e.g. "
                                                                         "performance_officer."),
-               as_: Optional[str] = typer.Option(None, "--as", help="Acting admin (not needed before any admin).")
-               ) -> None:
+               as_: Optional[str] = typer.Option(None, "--as", help="Acting admin (not needed before any admin)."),
+               config: Optional[Path] = ConfigOption) -> None:
     """Give a person a lead (they may then write on the intentions it leads) or a role on a framework."""
     from review.people import grant
     store = _store()
     given = _run(grant, store, _acting(store, as_), username, lead=lead, framework_id=framework, role=role)
+    if lead:
+        unmatched = _lead_matches_nothing(lead, framework, config)
+        if unmatched:
+            typer.echo(f"warning: {unmatched}; the grant is kept, but {username} may write on nothing with it",
+                       err=True)
     _emit({"id": given.id, "username": given.username, "grant": given.describe()})
+
+
+def _lead_matches_nothing(lead: str, framework_id: str | None, config: Optional[Path]) -> str | None:
+    """Why a lead grant lets its holder write nothing: no intention (of the framework, if named) has that
+    ``lead:`` text in config (a misspelling, say); the nearest lead that does, if any. None when one matches."""
+    import difflib
+
+    from metrics.definitions.loader import DEFAULT_CONFIG_DIR, ConfigError, load_config
+    from review.access import same_lead
+    try:
+        loaded = load_config(config or DEFAULT_CONFIG_DIR)
+    except ConfigError:
+        return None  # 'outcomes check' reports the config; the grant itself does not depend on it
+    frameworks = [loaded.frameworks[framework_id]] if framework_id in loaded.frameworks else loaded.frameworks.values()
+    leads = sorted({i.lead for fw in frameworks for i in fw.intentions if i.lead})
+    if any(same_lead(lead, known) for known in leads):
+        return None
+    where = f" of {framework_id}" if framework_id in loaded.frameworks else ""
+    close = difflib.get_close_matches(lead, leads, n=1, cutoff=0.5)
+    return (f"no intention{where} has the lead '{lead}'"
+            + (f"; did you mean '{close[0]}'?" if close else f" (the leads{where} are: {'; '.join(leads)})"))
 
 
 @user_app.command("role")

@@ -6,9 +6,7 @@ A create runs in one transaction: interrupted, it leaves no snapshot behind."""
 
 from __future__ import annotations
 
-import getpass
 import json
-import os
 import shutil
 import time
 from datetime import datetime, timezone
@@ -22,7 +20,6 @@ from cli.common import fail, service_for
 if TYPE_CHECKING:  # imported where used, so `outcomes --help` loads none of them
     import snapshots
     from datasources.store import Store, StoreError
-    from review.commentary import commentary_for
 
 snapshot_app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                            help="Immutable monthly snapshots and their exports (xlsx, csv, pdf, docx).")
@@ -50,26 +47,24 @@ def _load(snapshot_id: str) -> snapshots.Snapshot:
 @snapshot_app.command()
 def create(framework: str = typer.Option(..., "--framework", help="Framework id."),
            period: str = typer.Option(..., "--period", help="YYYY-MM."),
-           by: Optional[str] = typer.Option(None, "--by", help="Who made it (default: the login name)."),
+           as_: str = typer.Option(..., "--as", help="The username you act as: a performance officer for the "
+                                                    "framework, or an admin (see 'outcomes user list')."),
+           reason: Optional[str] = typer.Option(None, "--reason", help="Why: needed for a new version of a period "
+                                                                       "already signed off."),
            config: Optional[Path] = typer.Option(None, "--config", help="Folder of YAML config.")) -> None:
-    """Evaluate a framework at a period and store it as the next version (prints the snapshot as JSON)."""
-    from datasources.store import Store, StoreError
-    from review.change_points import recorded_change_points
-    from review.commentary import commentary_for
-    import snapshots
+    """Evaluate a framework at a period and store it as the next version (prints the snapshot as JSON).
+
+    Made under the sign-off's rules (the same checks as the review pack): by a person who may sign off the
+    framework, with a reason for a new version of a signed-off period, recorded in the audit trail."""
+    from datasources.store import Store
+    from cli.review import _acting, _run
+    from review.signoff import make_snapshot
     started = time.monotonic()
     service = service_for(config)
     store = Store.from_environment()
-    who = by or os.environ.get("USER") or getpass.getuser()
-    step(f"create framework={framework} period={period} by={who}")
-    try:
-        snap = snapshots.create(service, store, framework, period, who, step=step,
-                                commentary=lambda fw, at: commentary_for(store, fw, at),
-                                change_points=recorded_change_points(store, framework))
-    except snapshots.SnapshotError as exc:
-        fail(str(exc))
-    except StoreError as exc:
-        fail(str(exc))
+    person = _acting(store, as_)
+    step(f"create framework={framework} period={period} as={as_}")
+    snap = _run(make_snapshot, store, service, person, framework, period, reason, step=step)
     step(f"done in {time.monotonic() - started:.1f} s")
     typer.echo(json.dumps(snap.summary(), indent=2))
 

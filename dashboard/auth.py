@@ -21,6 +21,7 @@ domain functions in ``review/`` decide what that person may write.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import hmac
 import ipaddress
@@ -50,6 +51,12 @@ SAMPLE_PEOPLE_ENV = "OUTCOMES_SAMPLE_PEOPLE"
 IDLE_ENV = "OUTCOMES_SESSION_IDLE_MINUTES"
 LIFETIME_ENV = "OUTCOMES_SESSION_HOURS"
 MODES = ("accounts", "proxy")
+#: What OUTCOMES_ENV may say (unset: development). Anything else is refused at start: a typo such as "prod"
+#: would otherwise quietly run without production's protections.
+ENVIRONMENTS = ("development", "production")
+#: A production secret is at least this long and this varied (``secrets.token_hex(32)`` gives 64 characters).
+SECRET_MIN_LENGTH = 32
+SECRET_MIN_DISTINCT = 10
 EXTENSION_KEY = "outcomes_auth"
 CSRF_FIELD = "csrf_token"
 #: The only thing the session cookie holds: the session's id (signed in) or a random one (not signed in,
@@ -65,6 +72,31 @@ class AuthConfigError(Exception):
 
 def _truthy(value: str | None) -> bool:
     return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def weak_secret(secret: str) -> str | None:
+    """Why a production secret is too weak to sign sessions with (None when it is strong enough): short,
+    padded with spaces, or made of few different characters ("kkkk...", "        ")."""
+    if secret != secret.strip() or any(c.isspace() for c in secret):
+        return "it holds spaces"
+    if len(secret) < SECRET_MIN_LENGTH:
+        return f"it has {len(secret)} characters, fewer than {SECRET_MIN_LENGTH}"
+    if len(set(secret)) < SECRET_MIN_DISTINCT:
+        return f"it uses only {len(set(secret))} different characters"
+    return None
+
+
+def environment(env: Mapping[str, str]) -> str:
+    """OUTCOMES_ENV, checked: one of :data:`ENVIRONMENTS` (unset: development)."""
+    given = (env.get(ENVIRONMENT_ENV) or "").strip().lower()
+    if not given:
+        return "development"
+    if given not in ENVIRONMENTS:
+        close = difflib.get_close_matches(given, ENVIRONMENTS, n=1, cutoff=0.3)
+        hint = f"; did you mean {close[0]}?" if close else ""
+        raise AuthConfigError(f"{ENVIRONMENT_ENV}: {given!r} is not an environment (use one of: "
+                              f"{', '.join(ENVIRONMENTS)}){hint}")
+    return given
 
 
 def _whole(env: Mapping[str, str], name: str, default: int) -> int:
@@ -126,6 +158,11 @@ class AuthSettings:
             raise AuthConfigError(
                 f"{ENVIRONMENT_ENV}=production needs {SECRET_ENV}: a long random secret that signs session "
                 "cookies (e.g. python -c 'import secrets; print(secrets.token_hex(32))').")
+        weak = weak_secret(self.secret_key) if self.production and self.secret_key else None
+        if weak:
+            raise AuthConfigError(
+                f"{SECRET_ENV} is too weak for production ({weak}): use at least {SECRET_MIN_LENGTH} random "
+                "characters, e.g. python -c 'import secrets; print(secrets.token_hex(32))'.")
         if self.sample_people and (self.production or self.mode != "accounts"):
             raise AuthConfigError(
                 f"{SAMPLE_PEOPLE_ENV}=1 makes sample accounts with published passwords: it is for the bundled sample "
@@ -135,7 +172,7 @@ class AuthSettings:
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> "AuthSettings":
         env = os.environ if environ is None else environ
         mode = (env.get(MODE_ENV) or "accounts").strip().lower()
-        production = (env.get(ENVIRONMENT_ENV) or "").strip().lower() == "production"
+        production = environment(env) == "production"
         # Sample accounts have published passwords: only when asked for (``make run`` asks), never by default.
         sample = _truthy(env.get(SAMPLE_PEOPLE_ENV))
         return cls(mode=mode, production=production, secret_key=env.get(SECRET_ENV) or None,

@@ -17,13 +17,28 @@ from typing import Any
 
 import dash
 from dash import html, no_update
+from dash.exceptions import DependencyException
 from flask import Flask, Response, request
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
+
+from datasources.store import StoreError
 
 log = logging.getLogger("outcomes.problems")
 
 #: The id of the message shown when something unforeseen went wrong (tests look for it).
 UNEXPECTED_ID = "unexpected-problem"
+#: The id of the message shown when the app's own store cannot be used (read-only, full, unreachable).
+STORE_PROBLEM_ID = "store-problem"
+#: What a reader is told then: the store is the app's, so nothing they typed is at fault.
+STORE_WORDS = ("The monitor's own store cannot be used just now (it may be read-only, full or unreachable), so "
+               "this could not be done. Pages that only show figures still work; try again later, and if it "
+               "goes on, tell the operator.")
+#: Errors of the app's store: a data source's errors never reach here (each becomes its metrics' "no data").
+STORE_ERRORS = (DBAPIError, StoreError)
+#: The largest request body the app reads (a callback's inputs, a sign-in form): far above any the pages send
+#: (a commentary is at most a few thousand characters), far below what would tie up a worker's memory.
+MAX_REQUEST_BYTES = 1024 * 1024
 CALLBACK_PATH = "/_dash-update-component"
 
 
@@ -39,14 +54,21 @@ def unexpected_message(reference: str) -> html.Div:
                     role="alert", className="alert alert-danger", id=UNEXPECTED_ID)
 
 
+def store_message(reference: str) -> html.Div:
+    return html.Div([html.P(STORE_WORDS), html.P(f"Reference for the operator: {reference}.", className="mb-0")],
+                    role="alert", className="alert alert-warning", id=STORE_PROBLEM_ID)
+
+
 def callback_error(exc: Exception) -> Any:
-    """Dash's ``on_error``: the trace to the log, a message with its reference to every text output."""
+    """Dash's ``on_error``: the trace to the log, a message with its reference to every text output (the
+    store's own words when it was the app's store that failed)."""
     reference = _reference()
     log.error("callback failed (reference %s)", reference, exc_info=exc)
+    message = store_message if isinstance(exc, STORE_ERRORS) else unexpected_message
     outputs = dash.callback_context.outputs_list
     if isinstance(outputs, dict):
-        return unexpected_message(reference) if outputs.get("property") == "children" else no_update
-    shown = [unexpected_message(reference) if o.get("property") == "children" else no_update for o in outputs]
+        return message(reference) if outputs.get("property") == "children" else no_update
+    shown = [message(reference) if o.get("property") == "children" else no_update for o in outputs]
     for later in [m for m in shown if m is not no_update][1:]:
         later.id = None  # one element with the id: ids are unique on a page
     return shown
@@ -91,8 +113,10 @@ def callback_request_problem(body: Any, known_outputs: set[str]) -> str | None:
 
 
 def install(app: dash.Dash) -> None:
-    """The 400 for requests that are not this app's callbacks, and clear pages for HTTP errors."""
+    """The 400 for requests that are not this app's callbacks, the 413 for a body over
+    :data:`MAX_REQUEST_BYTES` (refused before it is read), and clear pages for HTTP errors."""
     server: Flask = app.server
+    server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
 
     def refuse_malformed_callbacks() -> Response | None:
         if request.method != "POST" or request.path != CALLBACK_PATH:
@@ -116,5 +140,19 @@ def install(app: dash.Dash) -> None:
         return _page(500, "Something went wrong", "Something went wrong on the server. It has been logged for "
                      f"the operator with reference {reference}; if it happens again, tell them the reference.")
 
+    def store_unusable(exc: Exception):
+        """Signing in (or out, or anything that writes) on a read-only, full or unreachable store: 503."""
+        reference = _reference()
+        log.error("request %s %s: the store failed (reference %s)", request.method, request.path, reference,
+                  exc_info=exc)
+        return _page(503, "Not available just now", f"{STORE_WORDS} Reference for the operator: {reference}.")
+
+    def no_such_file(_exc: Exception):
+        """A component-suite address Dash does not serve (an unknown package, a ``..`` in the path)."""
+        return Response("404 Not Found: no such file.", status=404, mimetype="text/plain")
+
     server.register_error_handler(HTTPException, http_error)
+    server.register_error_handler(DependencyException, no_such_file)
+    for error in STORE_ERRORS:
+        server.register_error_handler(error, store_unusable)
     server.register_error_handler(Exception, unexpected)

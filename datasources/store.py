@@ -28,6 +28,9 @@ from datasources.engines import open_engine
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 STORE_ENV = "OUTCOMES_STORE_URL"
+#: The largest id a row of the store can have (a signed 64-bit integer): a larger one names nothing, and
+#: asking the database for it would fail (SQLite: OverflowError) rather than find no row.
+LARGEST_ID = 2**63 - 1
 #: PostgreSQL advisory lock held while migrating (any fixed number; ours, so instances do not migrate at once).
 MIGRATION_LOCK = 7_301_220_051
 

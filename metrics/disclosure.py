@@ -248,8 +248,15 @@ def source_problem(message: str, public: bool, says_nothing_inside: bool = False
 
 def public_from_env() -> bool:
     """OUTCOMES_PUBLIC=1 (or true/yes/on) marks a deployment public: its pages and its command line
-    withhold small numbers and the database's insides. Read when an app or a command starts."""
-    return os.environ.get("OUTCOMES_PUBLIC", "").strip().lower() in {"1", "true", "yes", "on"}
+    withhold small numbers and the database's insides. Read when an app or a command starts; a value that
+    is neither on nor off (a typo such as "ture") is refused rather than taken for "not public"."""
+    value = os.environ.get("OUTCOMES_PUBLIC", "").strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"", "0", "false", "no", "off"}:
+        return False
+    raise ValueError(f"OUTCOMES_PUBLIC: {value!r} is neither on nor off; set 1 for a public deployment (small "
+                     "numbers withheld) or 0")
 
 
 def suppress_counts(counts: list[int], threshold: int) -> list[int | None]:

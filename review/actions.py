@@ -9,14 +9,15 @@ from typing import Any
 
 from sqlalchemy import insert, select, update
 
-from datasources.store import Store, actions, iso, now
+from datasources.store import LARGEST_ID, Store, actions, iso, now
 from metrics.service import MetricsService
 from review import audit
 from review.access import require_write
 from review.errors import ReviewInputError
 from review.people import Person
 from review.subjects import locate
-from review.text import COMMENT_LIMIT, SHORT_LIMIT, DateParts, due_date, period as check_period, plain_text
+from review.text import (COMMENT_LIMIT, SHORT_LIMIT, DateParts, begun_period, due_date, period as check_period,
+                         plain_text)
 
 STATUSES = ("open", "done", "dropped")
 
@@ -72,7 +73,7 @@ def _status(value: str) -> str:
 def add_action(store: Store, service: MetricsService, person: Person, framework_id: str, period: str, text: str,
                owner: str, due: str | date | DateParts, metric_id: str | None = None,
                intention_id: str | None = None) -> Action:
-    period = check_period("period", period)
+    period = begun_period("period", period)
     text = plain_text("action", text, COMMENT_LIMIT)
     owner = plain_text("owner", owner, SHORT_LIMIT)
     due_on = due_date("due", due)
@@ -106,7 +107,8 @@ def update_action(store: Store, service: MetricsService, person: Person, action_
     if not changes:
         raise ReviewInputError("update", "nothing to change; give a status, due date, text or owner")
     with store.engine.begin() as conn:
-        row = conn.execute(select(actions).where(actions.c.id == action_id).with_for_update()).first()
+        row = conn.execute(select(actions).where(actions.c.id == action_id).with_for_update()).first() \
+            if 0 < action_id <= LARGEST_ID else None
         if row is None:
             raise ReviewInputError("action", f"no action with id {action_id} (see 'outcomes action list')")
         before = _action(row)

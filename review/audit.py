@@ -78,8 +78,10 @@ def record_refusal(store: Store, who: str | None, action: str, entity: str, reas
     try:
         with store.engine.begin() as conn:
             record(conn, who, action + REFUSED, entity, None, {"reason": reason, "attempted": dict(attempted or {})})
-    except Exception:
-        log.exception("could not record in the audit trail that %s was refused %s on %s", who, action, entity)
+    except Exception as exc:  # noqa: BLE001 - one line (a read-only store is not a bug to trace)
+        detail = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or [type(exc).__name__])[0]
+        log.error("could not record in the audit trail that %s was refused %s on %s: %s", who, action, entity,
+                  detail)
 
 
 #: Arguments never written into the trail (secrets, and what is not the attempt itself).

@@ -23,7 +23,7 @@ from review.access import require_write
 from review.errors import Conflict, ReviewInputError
 from review.people import Person
 from review.subjects import locate
-from review.text import COMMENT_LIMIT, period as check_period, plain_text
+from review.text import COMMENT_LIMIT, begun_period, plain_text
 
 
 @dataclass(frozen=True)
@@ -92,7 +92,7 @@ def _entity(given) -> str:
 def save_commentary(store: Store, service: MetricsService, person: Person, framework_id: str, period: str,
                     text: str, metric_id: str | None = None, intention_id: str | None = None,
                     based_on: int | None = None) -> Comment:
-    period = check_period("period", period)
+    period = begun_period("period", period)
     text = plain_text("commentary", text, COMMENT_LIMIT)
     subject = locate(service, framework_id, metric_id, intention_id)
     require_write(store, person, subject.framework, subject.intention)

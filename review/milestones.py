@@ -21,7 +21,7 @@ from review.access import require_write
 from review.errors import ReviewInputError
 from review.people import Person
 from review.subjects import framework_of
-from review.text import COMMENT_LIMIT, due_date, plain_text
+from review.text import COMMENT_LIMIT, due_date, not_to_come, plain_text
 
 STATUSES = ("not_started", "in_progress", "done", "dropped")
 __all__ = ["FROM_CONFIG", "MilestoneState", "MilestoneUpdate", "milestone_history", "milestone_states",
@@ -89,7 +89,7 @@ def update_milestone(store: Store, service: MetricsService, person: Person, fram
                      evidence: str | None = None) -> MilestoneUpdate:
     if status not in STATUSES:
         raise ReviewInputError("status", f"'{status}' is not a milestone status; use one of {', '.join(STATUSES)}")
-    done = due_date("done on", done_on) if done_on else None
+    done = not_to_come("done on", due_date("done on", done_on)) if done_on else None
     if done is not None and status != "done":
         raise ReviewInputError("done on", "give a date done only with status 'done'")
     if status == "done" and done is None:

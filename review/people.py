@@ -95,7 +95,8 @@ def _require_admin(conn: Connection, actor: Person | None, doing: str) -> str:
     """The name written in the audit trail; refuses anyone but an admin once an admin exists."""
     if actor is None:
         if _has_admin(conn):
-            raise Forbidden(f"only an admin may {doing}; sign in as one")
+            raise Forbidden(f"only an admin may {doing}; act as one: --as ADMIN_USERNAME on the command line "
+                            f"(see 'outcomes user list'), or sign in as an admin on the pages")
         return "setup"
     if actor.role != Role.admin:
         raise Forbidden(f"only an admin may {doing}; {actor.username} is a {actor.role.value}")

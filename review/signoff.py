@@ -28,7 +28,7 @@ from review.milestones import milestone_states, recorded_progress
 from review.officer_summary import summary_for
 from review.people import Person
 from review.subjects import framework_of
-from review.text import COMMENT_LIMIT, period as check_period, plain_text
+from review.text import COMMENT_LIMIT, begun_period, plain_text
 from snapshots import storage
 
 
@@ -96,7 +96,7 @@ def review_content(store: Store, service: MetricsService, framework_id: str, per
 def sign_off(store: Store, service: MetricsService, person: Person, framework_id: str, period: str,
              reason: str | None = None, step: Callable[[str], None] | None = None) -> snapshots.Snapshot:
     say = step or (lambda _msg: None)
-    period = check_period("period", period)
+    period = begun_period("period", period)
     framework = framework_of(service, framework_id)
     require_sign_off(store, person, framework.id)
     reason = plain_text("reason", reason, COMMENT_LIMIT) if reason and reason.strip() else None
@@ -138,4 +138,47 @@ def sign_off(store: Store, service: MetricsService, person: Person, framework_id
                                    content["vintages"], payload, content["evaluations"], content["series"],
                                    compared=snapshots.recorded, step=say, within=record_signoff)
     say(f"signed off {framework.id} {period}: snapshot {record.id} version {record.version}")
+    return snapshots.Snapshot(record)
+
+
+def _refuse_unexplained(existing: SignOff | None, reason: str | None) -> None:
+    if existing is not None and not reason:
+        raise SignedOff(f"{existing.framework_id} {existing.period} was signed off by {existing.signed_by} at "
+                        f"{iso(existing.signed_at)} (snapshot {existing.snapshot_id}); a new version of its snapshot "
+                        f"needs the reason (--reason)")
+
+
+@audit.refusals_recorded("snapshot.create", lambda given: f"snapshot:new/{given['framework_id']}/{given['period']}")
+def make_snapshot(store: Store, service: MetricsService, person: Person, framework_id: str, period: str,
+                  reason: str | None = None, step: Callable[[str], None] | None = None) -> snapshots.Snapshot:
+    """A snapshot outside sign-off (``outcomes snapshot create``, a scheduled run), under the sign-off's rules:
+    made as a person who may sign off the framework; a new version of a period already signed off needs the
+    reason; the audit trail records who made it, of what and why, in the snapshot's own transaction."""
+    say = step or (lambda _msg: None)
+    period = begun_period("period", period)
+    framework = framework_of(service, framework_id)
+    require_sign_off(store, person, framework.id)
+    reason = plain_text("reason", reason, COMMENT_LIMIT) if reason and reason.strip() else None
+    _refuse_unexplained(signed_off(store, framework.id, period), reason)
+    content = snapshots.assemble(service, framework.id, period, recorded_progress(store, framework.id),
+                                 recorded_change_points(store, framework.id))
+    say(f"evaluated {len(content['evaluations'])} metric(s) of {framework.id} at {content['period']}")
+    payload = content["payload"]
+    payload["commentary"] = commentary_for(store, framework.id, content["period"])
+    payload["made"] = {"by": person.username, "display_name": person.display_name, "reason": reason}
+
+    def record_made(conn: Connection, snapshot_id: int) -> None:
+        existing = _latest(conn, framework.id, content["period"])
+        _refuse_unexplained(existing, reason)  # signed off while we were evaluating
+        content_hash = conn.execute(select(snapshots_table.c.content_hash)
+                                    .where(snapshots_table.c.id == snapshot_id)).scalar_one()
+        audit.record(conn, person.username, "snapshot.create", f"snapshot:{snapshot_id}", None,
+                     {"framework_id": framework.id, "period": content["period"], "snapshot_id": snapshot_id,
+                      "reason": reason, "signed_off_before": existing.snapshot_id if existing else None,
+                      "content_hash": content_hash})
+
+    record = storage.save_snapshot(store, framework.id, content["period"], person.username,
+                                   content["definitions_hash"], content["vintages"], payload, content["evaluations"],
+                                   content["series"], compared=snapshots.recorded, step=say, within=record_made)
+    say(f"saved snapshot {record.id}: {record.framework_id} {record.period} version {record.version}")
     return snapshots.Snapshot(record)

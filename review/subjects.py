@@ -36,11 +36,12 @@ def locate(service: MetricsService, framework_id: str, metric_id: str | None, in
         if not owners:
             raise ReviewInputError("metric", f"'{metric_id}' is not a metric of {framework.id}; see "
                                              f"'outcomes evaluate --framework {framework.id}' for its metrics")
-        if intention_id:
-            chosen = next((i for i in owners if i.id == intention_id), None)
-            if chosen is None:
-                raise ReviewInputError("intention", f"metric '{metric_id}' is not under intention '{intention_id}'")
-            return Subject(framework, chosen, metric_id)
+        if intention_id and not any(i.id == intention_id for i in owners):
+            raise ReviewInputError("intention", f"metric '{metric_id}' is not under intention '{intention_id}'")
+        # A metric's commentary and actions are the metric's (one record, shown under every intention it serves)
+        # and belong to its first intention in config, as the review pack writes them: naming another intention
+        # it serves changes neither where they are kept nor who may write them (a lead of that other intention
+        # could otherwise write words shown under the first one's lead).
         return Subject(framework, owners[0], metric_id)
     if intention_id:
         intention = framework.intention(intention_id)

@@ -94,3 +94,23 @@ def period(field: str, value: str) -> str:
     if not isinstance(value, str) or not _PERIOD.match(value):
         raise ReviewInputError(field, f"'{value}' is not a period; write it as YYYY-MM, e.g. 2025-03")
     return value
+
+
+def begun_period(field: str, value: str, today: date | None = None) -> str:
+    """A period that has begun (this month or earlier): commentary, an action raised, a sign-off or a snapshot
+    are about what has happened, so 2099-01 is refused rather than stored."""
+    value = period(field, value)
+    now = (today or date.today()).strftime("%Y-%m")
+    if value > now:
+        raise ReviewInputError(field, f"{value} has not begun yet (this month is {now}); write about a period "
+                                      "that has begun")
+    return value
+
+
+def not_to_come(field: str, day: date, today: date | None = None) -> date:
+    """A day that has come (today or earlier): a milestone is not done on a day still to come."""
+    now = today or date.today()
+    if day > now:
+        raise ReviewInputError(field, f"{day.isoformat()} is still to come (today is {now.isoformat()}); give the "
+                                      "day it was done")
+    return day

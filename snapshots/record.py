@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from datasources.store import Store
+from datasources.store import LARGEST_ID, Store
 from snapshots import storage
 from metrics.definitions.models import Framework, Metric
 from metrics.evaluation.insights import Insights
@@ -174,6 +174,8 @@ def load(store: Store, snapshot_id: int | str) -> Snapshot:
     except (TypeError, ValueError):
         raise SnapshotError(f"'{snapshot_id}' is not a snapshot id; ids are whole numbers "
                             f"(see 'outcomes snapshot list')") from None
+    if not 0 < key <= LARGEST_ID:  # no row has it, and the database could not even be asked (OverflowError)
+        raise SnapshotError(f"no snapshot with id {key} (see 'outcomes snapshot list')")
     record = storage.load_snapshot(store, key)
     if record is None:
         raise SnapshotError(f"no snapshot with id {key} (see 'outcomes snapshot list')")

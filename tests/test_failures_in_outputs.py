@@ -86,8 +86,9 @@ def test_evaluate_flags_truncation_and_says_when_a_failed_source_was_tried(cappe
 
 def test_snapshot_and_its_exports_flag_truncation(capped) -> None:
     config, env, root = capped
+    _run(env, "user", "add", "tester", "--name", "Tester", "--role", "performance_officer")
     created = json.loads(_run(env, "snapshot", "create", "--config", str(config), "--framework", FW,
-                              "--period", PERIOD, "--by", "tester"))
+                              "--period", PERIOD, "--as", "tester"))
     shown = json.loads(_run(env, "snapshot", "show", str(created["id"])))
     falls = next(m for m in shown["metrics"] if m["metric_id"] == "falls_admissions_65plus")
     assert falls["status"] == "no_data" and "more than 5 rows (its row_cap)" in falls["status_reason"]

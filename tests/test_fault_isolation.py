@@ -260,8 +260,9 @@ def test_evaluate_and_snapshot_create_go_on_in_the_cli(broken_config, sample_db,
     assert by_id["broken_proportion"]["status"] == "no_data"
     assert "numerator is above the denominator" in by_id["broken_proportion"]["status_reason"]
     assert by_id["falls_admissions_65plus"]["status"] != "no_data"
+    assert _cli("user", "add", "tester", "--name", "Tester", "--role", "performance_officer", env=env).returncode == 0
     done = _cli("snapshot", "create", "--config", str(broken_config), "--framework", "warwickshire",
-                "--period", PERIOD, "--by", "tester", env=env)
+                "--period", PERIOD, "--as", "tester", env=env)
     assert done.returncode == 0, done.stderr
     snapshot_id = json.loads(done.stdout)["id"]
     shown = _cli("snapshot", "show", str(snapshot_id), env=env)

@@ -64,7 +64,7 @@ def test_sign_in_sets_a_signed_httponly_samesite_cookie(people) -> None:
 
 
 def test_production_cookie_is_secure(people) -> None:
-    client = make_app(people, secret_key="s" * 32, production=True).test_client()
+    client = make_app(people, secret_key="0123456789abcdefghij" * 2, production=True).test_client()
     cookie = sign_in(client, "lead1", PASSWORD).headers["Set-Cookie"]
     assert "Secure" in cookie and "HttpOnly" in cookie
 
@@ -302,7 +302,8 @@ def test_a_removed_account_does_not_live_on_in_its_cookie(people) -> None:
 def test_production_refuses_to_start_without_a_secret() -> None:
     with pytest.raises(AuthConfigError, match="OUTCOMES_ENV=production needs OUTCOMES_SECRET_KEY"):
         AuthSettings.from_environment({"OUTCOMES_ENV": "production"})
-    assert AuthSettings.from_environment({"OUTCOMES_ENV": "production", "OUTCOMES_SECRET_KEY": "k" * 32}).production
+    assert AuthSettings.from_environment({"OUTCOMES_ENV": "production",
+                                          "OUTCOMES_SECRET_KEY": "0123456789abcdefghij" * 2}).production
 
 
 def test_create_app_refuses_before_serving(monkeypatch, service, temp_store) -> None:
@@ -326,7 +327,7 @@ def test_proxy_mode_refuses_to_start_without_trusted_proxies() -> None:
 def test_sample_accounts_are_refused_outside_sample_mode() -> None:
     with pytest.raises(AuthConfigError, match="OUTCOMES_SAMPLE_PEOPLE"):
         AuthSettings.from_environment({"OUTCOMES_SAMPLE_PEOPLE": "1", "OUTCOMES_ENV": "production",
-                                       "OUTCOMES_SECRET_KEY": "k" * 32})
+                                       "OUTCOMES_SECRET_KEY": "0123456789abcdefghij" * 2})
     assert not AuthSettings.from_environment({}).sample_people  # never by default
 
 

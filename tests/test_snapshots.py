@@ -122,8 +122,11 @@ def test_killed_create_leaves_no_partial_snapshot(service, app_db):
     snapshots.create(service, app_db, "warwickshire", "2024-03", "tester")  # a store with a snapshot in it
     before = _count(app_db.url)
     env = {**os.environ, store.STORE_ENV: app_db.url, storage.PAUSE_ENV: "60"}
+    from review.people import add_person
+
+    add_person(app_db, None, "cron", "Scheduled run", "performance_officer")  # a snapshot is made as someone
     proc = subprocess.Popen([sys.executable, "-m", "cli.main", "snapshot", "create", "--framework", "warwickshire",
-                             "--period", "2023-03", "--by", "cron"], cwd=PROJECT, env=env,
+                             "--period", "2023-03", "--as", "cron"], cwd=PROJECT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 60
