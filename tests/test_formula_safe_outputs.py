@@ -62,7 +62,8 @@ def test_metric_page_download_keeps_a_formula_provider_name_as_text(live_copy, d
 
 def test_evaluate_csv_keeps_a_formula_title_as_text(tmp_path, monkeypatch, sample_db) -> None:
     config = tmp_path / "config"
-    shutil.copytree(PROJECT / "config", config, ignore=shutil.ignore_patterns("ingest.yaml"))  # its files are the project's
+    # Not ingest.yaml: its files are the project's.
+    shutil.copytree(PROJECT / "config", config, ignore=shutil.ignore_patterns("ingest.yaml"))
     lewisham = config / "frameworks" / "lewisham.yaml"
     text = lewisham.read_text()
     assert text.count('short_title: "Meta outcomes achieved (all)"') == 1

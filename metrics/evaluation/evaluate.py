@@ -406,7 +406,8 @@ def _judge(metric: Metric, observations: pd.DataFrame, at: date, intention_id: s
 
     facts = facts_at(value)
     status = decide(facts)
-    tolerance_edge = expected + (-1 if polarity.higher_is_better else 1) * abs(expected) * target.amber_tolerance_pct / 100
+    worse = -1 if polarity.higher_is_better else 1
+    tolerance_edge = expected + worse * abs(expected) * target.amber_tolerance_pct / 100
     if current["suppressed"] and status.judged and _status_gives_away(
             metric, latest, lambda v: decide(facts_at(v)), (goal, expected, tolerance_edge)):
         # "Suppressed ... the target is 0 ... achieved" would say the count is 0: the status is withheld too.
