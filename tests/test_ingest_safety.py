@@ -95,9 +95,25 @@ def test_cli_file_adds_a_new_month_and_replace_all_needs_saying(tmp_path: Path, 
 LOCAL = ("measure", "quarter_start", "area_code", "numerator", "denominator", "synthetic")
 
 
-@pytest.fixture
-def local_returns(tmp_path: Path, specs):
-    url = f"sqlite:///{tmp_path / 'local.db'}"
+def _postgres_database(server_url: str) -> str:
+    import uuid
+
+    name = f"cells_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f"CREATE DATABASE {name}"))
+    admin.dispose()
+    return server_url.rsplit("/", 1)[0] + f"/{name}"
+
+
+@pytest.fixture(params=["sqlite", "duckdb", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def local_returns(request, tmp_path: Path, specs):
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'local.db'}"
+    elif request.param == "duckdb":
+        url = f"duckdb:///{tmp_path / 'local.duckdb'}"
+    else:
+        url = _postgres_database(request.getfixturevalue("postgres_url"))
     engine = sa.create_engine(url)
     ingest(engine, [specs["local_returns"]], PROJECT)
     one = tmp_path / "one_row.csv"

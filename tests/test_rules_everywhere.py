@@ -54,10 +54,25 @@ def test_a_public_flag_that_is_neither_on_nor_off_is_refused(sample_db) -> None:
 
 # ------------------------------------------------------------------ the command line, under the web's rules
 
-@pytest.fixture
-def cli(tmp_path, sample_db):
-    """The command line on a store of this test's own, with a first admin."""
-    env = {store_module.STORE_ENV: f"sqlite:///{tmp_path / 'store' / 'outcomes.db'}"}
+def _postgres_database(server_url: str) -> str:
+    import uuid
+
+    import sqlalchemy as sa
+
+    name = f"rules_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f"CREATE DATABASE {name}"))
+    admin.dispose()
+    return server_url.rsplit("/", 1)[0] + f"/{name}"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def cli(request, tmp_path, sample_db):
+    """The command line on a store of this test's own (SQLite and PostgreSQL), with a first admin."""
+    url = f"sqlite:///{tmp_path / 'store' / 'outcomes.db'}" if request.param == "sqlite" else \
+        _postgres_database(request.getfixturevalue("postgres_url"))
+    env = {store_module.STORE_ENV: url}
     runner = CliRunner()
 
     def run(*args: str):
