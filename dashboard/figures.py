@@ -204,7 +204,7 @@ def breakdown_figure(frame: pd.DataFrame, title: str, x_title: str) -> go.Figure
 
 #: Status colours as on the pages (outcomes.css); each bar is also labelled with its word and count.
 STATUS_COLOURS = {"achieved": "#00703c", "on_track": "#00703c", "at_risk": "#8a4a00", "off_track": "#b10e1e",
-                  "not_started": "#505a5f", "no_data": "#505a5f"}
+                  "monitored": "#1d4f91", "not_started": "#505a5f", "no_data": "#505a5f", "not_assessed": "#505a5f"}
 
 
 def status_figure(counts: Sequence[tuple[str, str, int]], title: str) -> go.Figure:

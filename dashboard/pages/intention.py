@@ -10,8 +10,8 @@ from dash import dcc, html
 from dashboard import auth, context, ids, titles
 from dashboard.components import (Column, chart, data_table, figure, metric_table, progress_text, status_badge,
                                   synthetic_banner, synthetic_tag, unbroken)
-from dashboard.figures import metric_trajectory_figure
 from dashboard.milestone_update import INTENTION, milestone_item
+from dashboard.figures import metric_trajectory_figure
 from dashboard.outcome_links import outcomes_list
 from dashboard.provenance_view import assumed_footnote, milestone_sources
 from dashboard.review_widgets import MILESTONE_WORDS, REVIEW_CONTEXT
@@ -25,7 +25,7 @@ from metrics.periods import due_label
 from metrics.person_outcomes import PERSON_LEVEL_METRIC
 from metrics.service import MetricsService
 from review.access import can_write
-from review.milestones import milestone_states
+from review.judgement import framework_evaluation
 
 dash.register_page(__name__, path_template="/intention/<intention_id>", name="Intention",
                    title=titles.intention_title)
@@ -83,7 +83,8 @@ def metrics_table(service: MetricsService, evaluations: list[Evaluation], framew
         metric = service.metric(e.metric_id)
         href = f"/metric/{metric.id}?" + urlencode({"framework": framework_id, "period": period})
         value = (["suppressed"] if e.suppressed else figure(e.value, metric, e.target_value) if e.value is not None
-                 else ["–"]) + ([html.Div(unbroken(e.period_label), className="small")] if e.period_label else [])
+                 else ["–"]) + [synthetic_tag(e)] \
+            + ([html.Div(unbroken(e.period_label), className="small")] if e.period_label else [])
         target = (figure(e.target_value, metric, decimals=apart_decimals(e.value, metric, e.target_value))
                   + ([" by ", unbroken(e.deadline)] if e.deadline else [])
                   if e.target_value is not None else "no target")
@@ -118,8 +119,9 @@ def layout(intention_id: str | None = None, framework: str | None = None, period
         at = service.resolve_period(fw.id, period)
     except ValueError as exc:
         return html.Div([html.H1("Bad period"), html.P(str(exc))])
-    result = service.evaluate_framework(fw.id, at, suppress=context.public())
+    result = framework_evaluation(context.store(), service, fw.id, at, suppress=context.public())
     evaluations = result.for_intention(intention.id)
+    judged = result.intention(intention.id)
     outcomes = outcomes_list(fw, intention, result.period)
     sections: list = [
         dcc.Link("← Overview", href="/?" + urlencode({"framework": fw.id, "period": result.period}),
@@ -129,6 +131,9 @@ def layout(intention_id: str | None = None, framework: str | None = None, period
                 " · ", html.Strong("Partners: "), ", ".join(intention.partners) or "–"]),
         html.P(f"Figures at {result.period}.", className="small"),
     ]
+    if judged is not None:
+        sections.append(html.P([status_badge(judged.status), " ", html.Span(judged.status_reason, className="status-reason")],
+                               id="intention-status", className="lead fs-6"))
     banner = synthetic_banner(evaluations)  # how many of the figures below are synthetic; each is tagged
     if banner is not None:
         sections.append(banner)
@@ -142,7 +147,7 @@ def layout(intention_id: str | None = None, framework: str | None = None, period
                                         href=ids.PEOPLE_PAGE.format(framework_id=fw.id))))
     if intention.milestones:
         # Progress as recorded in the store (or the document's own status, until someone records an update).
-        states = {s.title: s for s in milestone_states(context.store(), fw, at) if s.intention_id == intention.id}
+        states = {s.title: s for s in result.milestones if s.intention_id == intention.id}
         sections += [html.H2("Milestones", className="h4"), data_table(
             ["Milestone", "Due", "Status", "Where the title, date and status come from", "Evidence"],
             [(m.title, due_label(m.due), MILESTONE_WORDS[states[m.title].state], milestone_sources(m, states[m.title]),

@@ -62,9 +62,10 @@ def _shown(value: float | None, metric, target: float | None = None, decimals: i
 # --- the page ---------------------------------------------------------------------------------
 
 def _summary(pack) -> html.Section:
+    intentions = [html.Li([status_badge(s), f" {n}"]) for s, n in pack.intention_counts().items() if n]
     counts = [html.Li([status_badge(s), f" {n}"]) for s, n in pack.status_counts.items() if n]
-    counts += [html.Li(f"Milestones late: {pack.milestones_late} of {pack.milestones_total}"),
-               html.Li(f"Actions overdue: {pack.actions_overdue} of {pack.actions_open} open")]
+    others = [html.Li(f"Milestones late: {pack.milestones_late} of {pack.milestones_total}"),
+              html.Li(f"Actions overdue: {pack.actions_overdue} of {pack.actions_open} open")]
     service = context.service()
     rows = []
     for e in pack.headline[:HEADLINE_ROWS]:
@@ -80,7 +81,11 @@ def _summary(pack) -> html.Section:
     return html.Section([
         html.H2("At a glance", className="h4"),
         html.P(pack.summary_sentence()[:1].upper() + pack.summary_sentence()[1:], className="lead fs-6"),
-        html.Ul(counts, className="summary-counts"),
+        html.H3(f"Intentions ({len(pack.intentions)})", className="h6 mb-1"),
+        html.Ul(intentions, className="summary-counts", id="review-intention-counts"),
+        html.H3(f"Metrics ({sum(pack.status_counts.values())}, each counted once)", className="h6 mb-1"),
+        html.Ul(counts, className="summary-counts", id="review-metric-counts"),
+        html.Ul(others, className="summary-counts"),
         metric_table(SUMMARY_COLUMNS, rows, "Headline targets: latest value against the glide path")
         if rows else html.P("No metric of this framework has a target."),
         html.P(f"And {more} more targets on the overview.", className="small") if more > 0 else None,
@@ -108,8 +113,11 @@ def _item(item, pack, writable: set[str], at: date) -> html.Section:
         href = f"/intention/{item.intention.id}?" + urlencode({"framework": framework.id, "period": pack.period})
         head = [html.H3(dcc.Link(title, href=href), className="h5")]
     head.append(html.P(f"Lead: {lead_text(item.intention)}", className="small text-muted mb-1"))
-    head.append(html.Ul([html.Li(r) for r in item.reasons], className="small exception-reasons",
-                        **{"aria-label": "Why this is here"}))
+    judged = next((j for j in pack.intentions if j.intention_id == item.intention.id), None)
+    if judged is not None and item.evaluation is None:
+        head.append(html.P([status_badge(judged.status), " ", judged.status_reason], className="small reason"))
+    head.append(html.Ul([html.Li([html.Strong(f"{c.words}: "), r]) for c, r in zip(item.concerns, item.reasons)],
+                        className="small exception-reasons", **{"aria-label": "Why this is here"}))
     metric_id, intention_id = _split_key(item.key)
     history = commentary_history(store, framework.id, pack.period, metric_id=metric_id, intention_id=intention_id)
     body = head + [w.commentary_block(item.key, title[:80], item.commentary, history, can_write),
@@ -122,6 +130,19 @@ def _item(item, pack, writable: set[str], at: date) -> html.Section:
     # The id is the anchor the cycle's emails link to (cycle/links.py): #metric-<id> or #intention-<id>.
     return html.Section(body, className="intention-card review-item", id=item.key.replace(":", "-"),
                         **{"data-key": item.key, "data-intention": item.intention.id})
+
+
+def _improvements(pack) -> html.Section | None:
+    """Better than before, or a special cause of improvement: worth hearing, not an exception."""
+    if not pack.improvements:
+        return None
+    rows = [html.Li([dcc.Link(g.title, href=f"/metric/{g.metric_id}?" + urlencode(
+        {"framework": pack.framework.id, "period": pack.period})), ": " + "; ".join(g.reasons)], className="small")
+        for g in pack.improvements]
+    return html.Section([html.H2(f"Improvements ({len(rows)})", className="h4 mt-4"),
+                         html.P("Not exceptions: metrics better than at the last sign-off or with a special cause of "
+                                "improvement at the latest point.", className="small"),
+                         html.Ul(rows)], id="review-improvements")
 
 
 def _done_this_period(framework, period: str, at: date) -> html.Section | None:
@@ -237,11 +258,13 @@ def layout(framework: str | None = None, period: str | None = None, **_: str) ->
                                {spec.id: spec.title or spec.id for spec in service.config.ingest},
                                signed_in=person is not None, public=context.public()),
         html.Section([html.H2(f"Exceptions ({len(items)})", className="h4 mt-4"),
-                      html.P("Off track or at risk, changed since the last sign-off"
-                             + (f" ({pack.compared_with.period})" if pack.compared_with else " (none yet)")
-                             + ", SPC signals, late milestones and overdue actions.", className="small")]
+                      html.P("Most pressing first: off track, getting worse (than at the last sign-off"
+                             + (f", {pack.compared_with.period}" if pack.compared_with else ": none yet")
+                             + ", or a significant worsening trend), at risk, a special cause of concern on the SPC "
+                               "chart, late milestones, overdue actions. Each says why it is here.", className="small")]
                      + (items or [html.P("Nothing needs the meeting's attention this period.")]),
                      id="review-exceptions"),
+        _improvements(pack),
         _done_this_period(fw, chosen, at),
         _led_milestones(pack, writable, at),
         _signoff_section(pack, person),
