@@ -56,8 +56,17 @@ def section(framework_id: str, period: str, can_write: bool) -> html.Section:
     return html.Section(parts, id=SECTION, className="mt-4", **{"aria-label": "Officer's summary"})
 
 
-@callback(Output(TEXT, "value"), Output(RESULT, "children", allow_duplicate=True),
-          Input(DRAFT, "n_clicks"), State(w.REVIEW_CONTEXT, "data"), prevent_initial_call=True)
+def register() -> None:
+    """Give the app being built the section's callbacks. Called by the review pack's page module: Dash runs
+    page modules afresh for every app it builds but imports this module once per process, so callbacks
+    declared here at import would belong only to the first app built (tests build several)."""
+    callback(Output(TEXT, "value"), Output(RESULT, "children", allow_duplicate=True),
+             Input(DRAFT, "n_clicks"), State(w.REVIEW_CONTEXT, "data"), prevent_initial_call=True)(draft_clicked)
+    callback(Output(RESULT, "children"), Output(SHOWN, "children"), Output(BASE, "data"),
+             Input(SAVE, "n_clicks"), State(TEXT, "value"), State(BASE, "data"), State(w.REVIEW_CONTEXT, "data"),
+             prevent_initial_call=True)(save_clicked)
+
+
 def draft_clicked(clicks, ctx):
     if not clicks:
         return no_update, no_update
@@ -70,9 +79,6 @@ def draft_clicked(clicks, ctx):
                                        role="status", className="small")
 
 
-@callback(Output(RESULT, "children"), Output(SHOWN, "children"), Output(BASE, "data"),
-          Input(SAVE, "n_clicks"), State(TEXT, "value"), State(BASE, "data"), State(w.REVIEW_CONTEXT, "data"),
-          prevent_initial_call=True)
 def save_clicked(clicks, text, based_on, ctx):
     if not clicks:
         return no_update, no_update, no_update

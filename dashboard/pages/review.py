@@ -39,6 +39,7 @@ from review.this_month import this_month
 dash.register_page(__name__, path="/review", name="Review pack", title=titles.review_title,
                    nav_order=10)
 milestone_update.register()  # the milestone widget's callback, here and on the intention page
+officer_summary_view.register()  # the officer's summary section's callbacks, for each app built
 
 HEADLINE_ROWS = 12
 SUMMARY_COLUMNS = (Column("Metric", "metric"), Column("Latest value", "value"), Column("Glide path expects", "value"),
