@@ -154,13 +154,19 @@ def temp_store(tmp_path):
 
 @pytest.fixture(scope="session")
 def dash_app(service, app_store):
-    """One app per test session: Dash moves global callbacks into the first app built.
-    Built-in accounts with the sample people (``review.sample``), as ``make run`` has them."""
+    """One app per test session (per pytest-xdist worker), with built-in accounts and the sample people
+    (``review.sample``), as ``make run`` has them.
+
+    It serves a request as soon as it is built: Dash hands the callbacks declared while an app is built to the
+    next app that serves a request, so an app a test builds for itself later (a public one, a broken one)
+    cannot take this one's, whichever order the tests run in."""
     from app import create_app
     from dashboard.auth import AuthSettings
 
-    return create_app(service=service, store=app_store, public=False,
-                      auth_settings=AuthSettings(secret_key="test-session-secret", sample_people=True))
+    app = create_app(service=service, store=app_store, public=False,
+                     auth_settings=AuthSettings(secret_key="test-session-secret", sample_people=True))
+    app.server.test_client().get("/")
+    return app
 
 
 @pytest.fixture(scope="session")
