@@ -16,9 +16,9 @@ FW = ("--framework", "warwickshire")
 FALLS = ("--metric", "falls_admissions_65plus")
 
 
-@pytest.fixture(scope="module")
-def cli(tmp_path_factory, sample_db):
-    url = f"sqlite:///{tmp_path_factory.mktemp('reviewcli') / 'outcomes.db'}"
+def _command_line(folder):
+    """The command line on a store of its own in ``folder``, with the sample people."""
+    url = f"sqlite:///{folder / 'outcomes.db'}"
     db = Store(url)
     seed_sample_people(db)
     db.dispose()
@@ -28,6 +28,19 @@ def cli(tmp_path_factory, sample_db):
         return runner.invoke(app, list(args), env={store.STORE_ENV: url, **(env or {})})
 
     return run
+
+
+@pytest.fixture(scope="module")
+def cli(tmp_path_factory, sample_db):
+    """Shared by the module's tests, which add nothing another of them reads."""
+    return _command_line(tmp_path_factory.mktemp("reviewcli"))
+
+
+@pytest.fixture
+def own_cli(tmp_path, sample_db):
+    """A store of this test's own: its audit trail holds what this test did and nothing else (a refused
+    sign-off elsewhere in the module is audited too)."""
+    return _command_line(tmp_path)
 
 
 def test_users_and_grants(cli):
@@ -43,7 +56,8 @@ def test_users_and_grants(cli):
     assert "password" not in json.dumps(listed)
 
 
-def test_comment_action_milestone_signoff_and_audit(cli):
+def test_comment_action_milestone_signoff_and_audit(own_cli):
+    cli = own_cli
     said = cli("comment", "add", *FW, "--period", "2025-03", *FALLS, "--text", "<b>Falls</b> rose", "--as",
                "sample.lead")
     assert said.exit_code == 0, said.output
