@@ -90,7 +90,8 @@ def test_contract_is_unchanged(service) -> None:
     keys = {"metric_id", "intention_id", "title", "unit", "polarity", "period", "value", "numerator", "denominator",
             "ci_lower", "ci_upper", "baseline", "target", "trajectory_value", "progress_pct", "status",
             "status_reason",
-            "target_provenance"}  # the one key added beside DESIGN.md's (issue 14); none renamed or dropped
+            "target_provenance",  # added beside DESIGN.md's keys (issue 14); none renamed or dropped
+            "synthetic"}  # added beside them (issue 20): the metric's figures are synthetic sample data
     for row in contract["metrics"]:
         assert set(row) == keys
     falls = next(r for r in contract["metrics"] if r["metric_id"] == "falls_admissions_65plus")

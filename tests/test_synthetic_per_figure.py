@@ -95,7 +95,8 @@ def test_snapshot_csv_and_xlsx_exports_carry_a_synthetic_column(warwickshire_sna
         rows = list(csv.DictReader(handle))
     assert {r["metric_id"] for r in rows if r["synthetic"] == "true"} == expected
     assert {r["metric_id"] for r in rows if r["synthetic"] == "false"} == {r["metric_id"] for r in rows} - expected
-    with files[2].open(encoding="utf-8") as handle:
+    [dictionary] = [f for f in files if f.name.endswith("-data-dictionary.csv")]
+    with dictionary.open(encoding="utf-8") as handle:
         assert any(r["column"] == "synthetic" for r in csv.DictReader(handle)), "the data dictionary describes it"
     sheet = load_workbook(xlsx.render(warwickshire_snapshot, tmp_path / "warks.xlsx"))["Summary"]
     headers = [c.value for c in sheet[1]]
