@@ -187,30 +187,41 @@ def browser():
     if not Path(CHROMIUM).exists():
         unavailable(f"Chromium not found at {CHROMIUM}; install Debian's chromium package")
     try:
-        from playwright.sync_api import sync_playwright
+        from playwright.sync_api import expect, sync_playwright
     except ImportError:
         unavailable("playwright is not installed; pip install -e '.[test]'")
+    expect.set_options(timeout=BROWSER_TIMEOUT_MS)  # its assertions wait up to 5 s by default
     with sync_playwright() as pw:
         chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         yield _ContextsBypassCsp(chromium)
         chromium.close()
 
 
+#: How long a browser action or wait may take before it fails (Playwright's default is 30 s). Every wait is for
+#: an event; this is only the deadline. With the suite on both cores of a busy two-core machine, a screenshot of
+#: the review pack that takes 5 s on a quiet one took over 30 s.
+BROWSER_TIMEOUT_MS = 90_000
+
+
 class _ContextsBypassCsp:
     """The browser, whose new contexts let Playwright's own string predicates run (``wait_for_function``
     evaluates them, which the app's Content-Security-Policy refuses). The policy itself is tested with
-    ``bypass_csp=False`` in tests/test_security_browser.py."""
+    ``bypass_csp=False`` in tests/test_security_browser.py. Their actions and waits have BROWSER_TIMEOUT_MS."""
 
     def __init__(self, browser):
         self._browser = browser
 
     def new_context(self, **options):
         options.setdefault("bypass_csp", True)
-        return self._browser.new_context(**options)
+        context = self._browser.new_context(**options)
+        context.set_default_timeout(BROWSER_TIMEOUT_MS)
+        return context
 
     def new_page(self, **options):
         options.setdefault("bypass_csp", True)
-        return self._browser.new_page(**options)
+        page = self._browser.new_page(**options)
+        page.set_default_timeout(BROWSER_TIMEOUT_MS)
+        return page
 
     def __getattr__(self, name):
         return getattr(self._browser, name)
