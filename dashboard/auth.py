@@ -265,6 +265,8 @@ def current_person() -> Person | None:
     """The signed-in person of this request, or None (reading only). Looked up afresh per
     request, so a changed role counts at once."""
     if "outcomes_person" not in g:
+        if EXTENSION_KEY not in current_app.extensions:
+            return None  # an app built without sign-in (a page rendered on its own): nobody is signed in
         auth = _auth()
         g.outcomes_person = (_person_from_proxy(auth) if auth.settings.mode == "proxy"
                              else _person_from_session(auth))

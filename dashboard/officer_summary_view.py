@@ -72,7 +72,8 @@ def draft_clicked(clicks, ctx):
         return no_update, no_update
     framework_id, period = w.where(ctx)
     try:
-        pack = review_pack(context.store(), context.service(), framework_id, period)
+        # The draft tells no more than the review pack shows this audience: small numbers withheld in public.
+        pack = review_pack(context.store(), context.service(), framework_id, period, suppress=context.public())
     except ReviewError as error:
         return no_update, w.alert(f"No draft: {error}")
     return draft_summary(pack), html.P("A draft is in the box: edit it, then save it. It is not saved yet.",

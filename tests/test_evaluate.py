@@ -159,7 +159,9 @@ def test_contract_json_shape() -> None:
                             "denominator", "ci_lower", "ci_upper", "baseline", "target", "trajectory_value",
                             "progress_pct", "status", "status_reason",
                             # added beside DESIGN.md's keys (issue 14): where each part of the target comes from
-                            "target_provenance"}
+                            "target_provenance",
+                            # added beside them (issue 20): the metric's figures are synthetic sample data
+                            "synthetic"}
     assert payload["baseline"] == {"period": "2014-03", "value": 100}
     assert payload["target"] == {"kind": "relative_change", "value": pytest.approx(80), "deadline": "2016-03"}
 

@@ -63,7 +63,9 @@ def test_export_csv(cli, tmp_path):
     result = cli("snapshot", "export", str(created["id"]), "--format", "csv", "--out", str(tmp_path / "out"))
     assert result.exit_code == 0, result.output
     paths = {p.name.removeprefix("lewisham-2025-03-v1-"): p for p in map(Path, result.stdout.split())}
-    assert set(paths) == {f"{name}.csv" for name in ("evaluations", "series", "data-dictionary")}
+    # the figures, and what people wrote (issue 21: a file each, as the workbook has a sheet each)
+    assert set(paths) == {f"{name}.csv" for name in ("evaluations", "series", "data-dictionary", "commentary",
+                                                      "actions", "milestone-updates", "officer-summary")}
     assert all(p.parent == tmp_path / "out" for p in paths.values())
     shown = json.loads(cli("snapshot", "show", str(created["id"]), "--format", "json").stdout)
     evaluations = _rows(paths["evaluations.csv"])

@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import text, update
 
 import snapshots
+from metrics.evaluation.status import Status
 from datasources.store import Store, snapshots as snapshots_table
 from reports import pdf
 from reports.export import export
@@ -124,13 +125,19 @@ def test_the_committee_variant_takes_status_changes_from_the_stored_comparison(s
     snapshots.create(service, store, CHANGING, "2024-03", "tester")
     snap = snapshots.create(service, store, CHANGING, "2025-03", "tester")
     comparison = snapshots.stored_comparison(snap)
-    changed = [c for c in comparison.changes if c.status_changed and c.status_before]
+    changed = [c for c in comparison.changes if c.status_changed and c.status_before
+               and Status(c.status_before).judged and Status(c.status_after).judged]
     assert changed, "some status moved between March 2024 and March 2025"
     assert comparison.status_before[changed[0].metric_id] == changed[0].status_before
     from reports import content
 
-    text = " ".join(b.text for b in content.build(snap, scope="exceptions") if isinstance(b, content.Paragraph))
-    assert "Status changed from" in text
+    blocks = content.build(snap, scope="exceptions")
+    text = " ".join(b.text for b in blocks if isinstance(b, content.Paragraph))
+    text += " ".join(" ".join(row) for b in blocks if isinstance(b, content.Table) for row in b.rows)
+    # a status worse than before is an exception ("Worse than at ..."), a better one an improvement ("Better than at
+    # ..."): either way read from the stored comparison, naming both statuses
+    before, after = Status(changed[0].status_before).words, Status(changed[0].status_after).words
+    assert f"than at the previous snapshot: {before} then, {after} now" in text
 
 
 def test_previous_is_among_the_snapshots_that_existed_when_it_was_made(service, folder) -> None:

@@ -281,6 +281,8 @@ def test_charts_are_legible_at_320px(browser, live_server) -> None:
     shown = next(s for s in PAGES if s.name == "metric")
     context, page, errors = open_page(browser, live_server, shown, 320)
     try:
+        # the page's charts are drawn after its layout arrives: wait until two have their plot area
+        page.locator(".js-plotly-plot .nsewdrag").nth(1).wait_for(state="attached", timeout=60000)
         charts = page.evaluate("""() => [...document.querySelectorAll('.js-plotly-plot')].map(gd => {
             const box = gd.getBoundingClientRect();
             const outside = [...gd.querySelectorAll('text')].filter(t => {
