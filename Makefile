@@ -33,10 +33,13 @@ run: $(SAMPLE_DB)
 # The checks run first and stop the run with their own report: imports point downward only
 # (import-linter, [tool.importlinter] in pyproject.toml) and nothing is dead code (vulture,
 # [tool.vulture]; dead_code_whitelist.py lists what only a library calls).
+# Then the tests, on every core (pytest-xdist: TEST_WORKERS=0 runs them in this one process), in a random
+# order, with the 20 slowest listed and the order's seed just above the line of counts.
+TEST_WORKERS ?= auto
 test: $(SAMPLE_DB)
 	@$(BIN)/lint-imports --no-cache || { echo "make test: an import points the wrong way (see above); imports go app|cli -> reports -> dashboard -> review -> snapshots -> metrics -> datasources" >&2; exit 1; }
 	@$(BIN)/vulture || { echo "make test: dead code (see above): delete it, or if only a library calls it, add it to dead_code_whitelist.py with the reason" >&2; exit 1; }
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist worksteal --durations=20
 
 check: $(STAMP)
 	$(BIN)/outcomes check

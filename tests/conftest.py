@@ -292,6 +292,7 @@ def postgres_url() -> Iterator[str]:
         stop()
 
 
+@pytest.hookimpl(trylast=True)  # after the slowest tests and the failures: just above the line of counts
 def pytest_terminal_summary(terminalreporter, config) -> None:
     """Say which random order ran (`make test` runs quietly, which hides pytest-randomly's header)."""
     seed = getattr(config.option, "randomly_seed", None)
