@@ -809,7 +809,35 @@ def unsuppressed_snapshot(service, store, monkeypatch) -> int:
     return snap.id
 
 
-def test_no_download_of_the_public_app_shows_a_small_count(with_snapshots, service, forbidden, monkeypatch):
+def _png_pixel() -> bytes:
+    """A valid one-pixel PNG (Word's reader parses every chunk)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 6, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(b"\x00\xff\xff\xff\xff")) + chunk(b"IEND", b""))
+
+
+@pytest.fixture
+def pixel_charts():
+    """Every report chart drawn as one pixel, for the download checks below: they read the words of the files
+    (a chart image has none to read), and drawing Warwickshire's charts for its PDF and Word files was most of
+    their time. The charts' figures are checked for small counts with the pages' (test above); real images of
+    them are made in tests/test_exports.py and tests/test_report_insights.py. A patch of its own: the test
+    undoes its ``monkeypatch`` midway."""
+    from reports import chart_images
+
+    pixel = _png_pixel()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(chart_images, "images", lambda figures: [pixel] * len(figures))
+        yield
+
+
+def test_no_download_of_the_public_app_shows_a_small_count(with_snapshots, service, forbidden, monkeypatch,
+                                                           pixel_charts):
     import snapshots
 
     _, public = with_snapshots
