@@ -836,8 +836,8 @@ def pixel_charts():
         yield
 
 
-def test_no_download_of_the_public_app_shows_a_small_count(with_snapshots, service, forbidden, monkeypatch,
-                                                           pixel_charts):
+@pytest.mark.usefixtures("pixel_charts")
+def test_no_download_of_the_public_app_shows_a_small_count(with_snapshots, service, forbidden, monkeypatch):
     import snapshots
 
     _, public = with_snapshots
