@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Sequence
 
 from reports import chart_images, content
+from reports.model import (FIGURES_CAPTION, FIGURES_HEADERS, NO_RECENT, RECENT_HEADERS, Renderer, cover_items,
+                           cover_subtitle, recent_caption, report_for)
 from reports.errors import ExportError
 from snapshots import Comparison, Snapshot
 
@@ -72,57 +74,55 @@ def _table(caption: str, headers: Sequence[str], rows: Sequence[Sequence[str]], 
             f"<tbody>{''.join(body)}</tbody></table>")
 
 
-def _cover(c: content.Cover) -> str:
-    items = [("Organisation", c.organisation), ("Period", c.period), ("Version", str(c.version)),
-             ("Date of snapshot", c.date), ("Prepared by", c.created_by), ("Snapshot id", str(c.snapshot_id)),
-             ("Definitions hash", c.definitions_hash)]
-    dl = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in items)
-    note = f'<p class="notice">{escape(c.synthetic_note)}</p>' if c.synthetic_note else ""
-    cls = "cover" if c.full_page else "cover compact"
-    return (f'<section class="{cls}"><p class="org">{escape(c.organisation)}</p>'
-            f'<h1>{escape(c.title)}</h1><p class="org">Progress report for {escape(c.period)}, '
-            f'version {c.version}</p><dl>{dl}</dl>{note}<p class="small">{escape(c.source)}</p></section>')
+class _Html(Renderer):
+    """Each block as HTML (the walk over the blocks is ``reports.model.Renderer``'s)."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+
+    def cover(self, block: content.Cover) -> None:
+        dl = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in cover_items(block))
+        note = f'<p class="notice">{escape(block.synthetic_note)}</p>' if block.synthetic_note else ""
+        cls = "cover" if block.full_page else "cover compact"
+        self.parts.append(f'<section class="{cls}"><p class="org">{escape(block.organisation)}</p>'
+                          f'<h1>{escape(block.title)}</h1><p class="org">{escape(cover_subtitle(block))}</p>'
+                          f'<dl>{dl}</dl>{note}<p class="small">{escape(block.source)}</p></section>')
+
+    def heading(self, block: content.Heading, new_page: bool) -> None:
+        cls = ' class="break"' if new_page else ""
+        self.parts.append(f"<h{block.level}{cls}>{escape(block.text)}</h{block.level}>")
+
+    def paragraph(self, block: content.Paragraph) -> None:
+        style = f' class="{block.style}"' if block.style else ""
+        self.parts.append(f"<p{style}>{escape(block.text)}</p>")
+
+    def bullet_list(self, block: content.BulletList) -> None:
+        self.parts.append("<ul>" + "".join(f"<li>{escape(t)}</li>" for t in block.items) + "</ul>")
+
+    def table(self, block: content.Table) -> None:
+        self.parts.append(_table(block.caption, block.headers, block.rows))
+
+    def chart(self, block: content.Chart, image: bytes) -> None:
+        src = f"data:{chart_images.mime_type(image)};base64," + base64.b64encode(image).decode()
+        self.parts.append(f'<figure><img src="{src}" alt="{escape(block.alt)}">'
+                          f'<figcaption>{escape(block.caption)}</figcaption></figure>')
+
+    def figures(self, block: content.Figures) -> None:
+        figures = _table(FIGURES_CAPTION, FIGURES_HEADERS, block.figures, row_headers=True)
+        recent = (_table(recent_caption(block), RECENT_HEADERS, block.recent) if block.recent
+                  else f"<p>{NO_RECENT}</p>")
+        self.parts.append(f'<div class="side"><div>{figures}</div><div>{recent}</div></div>')
 
 
 def html(snapshot: Snapshot, comparison: Comparison | None = None, scope: str = "full") -> str:
-    blocks = content.build(snapshot, comparison, scope)
-    charts = [b for b in blocks if isinstance(b, content.Chart)]
-    images = dict(zip(map(id, charts), chart_images.images([c.figure for c in charts])))
-    parts: list[str] = []
-    pending_break = False
-    for block in blocks:
-        if isinstance(block, content.PageBreak):
-            pending_break = True
-        elif isinstance(block, content.Cover):
-            parts.append(_cover(block))
-            pending_break = block.full_page
-        elif isinstance(block, content.Heading):
-            cls = ' class="break"' if pending_break else ""
-            pending_break = False
-            parts.append(f"<h{block.level}{cls}>{escape(block.text)}</h{block.level}>")
-        elif isinstance(block, content.Paragraph):
-            style = f' class="{block.style}"' if block.style else ""
-            parts.append(f"<p{style}>{escape(block.text)}</p>")
-        elif isinstance(block, content.BulletList):
-            parts.append("<ul>" + "".join(f"<li>{escape(t)}</li>" for t in block.items) + "</ul>")
-        elif isinstance(block, content.Table):
-            parts.append(_table(block.caption, block.headers, block.rows))
-        elif isinstance(block, content.Chart):
-            image = images[id(block)]
-            src = f"data:{chart_images.mime_type(image)};base64," + base64.b64encode(image).decode()
-            parts.append(f'<figure><img src="{src}" alt="{escape(block.alt)}">'
-                         f'<figcaption>{escape(block.caption)}</figcaption></figure>')
-        elif isinstance(block, content.Figures):
-            figures = _table("Figures", ("Measure", "Figure"), block.figures, row_headers=True)
-            recent = (_table(f"Latest {len(block.recent)} periods", ("Period", "Value", "95% CI"), block.recent)
-                      if block.recent else "<p>No published figures.</p>")
-            parts.append(f'<div class="side"><div>{figures}</div><div>{recent}</div></div>')
-        else:
-            raise TypeError(f"the PDF renderer has no case for {type(block).__name__}")
+    """The report as the HTML WeasyPrint lays out, from the report model (assembled once per snapshot, comparison
+    and scope, and shared with the Word report: ``reports.model.report_for``)."""
+    writer = _Html()
+    writer.render_blocks(report_for(snapshot, comparison, scope))
     title = escape(snapshot.label)
     return (f'<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8"><title>{title}</title>'
             f'<meta name="description" content="Progress report"><style>{CSS}</style></head>'
-            f'<body>{"".join(parts)}</body></html>')
+            f'<body>{"".join(writer.parts)}</body></html>')
 
 
 def render(snapshot: Snapshot, path: Path, comparison: Comparison | None = None, scope: str = "full") -> Path:
