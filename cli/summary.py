@@ -43,11 +43,11 @@ def summary_show(framework: str = FrameworkOption, period: str = PeriodOption,
                                                                    "instead (not saved)."),
                  config: Optional[Path] = ConfigOption) -> None:
     """The current summary and every earlier version (JSON), or the draft to start from."""
-    from review.officer_summary import draft_summary, summary_history
-    from review.pack import review_pack
+    from review.officer_summary import summary_history
+    from review.pack import paper_draft
     store = _store()
     if draft:
-        typer.echo(draft_summary(_run(review_pack, store, service_for(config), framework, period)))
+        typer.echo(_run(paper_draft, store, service_for(config), framework, period))
         return
     history = _run(summary_history, store, framework, period)
     _emit({"framework": framework, "period": period,

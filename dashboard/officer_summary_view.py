@@ -11,9 +11,9 @@ from dash import Input, Output, State, callback, dcc, html, no_update
 from dashboard import auth, context
 from dashboard import review_widgets as w
 from review.errors import Conflict, ReviewError
-from review.officer_summary import (SUMMARY_LIMIT, current_summary, draft_summary, save_summary,
+from review.officer_summary import (SUMMARY_LIMIT, current_summary, save_summary,
                                     summary_history)
-from review.pack import review_pack
+from review.pack import paper_draft
 
 SECTION = "review-officer-summary"
 SHOWN = "officer-summary-shown"
@@ -72,11 +72,10 @@ def draft_clicked(clicks, ctx):
         return no_update, no_update
     framework_id, period = w.where(ctx)
     try:
-        # The draft tells no more than the review pack shows this audience: small numbers withheld in public.
-        pack = review_pack(context.store(), context.service(), framework_id, period, suppress=context.public())
+        draft = paper_draft(context.store(), context.service(), framework_id, period)
     except ReviewError as error:
         return no_update, w.alert(f"No draft: {error}")
-    return draft_summary(pack), html.P("A draft is in the box: edit it, then save it. It is not saved yet.",
+    return draft, html.P("A draft is in the box: edit it, then save it. It is not saved yet.",
                                        role="status", className="small")
 
 

@@ -21,6 +21,7 @@ from metrics.service import MetricsService
 from review.actions import Action, list_actions
 from review.commentary import Comment, current_commentary
 from review.judgement import framework_evaluation
+from review.officer_summary import draft_summary
 from review.signoff import SignOff, last_signed_off_before, signed_off
 from review.subjects import framework_of
 from review.text import period as check_period
@@ -150,3 +151,10 @@ def review_pack(store: Store, service: MetricsService, framework_id: str, period
         signoff=this_signoff, compared_with=compared_with,
         intentions=result.intentions, improvements=found.improvements, milestones=milestones,
         snapshot_warnings=tuple(s.integrity_warning for s in read if s is not None and s.integrity_warning))
+
+
+def paper_draft(store: Store, service: MetricsService, framework_id: str, period: str) -> str:
+    """The officer's summary's draft from the signals. The summary opens the committee paper, which withholds
+    small numbers as every snapshot does, so the draft is built from the pack as the paper will be: its counts
+    are the paper's, and it gives away no small number whoever asks for it."""
+    return draft_summary(review_pack(store, service, framework_id, period, suppress=True))

@@ -15,7 +15,7 @@ from datasources import store as tables
 from reports import content
 from review.errors import Conflict, Forbidden
 from review.officer_summary import current_summary, draft_summary, save_summary, summary_history
-from review.pack import review_pack
+from review.pack import paper_draft, review_pack
 from review.people import find_person
 from review.sample import seed_sample_people
 from review.signoff import sign_off
@@ -76,6 +76,22 @@ def test_sign_off_freezes_the_summary_first_in_the_paper(temp_store, service, tm
     first = " ".join(pypdf.PdfReader(str(pdf)).pages[0].extract_text().split())
     assert first.index("Officer's summary") < first.index("Executive summary")
     assert "<b>not bold</b>" in first
+
+
+def test_the_drafts_counts_are_the_papers(temp_store, service):
+    """The draft opens the committee paper, so it counts intentions as the paper's table does: Warwickshire's
+    Winterbourne repatriations (3, under 5) is withheld in the paper, and its intention with it, so the draft
+    may not call that intention off track (before: "17 off track" above a table of 16 off track, 1 no data)."""
+    seed_sample_people(temp_store)
+    officer = find_person(temp_store, "sample.officer")
+    draft = paper_draft(temp_store, service, FW, PERIOD)
+    snap = sign_off(temp_store, service, officer, FW, PERIOD)
+    shown = ", ".join(f"{n} {s.words.lower()}" for s, n in snap.intention_counts().items() if n)
+    assert f"{len(snap.intentions)} commissioning intentions were assessed: {shown}." in draft
+    result = CliRunner().invoke(app, ["summary", "show", "--framework", FW, "--period", PERIOD, "--draft"],
+                                env={tables.STORE_ENV: temp_store.url})
+    assert result.exit_code == 0, result.output
+    assert f"were assessed: {shown}." in result.output
 
 
 def test_summary_command(temp_store, service):
