@@ -89,6 +89,15 @@ def test_deadline_passed_unmet_is_off_track() -> None:
     assert "deadline has passed" in e.status_reason
 
 
+def test_old_figures_are_named_in_a_sentence_of_their_own() -> None:
+    """Figures two periods or more behind the period judged are named after the judgement, as a sentence the
+    next one (the forecast) can follow (it was a bracket after the full stop, with none of its own)."""
+    e = judge({"2015-03": 88}, "2015-06")
+    assert e.status_reason.endswith(": on track. The latest figures are for Mar 2015."), e.status_reason
+    assert "(the latest" not in judge({"2015-03": 88}, "2015-06", target=None).status_reason
+    assert "latest figures" not in judge({"2015-03": 88}, "2015-04").status_reason
+
+
 def test_not_started_when_no_data_after_baseline() -> None:
     e = judge({"2014-02": 100, "2014-03": 101}, "2014-03")
     assert e.status == "not_started"

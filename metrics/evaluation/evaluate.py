@@ -350,7 +350,7 @@ def _judge(metric: Metric, observations: pd.DataFrame, at: date, intention_id: s
         suppressed=suppress and any_withheld(upto.tail(1), metric),
     )
     stale = months_between(latest["period_end"], at)
-    staleness = (f" (the latest figures are for {latest['label']})"
+    staleness = (f" The latest figures are for {latest['label']}."
                  if stale >= 2 * MONTHS_PER_PERIOD[metric.frequency] else "")
     value_text = "suppressed (small numbers)" if current["suppressed"] else format_value(value, metric)
     shown = withhold(current) if current["suppressed"] else current
