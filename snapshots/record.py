@@ -94,7 +94,7 @@ class Snapshot:
 
     def metric(self, metric_id: str) -> Metric:
         """The metric's declaration as it was when the snapshot was made."""
-        return Metric.model_validate(self.definitions[metric_id]["model"])
+        return Metric.from_stored(self.definitions[metric_id]["model"])
 
     def for_intention(self, intention_id: str) -> list[dict[str, Any]]:
         return [e for e in self.evaluations if e["intention_id"] == intention_id]

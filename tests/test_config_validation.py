@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from cli.main import app
 from metrics.definitions.loader import ConfigError, load_config
+from metrics.definitions.models import Metric
 
 PROJECT = Path(__file__).resolve().parent.parent
 
@@ -109,6 +110,25 @@ def test_unknown_key(tmp_path: Path) -> None:
     found = problems(write_config(tmp_path, broken))
     assert found == [f"config/framework.yaml:{ln(broken, 'polarty')}: metrics[0].polarty: unknown key 'polarty'; "
                      "remove it or check its spelling"]
+
+
+def test_retired_breakdowns_key_is_refused_with_the_reason(tmp_path: Path) -> None:
+    """'breakdowns' was accepted and read by nothing; a config that still has it is told why and what to do,
+    not that it may be misspelt."""
+    old = FRAMEWORK.replace("    polarity: lower_is_better\n", "    polarity: lower_is_better\n    breakdowns: [provider]\n")
+    found = problems(write_config(tmp_path, old))
+    assert found == [f"config/framework.yaml:{ln(old, 'breakdowns')}: metrics[0].breakdowns: 'breakdowns' is no "
+                     "longer a metric key: it was never read (a metric is broken down by its binding's "
+                     "area_column); delete the line"]
+
+
+def test_a_snapshot_stored_with_breakdowns_still_opens() -> None:
+    """Snapshots signed off before the key was retired stored it in every definition; they are never
+    rewritten, so they must still open."""
+    stored = next(iter(load_config(PROJECT / "config").metrics.values())).model_dump(mode="json")
+    assert "breakdowns" not in stored
+    opened = Metric.from_stored({**stored, "breakdowns": ["area"]})
+    assert opened.model_dump(mode="json") == stored
 
 
 def test_three_problems_reported_together(tmp_path: Path) -> None:

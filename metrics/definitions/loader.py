@@ -17,7 +17,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError
 
 from metrics.definitions import parse_cache
-from metrics.definitions.models import ConfigFile
+from metrics.definitions.models import RETIRED_METRIC_KEYS, ConfigFile
 from metrics.definitions.parsed import Config, ConfigError, ConfigIssue, PathKey, SourceFile
 from metrics.definitions.templates import apply_templates
 from metrics.definitions.validation import cross_reference_issues
@@ -86,7 +86,9 @@ def _pydantic_issues(source: SourceFile, error: ValidationError, prefix: PathKey
     for err in error.errors(include_url=False):
         loc = prefix + _without_union_tag(tuple(err["loc"]))
         message = err["msg"]
-        if err["type"] == "extra_forbidden":
+        if err["type"] == "extra_forbidden" and loc[-1] in RETIRED_METRIC_KEYS:
+            message = RETIRED_METRIC_KEYS[loc[-1]]
+        elif err["type"] == "extra_forbidden":
             message = f"unknown key '{loc[-1]}'; remove it or check its spelling"
         elif err["type"] == "missing":
             message = f"'{loc[-1]}' is required"

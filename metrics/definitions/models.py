@@ -357,6 +357,14 @@ class SpcSettings(Model):
 
 # ---------------------------------------------------------------- metrics
 
+#: Metric keys that were once accepted and are no longer: each with what a config file that still has
+#: it is told. ``breakdowns`` was validated but read by nothing (issue 24): the dashboard breaks a metric
+#: down by its binding's ``area_column``, so the key promised a breakdown it never gave.
+RETIRED_METRIC_KEYS = {
+    "breakdowns": "'breakdowns' is no longer a metric key: it was never read (a metric is broken down by "
+                  "its binding's area_column); delete the line",
+}
+
 Unit = Literal["count", "percent", "rate_per_1000", "rate_per_100k", "dsr_per_100k", "currency", "mean"]
 Method = Literal["count", "proportion", "crude_rate", "mean", "published"]
 
@@ -374,7 +382,6 @@ class Metric(Model):
     multiplier: int | None = None
     decimals: int = Field(default=1, ge=0, le=4)
     suppress_below: int = Field(default=5, ge=0)
-    breakdowns: tuple[str, ...] = ("area",)
     source: SourceNote
     binding: Binding
     target: Target | None = None
@@ -383,6 +390,13 @@ class Metric(Model):
     # (Lewisham's meta outcome of employment, part of all meta outcomes). Small numbers are then withheld
     # over the whole and all its parts together, so none can be worked out by taking parts from the whole.
     part_of: Identifier | None = None
+
+    @classmethod
+    def from_stored(cls, data: dict[str, Any]) -> "Metric":
+        """A definition as a snapshot stored it. Signed-off snapshots are never rewritten, so keys this model
+        has since retired are dropped here; a config file that still has one is refused with the reason
+        (:data:`RETIRED_METRIC_KEYS`)."""
+        return cls.model_validate({k: v for k, v in data.items() if k not in RETIRED_METRIC_KEYS})
 
     @model_validator(mode="after")
     def _series_breaks_known(self) -> "Metric":
