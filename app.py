@@ -17,7 +17,7 @@ from dashboard import auth, compression, context, ids, problems, security_header
 from datasources.store import Store
 from metrics.disclosure import public_from_env
 from metrics.service import DEFAULT_CONFIG_DIR, MetricsService
-from reports import downloads
+from reports import chart_images, downloads
 
 HERE = Path(__file__).resolve().parent
 
@@ -88,7 +88,10 @@ def create_app(config_dir: str | Path | None = None, service: MetricsService | N
     app_context = context.AppContext(
         service=service or MetricsService.from_config_dir(config_dir or DEFAULT_CONFIG_DIR),
         store=store or Store.from_environment(),
-        public=public_from_env() if public is None else public)
+        public=public_from_env() if public is None else public,
+        # A signed-off snapshot's report charts are drawn at once, in the background, and stored with it:
+        # the first download of its PDF or Word report then only lays the report out.
+        after_sign_off=chart_images.draw_in_background)
     # update_title=None: no "Updating..." in the tab while a callback runs (screen readers read title
     # changes out); each page sets its own title, naming its subject, when it is shown.
     app = dash.Dash(

@@ -8,12 +8,14 @@ two apps in one process (as in tests) never see each other's context."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable
 
 from flask import Flask, current_app
 
 from datasources.health import HealthMonitor
 from datasources.store import Store
 from metrics.service import MetricsService
+from snapshots import Snapshot
 
 EXTENSION_KEY = "outcomes"
 
@@ -27,6 +29,10 @@ class AppContext:
     public: bool = False
     #: Source health as the About page shows it: checked with a short limit and kept briefly.
     health: HealthMonitor = field(default=None)  # type: ignore[assignment]
+    #: Called with the store and the new snapshot once a period is signed off on the review pack: the work that
+    #: follows belongs to a layer above this one (``app.create_app`` passes the drawing of the snapshot's report
+    #: charts in the background, ``reports.chart_images.draw_in_background``).
+    after_sign_off: Callable[[Store, Snapshot], object] | None = None
 
     def __post_init__(self) -> None:
         if self.health is None:

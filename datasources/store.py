@@ -74,6 +74,17 @@ snapshot_series = Table(
     Column("payload", Text, nullable=False),    # JSON: [{period, label, value, ci_lower, ci_upper, ...}]
 )
 
+# The images of a snapshot's report charts (``snapshots.charts``), by the figure's digest (which names the drawing
+# settings too): drawn once, at sign-off or by the first export, and reused by every PDF and Word export of it
+# (migration 0007).
+snapshot_charts = Table(
+    "snapshot_charts", metadata,
+    Column("snapshot_id", Integer, ForeignKey("snapshots.id"), primary_key=True, autoincrement=False),
+    Column("digest", String(64), primary_key=True),
+    Column("image", LargeBinary, nullable=False),
+    Column("drawn_at", DateTime(timezone=True), nullable=False),
+)
+
 people = Table(
     "people", metadata,
     Column("id", Integer, primary_key=True),

@@ -6,20 +6,31 @@ together in one browser session, two tabs at a time (the machines have two cores
 reload (see :func:`_engine`). Kaleido finds Chromium itself; ``BROWSER_PATH`` names another. The PDF and the
 Word report of a snapshot draw the same charts, so each image is kept (by its figure's content, the last
 :data:`KEPT` of them) and the second report draws none.
+
+A snapshot never changes, so its charts are drawn once and stored with it (``snapshots.charts``): at sign-off,
+in the background (:func:`draw_in_background`), so the first download after it only lays the report out; an
+export finds them through :func:`stored_with`, and draws (and stores) any still missing rather than failing.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import hashlib
+import logging
 import threading
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
-from typing import Callable, Sequence
+from contextlib import contextmanager
+from typing import Callable, Iterator, Sequence
 
 import plotly.graph_objects as go
 
+import snapshots
 from datasources import progress
+from datasources.store import Store
+from reports import content
+from snapshots import Snapshot, charts
 
 #: Pixel size of a chart (and the scale for print: 2 gives about 200 dpi at the report's width).
 WIDTH, HEIGHT, SCALE = 800, 380, 2
@@ -33,6 +44,13 @@ TABS = 2
 KEPT = 400
 _kept: "OrderedDict[str, bytes]" = OrderedDict()
 _kept_lock = threading.Lock()
+#: The store and snapshot whose stored charts :func:`images` reads and adds to (set by :func:`stored_with`).
+_stored_with: contextvars.ContextVar[tuple[Store, int] | None] = contextvars.ContextVar("stored_with", default=None)
+#: One lock per snapshot, held while its charts are looked up and drawn: an export that starts while sign-off's
+#: drawing is still under way waits for it and finds the images stored, rather than drawing them a second time.
+_snapshot_locks: dict[int, threading.Lock] = {}
+_snapshot_locks_lock = threading.Lock()
+log = logging.getLogger("outcomes.reports")
 
 
 class ChartExportError(Exception):
@@ -84,23 +102,79 @@ def mime_type(image: bytes) -> str:
 
 
 def images(figures: Sequence[go.Figure]) -> list[bytes]:
-    """Image bytes (:data:`FORMAT`) for each figure, in order: those drawn before from memory, the rest from
-    one browser session."""
+    """Image bytes (:data:`FORMAT`) for each figure, in order: those drawn before from memory, then (inside
+    :func:`stored_with`) from the snapshot's stored charts, the rest from one browser session (and stored)."""
+    where = _stored_with.get()
+    if where is None:
+        return _images(figures, None)
+    with _lock_for(where[1]):
+        return _images(figures, where)
+
+
+@contextmanager
+def stored_with(store: Store, snapshot_id: int) -> Iterator[None]:
+    """Within the block, :func:`images` reuses the snapshot's stored chart images and stores what it draws."""
+    token = _stored_with.set((store, snapshot_id))
+    try:
+        yield
+    finally:
+        _stored_with.reset(token)
+
+
+def _lock_for(snapshot_id: int) -> threading.Lock:
+    with _snapshot_locks_lock:
+        return _snapshot_locks.setdefault(snapshot_id, threading.Lock())
+
+
+def _images(figures: Sequence[go.Figure], where: tuple[Store, int] | None) -> list[bytes]:
     digests = [_digest(f) for f in figures]
     with _kept_lock:
         known = {d: _kept[d] for d in digests if d in _kept}
     missing = list(dict.fromkeys(d for d in digests if d not in known))
+    if missing and where is not None:
+        known.update(charts.stored(where[0], where[1], missing))
+        missing = [d for d in missing if d not in known]
     if missing:
         first = {d: f for d, f in zip(digests, figures)}
         drawn = dict(zip(missing, _draw([first[d] for d in missing])))
-        with _kept_lock:
-            for digest, image in drawn.items():
-                _kept[digest] = image
-                _kept.move_to_end(digest)
-            while len(_kept) > KEPT:
-                _kept.popitem(last=False)
+        if where is not None:
+            charts.keep(where[0], where[1], drawn)
         known.update(drawn)
+    with _kept_lock:
+        for digest in dict.fromkeys(digests):
+            _kept[digest] = known[digest]
+            _kept.move_to_end(digest)
+        while len(_kept) > KEPT:
+            _kept.popitem(last=False)
     return [known[d] for d in digests]
+
+
+def snapshot_figures(store: Store, snapshot: Snapshot) -> list[go.Figure]:
+    """Every chart of the snapshot's reports (the full report and the exceptions paper)."""
+    comparison = snapshots.comparison_of(store, snapshot)
+    return [block.figure for scope in ("full", "exceptions") for block in content.build(snapshot, comparison, scope)
+            if isinstance(block, content.Chart)]
+
+
+def draw_in_background(store: Store, snapshot: Snapshot) -> threading.Thread:
+    """Draw and store the snapshot's report charts in a thread of its own (after sign-off: the person is not
+    kept waiting, and the first download finds them drawn). An export asked for meanwhile waits on the
+    snapshot's lock in :func:`images` and draws only what this has not (nothing, once this is done). Progress
+    goes to whoever listens (``datasources.progress``) where this was called; a failure (no Chromium) is
+    logged, and the export that next needs the charts draws them and says what to install."""
+
+    def draw() -> None:
+        try:
+            with stored_with(store, snapshot.id):
+                images(snapshot_figures(store, snapshot))
+        except Exception:  # noqa: BLE001 - a thread's error reaches no caller: logged, and the export retries
+            log.warning("the charts of snapshot %s were not drawn after sign-off; the first export will draw "
+                        "them", snapshot.id, exc_info=True)
+
+    thread = threading.Thread(target=contextvars.copy_context().run, args=(draw,), daemon=True,
+                              name=f"charts of snapshot {snapshot.id}")
+    thread.start()
+    return thread
 
 
 def _draw(figures: Sequence[go.Figure]) -> list[bytes]:

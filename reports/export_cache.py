@@ -37,6 +37,7 @@ from typing import Iterator
 
 from datasources import shared_exports
 from datasources.store import Store
+from reports import chart_images
 from reports.export import export
 from snapshots import Comparison, Snapshot
 
@@ -151,7 +152,8 @@ def cached_export(store: Store, snapshot: Snapshot, comparison: Comparison, fmt:
             if not (entry / "files.json").exists():
                 with shared_exports.render_lock(store, entry.name):  # and one across machines
                     if not _copy_from_store(store, root, entry):
-                        with _render_slot(root, wait):
+                        # The charts drawn at sign-off (or by an earlier export) are stored with the snapshot.
+                        with _render_slot(root, wait), chart_images.stored_with(store, snapshot.id):
                             _render_into(root, entry, snapshot, comparison, fmt, scope)
                         shared_exports.keep(store, entry.name,
                                             [(p.name, p.read_bytes()) for p in _entry_files(entry)])

@@ -125,6 +125,33 @@ def html(snapshot: Snapshot, comparison: Comparison | None = None, scope: str = 
             f'<body>{"".join(writer.parts)}</body></html>')
 
 
+def _page_references_kept() -> None:
+    """Make pydyf's ``PDF.page_references`` build its tuple once per page count, not on every read.
+
+    pydyf rebuilds it (a bytes reference for every page) each time it is read, and WeasyPrint reads it once per
+    tagged element while writing the structure tree of a tagged PDF (``weasyprint/pdf/tags.py``): quadratic in
+    pages. Writing Warwickshire's 172-page report spent 10.6 of its 50 s there (3.5 million generator steps).
+    Still so in the latest releases, pydyf 0.13.0 and WeasyPrint 70.0. Pages are only ever added (``add_page``
+    extends ``Kids``), so the tuple is right until the number of pages changes. ``tests/test_pdf_engine.py`` checks
+    the kept tuple against pydyf's own after pages are added."""
+    import pydyf
+
+    original = pydyf.PDF.__dict__.get("page_references")
+    if not isinstance(original, property) or getattr(original.fget, "kept", False):
+        return
+
+    def page_references(pdf: pydyf.PDF) -> tuple[bytes, ...]:
+        count = len(pdf.pages["Kids"])
+        kept = pdf.__dict__.get("_page_references_kept")
+        if kept is None or kept[0] != count:
+            kept = (count, original.fget(pdf))
+            pdf.__dict__["_page_references_kept"] = kept
+        return kept[1]
+
+    page_references.kept = True  # type: ignore[attr-defined]
+    pydyf.PDF.page_references = property(page_references)
+
+
 def render(snapshot: Snapshot, path: Path, comparison: Comparison | None = None, scope: str = "full") -> Path:
     try:
         from weasyprint import HTML
@@ -135,6 +162,7 @@ def render(snapshot: Snapshot, path: Path, comparison: Comparison | None = None,
         raise ExportError(f"WeasyPrint cannot load its system libraries ({exc}); install Pango "
                           "(Debian: apt-get install libpango-1.0-0 libpangoft2-1.0-0)") from exc
 
+    _page_references_kept()
     document = HTML(string=html(snapshot, comparison, scope), base_url=str(path.parent))
     try:
         document.write_pdf(str(path), pdf_variant="pdf/ua-1")

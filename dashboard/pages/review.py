@@ -380,6 +380,9 @@ def sign_off_clicked(clicks, reason, ctx):
                         reason=w.typed(reason) or None)
     except ReviewError as error:
         return w.problem("Not signed off", error, fields, level=3), *w.field_messages(error, fields)
+    after = context.current().after_sign_off
+    if after is not None:
+        after(context.store(), snap)
     return (html.Div([html.P(f"Signed off {framework_id} {period}: snapshot #{snap.id}.", className="mb-1"),
                      export_links(snap.id), dcc.Link("All snapshots", href="/snapshots")],
                     role="status", className="alert alert-success py-2 my-2", id="signoff-done"),
