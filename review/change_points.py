@@ -105,6 +105,9 @@ def _history(conn: Connection, framework_id: str, metric_id: str | None = None) 
     return [_row(r) for r in conn.execute(query.order_by(change_points.c.id))]
 
 
+# A refused try is recorded too (who, what, why), as for every other write of the review domain.
+@audit.refusals_recorded("change_point.record",
+                         lambda given: f"change_point:{given['framework_id']}/{given['metric_id']}")
 def record_change_point(store: Store, service: MetricsService, person: Person | None, framework_id: str,
                         metric_id: str, period: str, reason: str | None) -> RecordedChangePoint:
     """Record that the metric's SPC limits are recalculated from ``period`` (YYYY-MM: the first period of its
@@ -139,6 +142,7 @@ def record_change_point(store: Store, service: MetricsService, person: Person | 
     return saved
 
 
+@audit.refusals_recorded("change_point.withdraw", lambda given: f"change_point:{given['change_point_id']}")
 def withdraw_change_point(store: Store, service: MetricsService, person: Person | None, change_point_id: int,
                           reason: str | None = None) -> RecordedChangePoint:
     """Withdraw a recorded change point (its limits are no longer recalculated there); ``reason`` optional."""

@@ -396,7 +396,16 @@ def test_a_lead_a_viewer_or_nobody_cannot_record_or_withdraw(service, temp_store
             record_change_point(temp_store, service, person, FRAMEWORK, SUGGESTED, "2022-03", "forged")
         with pytest.raises(Forbidden):
             withdraw_change_point(temp_store, service, person, saved.id)
-    assert _writes(temp_store) == before
+    changes, trail = _writes(temp_store)
+    assert changes == before[0]  # nothing recorded or withdrawn
+    # Each refused try is in the audit trail with who tried, what and why, as for the review's other writes.
+    refused = [(e.who, e.action, e.after["reason"][:40]) for e in reversed(audit.list_events(temp_store,
+                                                                                          kinds=(audit.REFUSED,)))]
+    assert trail == before[1] + 6 and len(refused) == 6, refused
+    assert [(who, action) for who, action, _ in refused] == [
+        (who or audit.ANONYMOUS, f"change_point.{verb}{audit.REFUSED}") for who in ("sample.lead", "sample.viewer", None)
+        for verb in ("record", "withdraw")]
+    assert all(why.startswith("only a performance officer for warwick") for _, _, why in refused)
 
 
 # ---------------------------------------------------------------- through the page, forged
@@ -433,7 +442,11 @@ def test_a_forged_accept_from_a_lead_changes_nothing(dash_app, app_store) -> Non
     assert answer.status_code == 200
     assert "Not recorded" in answer.get_data(as_text=True)
     assert "only a performance officer for warwickshire" in answer.get_data(as_text=True)
-    assert _writes(app_store) == before
+    changes, trail = _writes(app_store)
+    assert changes == before[0] and trail == before[1] + 1  # nothing recorded; the refused try is in the trail
+    newest = audit.list_events(app_store, kinds=(audit.REFUSED,))[0]  # the session's store: others write there too
+    assert (newest.who, newest.action, newest.after["attempted"]["reason"]) == (
+        "sample.lead", "change_point.record.refused", "forged by a lead")
 
 
 # ---------------------------------------------------------------- the command line
