@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -30,7 +31,13 @@ from review.text import SHORT_LIMIT, plain_text
 PASSWORD_MIN = 10
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{1,79}$")
 _hasher = PasswordHasher()  # argon2id with the library's recommended cost
-_DUMMY_HASH = _hasher.hash("not a real password, used to even out timing")
+
+
+@cache
+def _dummy_hash() -> str:
+    """A hash to verify against when there is no account, made on the first sign-in rather than at import:
+    hashing costs a fifth of a second, and every command that reads the store imports this module."""
+    return _hasher.hash("not a real password, used to even out timing")
 
 
 class Role(StrEnum):
@@ -192,7 +199,7 @@ def verify_password(store: Store, username: str, password: str, address: str | N
     name = (username or "").strip().lower()[:80]
     with store.engine.connect() as conn:
         row = conn.execute(select(people).where(people.c.username == name, _PRESENT)).first()
-    stored = row.password_hash if row is not None and row.password_hash else _DUMMY_HASH
+    stored = row.password_hash if row is not None and row.password_hash else _dummy_hash()
     try:
         ok = _hasher.verify(stored, password or "") and row is not None and bool(row.password_hash)
     except (VerificationError, InvalidHashError):

@@ -116,3 +116,28 @@ def test_killed_signoff_leaves_no_snapshot_and_no_signoff(service, tmp_path):
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)
     assert _counts(url) == before
+
+
+def test_the_head_revision_named_by_the_files_is_alembics(tmp_path):
+    """The store skips Alembic when it is at the newest file's revision: that must be Alembic's own head, and a
+    store one revision behind must still be migrated."""
+    from alembic.script import ScriptDirectory
+
+    from datasources.store import _at_head, _head_revision
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    heads = ScriptDirectory.from_config(cfg).get_heads()
+    assert heads == [_head_revision()]
+    url = f"sqlite:///{tmp_path / 'behind.db'}"
+    previous = ScriptDirectory.from_config(cfg).get_revision(heads[0]).down_revision
+    _upgrade(url, previous)
+    engine = create_engine(url)
+    try:
+        assert not _at_head(engine)
+        db = Store(url)
+        db.engine  # migrates to head
+        db.dispose()
+        assert _at_head(engine)
+    finally:
+        engine.dispose()
