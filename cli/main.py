@@ -35,7 +35,8 @@ ConfigOption = typer.Option(None, "--config", help="Folder of YAML config (defau
 
 @app.command()
 def check(config: Optional[Path] = ConfigOption) -> None:
-    """Validate all config; print every problem as file:line: field: message."""
+    """Validate all config; print every problem as file:line: field: message. Warns of milestone progress
+    recorded in the store (OUTCOMES_STORE_URL) that no milestone reads, e.g. after a retitling."""
     from metrics.definitions.loader import DEFAULT_CONFIG_DIR, ConfigError, load_config
     try:
         loaded = load_config(config or DEFAULT_CONFIG_DIR)
@@ -55,9 +56,17 @@ def check(config: Optional[Path] = ConfigOption) -> None:
     warnings = provenance_warnings(loaded)
     for warning in warnings:
         typer.echo(str(warning))
+    # Recorded progress no milestone reads is a warning, not a failure: an intention or milestone dropped from
+    # config on purpose leaves its updates in the store (nothing a user wrote is deleted), and that must not
+    # fail the check for ever; a retitling without `formerly` is named here with its fix, so it is not silent.
+    from cli.milestone_links import unlinked_progress_warnings
+    unlinked = unlinked_progress_warnings(loaded)
+    for line in unlinked:
+        typer.echo(line)
     typer.echo(f"config OK: {len(loaded.frameworks)} framework(s), {len(loaded.metrics)} metric(s), "
                f"{len(loaded.datasources)} data source(s)"
-               + (f"; {len(warnings)} warning(s) about provenance" if warnings else ""))
+               + (f"; {len(warnings)} warning(s) about provenance" if warnings else "")
+               + (f"; {len(unlinked)} warning(s) about recorded milestone progress" if unlinked else ""))
 
 
 def _sql_refused_by_sources(loaded: Any) -> list[str]:
@@ -130,28 +139,21 @@ def _table_lines(payload: dict[str, Any], service: MetricsService) -> list[str]:
 
 
 def _csv_text(payload: dict[str, Any]) -> str:
+    """The evaluations as CSV: the framework and period, then the columns the snapshot exports share
+    (``reports.columns``, by name; the metric's own period as ``metric_period``), then the synthetic flag."""
     from metrics.cell_text import csv_safe
+    from reports.columns import COMMAND_LINE, EVALUATION, chosen
+
+    columns = chosen(EVALUATION, COMMAND_LINE)
     out = io.StringIO()
-    fields = ["framework", "period", "metric_id", "intention_id", "title", "unit", "polarity", "metric_period",
-              "value", "numerator", "denominator", "ci_lower", "ci_upper", "baseline_period", "baseline_value",
-              "target_kind", "target_value", "target_deadline", "trajectory_value", "progress_pct", "status",
-              "status_reason", "synthetic"]
-    writer = csv.DictWriter(out, fieldnames=fields)
-    writer.writeheader()
+    writer = csv.writer(out)
+    writer.writerow(["framework", "period", *("metric_period" if c.name == "period" else c.name for c in columns),
+                     "synthetic"])
     for item in payload["metrics"]:
         # A title (or the sentence that starts with it) written as "=HYPERLINK(...)" stays text in a spreadsheet.
-        writer.writerow({key: csv_safe(value) for key, value in {
-            "framework": payload["framework"], "period": payload["period"], "metric_id": item["metric_id"],
-            "intention_id": item["intention_id"], "title": item["title"], "unit": item["unit"],
-            "polarity": item["polarity"], "metric_period": item["period"], "value": item["value"],
-            "numerator": item["numerator"], "denominator": item["denominator"], "ci_lower": item["ci_lower"],
-            "ci_upper": item["ci_upper"], "baseline_period": item["baseline"]["period"],
-            "baseline_value": item["baseline"]["value"], "target_kind": item["target"]["kind"],
-            "target_value": item["target"]["value"], "target_deadline": item["target"]["deadline"],
-            "trajectory_value": item["trajectory_value"], "progress_pct": item["progress_pct"],
-            "status": item["status"], "status_reason": item["status_reason"],
-            "synthetic": "true" if item["synthetic"] else "false",
-        }.items()})
+        writer.writerow([csv_safe(value) for value in (
+            payload["framework"], payload["period"], *(c.value(item, None) for c in columns),
+            "true" if item["synthetic"] else "false")])
     return out.getvalue()
 
 

@@ -24,8 +24,6 @@ if TYPE_CHECKING:  # imported where used, so `outcomes --help` loads none of the
 snapshot_app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                            help="Immutable monthly snapshots and their exports (xlsx, csv, pdf, docx).")
 
-FORMATS = ("xlsx", "csv", "pdf", "docx")
-
 
 def step(message: str) -> None:
     stamp = datetime.now(tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -113,18 +111,21 @@ def export(snapshot_id: str = typer.Argument(..., help="Snapshot id."),
     """Export a snapshot; prints the paths written, one per line."""
     from datasources.store import Store
     import snapshots
+    from reports.formats import FORMATS, SCOPES  # the registry's, as the downloads' are
+
     if format not in FORMATS:
         fail(f"unknown --format '{format}'; use one of {', '.join(FORMATS)}")
-    if scope not in ("full", "exceptions"):
-        fail(f"unknown --scope '{scope}'; use full or exceptions")
-    if scope == "exceptions" and format not in ("pdf", "docx"):
-        fail(f"--scope exceptions is for --format pdf or docx; {format} always holds every metric")
+    if scope not in SCOPES:
+        fail(f"unknown --scope '{scope}'; use {' or '.join(SCOPES)}")
+    if scope != "full" and not FORMATS[format].scoped:
+        fail(f"--scope {scope} is for --format {' or '.join(f.name for f in FORMATS.values() if f.scoped)}; "
+             f"{format} always holds every metric")
     started = time.monotonic()
     snap = _load(snapshot_id)
     store = Store.from_environment()
     step(f"export id={snap.id} format={format} scope={scope} out={out}")
     from cli.progress import shown
-    from reports.export import ExportError
+    from reports.errors import ExportError
     from reports.export_cache import CLI_WAIT_SECONDS, RenderBusy, cached_export
 
     try:

@@ -5,7 +5,7 @@ walk the same blocks, so the two documents say the same thing.
 
 A block is one of the dataclasses below. To add a section (commentary, actions...), add a
 function that returns blocks and call it from :func:`metric_blocks` or :func:`build`; a new
-kind of block needs a branch in each renderer (``reports.pdf``, ``reports.docx_export``).
+kind of block needs a method in each renderer (``reports.model.Renderer``: ``reports.pdf``, ``reports.docx_export``).
 Charts are drawn by the page's own figure functions (:mod:`dashboard.figures`) and turned
 into images by the renderers in one batch (:mod:`reports.chart_images`).
 """
@@ -35,8 +35,6 @@ from review.exceptions import snapshot_actions, snapshot_exceptions
 from snapshots import Comparison, Snapshot, stored_comparison
 
 RECENT = 8
-#: ``full``: every metric; ``exceptions``: the committee variant, only what needs attention plus the summary.
-SCOPES = ("full", "exceptions")
 
 
 @dataclass(frozen=True)

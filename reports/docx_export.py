@@ -1,19 +1,28 @@
-"""The select committee report as an editable Word document (python-docx): the same
-blocks as the PDF, with real heading styles, tables with header rows, and each chart
-a picture with alt text (descr) next to its table of figures."""
+"""The select committee report as an editable Word document (python-docx): the same report as the PDF
+(``reports.model``), with real heading styles, tables with header rows, and each chart a picture with alt
+text (descr) next to its table of figures."""
 
 from __future__ import annotations
 
-import io
+import hashlib
 from pathlib import Path
 from typing import Sequence
 
 from docx import Document
 from docx.enum.text import WD_BREAK
+from docx.image.image import Image
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
+from docx.opc.packuri import PackURI
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.oxml.shape import CT_Inline
+from docx.parts.image import ImagePart
 from docx.shared import Cm, Mm, Pt
+from docx.table import _Cell
 
-from snapshots import Comparison, Snapshot
-from reports import chart_images, content
+from reports import content
+from reports.model import (FIGURES_CAPTION, FIGURES_HEADERS, NO_RECENT, RECENT_HEADERS, Renderer, Report,
+                           cover_items, cover_subtitle, recent_caption)
 
 
 #: British English, as the PDF (``<html lang="en-GB">``): Word's spelling and screen readers use it.
@@ -34,9 +43,6 @@ def set_language(doc, language: str) -> None:
     """The document's language, where Word reads it. python-docx's template says en-US in the
     default run properties (docDefaults), which every style inherits, and names no language in
     the core properties: both are set, and any style that names its own language is changed too."""
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-
     run_defaults = doc.styles.element.find(f"{qn('w:docDefaults')}/{qn('w:rPrDefault')}/{qn('w:rPr')}")
     if run_defaults is None:
         raise ValueError("the Word template has no default run properties to set the language in")
@@ -48,52 +54,100 @@ def set_language(doc, language: str) -> None:
     doc.core_properties.language = language
 
 
-def _table(doc, caption: str, headers: Sequence[str], rows: Sequence[Sequence[str]]):
-    doc.add_paragraph(caption, style="Caption").paragraph_format.keep_with_next = True  # with its table
-    table = doc.add_table(rows=1, cols=len(headers))
-    table.style = "Table Grid"
-    for cell, text in zip(table.rows[0].cells, headers):
-        cell.text = ""
-        cell.paragraphs[0].add_run(text).bold = True
-    # mark the first row as a header row repeated on each page
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
+class _Word(Renderer):
+    """Each block as Word paragraphs, tables and pictures (the walk over the blocks is ``reports.model.Renderer``'s).
 
-    tr_pr = table.rows[0]._tr.get_or_add_trPr()
-    header = OxmlElement("w:tblHeader")
-    header.set(qn("w:val"), "true")
-    tr_pr.append(header)
-    for row in rows:
-        cells = table.add_row().cells
-        for cell, text in zip(cells, row):
-            cell.text = str(text)
-    return table
+    Written without python-docx's per-call look-ups, each of which searches the whole document or the whole
+    style sheet and made a 200-metric report quadratic: styles are found by name once (``add_paragraph(style=
+    name)`` searches the style sheet by XPath each time), the table width once (``add_table`` reads every
+    paragraph for the last section), a table's cells from its own rows (``row.cells`` lays out the whole table),
+    and each picture gets its image part and shape id here (``add_picture`` searches every image part by hash,
+    finds the next free name by trying each number against a list of them, and reads every id in the document
+    for the next shape id)."""
+
+    def __init__(self, doc) -> None:
+        self.doc, self.body = doc, doc._body
+        self.style_ids = {name: doc.styles[name].style_id
+                          for name in ("Title", *(f"Heading {n}" for n in range(1, 5)), "Caption", "List Bullet",
+                                       "Table Grid")}
+        self.width = doc._block_width
+        self.next_shape_id = doc.part.next_id  # once: the ids the template already has
+        self.image_parts: dict[str, tuple[str, Image]] = {}  # by the image's SHA-1: each image stored once
+
+    def paragraph_of(self, text: str = "", style: str | None = None):
+        paragraph = self.body.add_paragraph(text)
+        if style is not None:
+            paragraph._p.style = self.style_ids[style]
+        return paragraph
+
+    def cover(self, block: content.Cover) -> None:
+        self.paragraph_of(block.organisation)
+        self.paragraph_of(block.title, "Title")
+        self.paragraph_of(cover_subtitle(block))
+        self.table_of("About this report", ("Item", "Detail"), cover_items(block))
+        if block.synthetic_note:
+            self.paragraph_of(block.synthetic_note)
+
+    def heading(self, block: content.Heading, new_page: bool) -> None:
+        if new_page:
+            self.paragraph_of().add_run().add_break(WD_BREAK.PAGE)
+        # Never stranded at the foot of a page: a heading stays with what follows it.
+        self.paragraph_of(block.text, f"Heading {min(block.level, 4)}").paragraph_format.keep_with_next = True
+
+    def paragraph(self, block: content.Paragraph) -> None:
+        run = self.paragraph_of().add_run(block.text)
+        if block.style == "status":
+            run.bold = True
+        elif block.style == "small":
+            run.font.size = Pt(8.5)
+
+    def bullet_list(self, block: content.BulletList) -> None:
+        for item in block.items:
+            self.paragraph_of(item, "List Bullet")
+
+    def table(self, block: content.Table) -> None:
+        self.table_of(block.caption, block.headers, block.rows)
+
+    def figures(self, block: content.Figures) -> None:
+        self.table_of(FIGURES_CAPTION, FIGURES_HEADERS, block.figures)
+        if block.recent:
+            self.table_of(recent_caption(block), RECENT_HEADERS, block.recent)
+        else:
+            self.paragraph_of(NO_RECENT)
+
+    def chart(self, block: content.Chart, image: bytes) -> None:
+        digest = hashlib.sha1(image).hexdigest()
+        if digest not in self.image_parts:
+            picture = Image.from_blob(image)
+            part = ImagePart.from_image(picture, PackURI(f"/word/media/image{len(self.image_parts) + 1}.{picture.ext}"))
+            self.image_parts[digest] = (self.doc.part.relate_to(part, RT.IMAGE), picture)
+        rel_id, picture = self.image_parts[digest]
+        cx, cy = picture.scaled_dimensions(Cm(15), None)
+        inline = CT_Inline.new_pic_inline(self.next_shape_id, rel_id, picture.filename, cx, cy)
+        self.next_shape_id += 1
+        inline.docPr.set("descr", block.alt)
+        inline.docPr.set("title", block.alt.split(":")[0])
+        self.paragraph_of().add_run()._r.add_drawing(inline)
+        self.paragraph_of(block.caption, "Caption")  # what the chart shows, as under the PDF's
+
+    def table_of(self, caption: str, headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+        self.paragraph_of(caption, "Caption").paragraph_format.keep_with_next = True  # with its table
+        table = self.body.add_table(len(rows) + 1, len(headers), self.width)
+        table._tbl.tblStyle_val = self.style_ids["Table Grid"]
+        header, *body = table._tbl.tr_lst
+        for tc, text in zip(header.tc_lst, headers):
+            _Cell(tc, table).paragraphs[0].add_run(text).bold = True
+        # The header row is repeated on each page.
+        mark = OxmlElement("w:tblHeader")
+        mark.set(qn("w:val"), "true")
+        header.get_or_add_trPr().append(mark)
+        for tr, row in zip(body, rows):
+            for tc, text in zip(tr.tc_lst, row):
+                _Cell(tc, table).text = str(text)
 
 
-def _picture(doc, image: bytes, alt: str) -> None:
-    # The shape add_picture returns, not doc.inline_shapes[-1]: that searches the whole body for every
-    # picture, which made a 400-chart report quadratic.
-    inline = doc.add_picture(io.BytesIO(image), width=Cm(15))._inline
-    inline.docPr.set("descr", alt)
-    inline.docPr.set("title", alt.split(":")[0])
-
-
-def _cover(doc, c: content.Cover) -> None:
-    doc.add_paragraph(c.organisation)
-    doc.add_heading(c.title, level=0)
-    doc.add_paragraph(f"Progress report for {c.period}, version {c.version}")
-    _table(doc, "About this report", ["Item", "Detail"],
-           [["Period", c.period], ["Version", str(c.version)], ["Date of snapshot", c.date],
-            ["Prepared by", c.created_by], ["Snapshot id", str(c.snapshot_id)],
-            ["Definitions hash", c.definitions_hash]])
-    if c.synthetic_note:
-        doc.add_paragraph(c.synthetic_note)
-
-
-def render(snapshot: Snapshot, path: Path, comparison: Comparison | None = None, scope: str = "full") -> Path:
-    blocks = content.build(snapshot, comparison, scope)
-    charts = [b for b in blocks if isinstance(b, content.Chart)]
-    images = dict(zip(map(id, charts), chart_images.images([c.figure for c in charts])))
+def render(report: Report, path: Path) -> Path:
+    snapshot = report.snapshot
     doc = Document()
     set_a4(doc)
     set_language(doc, LANGUAGE)
@@ -102,38 +156,6 @@ def render(snapshot: Snapshot, path: Path, comparison: Comparison | None = None,
     doc.core_properties.title = snapshot.label
     doc.core_properties.author = snapshot.record.created_by
     doc.core_properties.subject = f"Snapshot {snapshot.id}, definitions hash {snapshot.record.definitions_hash}"
-    pending_break = False
-    for block in blocks:
-        if isinstance(block, content.PageBreak):
-            pending_break = True
-        elif isinstance(block, content.Cover):
-            _cover(doc, block)
-            pending_break = block.full_page  # the committee variant's summary follows on the first page
-        elif isinstance(block, content.Heading):
-            if pending_break:
-                doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
-                pending_break = False
-            # Never stranded at the foot of a page: a heading stays with what follows it.
-            doc.add_heading(block.text, level=min(block.level, 4)).paragraph_format.keep_with_next = True
-        elif isinstance(block, content.Paragraph):
-            run = doc.add_paragraph().add_run(block.text)
-            if block.style == "status":
-                run.bold = True
-            elif block.style == "small":
-                run.font.size = Pt(8.5)
-        elif isinstance(block, content.BulletList):
-            for item in block.items:
-                doc.add_paragraph(item, style="List Bullet")
-        elif isinstance(block, content.Table):
-            _table(doc, block.caption, block.headers, block.rows)
-        elif isinstance(block, content.Chart):
-            _picture(doc, images[id(block)], block.alt)
-            doc.add_paragraph(block.caption, style="Caption")  # what the chart shows, as under the PDF's
-        elif isinstance(block, content.Figures):
-            _table(doc, "Figures", ["Measure", "Figure"], block.figures)
-            if block.recent:
-                _table(doc, f"Latest {len(block.recent)} periods", ["Period", "Value", "95% CI"], block.recent)
-        else:
-            raise TypeError(f"the Word renderer has no case for {type(block).__name__}")
+    _Word(doc).render_blocks(report)
     doc.save(str(path))
     return path

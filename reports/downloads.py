@@ -14,11 +14,9 @@ import zipfile
 
 import snapshots
 from dashboard import context, ids
-from reports.export import FORMATS, SCOPED, SCOPES, stem
+from reports.export import stem
 from reports.export_cache import RenderBusy, cached_export
-
-MIME = {"pdf": "application/pdf", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "csv": "application/zip"}
+from reports.formats import FORMATS, SCOPES
 
 
 def register_routes(server) -> None:
@@ -31,10 +29,11 @@ def register_routes(server) -> None:
     def download_snapshot(snapshot_id: int, fmt: str):
         if fmt not in FORMATS:
             abort(404)
+        chosen = FORMATS[fmt]
         scope = request.args.get("scope", "full")
         if scope not in SCOPES:
             return Response(f"Unknown scope: use one of {', '.join(SCOPES)}.", status=400, mimetype="text/plain")
-        if scope != "full" and fmt not in SCOPED:
+        if scope != "full" and not chosen.scoped:
             return Response(f"The {scope} scope is for the PDF and Word reports; {fmt} always holds every metric.",
                             status=400, mimetype="text/plain")
         store = context.store()
@@ -47,12 +46,12 @@ def register_routes(server) -> None:
         except RenderBusy as exc:
             return Response(f"The export is not ready: {exc}.", status=503, mimetype="text/plain",
                             headers={"Retry-After": "60"})
-        if fmt == "csv":
+        if chosen.zipped:
             buffer = io.BytesIO()
             with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
                 for path in paths:
                     archive.write(path, path.name)
-            data, name = buffer.getvalue(), f"{stem(snap)}-csv.zip"
+            data, name = buffer.getvalue(), f"{stem(snap)}-{fmt}.zip"
         else:
             data, name = paths[0].read_bytes(), paths[0].name
-        return send_file(io.BytesIO(data), mimetype=MIME[fmt], as_attachment=True, download_name=name)
+        return send_file(io.BytesIO(data), mimetype=chosen.media_type, as_attachment=True, download_name=name)

@@ -1,18 +1,19 @@
 """Export a stored snapshot in one format. Every figure comes from the snapshot itself, and "what
 changed" from the comparison fixed when it was made (``snapshots.comparison_of``), so the text is
-the same at every export. ``reports.export_cache`` keeps what this renders."""
+the same at every export. The formats are those of the registry (``reports.formats``); the report is
+assembled once per snapshot, comparison and scope and rendered to each format from that
+(``reports.model``). ``reports.export_cache`` keeps what this renders."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from reports import formats
 from reports.errors import ExportError
+from reports.model import Report, report_for
 from snapshots import Comparison, Snapshot
 
-FORMATS = ("xlsx", "csv", "pdf", "docx")
-SCOPES = ("full", "exceptions")
-#: The formats a scope other than "full" applies to: the workbook and the CSV tables always hold every metric.
-SCOPED = ("pdf", "docx")
+__all__ = ["ExportError", "export", "stem"]
 
 
 def stem(snapshot: Snapshot) -> str:
@@ -25,32 +26,11 @@ def export(snapshot: Snapshot, fmt: str, out_dir: Path, comparison: Comparison |
     ``comparison`` (default: the one stored with the snapshot; ``snapshots.comparison_of`` for any
     snapshot) feeds "what changed" in the PDF and Word reports.
     ``scope="exceptions"`` (PDF and Word) is the committee variant: the summary and the exceptions only."""
-    if fmt not in FORMATS:
-        raise ExportError(f"unknown format '{fmt}'; use one of {', '.join(FORMATS)}")
-    if scope not in SCOPES:
-        raise ExportError(f"unknown scope '{scope}'; use one of {', '.join(SCOPES)}")
-    if scope != "full" and fmt not in SCOPED:
-        raise ExportError(f"scope '{scope}' is for the pdf and docx reports; {fmt} always holds every metric")
+    chosen = formats.get(fmt, scope)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     name = stem(snapshot) + ("" if scope == "full" else f"-{scope}")
-    if fmt == "csv":
-        from reports import csv_export
-
-        return csv_export.render(snapshot, out_dir, name)
-    target = out_dir / f"{name}.{fmt}"
-    partial = out_dir / f".{name}.{fmt}.partial"
-    if fmt == "xlsx":
-        from reports import xlsx
-
-        xlsx.render(snapshot, partial)
-    elif fmt == "pdf":
-        from reports import pdf
-
-        pdf.render(snapshot, partial, comparison, scope)
-    else:
-        from reports import docx_export
-
-        docx_export.render(snapshot, partial, comparison, scope)
-    partial.replace(target)  # never leave a half-written file under the real name
-    return [target]
+    # The documents share the kept report (its blocks and charts); the tables read the snapshot alone, and a
+    # report of their own leaves the kept ones in place for the next document.
+    report = report_for(snapshot, comparison, scope) if chosen.scoped else Report(snapshot, comparison, scope)
+    return chosen.render(report, out_dir, name)

@@ -38,6 +38,7 @@ from typing import Iterator
 from datasources import shared_exports
 from datasources.store import Store
 from reports import chart_images
+from reports import formats
 from reports.export import export
 from snapshots import Comparison, Snapshot
 
@@ -145,6 +146,7 @@ def cached_export(store: Store, snapshot: Snapshot, comparison: Comparison, fmt:
     On a store several machines share (``datasources.shared_exports``), an export another instance
     rendered is copied from the store rather than rendered again; one this instance renders is kept
     there, and the same export asked for on two machines at once is rendered by one of them."""
+    formats.get(fmt, scope)  # an unknown format or scope is refused before any lock or render
     root = cache_root(store)
     entry = root / cache_key(snapshot, comparison, fmt, scope)
     if not (entry / "files.json").exists():

@@ -16,9 +16,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
-from metrics.evaluation.provenance_words import assumed_cell, provenance_summary
-from metrics.evaluation.status import Status
 from metrics.cell_text import starts_formula
+from reports.columns import EVALUATION, SERIES, WORKBOOK_SERIES, WORKBOOK_SUMMARY, Column, chosen
 from reports.written import written_tables
 from snapshots import Snapshot
 
@@ -62,50 +61,37 @@ def _plain(value):
     return ("Yes" if value else "No") if isinstance(value, bool) else value
 
 
+def _columns_sheet(wb: Workbook, title: str, columns: list[Column], rows: list[tuple[dict, str]], snapshot: Snapshot,
+                   first: bool = False):
+    """A sheet of ``columns`` (found by name: ``reports.columns``), one line per (row, number format of its
+    metric); each column's number format and wrapping is its own, wherever it stands."""
+    ws = _sheet(wb, title, [c.heading for c in columns], [[_plain(c.value(row, snapshot)) for c in columns]
+                                                          for row, _fmt in rows], [c.width for c in columns],
+                first=first)
+    for i, (_row, fmt) in enumerate(rows, start=2):
+        for col, column in enumerate(columns, start=1):
+            if column.number:
+                ws.cell(row=i, column=col).number_format = fmt if column.number == "metric" else "#,##0"
+            if column.wrap:
+                ws.cell(row=i, column=col).alignment = Alignment(wrap_text=True, vertical="top")
+    return ws
+
+
 def render(snapshot: Snapshot, path: Path) -> Path:
     wb = Workbook()
-    titles = {i["id"]: i["title"] for i in snapshot.framework["intentions"]}
-    headers = ["Intention", "Metric id", "Metric", "Period", "Value", "Unit", "95% CI lower", "95% CI upper",
-               "Baseline", "Target", "Target deadline", "Glide path value", "Status", "Progress to target",
-               "Recent trend", "Suppressed", "Synthetic (sample data, not real)", "Status reason",
-               "Target assumed (not in the document)", "Where the target comes from"]
-    rows, formats = [], []
-    for e in snapshot.evaluations:
-        r = e["report"]
-        rows.append([titles.get(e["intention_id"], e["intention_id"]), e["metric_id"], e["title"],
-                     r["period_label"], e["value"], snapshot.metric(e["metric_id"]).unit_label or e["unit"],
-                     e["ci_lower"], e["ci_upper"], e["baseline"]["value"], e["target"]["value"],
-                     e["target"]["deadline"], e["trajectory_value"], Status(e["status"]).words,
-                     r["progress_text"], r["trend"]["label"], "Yes" if r["suppressed"] else "No",
-                     "Yes" if snapshot.synthetic(e) else "No", e["status_reason"],
-                     assumed_cell(e.get("target_provenance")) or "–", provenance_summary(e.get("target_provenance"))])
-        formats.append(_fmt(snapshot.definitions[e["metric_id"]]["model"]["decimals"]))
-    ws = _sheet(wb, "Summary", headers, rows,
-                [40, 26, 40, 12, 12, 22, 12, 12, 12, 12, 12, 12, 12, 12, 22, 11, 14, 80, 24, 80], first=True)
-    for i, fmt in enumerate(formats, start=2):
-        for col in (5, 7, 8, 9, 10, 12):
-            ws.cell(row=i, column=col).number_format = fmt
-        for col in (1, 3, 18, 20):
-            ws.cell(row=i, column=col).alignment = Alignment(wrap_text=True, vertical="top")
-    if rows:
-        status_range = f"M2:M{len(rows) + 1}"
+    decimals = {m: _fmt(d["model"]["decimals"]) for m, d in snapshot.definitions.items()}
+    summary = chosen(EVALUATION, WORKBOOK_SUMMARY)
+    ws = _columns_sheet(wb, "Summary", summary, [(e, decimals[e["metric_id"]]) for e in snapshot.evaluations],
+                        snapshot, first=True)
+    if snapshot.evaluations:
+        status = get_column_letter([c.name for c in summary].index("status_word") + 1)
+        status_range = f"{status}2:{status}{len(snapshot.evaluations) + 1}"
         for word, colour in STATUS_FILLS.items():
             ws.conditional_formatting.add(status_range, CellIsRule(operator="equal", formula=[f'"{word}"'],
                                                                    fill=PatternFill("solid", bgColor=colour)))
-    series_rows = []
-    for e in snapshot.evaluations:
-        for p in snapshot.series(e["metric_id"]):
-            series_rows.append([e["metric_id"], p["period"], p["label"], p["value"], p["ci_lower"], p["ci_upper"],
-                                p["numerator"], p["denominator"], "Yes" if p["suppressed"] else "No"])
-    ws = _sheet(wb, "Series", ["Metric id", "Period", "Period label", "Value", "95% CI lower", "95% CI upper",
-                               "Numerator", "Denominator", "Suppressed"], series_rows,
-                [26, 10, 14, 12, 12, 12, 12, 14, 11])
-    decimals = {m: _fmt(d["model"]["decimals"]) for m, d in snapshot.definitions.items()}
-    for i, row in enumerate(series_rows, start=2):
-        for col in (4, 5, 6):
-            ws.cell(row=i, column=col).number_format = decimals[row[0]]
-        for col in (7, 8):
-            ws.cell(row=i, column=col).number_format = "#,##0"
+    points = [({"metric_id": e["metric_id"], **p}, decimals[e["metric_id"]])
+              for e in snapshot.evaluations for p in snapshot.series(e["metric_id"])]
+    _columns_sheet(wb, "Series", chosen(SERIES, WORKBOOK_SERIES), points, snapshot)
     def_rows = []
     for metric_id, d in snapshot.definitions.items():
         m, src = d["model"], d["model"]["source"]
