@@ -1,7 +1,8 @@
 """The period SQL of the warehouses councils and the NHS run: SQL Server / Azure Synapse (T-SQL) and
-Databricks SQL. Neither runs here, so each compiled expression is translated by sqlglot (an
-independent parser of both dialects) to DuckDB and run on every day of three years; the first day of
-each period must be the one the product's own calendar gives. A data source on a dialect with no rule
+Databricks SQL. Each compiled expression is translated by sqlglot (an independent parser of both
+dialects) to DuckDB and run on every day of three years; the first day of each period must be the one
+the product's own calendar gives. Databricks SQL also runs as written on Spark, its engine
+(tests/test_databricks_spark.py); no SQL Server runs here. A data source on a dialect with no rule
 is named by ``outcomes check``."""
 
 from __future__ import annotations
