@@ -22,7 +22,7 @@ def framework_evaluation(store: Store | None, service: MetricsService, framework
     """``store`` None (no store configured): the config's own milestone statuses, no recorded change points
     (those config declares always apply)."""
     framework = service.framework(framework_id)
-    progress = recorded_progress(store, framework.id) if store is not None else None
+    progress = recorded_progress(store, framework) if store is not None else None
     points = recorded_change_points(store, framework.id) if store is not None else None
     return service.evaluate_framework(framework.id, period, suppress=suppress, milestone_progress=progress,
                                       change_points=points)

@@ -24,8 +24,8 @@ from review.subjects import framework_of
 from review.text import COMMENT_LIMIT, due_date, not_to_come, plain_text
 
 STATUSES = ("not_started", "in_progress", "done", "dropped")
-__all__ = ["FROM_CONFIG", "MilestoneState", "MilestoneUpdate", "milestone_history", "milestone_states",
-           "recorded_progress", "update_milestone"]
+__all__ = ["FROM_CONFIG", "MilestoneState", "MilestoneUpdate", "UnlinkedProgress", "milestone_history",
+           "milestone_states", "recorded_progress", "unlinked_progress", "update_milestone"]
 
 
 @dataclass(frozen=True)
@@ -59,13 +59,21 @@ def _from_config(framework: Framework, intention: Intention, milestone: Mileston
                            milestone.evidence, FROM_CONFIG, None)
 
 
-def _recorded(conn: Connection, framework_id: str, intention_id: str | None = None) -> dict[tuple[str, str], list]:
-    query = select(milestone_updates).where(milestone_updates.c.framework_id == framework_id)
+def _recorded(conn: Connection, framework: Framework,
+              intention_id: str | None = None) -> dict[tuple[str, str], list[MilestoneUpdate]]:
+    """Each milestone's recorded updates, oldest first, keyed by (intention id, its current title): an update
+    recorded under a title the milestone had before (``formerly``) is the milestone's, so retitling it in config
+    loses nothing. An update under a title no milestone of its intention has or had stays under the stored
+    title, for :func:`unlinked_progress` to name; no milestone reads it."""
+    current = {(intention.id, title): milestone.title for intention in framework.intentions
+               for milestone in intention.milestones for title in (milestone.title, *milestone.formerly)}
+    query = select(milestone_updates).where(milestone_updates.c.framework_id == framework.id)
     if intention_id:
         query = query.where(milestone_updates.c.intention_id == intention_id)
     found: dict[tuple[str, str], list[MilestoneUpdate]] = {}
     for row in conn.execute(query.order_by(milestone_updates.c.id)):
-        found.setdefault((row.intention_id, row.milestone_title), []).append(_update(row))
+        stored = (row.intention_id, row.milestone_title)
+        found.setdefault((row.intention_id, current.get(stored, row.milestone_title)), []).append(_update(row))
     return found
 
 
@@ -99,7 +107,7 @@ def update_milestone(store: Store, service: MetricsService, person: Person, fram
     require_write(store, person, framework, intention)
     entity = f"milestone:{framework.id}/{intention.id}/{milestone.title}"
     with store.engine.begin() as conn:
-        history = _recorded(conn, framework.id, intention.id).get((intention.id, milestone.title), [])
+        history = _recorded(conn, framework, intention.id).get((intention.id, milestone.title), [])
         before = history[-1] if history else _from_config(framework, intention, milestone)
         stamp = now()
         if not history:  # the config's status becomes the first recorded update
@@ -118,17 +126,19 @@ def update_milestone(store: Store, service: MetricsService, person: Person, fram
 
 def milestone_history(store: Store, service: MetricsService, framework_id: str, intention_id: str,
                       milestone_title: str) -> list[MilestoneUpdate]:
-    """Oldest first; the config's status first when nothing is recorded yet."""
+    """Oldest first, with what was recorded under its former titles; the config's status first when nothing is
+    recorded yet."""
     framework, intention, milestone = _find(service, framework_id, intention_id, milestone_title)
     with store.engine.connect() as conn:
-        history = _recorded(conn, framework.id, intention.id).get((intention.id, milestone.title), [])
+        history = _recorded(conn, framework, intention.id).get((intention.id, milestone.title), [])
     return history or [_from_config(framework, intention, milestone)]
 
 
-def recorded_progress(store: Store, framework_id: str) -> dict[tuple[str, str], MilestoneProgress]:
-    """The latest recorded update of each milestone of the framework that has one."""
+def recorded_progress(store: Store, framework: Framework) -> dict[tuple[str, str], MilestoneProgress]:
+    """The latest recorded update of each milestone of the framework that has one, keyed by (intention id,
+    current title)."""
     with store.engine.connect() as conn:
-        recorded = _recorded(conn, framework_id)
+        recorded = _recorded(conn, framework)
     return {key: MilestoneProgress(u.status, u.done_on, u.evidence, u.recorded_by, u.recorded_at)
             for key, history in recorded.items() for u in history[-1:]}
 
@@ -136,4 +146,24 @@ def recorded_progress(store: Store, framework_id: str) -> dict[tuple[str, str], 
 def milestone_states(store: Store, framework: Framework, at: date) -> list[MilestoneState]:
     """Every milestone of the framework at ``at`` (the first day of the period's month), by the one rule
     (:func:`metrics.evaluation.milestones.milestone_state`)."""
-    return framework_milestones(framework, at, recorded_progress(store, framework.id))
+    return framework_milestones(framework, at, recorded_progress(store, framework))
+
+
+@dataclass(frozen=True)
+class UnlinkedProgress:
+    """Updates recorded under a title no milestone of the intention has or had: kept in the store, read by
+    nothing until config says which milestone they belong to (``formerly``)."""
+
+    intention_id: str
+    stored_title: str
+    updates: int
+    intention_exists: bool
+
+
+def unlinked_progress(store: Store, framework: Framework) -> list[UnlinkedProgress]:
+    with store.engine.connect() as conn:
+        recorded = _recorded(conn, framework)
+    milestones = {(intention.id, m.title) for intention in framework.intentions for m in intention.milestones}
+    intentions = {intention.id for intention in framework.intentions}
+    return [UnlinkedProgress(intention_id, title, len(history), intention_id in intentions)
+            for (intention_id, title), history in recorded.items() if (intention_id, title) not in milestones]

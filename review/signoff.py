@@ -106,7 +106,7 @@ def sign_off(store: Store, service: MetricsService, person: Person, framework_id
         latest = f"; the latest period with data is {with_data[0]}" if with_data else "; no metric has any data yet"
         raise ReviewInputError("period", f"{framework.id} has no data for {period}, so there is nothing to sign "
                                          f"off{latest}")
-    content = snapshots.assemble(service, framework.id, period, recorded_progress(store, framework.id),
+    content = snapshots.assemble(service, framework.id, period, recorded_progress(store, framework),
                                  recorded_change_points(store, framework.id))
     say(f"evaluated {len(content['evaluations'])} metric(s) of {framework.id} at {period}")
     payload = content["payload"]
@@ -160,7 +160,7 @@ def make_snapshot(store: Store, service: MetricsService, person: Person, framewo
     require_sign_off(store, person, framework.id)
     reason = plain_text("reason", reason, COMMENT_LIMIT) if reason and reason.strip() else None
     _refuse_unexplained(signed_off(store, framework.id, period), reason)
-    content = snapshots.assemble(service, framework.id, period, recorded_progress(store, framework.id),
+    content = snapshots.assemble(service, framework.id, period, recorded_progress(store, framework),
                                  recorded_change_points(store, framework.id))
     say(f"evaluated {len(content['evaluations'])} metric(s) of {framework.id} at {content['period']}")
     payload = content["payload"]

@@ -458,9 +458,12 @@ class Outcome(Model):
 class Milestone(Model):
     """A step the document commits to. ``due: None`` is "to be confirmed": never late. A status
     other than not_started is a claim of progress, so it must cite the document; progress made
-    since is recorded in the store (review.milestones), never guessed in config."""
+    since is recorded in the store (review.milestones), never guessed in config. ``formerly``: titles it had
+    before a retitling; progress recorded under one of them is this milestone's (the store keys progress by
+    title, so without it a retitled milestone's recorded updates would stop being read)."""
 
     title: str
+    formerly: tuple[str, ...] = ()
     due: Month | None = None
     status: Literal["not_started", "in_progress", "done"] = "not_started"
     evidence: str = ""

@@ -89,6 +89,42 @@ def _intention_refs(parsed: Parsed, metric_ids: set[str]) -> list[ConfigIssue]:
     return issues
 
 
+def _milestone_titles(parsed: Parsed) -> list[ConfigIssue]:
+    """Recorded progress is keyed by (intention, title), current or former (``formerly``): a title that
+    names two milestones of one intention would give one milestone's progress to the other."""
+    issues = []
+    for source, cfg in parsed:
+        if cfg.framework is None:
+            continue
+        for i, intention in enumerate(cfg.framework.intentions):
+            current: dict[str, int] = {}  # title -> the first milestone that has it
+            for j, milestone in enumerate(intention.milestones):
+                current.setdefault(milestone.title, j)
+            seen: dict[str, int] = {}  # former title -> the milestone that claims it
+            for j, milestone in enumerate(intention.milestones):
+                loc = ("framework", "intentions", i, "milestones", j, "title")
+                if current[milestone.title] != j:
+                    issues.append(source.issue(loc, f"milestone title '{milestone.title}' is used twice in "
+                                              f"intention '{intention.id}'; give each milestone its own title"))
+                for k, former in enumerate(milestone.formerly):
+                    loc = ("framework", "intentions", i, "milestones", j, "formerly", k)
+                    if former in current:
+                        whose = "this milestone's own title" if current[former] == j else "another milestone's title"
+                        issues.append(source.issue(loc, f"'{former}' is {whose} in intention '{intention.id}'; "
+                                                  "remove it from 'formerly' (a former title is one no milestone "
+                                                  "has now)"))
+                    elif seen.get(former) == j:
+                        issues.append(source.issue(loc, f"'{former}' is listed twice; list it once"))
+                    elif former in seen:
+                        issues.append(source.issue(loc, f"'{former}' is already a former title of "
+                                                  f"'{intention.milestones[seen[former]].title}' in intention "
+                                                  f"'{intention.id}'; progress recorded under it belongs to one "
+                                                  "milestone: keep it on that one only"))
+                    else:
+                        seen[former] = j
+    return issues
+
+
 def _datasource_refs(parsed: Parsed, datasource_ids: set[str]) -> list[ConfigIssue]:
     issues = []
     for source, cfg in parsed:
@@ -281,6 +317,7 @@ def cross_reference_issues(root: Path, parsed: Parsed, files: dict[str, SourceFi
         ("unique ids", lambda: _unique_ids(parsed)),
         ("default framework", lambda: _one_default_framework(parsed)),
         ("intention references", lambda: _intention_refs(parsed, declared["metrics"])),
+        ("milestone titles", lambda: _milestone_titles(parsed)),
         ("data source references", lambda: _datasource_refs(parsed, declared["datasources"])),
         ("targets", lambda: _baselines_fit_metrics(parsed)),
         ("sql bindings", lambda: _sql_bindings_read_only(parsed, datasources)),
