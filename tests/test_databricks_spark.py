@@ -2,7 +2,7 @@
 session is the engine a council's Databricks warehouse would run it on. ``test_warehouse_periods`` checks
 the same SQL through sqlglot's translation to DuckDB; this runs it as written, with no translation between.
 
-One Spark session serves the whole run (a JVM start costs 10-40 s): two tests, few queries. Spark needs the
+One Spark session serves the whole run of a process (a JVM start costs 10-40 s): two tests, few queries. Spark needs the
 ``spark`` extra (pyspark) and a Java 17 runtime (Debian's openjdk-17-jre-headless); where either is missing
 the tests skip on a developer's machine and fail in CI."""
 
