@@ -168,6 +168,48 @@ def test_duckdb_refuses_files_settings_writes_and_second_statements(duck_url: st
     registry.dispose()
 
 
+def test_duckdb_rows_come_as_sqlalchemys_rows_would(duck_url: str) -> None:
+    """DuckDB's rows are read as Arrow columns (issue 24), into the very frame SQLAlchemy's tuples made: dates as
+    dates, text, integers (a HUGEINT sum too) as int64, decimals as Decimal, floats, a NULL among integers as NaN,
+    bound and expanding parameters; a column with no value at all is NaN (the tuples gave None)."""
+    import pandas as pd
+
+    statement = sa.select(
+        sa.literal_column("DATE '2024-04-01'").label("period_start"),
+        sa.literal_column("'E0' || CAST(id AS VARCHAR)").label("area"),
+        sa.cast(sa.column("id"), sa.Integer).label("small"),
+        sa.func.sum(sa.cast(sa.column("id"), sa.Integer)).over().label("hugeint_sum"),
+        (sa.column("id") * 0.5).label("half"),
+        sa.literal_column("CAST(1.25 AS DECIMAL(10, 2))").label("exact"),
+        sa.case((sa.column("id") > 4, sa.column("id"))).label("some_missing"),
+        (sa.column("id") > sa.bindparam("cut", 2)).label("flag"),
+    ).select_from(sa.table("t")).where(sa.column("id").in_([1, 3, 5, 7])).order_by(sa.column("id"))
+    registry = registry_for(duck_url)
+    frame = registry.execute("src", statement).frame
+    with registry.engine("src").connect() as conn:  # the same engine, through SQLAlchemy's rows
+        result = conn.execute(statement)
+        expected = pd.DataFrame([tuple(r) for r in result.fetchall()], columns=list(result.keys()))
+    assert frame.dtypes.to_dict() == expected.dtypes.to_dict()
+    pd.testing.assert_frame_equal(frame, expected)
+    assert frame["hugeint_sum"].tolist() == [16] * 4 and frame["some_missing"].isna().tolist() == [1, 1, 0, 0]
+    nothing = registry.execute("src", text("SELECT CAST(NULL AS DOUBLE) AS n FROM t")).frame
+    assert nothing["n"].dtype == "float64" and nothing["n"].isna().all()
+    registry.dispose()
+
+
+@pytest.mark.parametrize(("rows", "cap", "kept", "truncated"), [
+    (10, 10, 10, False), (10, 9, 9, True), (150_000, 70_000, 70_000, True), (150_000, 150_000, 150_000, False)])
+def test_duckdb_row_cap_keeps_the_first_rows_and_says_so(duck_url: str, rows: int, cap: int, kept: int,
+                                                         truncated: bool) -> None:
+    """The cap is checked between Arrow batches (65,536 rows): a cap inside a batch, across batches, and exactly
+    the rows there are."""
+    registry = registry_for(duck_url, row_cap=cap)
+    result = registry.execute("src", text(f"SELECT range AS id FROM range({rows}) ORDER BY id DESC"))
+    registry.dispose()
+    assert result.truncated is truncated and len(result.frame) == kept
+    assert result.frame["id"].tolist() == list(range(rows - 1, rows - 1 - kept, -1))
+
+
 # ------------------------------------------------------------------ SQLite
 
 @pytest.fixture
