@@ -6,6 +6,7 @@ the line of its intention and the fix."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # imported where used, so `outcomes --help` loads none of them
@@ -16,9 +17,13 @@ def unlinked_progress_warnings(loaded: Config) -> list[str]:
     """One line per stored title no current or former milestone title of its intention matches, as
     file:line: field: warning: message, as the provenance warnings are; or one line saying why the store
     could not be read."""
-    from datasources.store import Store, StoreError
+    import os
+
+    from datasources.store import STORE_ENV, Store, StoreError, default_url
     from review.milestones import unlinked_progress
 
+    if not os.environ.get(STORE_ENV) and not Path(default_url().split(":///", 1)[1]).exists():
+        return []  # no store yet, so nothing recorded: a check never creates one (opening a store makes it)
     store = Store.from_environment()  # the store every other command uses (OUTCOMES_STORE_URL)
     files = {source.data["framework"].get("id"): source for source in loaded.files.values()
              if isinstance(source.data, dict) and isinstance(source.data.get("framework"), dict)}

@@ -140,3 +140,17 @@ def test_two_milestones_of_an_intention_may_not_share_a_title(tmp_path):
     line = ln(twice, "- title: Agree the strategy\n          formerly: []")
     assert any(p.startswith(f"config/framework.yaml:{line}: framework.intentions[0].milestones[1].title: "
                             "milestone title 'Agree the strategy' is used twice") for p in found), found
+
+
+def test_the_check_creates_no_store_where_there_is_none(tmp_path, monkeypatch):
+    """On a fresh checkout (no OUTCOMES_STORE_URL, no default store file) the check reads nothing and makes no
+    store: opening a store would create its file."""
+    from cli.milestone_links import unlinked_progress_warnings
+    from datasources import store as store_module
+    from metrics.definitions.loader import load_config
+
+    absent = tmp_path / "data" / "outcomes.db"
+    monkeypatch.delenv(store_module.STORE_ENV, raising=False)
+    monkeypatch.setattr(store_module, "default_url", lambda: f"sqlite:///{absent}")
+    assert unlinked_progress_warnings(load_config(Path(__file__).resolve().parent.parent / "config")) == []
+    assert not absent.exists() and not absent.parent.exists()
