@@ -199,7 +199,8 @@ def browser():
 
 #: How long a browser action or wait may take before it fails (Playwright's default is 30 s). Every wait is for
 #: an event; this is only the deadline. With the suite on both cores of a busy two-core machine, a screenshot of
-#: the review pack that takes 5 s on a quiet one took over 30 s.
+#: the review pack that takes 5 s on a quiet one took over 30 s. The browser tests set no shorter deadline of their
+#: own: the 15-30 s ones they had failed on a loaded machine while the page was still on its way.
 BROWSER_TIMEOUT_MS = 90_000
 
 
@@ -239,6 +240,90 @@ def page(browser):
     yield pg
     context.close()
     assert not errors, "browser reported errors:\n" + "\n".join(errors)
+
+
+def _record_errors(page) -> list[str]:
+    errors: list[str] = []
+    page.on("console", lambda msg: errors.append(f"console {msg.type}: {msg.text}") if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: errors.append(f"page error: {exc}"))
+    page.on("requestfailed", lambda req: errors.append(f"request failed: {req.url} ({req.failure})"))
+    return errors
+
+
+def _sign_in_by_post(context, live_server: str, username: str, password: str) -> None:
+    """Sign ``context`` in with the sign-in form's own POST (its CSRF token read from the form), without
+    drawing a page: the form itself is driven in a browser by tests/test_review_pages_browser.py."""
+    import re
+
+    form = context.request.get(f"{live_server}/signin").text()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
+    answer = context.request.post(f"{live_server}/signin", max_redirects=0, form={
+        "csrf_token": token, "next": "/about", "username": username, "password": password})
+    assert answer.status == 303, f"{username} was not signed in: {answer.status} {answer.text()[:300]}"
+
+
+@pytest.fixture(scope="session")
+def browser_contexts(browser, live_server):
+    """Browser contexts kept for the worker's session, one per person signed in (and one for nobody).
+
+    A page opened in a kept context reuses the scripts already fetched and compiled (Dash, React, Plotly,
+    AG Grid: megabytes that a new context fetches and parses again), and a person signs in once per worker,
+    not once per page. Nothing the app keeps in the browser outlives a page but the session cookie (it uses
+    no local or session storage), and ``open_page`` clears the cookies of nobody's context after each test."""
+    kept: dict[str, object] = {}
+
+    def context_of(person: tuple[str, str] | None):
+        key = person[0] if person else ""
+        if key not in kept:
+            context = browser.new_context()
+            if person is not None:
+                _sign_in_by_post(context, live_server, *person)
+            kept[key] = context
+        return kept[key]
+
+    yield context_of
+    for context in kept.values():
+        context.close()
+
+
+@pytest.fixture
+def open_page(browser_contexts, live_server):
+    """``open_page(path, ready, width=1280, person=None)``: a new page, ``width`` px wide, in the kept context of
+    ``person`` (username, password) or of nobody, at ``path`` once ``ready`` (a selector) is there. The test
+    fails on any console error, page error or failed request (as with ``page``); its pages close after it.
+    A test that signs in or out through the pages uses ``page`` (a context of its own) instead."""
+    opened: list[tuple[object, list[str]]] = []
+
+    def open_(path: str, ready: str, *, width: int = 1280, height: int = 900, person: tuple[str, str] | None = None):
+        pg = browser_contexts(person).new_page()
+        pg.set_viewport_size({"width": width, "height": height})
+        opened.append((pg, _record_errors(pg)))
+        pg.goto(live_server + path)
+        pg.wait_for_selector(ready)
+        return pg
+
+    yield open_
+    errors = [e for _, found in opened for e in found]
+    for pg, _ in opened:
+        pg.close()
+    browser_contexts(None).clear_cookies()  # a form posted as nobody (sign-in refused) leaves no cookie behind
+    assert not errors, "browser reported errors:\n" + "\n".join(errors)
+
+
+@pytest.fixture
+def reader_page(browser_contexts):
+    """As ``page`` (1280 x 900; the test fails on any browser error), but a page in the worker's kept context of
+    nobody, whose scripts are already fetched and compiled: for a test that does not sign in. Its cookies are
+    cleared after the test (a refused sign-in leaves one)."""
+    context = browser_contexts(None)
+    pg = context.new_page()
+    pg.set_viewport_size({"width": 1280, "height": 900})
+    errors = _record_errors(pg)
+    yield pg
+    found = list(errors)
+    pg.close()
+    context.clear_cookies()
+    assert not found, "browser reported errors:\n" + "\n".join(found)
 
 
 def _start_postgres() -> tuple[str, callable]:

@@ -11,6 +11,12 @@ import pytest
 pytestmark = pytest.mark.browser
 
 
+@pytest.fixture
+def page(reader_page):
+    """This module's pages are read as nobody: a page in the worker's kept browser context (conftest.py)."""
+    return reader_page
+
+
 def test_overview_to_intention(page, live_server: str) -> None:
     page.goto(f"{live_server}/?framework=warwickshire&period=2016-03")
     page.wait_for_selector("[data-metric='falls_admissions_65plus']")

@@ -8,6 +8,13 @@ import pytest
 
 pytestmark = pytest.mark.browser
 
+
+@pytest.fixture
+def page(reader_page):
+    """This module's pages are read as nobody: a page in the worker's kept browser context (conftest.py)."""
+    return reader_page
+
+
 PAGES = {  # framework: (heading on its overview, an intention with a metric or a milestone)
     "lancashire": ("Lancashire Adult Social Care Commissioning Intentions", "lcc-05-reduce-residential-care"),
     "warwickshire": ("Warwickshire People Group Commissioning Intentions", "fe-18-dementia-diagnosis"),
@@ -25,7 +32,7 @@ SETTLED = """() => !document.querySelector(
 def settle(page) -> None:
     """Wait until callbacks and charts are done, so closing the page aborts no request."""
     page.wait_for_load_state("networkidle")
-    page.wait_for_function(SETTLED, timeout=30_000)
+    page.wait_for_function(SETTLED)
 
 
 #: {status: how many} from a list of counts, each item marked with its status (a badge, then the number).
@@ -52,9 +59,9 @@ def expected_counts(service, store, framework_id: str) -> dict:
 def test_framework_overview(page, live_server, service, app_store, framework_id):
     heading, intention_id = PAGES[framework_id]
     page.goto(f"{live_server}/framework/{framework_id}")
-    page.wait_for_selector(f"h1:has-text('{heading}')", timeout=30_000)
+    page.wait_for_selector(f"h1:has-text('{heading}')")
     summary = page.locator("section[aria-label='Summary of statuses']")
-    summary.wait_for(timeout=30_000)
+    summary.wait_for()
     assert page.locator(f"[data-intention='{intention_id}']").count() == 1
     want = expected_counts(service, app_store, framework_id)
     text = summary.inner_text()
@@ -73,14 +80,14 @@ def test_framework_overview(page, live_server, service, app_store, framework_id)
 def test_intention_page(page, live_server, framework_id):
     _, intention_id = PAGES[framework_id]
     page.goto(f"{live_server}/intention/{intention_id}?framework={framework_id}")
-    page.wait_for_selector("h2:has-text('Outcomes served')", timeout=30_000)
+    page.wait_for_selector("h2:has-text('Outcomes served')")
     assert page.locator("h2:has-text('Metrics')").count() == 1
     settle(page)
 
 
 def test_all_frameworks_summary(page, live_server, service, app_store):
     page.goto(f"{live_server}/frameworks")
-    page.wait_for_selector("#frameworks-summary table", timeout=30_000)
+    page.wait_for_selector("#frameworks-summary table")
     headers = page.locator("#frameworks-summary thead th").all_inner_texts()
     assert headers == ["Framework", "Organisation", "Period", "Intentions", "Intentions by status", "Metrics",
                        "Metrics by status", "Milestones late"]
@@ -103,7 +110,7 @@ def test_all_frameworks_summary(page, live_server, service, app_store):
 
 def test_metric_page_shows_comparators_and_source(page, live_server):
     page.goto(f"{live_server}/metric/wig_dementia_diagnosis_rate_65plus?framework=wigan")
-    page.wait_for_selector("#comparators h2", timeout=30_000)
+    page.wait_for_selector("#comparators h2")
     assert "England" in page.inner_text("#comparators")
     body = page.inner_text("main")
     assert "NHS England" in body and "Open Government Licence" in body

@@ -7,6 +7,13 @@ import pytest
 
 pytestmark = pytest.mark.browser
 
+
+@pytest.fixture
+def page(reader_page):
+    """This module's pages are read as nobody: a page in the worker's kept browser context (conftest.py)."""
+    return reader_page
+
+
 UNTARGETED = "warks_ascof_dp_people"
 
 
@@ -17,7 +24,7 @@ def axe_violations(page) -> list[str]:
 
 
 def drawn(page, selector: str) -> None:
-    page.locator(f"{selector} svg.main-svg").first.wait_for(timeout=20_000)
+    page.locator(f"{selector} svg.main-svg").first.wait_for()
 
 
 @pytest.mark.parametrize("metric_id", ["falls_admissions_65plus", "dementia_diagnosis_rate_65plus"])

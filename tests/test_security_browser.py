@@ -29,18 +29,27 @@ PAGES = [
 ]
 
 
-@pytest.fixture
-def page(browser):
-    """As the shared ``page`` fixture, but under the app's policy (other browser tests bypass it, so
-    that Playwright's own string predicates can run): any blocked script or style fails the test."""
+@pytest.fixture(scope="module")
+def csp_context(browser):
+    """A browser context under the app's policy (other browser tests bypass it, so that Playwright's own string
+    predicates can run), kept for the module: its pages reuse the scripts already fetched, and the policy is
+    enforced on every document whether its scripts come from the network or the cache."""
     context = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=False)
-    pg = context.new_page()
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def page(csp_context):
+    """A page under the policy: any blocked script or style fails the test."""
+    pg = csp_context.new_page()
     errors: list[str] = []
     pg.on("console", lambda msg: errors.append(f"console {msg.type}: {msg.text}") if msg.type == "error" else None)
     pg.on("pageerror", lambda exc: errors.append(f"page error: {exc}"))
     yield pg
-    context.close()
-    assert not errors, "browser reported errors:\n" + "\n".join(errors)
+    found = list(errors)
+    pg.close()
+    assert not found, "browser reported errors:\n" + "\n".join(found)
 
 
 @pytest.fixture
@@ -55,25 +64,24 @@ def test_page_renders_with_no_policy_violation(page, live_server, path: str, rea
     page.add_init_script(LISTEN)
     response = page.goto(live_server + path)
     assert "script-src 'self'" in response.headers["content-security-policy"]
-    page.locator(ready).first.wait_for(timeout=60000)
+    page.locator(ready).first.wait_for()
     page.wait_for_load_state("networkidle")
     violations = page.evaluate("window.__cspViolations")
     assert violations == []
     # the `page` fixture also fails the test on any console error (a blocked script or style logs one)
 
 
-def test_a_violation_would_be_seen(browser, live_server) -> None:
+def test_a_violation_would_be_seen(csp_context, live_server) -> None:
     """The listener catches what the policy blocks: an inline script added to a page is refused."""
-    context = browser.new_context(bypass_csp=False)
+    page = csp_context.new_page()
     try:
-        page = context.new_page()
         page.add_init_script(LISTEN)
         page.goto(live_server + "/about")
-        page.locator("table").first.wait_for(timeout=60000)
+        page.locator("table").first.wait_for()
         ran = page.evaluate("""() => { window.__ran = false; const s = document.createElement('script');
             s.textContent = 'window.__ran = true'; document.body.appendChild(s); return window.__ran; }""")
         assert ran is False
-        page.wait_for_function("window.__cspViolations.length > 0", timeout=5000)
+        page.wait_for_function("window.__cspViolations.length > 0")
         assert "script-src" in page.evaluate("window.__cspViolations")[0]
     finally:
-        context.close()
+        page.close()

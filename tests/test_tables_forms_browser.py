@@ -11,6 +11,8 @@
   message naming the field, on the box at fault; the date is then shown in words ("28 February 2030").
 - axe-core finds nothing on either page with every form shown, at 1280 and 390 px.
 
+Each page is loaded once, at 390 px, and then widened to 1280 px (its scripts refit tables and charts on a
+resize; the checks wait for that), in the worker's kept browser context of the person (``open_page``).
 Screenshots go to $OUTCOMES_SCREENSHOTS (default /tmp/outcomes-screenshots). Every wait is on the DOM."""
 
 from __future__ import annotations
@@ -28,10 +30,12 @@ SHOTS = Path(os.environ.get("OUTCOMES_SCREENSHOTS", "/tmp/outcomes-screenshots")
 LEAD = ("sample.lead", "sample-lead-pass")
 VIEWER = ("sample.viewer", "sample-viewer-pass")
 
-PAGES = {  # name: (address, what shows it has loaded)
-    "review": (f"/review?framework={FRAMEWORK}&period={PERIOD}", "#review-summary table"),
-    "intention": (f"/intention/fe-13-falls-prevention?framework={FRAMEWORK}", "main table[class*=metric-table]"),
-    "intention-lewisham": ("/intention/lew-ld-meta-outcomes?framework=lewisham", "main table[class*=metric-table]"),
+PAGES = {  # name: (address, what shows it has loaded, what shows its milestone forms are there or None)
+    "review": (f"/review?framework={FRAMEWORK}&period={PERIOD}", "#review-summary table", "#review-led-milestones"),
+    "intention": (f"/intention/fe-13-falls-prevention?framework={FRAMEWORK}", "main table[class*=metric-table]",
+                  "li[data-milestone] fieldset"),
+    "intention-lewisham": ("/intention/lew-ld-meta-outcomes?framework=lewisham", "main table[class*=metric-table]",
+                           None),
 }
 
 # Each word of each rendered table cell: on how many lines does it lie?
@@ -66,23 +70,6 @@ SPLIT_WORDS = r"""() => {
 }"""
 
 
-def open_page(browser, live_server: str, path: str, ready: str, width: int, person: tuple[str, str] | None):
-    context = browser.new_context(viewport={"width": width, "height": 900})
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(f"page error: {exc}"))
-    page.on("console", lambda msg: errors.append(f"console: {msg.text}") if msg.type == "error" else None)
-    if person is not None:
-        page.goto(f"{live_server}/signin")
-        page.get_by_label("Username").fill(person[0])
-        page.get_by_label("Password").fill(person[1])
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_selector("#signed-in-as")
-    page.goto(live_server + path)
-    page.wait_for_selector(ready, timeout=90_000)  # the review pack is slow on a busy two-core box
-    return context, page, errors
-
-
 def show_everything(page) -> None:
     """Every <details> open: the tables of figures and the forms behind "Update this milestone"."""
     page.evaluate("document.querySelectorAll('main details').forEach(d => { d.open = true; })")
@@ -97,58 +84,57 @@ def axe_violations(page) -> list[str]:
             f"{', '.join(n['target'][0] for n in v['nodes'][:3])})" for v in results.response["violations"]]
 
 
-@pytest.mark.parametrize("width", [1280, 390])
 @pytest.mark.parametrize("name", list(PAGES))
-def test_no_word_in_a_table_wraps_inside_itself(browser, live_server, name: str, width: int) -> None:
-    path, ready = PAGES[name]
-    context, page, errors = open_page(browser, live_server, path, ready, width, LEAD)
-    try:
-        show_everything(page)
+def test_no_word_in_a_table_wraps_and_the_forms_pass_axe(open_page, name: str) -> None:
+    """At 390 px, then widened to 1280: no word split, nothing wider than the screen, and axe-core finds nothing
+    with every form shown (on the pages with milestone forms)."""
+    from tests.test_wcag_browser import widen
+
+    path, ready, forms = PAGES[name]
+    page = open_page(path, ready, width=390, person=LEAD)
+    if forms is not None:
+        page.wait_for_selector(forms)
+    show_everything(page)
+    if forms is not None:
+        assert page.get_by_role("button", name="Save milestone").count() >= 1
+    headings = page.locator("main table[class*=metric-columns] thead th").all_inner_texts()
+    assert "Progress" in headings and "Status" in headings
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for width in (390, 1280):
+        widen(page, width)
         found = page.evaluate(SPLIT_WORDS)
-        SHOTS.mkdir(parents=True, exist_ok=True)
+        assert found["measured"] >= 40, found  # the tables were there to measure
+        assert found["split"] == [], f"words split across lines at {width} px: {found['split']}"
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), (
+            f"the page is wider than the screen at {width} px")
         # a picture for people (not the assertion): of the viewport, which waits for no element to keep still
         page.screenshot(path=str(SHOTS / f"table-{name}-{width}.png"))
-        headings = page.locator("main table[class*=metric-columns] thead th").all_inner_texts()
-        fits = page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-    finally:
-        context.close()
-    assert found["measured"] >= 40, found  # the tables were there to measure
-    assert found["split"] == [], f"words split across lines at {width} px: {found['split']}"
-    assert "Progress" in headings and "Status" in headings
-    assert fits, "the page is wider than the screen"
-    assert errors == []
+        if forms is not None:
+            assert axe_violations(page) == [], f"at {width} px"
 
 
-def test_every_metric_table_has_the_same_columns(browser, live_server) -> None:
+def test_every_metric_table_has_the_same_columns(open_page) -> None:
     """Two intentions with very different metrics: the same headings, each column as wide."""
     widths = []
     for name in ("intention", "intention-lewisham"):
-        path, ready = PAGES[name]
-        context, page, errors = open_page(browser, live_server, path, ready, 1280, None)
-        try:
-            table = page.locator(ready).first
-            widths.append([round(b["width"]) for b in
-                           (th.bounding_box() for th in table.locator("thead th").all())])
-            headings = table.locator("thead th").all_inner_texts()
-        finally:
-            context.close()
+        path, ready, _ = PAGES[name]
+        page = open_page(path, ready, width=1280)
+        table = page.locator(ready).first
+        widths.append([round(b["width"]) for b in
+                       (th.bounding_box() for th in table.locator("thead th").all())])
+        headings = table.locator("thead th").all_inner_texts()
         assert headings == ["Metric", "Latest value", "Target", "Status", "Progress"]
-        assert errors == []
     assert widths[0] == widths[1]
 
 
-def test_lewisham_at_risk_figure_does_not_read_as_its_target(browser, live_server) -> None:
-    path, ready = PAGES["intention-lewisham"]
-    context, page, errors = open_page(browser, live_server, path, ready, 1280, None)
-    try:
-        row = page.locator("main tr[data-metric='lew_ld_meta_outcomes_achieved']").first
-        cells = dict(zip(["value", "target", "status", "progress"], row.locator("td").all_inner_texts()))
-    finally:
-        context.close()
+def test_lewisham_at_risk_figure_does_not_read_as_its_target(open_page) -> None:
+    path, ready, _ = PAGES["intention-lewisham"]
+    page = open_page(path, ready, width=1280)
+    row = page.locator("main tr[data-metric='lew_ld_meta_outcomes_achieved']").first
+    cells = dict(zip(["value", "target", "status", "progress"], row.locator("td").all_inner_texts()))
     assert "At risk" in cells["status"]
     assert cells["progress"] == "99.5%"  # 99.596...: never "100%" short of the target
     assert cells["value"].startswith("69.9%") and cells["target"].startswith("70.0%")
-    assert errors == []
 
 
 def _update(item, status: str, evidence: str) -> None:
@@ -173,90 +159,60 @@ def _update(item, status: str, evidence: str) -> None:
     ("intention-undated", f"/intention/ddd-7-tender-subregional-advocacy?framework={FRAMEWORK}",
      "li[data-milestone]", "li[data-milestone='ddd-7-tender-subregional-advocacy#0']"),
 ])
-def test_a_lead_updates_a_milestone_that_is_not_late(browser, live_server, where, path, ready, milestone) -> None:
-    context, page, errors = open_page(browser, live_server, path, ready, 1280, LEAD)
-    try:
-        listed = page.locator("#review-led-milestones > details > summary")  # "Show the 65 milestones"
-        if listed.count():
-            listed.click()
-        item = page.locator(milestone)
-        state = item.locator("[data-milestone-state]").get_attribute("data-milestone-state")
-        assert state != "late"
-        assert ("Date to be confirmed" in item.inner_text()) == where.endswith("undated")
-        _update(item, "in_progress", f"Progress recorded from the {where} page")
-        assert item.locator("[data-milestone-state]").get_attribute("data-milestone-state") == "in_progress"
-    finally:
-        context.close()
-    assert errors == []
+def test_a_lead_updates_a_milestone_that_is_not_late(open_page, where, path, ready, milestone) -> None:
+    page = open_page(path, ready, width=1280, person=LEAD)
+    listed = page.locator("#review-led-milestones > details > summary")  # "Show the 65 milestones"
+    if listed.count():
+        listed.click()
+    item = page.locator(milestone)
+    state = item.locator("[data-milestone-state]").get_attribute("data-milestone-state")
+    assert state != "late"
+    assert ("Date to be confirmed" in item.inner_text()) == where.endswith("undated")
+    _update(item, "in_progress", f"Progress recorded from the {where} page")
+    assert item.locator("[data-milestone-state]").get_attribute("data-milestone-state") == "in_progress"
 
 
 @pytest.mark.parametrize("path, ready", [
     (f"/review?framework={FRAMEWORK}&period={PERIOD}", "#review-summary"),
     (f"/intention/ddd-7-tender-subregional-advocacy?framework={FRAMEWORK}", "main table")])
-def test_a_viewer_is_shown_no_milestone_form(browser, live_server, path, ready) -> None:
-    context, page, errors = open_page(browser, live_server, path, ready, 1280, VIEWER)
-    try:
-        assert page.get_by_role("button", name="Save milestone").count() == 0
-        assert page.locator("#review-led-milestones").count() == 0
-    finally:
-        context.close()
-    assert errors == []
+def test_a_viewer_is_shown_no_milestone_form(open_page, path, ready) -> None:
+    page = open_page(path, ready, width=1280, person=VIEWER)
+    assert page.get_by_role("button", name="Save milestone").count() == 0
+    assert page.locator("#review-led-milestones").count() == 0
 
 
-def test_a_due_date_that_does_not_exist_is_refused_naming_the_field(browser, live_server) -> None:
+def test_a_due_date_that_does_not_exist_is_refused_naming_the_field(open_page) -> None:
     from playwright.sync_api import expect
 
-    path, _ = PAGES["review"]
-    context, page, errors = open_page(browser, live_server, path, "#review-summary", 390, LEAD)
-    try:
-        falls = page.locator("section[data-key='metric:falls_admissions_65plus']")
-        group = falls.get_by_role("group", name="Due date")
-        assert "For example, 27 3 2027" in group.inner_text()
-        falls.get_by_label("What will be done").fill("Review the falls pathway with the ambulance service")
-        falls.get_by_label("Owner").fill("Falls service manager")
-        day, month, year = (group.get_by_label(box, exact=True) for box in ("Day", "Month", "Year"))
-        day.fill("31")
-        month.fill("2")
-        year.fill("2030")
-        falls.get_by_role("button", name="Add action").click()
-        message = falls.locator(".govuk-error-message")
-        message.wait_for()
-        assert message.text_content() == "Error: Due date: must be a real date: February 2030 has 28 days"
-        expect(day).to_have_attribute("aria-invalid", "true")  # the box at fault, tied to the message
-        assert day.get_attribute("aria-describedby") == message.get_attribute("id")
-        assert month.get_attribute("aria-invalid") is None and year.get_attribute("aria-invalid") is None
-        falls.locator(".error-summary-link").click()
-        assert page.evaluate("document.activeElement.id") == day.get_attribute("id")
-        assert (day.input_value(), month.input_value(), year.input_value()) == ("31", "2", "2030")  # kept
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SHOTS / "review-date-error-390.png"))  # the focused box, its message above
-        assert axe_violations(page) == []
+    path, _, _ = PAGES["review"]
+    page = open_page(path, "#review-summary", width=390, person=LEAD)
+    falls = page.locator("section[data-key='metric:falls_admissions_65plus']")
+    group = falls.get_by_role("group", name="Due date")
+    assert "For example, 27 3 2027" in group.inner_text()
+    falls.get_by_label("What will be done").fill("Review the falls pathway with the ambulance service")
+    falls.get_by_label("Owner").fill("Falls service manager")
+    day, month, year = (group.get_by_label(box, exact=True) for box in ("Day", "Month", "Year"))
+    day.fill("31")
+    month.fill("2")
+    year.fill("2030")
+    falls.get_by_role("button", name="Add action").click()
+    message = falls.locator(".govuk-error-message")
+    message.wait_for()
+    assert message.text_content() == "Error: Due date: must be a real date: February 2030 has 28 days"
+    expect(day).to_have_attribute("aria-invalid", "true")  # the box at fault, tied to the message
+    assert day.get_attribute("aria-describedby") == message.get_attribute("id")
+    assert month.get_attribute("aria-invalid") is None and year.get_attribute("aria-invalid") is None
+    falls.locator(".error-summary-link").click()
+    assert page.evaluate("document.activeElement.id") == day.get_attribute("id")
+    assert (day.input_value(), month.input_value(), year.input_value()) == ("31", "2", "2030")  # kept
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "review-date-error-390.png"))  # the focused box, its message above
+    assert axe_violations(page) == []
 
-        day.fill("28")
-        falls.get_by_role("button", name="Add action").click()
-        falls.get_by_role("status").filter(has_text="Action added, due 28 February 2030.").wait_for()
-        expect(falls.locator(".govuk-error-message")).to_have_count(0)
-        assert "Due 28 February 2030." in falls.locator(".review-action").filter(
-            has_text="Review the falls pathway").inner_text()
-        assert (day.input_value(), month.input_value(), year.input_value()) == ("", "", "")
-    finally:
-        context.close()
-    assert errors == []
-
-
-@pytest.mark.parametrize("width", [1280, 390])
-@pytest.mark.parametrize("name, path, ready", [
-    ("review", f"/review?framework={FRAMEWORK}&period={PERIOD}", "#review-led-milestones"),
-    ("intention", f"/intention/fe-13-falls-prevention?framework={FRAMEWORK}", "li[data-milestone] fieldset")])
-def test_pages_with_their_forms_shown_pass_axe(browser, live_server, name, path, ready, width) -> None:
-    context, page, errors = open_page(browser, live_server, path, ready, width, LEAD)
-    try:
-        show_everything(page)
-        assert page.get_by_role("button", name="Save milestone").count() >= 1
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SHOTS / f"forms-{name}-{width}.png"), full_page=name == "intention")
-        violations = axe_violations(page)
-    finally:
-        context.close()
-    assert violations == []
-    assert errors == []
+    day.fill("28")
+    falls.get_by_role("button", name="Add action").click()
+    falls.get_by_role("status").filter(has_text="Action added, due 28 February 2030.").wait_for()
+    expect(falls.locator(".govuk-error-message")).to_have_count(0)
+    assert "Due 28 February 2030." in falls.locator(".review-action").filter(
+        has_text="Review the falls pathway").inner_text()
+    assert (day.input_value(), month.input_value(), year.input_value()) == ("", "", "")
