@@ -114,12 +114,15 @@ def _recoverable(hidden: np.ndarray, primary: np.ndarray, smallest_shown: float,
     return bool((pinned & primary).any())
 
 
-def withheld_mask(frame: pd.DataFrame, metric: Metric, total_area: str | None) -> pd.Series:
+def withheld_mask(frame: pd.DataFrame, metric: Metric, total_area: str | None,
+                  period_codes: np.ndarray | None = None) -> pd.Series:
     """Per row of a metric's whole observation table: withheld on public pages and exports?
 
     ``total_area`` names the rows (one per period) that are the sum of the other rows of their period,
     or is None when there is no such total (one area, published figures, a named headline area):
-    only then is there a difference to protect against (the module's complementary rule)."""
+    only then is there a difference to protect against (the module's complementary rule).
+    ``period_codes``: each row's period as a number, if the caller has them (one per distinct
+    ``period_start``); otherwise they are made here."""
     mask = small_mask(frame, metric)
     if total_area is None or not mask.any() or metric.suppress_below <= 0:
         return mask
@@ -130,7 +133,7 @@ def withheld_mask(frame: pd.DataFrame, metric: Metric, total_area: str | None) -
     withheld = primary.copy()
     numerators = pd.to_numeric(frame["numerator"], errors="coerce").to_numpy(dtype=float)
     is_total = (frame["area"] == total_area).to_numpy(dtype=bool)
-    periods = pd.factorize(frame["period_start"])[0]
+    periods = pd.factorize(frame["period_start"])[0] if period_codes is None else np.asarray(period_codes)
     order = np.argsort(periods, kind="stable")  # the rows of each period together, in frame order
     bounds = np.searchsorted(periods[order], np.arange(periods.max() + 2))
     for period in np.unique(periods[primary & ~is_total]):

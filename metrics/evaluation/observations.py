@@ -35,11 +35,13 @@ def _numbers(aggregate: pd.DataFrame, column: str) -> pd.Series:
     return pd.to_numeric(aggregate[column], errors="coerce").astype("float64")
 
 
-def _per_period(months: pd.Series, make) -> list:
-    """``make`` once per distinct period, spread over the rows: a few hundred periods for any number of areas."""
+def _period_codes(months: pd.Series) -> tuple[np.ndarray, list[date]]:
+    """Each row's period as a number into the distinct period starts: every later step per period (labels,
+    the headline's sums, the sort) works on the numbers, made once, and on a few hundred periods, not on a
+    date object per row however many areas there are. Two spellings of one month are one period."""
     codes, distinct = pd.factorize(months)
-    made = [make(m) for m in distinct]
-    return [made[c] for c in codes]
+    merged, starts = pd.factorize(pd.Series([as_period_start(m) for m in distinct], dtype=object))
+    return merged[codes], list(starts)  # a missing month (code -1) takes the last period, as it always has
 
 
 def values_and_intervals(metric: Metric, numerator: np.ndarray, denominator: np.ndarray,
@@ -110,8 +112,11 @@ def build_observations(metric: Metric, aggregate: pd.DataFrame, headline_area: s
     with a Python call (or a scipy call) per row."""
     if aggregate.empty:
         return pd.DataFrame(columns=COLUMNS)
+    codes, starts = _period_codes(aggregate["period_start"])
+    start_of = np.empty(len(starts), dtype=object)
+    start_of[:] = starts
     frame = pd.DataFrame({
-        "period_start": _per_period(aggregate["period_start"], as_period_start),
+        "period_start": start_of[codes],
         "area": aggregate["area"].astype(str).to_numpy(),
         **{c: _numbers(aggregate, c).to_numpy()
            for c in ("numerator", "denominator", "value", "ci_lower", "ci_upper")},
@@ -120,19 +125,25 @@ def build_observations(metric: Metric, aggregate: pd.DataFrame, headline_area: s
     areas = frame["area"].unique()
     summed = headline_area is None and not published and len(areas) > 1
     if headline_area is not None:
-        headline = frame[frame["area"] == headline_area].copy()
+        chosen = (frame["area"] == headline_area).to_numpy()
+        headline, headline_codes = frame[chosen].copy(), codes[chosen]
     elif published and len(areas) > 1:
-        headline = frame.iloc[0:0].copy()  # published figures cannot be summed across areas
+        headline, headline_codes = frame.iloc[0:0].copy(), codes[:0]  # published figures cannot be summed
     elif not summed:
-        headline = frame.copy()
+        headline, headline_codes = frame.copy(), codes
     else:
-        headline = (frame.groupby("period_start", as_index=False, sort=True)[["numerator", "denominator"]]
-                    .sum(min_count=1))
-        headline["value"] = np.nan
-        headline["ci_lower"] = np.nan
-        headline["ci_upper"] = np.nan
+        sums = frame[["numerator", "denominator"]].groupby(codes, sort=False).sum(min_count=1)
+        headline_codes = sums.index.to_numpy()
+        headline = pd.DataFrame({"period_start": start_of[headline_codes],
+                                 "numerator": sums["numerator"].to_numpy(),
+                                 "denominator": sums["denominator"].to_numpy(),
+                                 "value": np.nan, "ci_lower": np.nan, "ci_upper": np.nan})
     headline["area"] = HEADLINE
-    combined = pd.concat([frame, headline], ignore_index=True) if len(areas) > 1 or headline_area else headline
+    if len(areas) > 1 or headline_area:
+        combined = pd.concat([frame, headline], ignore_index=True)
+        codes = np.concatenate([codes, headline_codes])
+    else:
+        combined, codes = headline, headline_codes
     combined = combined.astype({"value": "float64", "ci_lower": "float64", "ci_upper": "float64",
                                 "numerator": "float64", "denominator": "float64"})
     if not published:
@@ -144,12 +155,17 @@ def build_observations(metric: Metric, aggregate: pd.DataFrame, headline_area: s
         # phe_dsr gives no value (not only no interval) for a total count below 10.
         withheld = dsr_withheld(combined["numerator"].to_numpy())
         combined.loc[withheld, ["value", "ci_lower", "ci_upper"]] = np.nan
-    combined["period"] = _per_period(combined["period_start"], lambda p: period_key(p, metric.frequency))
-    combined["period_end"] = _per_period(combined["period_start"], lambda p: period_end(p, metric.frequency))
-    combined["label"] = _per_period(combined["period_start"], lambda p: period_label(p, metric.frequency))
+    for column, make in (("period", period_key), ("period_end", period_end), ("label", period_label)):
+        # Made per period, then spread by number (text stays in its own column type, never a str per row).
+        combined[column] = pd.Series([make(start, metric.frequency) for start in starts]).array.take(codes)
     # Decided here, on the whole table: the complementary rule needs every area of a period.
-    combined[WITHHELD] = withheld_mask(combined, metric, HEADLINE if summed else None).to_numpy()
-    return combined[COLUMNS].sort_values(["area", "period_start"]).reset_index(drop=True)
+    combined[WITHHELD] = withheld_mask(combined, metric, HEADLINE if summed else None, codes).to_numpy()
+    # By area, then period: sorted as numbers (the periods' order, the areas' order), stable as sort_values is.
+    when = np.empty(len(starts), dtype=np.int64)
+    when[np.argsort(start_of, kind="stable")] = np.arange(len(starts))
+    where, _ = pd.factorize(combined["area"], sort=True)
+    order = np.lexsort((when[codes], where))
+    return combined[COLUMNS].take(order).reset_index(drop=True)
 
 
 def headline_series(observations: pd.DataFrame) -> pd.DataFrame:
