@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import struct
+import zipfile
 import zlib
 
 import pytest
@@ -144,6 +145,10 @@ def test_the_word_report_is_a4_with_its_pictures_and_alt_text(lewisham, tmp_path
     styles = {p.style.name for p in document.paragraphs}
     assert {"Title", "Heading 1", "Caption", "List Bullet"} <= styles
     assert all(t.style.name == "Table Grid" for t in document.tables)
+    # The pictures are compressed already: stored as they are, the rest of the package deflated.
+    members = zipfile.ZipFile(path).infolist()
+    assert {m.compress_type for m in members if m.filename.startswith("word/media/")} == {zipfile.ZIP_STORED}
+    assert {m.compress_type for m in members if m.filename == "word/document.xml"} == {zipfile.ZIP_DEFLATED}
 
 
 def test_every_download_offered_and_delivered_is_a_registered_format_and_scope() -> None:
