@@ -60,13 +60,14 @@ class _Word(Renderer):
     """Each block as Word paragraphs, tables and pictures (the walk over the blocks is ``reports.model.Renderer``'s).
 
     Written without python-docx's per-call look-ups, each of which searches the whole document, the whole
-    style sheet or every image, and made a 200-metric report quadratic (40 s of CPU; 2 s without them and pictures stored): styles
-    are found by name once (``add_paragraph(style=name)`` searches the style sheet each time), the table width
-    and the body's end once (``add_table`` reads every paragraph for the last section, and each paragraph or
-    table is placed by searching the body's children for its end), a table's cells from its own rows
-    (``row.cells`` lays out the whole table), and each picture gets its image part and shape id here
-    (``add_picture`` hashes every image already added to find a match, finds the next free name by trying each
-    number against a list of them, and reads every id in the document for the next shape id)."""
+    style sheet or every image, and made a 200-metric report quadratic (40 s of CPU; 2 s without them, with
+    the pictures stored as they are: :func:`_pictures_stored`). Styles are found by name once
+    (``add_paragraph(style=name)`` searches the style sheet each time); the table width and the body's end once
+    (``add_table`` reads every paragraph for the last section, and each paragraph or table is placed by searching
+    the body's children for its end); a table's cells come from its own rows (``row.cells`` lays out the whole
+    table); and each picture gets its image part and shape id here (``add_picture`` hashes every image already
+    added to find a match, tries each number against a list of names for the next free one, and reads every id
+    in the document for the next shape id)."""
 
     def __init__(self, doc) -> None:
         self.doc, self.body = doc, doc._body
