@@ -169,5 +169,10 @@ def build_observations(metric: Metric, aggregate: pd.DataFrame, headline_area: s
 
 
 def headline_series(observations: pd.DataFrame) -> pd.DataFrame:
-    series = observations[observations["area"] == HEADLINE]
-    return series.dropna(subset=["value"]).reset_index(drop=True)
+    """The whole-area rows that have a value. Asked again of rows that are already just those (the service
+    hands evaluation the cached headline): then no rows are picked out, a new frame over the same columns is
+    returned (copy-on-write keeps the caller's changes from reaching them)."""
+    keep = ((observations["area"] == HEADLINE) & observations["value"].notna()).to_numpy(dtype=bool)
+    if keep.all():
+        return observations.reset_index(drop=True)
+    return observations[keep].reset_index(drop=True)
