@@ -6,6 +6,7 @@ is set, a missing Chromium or PostgreSQL fails the test instead of skipping it.
 
 from __future__ import annotations
 
+import dataclasses
 import fcntl
 import os
 import shutil
@@ -165,6 +166,12 @@ def dash_app(service, app_store):
 
     app = create_app(service=service, store=app_store, public=False,
                      auth_settings=AuthSettings(secret_key="test-session-secret", sample_people=True))
+    # No report charts drawn in the background after a sign-off on this app: each would start Chromium for a
+    # framework's ninety charts while the session's other tests run beside it. The drawing after sign-off is
+    # tested on an app of its own (tests/test_chart_images_stored.py).
+    from dashboard import context
+
+    context.install(app.server, dataclasses.replace(app.server.extensions[context.EXTENSION_KEY], after_sign_off=None))
     app.server.test_client().get("/")
     return app
 
