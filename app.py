@@ -17,7 +17,7 @@ from dashboard import auth, compression, context, ids, problems, security_header
 from datasources.store import Store
 from metrics.disclosure import public_from_env
 from metrics.service import DEFAULT_CONFIG_DIR, MetricsService
-from reports import chart_images, downloads
+from reports import after_sign_off, downloads
 
 HERE = Path(__file__).resolve().parent
 
@@ -89,9 +89,9 @@ def create_app(config_dir: str | Path | None = None, service: MetricsService | N
         service=service or MetricsService.from_config_dir(config_dir or DEFAULT_CONFIG_DIR),
         store=store or Store.from_environment(),
         public=public_from_env() if public is None else public,
-        # A signed-off snapshot's report charts are drawn at once, in the background, and stored with it:
-        # the first download of its PDF or Word report then only lays the report out.
-        after_sign_off=chart_images.draw_in_background)
+        # A signed-off snapshot's report charts are drawn and its report files rendered at once, in the
+        # background: the first download after sign-off is then served from the export cache.
+        after_sign_off=after_sign_off.prepare_in_background)
     # update_title=None: no "Updating..." in the tab while a callback runs (screen readers read title
     # changes out); each page sets its own title, naming its subject, when it is shown.
     app = dash.Dash(

@@ -73,7 +73,7 @@ def main() -> None:
             snap = snapshots.create(MetricsService.from_config_dir(config), store, "bench", None, "benchmark")
         else:
             snap = snapshots.create(MetricsService.from_config_dir(), store, args.framework, args.period, "benchmark")
-        chart_images.draw_in_background(store, snap).join()  # as after sign-off
+        chart_images.draw_and_store(store, snap)  # as after sign-off
         store.dispose()
         for engine in ("weasyprint", "typst"):
             found = subprocess.run([sys.executable, "-m", "benchmarks.pdf_engines", "--scope", args.scope, "--render",

@@ -318,16 +318,21 @@ def framework_rows(count: int, repeats: int) -> list[Row]:
 
 
 def report_rows() -> list[Row]:
-    """Warwickshire's PDFs, first download after sign-off (its charts drawn and stored in the background at
-    sign-off), in a process of its own (``benchmarks/exports.py``)."""
+    """Warwickshire's reports after sign-off, in a process of its own (``benchmarks/exports.py``): the background
+    preparation (charts drawn and stored, every report file rendered), then the first download, served from the
+    export cache, beside what rendering the file costs when it was not prepared."""
     found = json.loads(subprocess.run([sys.executable, "-m", "benchmarks.exports", "--json"], cwd=PROJECT, check=True,
                                       capture_output=True, text=True).stdout.strip().splitlines()[-1])
-    full, exceptions = found["pdf full"], found["pdf exceptions"]
+    prepared, full, exceptions = found["prepared after sign-off"], found["pdf full"], found["pdf exceptions"]
     return [
+        Row("Warwickshire reports prepared in the background after sign-off", "– (issue 21)",
+            f"{prepared['wall']:.1f} s (CPU {prepared['cpu']:.1f} s; charts drawn by Chromium besides)", "–"),
         Row("Warwickshire full PDF, first download after sign-off", "33 s (issue 21)",
-            f"{full['wall']:.1f} s (CPU {full['cpu']:.1f} s)", "< 5 s"),
+            f"{ms(full['warm'])} once prepared; rendering it {full['wall']:.1f} s (CPU {full['cpu']:.1f} s)",
+            "< 5 s"),
         Row("Warwickshire exceptions PDF", "7.9 s (issue 21)",
-            f"{exceptions['wall']:.1f} s (CPU {exceptions['cpu']:.1f} s)", "< 2 s"),
+            f"{ms(exceptions['warm'])} once prepared; rendering it {exceptions['wall']:.1f} s "
+            f"(CPU {exceptions['cpu']:.1f} s)", "< 2 s"),
     ]
 
 

@@ -31,7 +31,7 @@ class AppContext:
     health: HealthMonitor = field(default=None)  # type: ignore[assignment]
     #: Called with the store and the new snapshot once a period is signed off on the review pack: the work that
     #: follows belongs to a layer above this one (``app.create_app`` passes the drawing of the snapshot's report
-    #: charts in the background, ``reports.chart_images.draw_in_background``).
+    #: charts and the rendering of its report files in the background, ``reports.after_sign_off``).
     after_sign_off: Callable[[Store, Snapshot], object] | None = None
 
     def __post_init__(self) -> None:

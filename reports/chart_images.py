@@ -8,7 +8,7 @@ Word report of a snapshot draw the same charts, so each image is kept (by its fi
 :data:`KEPT` of them) and the second report draws none.
 
 A snapshot never changes, so its charts are drawn once and stored with it (``snapshots.charts``): at sign-off,
-in the background (:func:`draw_in_background`), so the first download after it only lays the report out; an
+in the background (:func:`draw_and_store`, called by ``reports.after_sign_off``), so the first download after it only lays the report out; an
 export finds them through :func:`stored_with`, and draws (and stores) any still missing rather than failing.
 """
 
@@ -156,25 +156,18 @@ def snapshot_figures(store: Store, snapshot: Snapshot) -> list[go.Figure]:
             if isinstance(block, content.Chart)]
 
 
-def draw_in_background(store: Store, snapshot: Snapshot) -> threading.Thread:
-    """Draw and store the snapshot's report charts in a thread of its own (after sign-off: the person is not
-    kept waiting, and the first download finds them drawn). An export asked for meanwhile waits on the
-    snapshot's lock in :func:`images` and draws only what this has not (nothing, once this is done). Progress
-    goes to whoever listens (``datasources.progress``) where this was called; a failure (no Chromium) is
-    logged, and the export that next needs the charts draws them and says what to install."""
-
-    def draw() -> None:
-        try:
-            with stored_with(store, snapshot.id):
-                images(snapshot_figures(store, snapshot))
-        except Exception:  # noqa: BLE001 - a thread's error reaches no caller: logged, and the export retries
-            log.warning("the charts of snapshot %s were not drawn after sign-off; the first export will draw "
-                        "them", snapshot.id, exc_info=True)
-
-    thread = threading.Thread(target=contextvars.copy_context().run, args=(draw,), daemon=True,
-                              name=f"charts of snapshot {snapshot.id}")
-    thread.start()
-    return thread
+def draw_and_store(store: Store, snapshot: Snapshot) -> None:
+    """Draw and store every chart of the snapshot's reports (after sign-off: ``reports.after_sign_off``, in the
+    background). An export asked for meanwhile waits on the snapshot's lock in :func:`images` and draws only what
+    this has not (nothing, once this is done). Progress goes to whoever listens (``datasources.progress``); a
+    failure (no Chromium) is logged, and the export that next needs the charts draws them and says what to
+    install."""
+    try:
+        with stored_with(store, snapshot.id):
+            images(snapshot_figures(store, snapshot))
+    except Exception:  # noqa: BLE001 - run in the background: its error reaches no caller; logged, the export retries
+        log.warning("the charts of snapshot %s were not drawn after sign-off; the first export will draw them",
+                    snapshot.id, exc_info=True)
 
 
 def _draw(figures: Sequence[go.Figure]) -> list[bytes]:

@@ -56,7 +56,7 @@ def test_charts_drawn_after_sign_off_are_stored_and_no_export_draws_again(lewish
     figures = chart_images.snapshot_figures(store, snap)
     distinct = {chart_images._digest(f) for f in figures}
     assert len(distinct) > 5
-    chart_images.draw_in_background(store, snap).join()
+    chart_images.draw_and_store(store, snap)
     assert len(drawn) == len(distinct) == _stored_count(store, snap.id)
 
     monkeypatch.setattr(chart_images, "_kept", type(chart_images._kept)())  # another worker: nothing in memory
@@ -102,9 +102,36 @@ def test_the_drawing_settings_are_part_of_the_key(lewisham, drawn, monkeypatch) 
     assert len(drawn) == 4 and _stored_count(store, snap.id) == 4
 
 
-def test_signing_off_on_the_review_pack_draws_the_charts_in_the_background(service, temp_store) -> None:
-    """The app hands the review pack's sign-off the background drawing (the dashboard cannot import reports)."""
+def test_signing_off_on_the_review_pack_prepares_the_reports_in_the_background(service, temp_store) -> None:
+    """The app hands the review pack's sign-off the background preparation (the dashboard cannot import reports)."""
     from app import create_app
+    from reports import after_sign_off
 
     dash_app = create_app(service=service, store=temp_store)
-    assert dash_app.server.extensions["outcomes"].after_sign_off is chart_images.draw_in_background
+    assert dash_app.server.extensions["outcomes"].after_sign_off is after_sign_off.prepare_in_background
+
+
+def test_after_sign_off_every_report_file_is_ready_and_a_download_renders_nothing(lewisham, drawn,
+                                                                               monkeypatch) -> None:
+    """The charts drawn once, then each report file rendered into the export cache, the committee paper first; a
+    download after that is served from the cache: nothing rendered, nothing drawn."""
+    from reports import after_sign_off
+
+    store, snap = lewisham
+    rendered: list[tuple[str, str]] = []
+    render_into = export_cache._render_into
+
+    def counting(root, entry, snapshot, comparison, fmt, scope):
+        rendered.append((fmt, scope))
+        return render_into(root, entry, snapshot, comparison, fmt, scope)
+
+    monkeypatch.setattr(export_cache, "_render_into", counting)
+    after_sign_off.prepare_in_background(store, snap).join()
+    assert rendered == list(after_sign_off.PREPARED) and rendered[0] == ("pdf", "exceptions")
+    charts_drawn = len(drawn)
+    assert charts_drawn == _stored_count(store, snap.id) > 5
+    comparison = snapshots.comparison_of(store, snap)
+    for fmt, scope in after_sign_off.PREPARED:
+        [first, *_] = export_cache.cached_export(store, snapshots.load(store, snap.id), comparison, fmt, scope)
+        assert first.stat().st_size > 0
+    assert len(rendered) == len(after_sign_off.PREPARED) and len(drawn) == charts_drawn
