@@ -42,12 +42,20 @@ def _norm(text: str) -> str:
     return " ".join(text.split())
 
 
-def test_pdf_holds_framework_metric_titles_and_values(exported, service):
+@pytest.fixture(scope="module")
+def pdf_read(exported):
+    """The PDF's words (whitespace made single spaces), its page count and whether it has bookmarks: read once
+    for the tests below, as pypdf takes about ten seconds of CPU over the hundred and more pages."""
     from pypdf import PdfReader
 
-    snap, files, _ = exported
+    _, files, _ = exported
     reader = PdfReader(str(files["pdf"][0]))
-    text = _norm(" ".join(page.extract_text() for page in reader.pages))
+    return _norm(" ".join(page.extract_text() for page in reader.pages)), len(reader.pages), bool(reader.outline)
+
+
+def test_pdf_holds_framework_metric_titles_and_values(exported, pdf_read, service):
+    snap, _, _ = exported
+    text, pages, bookmarks = pdf_read
     live = service.evaluate_framework("warwickshire", "2025-03").to_contract()  # what `outcomes evaluate` gives
     assert _norm(service.framework("warwickshire").title) in text
     for item in live["metrics"]:
@@ -58,8 +66,8 @@ def test_pdf_holds_framework_metric_titles_and_values(exported, service):
                     "Appendix B: data sources and licences", "Appendix C: suppression of small numbers"):
         assert heading in text
     assert f"version {snap.version}" in text
-    assert len(reader.pages) >= 4
-    assert reader.outline, "headings become PDF bookmarks"
+    assert pages >= 4
+    assert bookmarks, "headings become PDF bookmarks"
 
 
 def _grey_page(pdf: Path, page: int, target: Path, dpi: int = 50) -> tuple[int, int, bytes]:
@@ -242,11 +250,9 @@ def test_xlsx_hides_small_counts(exported, small_counts):
     assert all((p["Value"], p["Numerator"], p["Suppressed"]) == (None, None, "Yes") for p in points)
 
 
-def test_pdf_hides_small_counts(exported, small_counts):
-    from pypdf import PdfReader
-
-    snap, files, _ = exported
-    text = _norm(" ".join(page.extract_text() for page in PdfReader(str(files["pdf"][0])).pages))
+def test_pdf_hides_small_counts(exported, pdf_read, small_counts):
+    snap, _, _ = exported
+    text, _, _ = pdf_read
     assert "Value suppressed (small numbers)" in text
     latest = snap.series(SMALL)[-1]["label"]
     assert f"{latest} suppressed" in text
