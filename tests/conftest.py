@@ -44,6 +44,28 @@ def default_store_elsewhere(tmp_path_factory) -> Iterator[None]:
     os.environ.pop("OUTCOMES_STORE_URL", None)
 
 
+#: The product's own password hasher, kept for tests/test_review.py to check its cost (the tests use a cheap one).
+PRODUCT_HASHER = None
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashes() -> Iterator[None]:
+    """Passwords hashed and checked in this process at argon2id's lowest cost. The product's cost (the library's
+    recommended: a fifth of a second of CPU for each hash and each sign-in) is there to slow a guesser, and the
+    tests seed the sample people and sign in hundreds of times (the sign-in limits alone try 50 passwords). The
+    hashes are still argon2id, checked as before; commands and servers a test starts as processes keep the real
+    cost, and tests/test_review.py checks the product's cost itself."""
+    global PRODUCT_HASHER
+    from argon2 import PasswordHasher
+
+    from review import people
+
+    PRODUCT_HASHER = people._hasher
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(people, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+        yield
+
+
 def must_run() -> bool:
     return bool(os.environ.get("CI") or os.environ.get("OUTCOMES_REQUIRE_ALL"))
 

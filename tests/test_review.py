@@ -165,6 +165,19 @@ def test_passwords_are_argon2id_and_failures_give_no_hint(review_store):
     assert verify_password(review_store, "sample.lead", "a brand new password") is not None
 
 
+def test_the_product_hashes_passwords_at_argon2s_recommended_cost():
+    """The tests hash at the lowest cost, for time (tests/conftest.py); the product keeps the library's
+    recommended cost or more, which is what slows someone guessing at a copied hash."""
+    from argon2 import PasswordHasher
+
+    import conftest
+
+    product, recommended = conftest.PRODUCT_HASHER, PasswordHasher()
+    assert product is not None, "conftest's cheap_password_hashes kept the product's hasher"
+    assert product.type == recommended.type
+    assert product.time_cost >= recommended.time_cost and product.memory_cost >= recommended.memory_cost
+
+
 # ------------------------------------------------------------------ commentary
 
 def test_concurrent_edit_is_refused_and_both_texts_are_kept(service, review_store):
