@@ -141,7 +141,9 @@ def test_lead_writes_officer_sees_and_signs_off(browser, live_server: str, app_s
 
 
 def _check_exceptions_pdf(store, snapshot_id: int, words: str) -> None:
-    """The snapshot's exceptions-scope PDF (the committee report) carries the commentary and the action."""
+    """The snapshot's exceptions-scope PDF (the committee report) carries the commentary and the action. Its words
+    are read, so its charts are blank images of their shape (tests/report_charts.py): drawing them would start
+    Chromium (kaleido) for nothing read here; real chart images are checked in tests/test_exports.py."""
     import io
     import tempfile
 
@@ -149,9 +151,10 @@ def _check_exceptions_pdf(store, snapshot_id: int, words: str) -> None:
 
     import snapshots
     from reports.export import export
+    from tests.report_charts import blank_charts
 
     snap = snapshots.load(store, snapshot_id)
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, blank_charts():
         paths = export(snap, "pdf", Path(tmp), scope="exceptions")
         reader = PdfReader(io.BytesIO(paths[0].read_bytes()))
     text = " ".join(" ".join((p.extract_text() or "").split()) for p in reader.pages)
