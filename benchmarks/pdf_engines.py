@@ -61,7 +61,7 @@ def main() -> None:
     import snapshots
     from datasources.store import Store
     from metrics.service import MetricsService
-    from reports import chart_images
+    from reports import after_sign_off
 
     with tempfile.TemporaryDirectory() as folder:
         database = str(Path(folder) / "outcomes.db")
@@ -73,7 +73,7 @@ def main() -> None:
             snap = snapshots.create(MetricsService.from_config_dir(config), store, "bench", None, "benchmark")
         else:
             snap = snapshots.create(MetricsService.from_config_dir(), store, args.framework, args.period, "benchmark")
-        chart_images.draw_and_store(store, snap)  # as after sign-off
+        after_sign_off.draw_charts(store, snap)  # as after sign-off
         store.dispose()
         for engine in ("weasyprint", "typst"):
             found = subprocess.run([sys.executable, "-m", "benchmarks.pdf_engines", "--scope", args.scope, "--render",

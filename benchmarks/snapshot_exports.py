@@ -23,7 +23,7 @@ def main(config: str) -> None:
     import snapshots
     from datasources.store import Store
     from metrics.service import MetricsService
-    from reports import chart_images, export_cache
+    from reports import after_sign_off, export_cache
 
     with tempfile.TemporaryDirectory() as folder:
         os.environ[export_cache.CACHE_ENV] = str(Path(folder) / "cache")
@@ -32,7 +32,7 @@ def main(config: str) -> None:
         service = MetricsService.from_config_dir(Path(config))
         snap = snapshots.create(service, store, "bench", None, "benchmark")
         made = time.perf_counter() - started
-        chart_images.draw_and_store(store, snap)  # as at sign-off
+        after_sign_off.draw_charts(store, snap)  # as at sign-off
         comparison = snapshots.comparison_of(store, snap)
         seconds = {}
         for fmt in ("xlsx", "csv", "pdf", "docx"):

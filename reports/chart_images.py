@@ -8,7 +8,7 @@ Word report of a snapshot draw the same charts, so each image is kept (by its fi
 :data:`KEPT` of them) and the second report draws none.
 
 A snapshot never changes, so its charts are drawn once and stored with it (``snapshots.charts``): at sign-off,
-in the background (:func:`draw_and_store`, called by ``reports.after_sign_off``), so the first download after it only lays the report out; an
+in the background (``reports.after_sign_off``), so the first download after it only lays the report out; an
 export finds them through :func:`stored_with`, and draws (and stores) any still missing rather than failing.
 """
 
@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import hashlib
-import logging
 import threading
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
@@ -26,11 +25,9 @@ from typing import Callable, Iterator, Sequence
 
 import plotly.graph_objects as go
 
-import snapshots
 from datasources import progress
 from datasources.store import Store
-from reports import content
-from snapshots import Snapshot, charts
+from snapshots import charts
 
 #: Pixel size of a chart (and the scale for print: 2 gives about 200 dpi at the report's width).
 WIDTH, HEIGHT, SCALE = 800, 380, 2
@@ -50,7 +47,6 @@ _stored_with: contextvars.ContextVar[tuple[Store, int] | None] = contextvars.Con
 #: drawing is still under way waits for it and finds the images stored, rather than drawing them a second time.
 _snapshot_locks: dict[int, threading.Lock] = {}
 _snapshot_locks_lock = threading.Lock()
-log = logging.getLogger("outcomes.reports")
 
 
 class ChartExportError(Exception):
@@ -147,27 +143,6 @@ def _images(figures: Sequence[go.Figure], where: tuple[Store, int] | None) -> li
         while len(_kept) > KEPT:
             _kept.popitem(last=False)
     return [known[d] for d in digests]
-
-
-def snapshot_figures(store: Store, snapshot: Snapshot) -> list[go.Figure]:
-    """Every chart of the snapshot's reports (the full report and the exceptions paper)."""
-    comparison = snapshots.comparison_of(store, snapshot)
-    return [block.figure for scope in ("full", "exceptions") for block in content.build(snapshot, comparison, scope)
-            if isinstance(block, content.Chart)]
-
-
-def draw_and_store(store: Store, snapshot: Snapshot) -> None:
-    """Draw and store every chart of the snapshot's reports (after sign-off: ``reports.after_sign_off``, in the
-    background). An export asked for meanwhile waits on the snapshot's lock in :func:`images` and draws only what
-    this has not (nothing, once this is done). Progress goes to whoever listens (``datasources.progress``); a
-    failure (no Chromium) is logged, and the export that next needs the charts draws them and says what to
-    install."""
-    try:
-        with stored_with(store, snapshot.id):
-            images(snapshot_figures(store, snapshot))
-    except Exception:  # noqa: BLE001 - run in the background: its error reaches no caller; logged, the export retries
-        log.warning("the charts of snapshot %s were not drawn after sign-off; the first export will draw them",
-                    snapshot.id, exc_info=True)
 
 
 def _draw(figures: Sequence[go.Figure]) -> list[bytes]:

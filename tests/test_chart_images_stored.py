@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 import snapshots
 from datasources.store import snapshot_charts
-from reports import chart_images, export_cache
+from reports import after_sign_off, chart_images, content, export_cache
 
 
 def _png_pixel() -> bytes:
@@ -53,10 +53,10 @@ def _stored_count(store, snapshot_id: int) -> int:
 
 def test_charts_drawn_after_sign_off_are_stored_and_no_export_draws_again(lewisham, drawn, monkeypatch) -> None:
     store, snap = lewisham
-    figures = chart_images.snapshot_figures(store, snap)
+    figures = after_sign_off.report_figures(snap, snapshots.comparison_of(store, snap))
     distinct = {chart_images._digest(f) for f in figures}
     assert len(distinct) > 5
-    chart_images.draw_and_store(store, snap)
+    after_sign_off.draw_charts(store, snap)
     assert len(drawn) == len(distinct) == _stored_count(store, snap.id)
 
     monkeypatch.setattr(chart_images, "_kept", type(chart_images._kept)())  # another worker: nothing in memory
@@ -68,14 +68,14 @@ def test_charts_drawn_after_sign_off_are_stored_and_no_export_draws_again(lewish
 
 def test_an_export_draws_only_the_charts_not_stored_yet_and_stores_them(lewisham, drawn) -> None:
     store, snap = lewisham
-    figures = chart_images.snapshot_figures(store, snap)
+    figures = after_sign_off.report_figures(snap, snapshots.comparison_of(store, snap))
     with chart_images.stored_with(store, snap.id):
         chart_images.images(figures[:3])  # an earlier, interrupted drawing stored a few
     assert len(drawn) == 3
     export_cache.cached_export(store, snap, snapshots.comparison_of(store, snap), "pdf")
     full_report = {chart_images._digest(f) for f in figures[:3]} | {
-        chart_images._digest(b.figure) for b in chart_images.content.build(snap, None, "full")
-        if isinstance(b, chart_images.content.Chart)}
+        chart_images._digest(b.figure) for b in content.build(snap, None, "full")
+        if isinstance(b, content.Chart)}
     assert len(drawn) == len(full_report)  # the three stored ones were not drawn again
     assert _stored_count(store, snap.id) == len(full_report)
 
@@ -83,7 +83,7 @@ def test_an_export_draws_only_the_charts_not_stored_yet_and_stores_them(lewisham
 def test_stored_images_belong_to_their_snapshot(service, temp_store, drawn) -> None:
     first = snapshots.create(service, temp_store, "lewisham", "2025-03", "tester")
     second = snapshots.create(service, temp_store, "lewisham", "2025-03", "tester")
-    figures = chart_images.snapshot_figures(temp_store, first)[:2]
+    figures = after_sign_off.report_figures(first, snapshots.comparison_of(temp_store, first))[:2]
     with chart_images.stored_with(temp_store, first.id):
         chart_images.images(figures)
     chart_images._kept.clear()
@@ -94,7 +94,7 @@ def test_stored_images_belong_to_their_snapshot(service, temp_store, drawn) -> N
 
 def test_the_drawing_settings_are_part_of_the_key(lewisham, drawn, monkeypatch) -> None:
     store, snap = lewisham
-    figures = chart_images.snapshot_figures(store, snap)[:2]
+    figures = after_sign_off.report_figures(snap, snapshots.comparison_of(store, snap))[:2]
     with chart_images.stored_with(store, snap.id):
         chart_images.images(figures)
         monkeypatch.setattr(chart_images, "SCALE", chart_images.SCALE + 1)
