@@ -36,6 +36,8 @@ run: $(SAMPLE_DB)
 # Then the tests, on every core (pytest-xdist: TEST_WORKERS=0 runs them in this one process), in a random
 # order, with the 20 slowest listed and the order's seed just above the line of counts.
 TEST_WORKERS ?= auto
+# When make read this file: the whole suite's record (benchmarks/suite_runs.py) counts the checks too.
+test: export OUTCOMES_MAKE_TEST_STARTED := $(shell date +%s.%N)
 test: $(SAMPLE_DB)
 	@$(BIN)/lint-imports --no-cache || { echo "make test: an import points the wrong way (see above); imports go app|cli -> reports -> dashboard -> review -> snapshots -> metrics -> datasources" >&2; exit 1; }
 	@$(BIN)/vulture || { echo "make test: dead code (see above): delete it, or if only a library calls it, add it to dead_code_whitelist.py with the reason" >&2; exit 1; }

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from pathlib import Path
 from typing import Iterator
 
@@ -406,12 +407,45 @@ def postgres_url() -> Iterator[str]:
         stop()
 
 
+def pytest_sessionstart(session) -> None:
+    session.config.stash[_RUN_STARTED] = (time.time(), os.getloadavg()[0])
+
+
+_RUN_STARTED = pytest.StashKey[tuple]()
+
+
 @pytest.hookimpl(trylast=True)  # after the slowest tests and the failures: just above the line of counts
 def pytest_terminal_summary(terminalreporter, config) -> None:
-    """Say which random order ran (`make test` runs quietly, which hides pytest-randomly's header)."""
+    """Say which random order ran (`make test` runs quietly, which hides pytest-randomly's header), and
+    record a whole-suite run for the benchmark table (benchmarks/suite_runs.py)."""
     seed = getattr(config.option, "randomly_seed", None)
     if config.pluginmanager.hasplugin("randomly") and isinstance(seed, int):
         terminalreporter.write_line(f"tests ran in random order; repeat it with: pytest --randomly-seed={seed}")
+        if _whole_suite(config):
+            _record_run(terminalreporter, config, seed)
+
+
+def _whole_suite(config) -> bool:
+    """Every test, as `make test` runs them: no files named, no -k or -m, in pytest's controller process."""
+    return (config.args_source == pytest.Config.ArgsSource.TESTPATHS and not config.option.keyword
+            and not config.option.markexpr and not hasattr(config, "workerinput"))
+
+
+def _record_run(terminalreporter, config, seed: int) -> None:
+    import datetime
+
+    from benchmarks import suite_runs
+
+    started, load_before = config.stash.get(_RUN_STARTED, (time.time(), 0.0))
+    # `make test` passes the moment make read the Makefile, so its checks before pytest count too.
+    started = float(os.environ.get("OUTCOMES_MAKE_TEST_STARTED") or started)
+    counts = {kind: len(terminalreporter.stats.get(kind, [])) for kind in ("passed", "failed", "error", "skipped")}
+    suite_runs.append({
+        "finished": datetime.datetime.now().isoformat(timespec="seconds"), "seconds": round(time.time() - started, 1),
+        "by": "make test" if os.environ.get("OUTCOMES_MAKE_TEST_STARTED") else "pytest", "seed": seed,
+        "workers": getattr(config.option, "numprocesses", None) or 0, "cores": os.cpu_count(), "counts": counts,
+        "load_before": round(load_before, 2), "load_after": round(os.getloadavg()[0], 2),
+    })
 
 
 def new_postgres_database(server_url: str, prefix: str) -> str:
