@@ -41,7 +41,9 @@ test: export OUTCOMES_MAKE_TEST_STARTED := $(shell date +%s.%N)
 test: $(SAMPLE_DB)
 	@$(BIN)/lint-imports --no-cache || { echo "make test: an import points the wrong way (see above); imports go app|cli -> reports -> dashboard -> review -> snapshots -> metrics -> datasources" >&2; exit 1; }
 	@$(BIN)/vulture || { echo "make test: dead code (see above): delete it, or if only a library calls it, add it to dead_code_whitelist.py with the reason" >&2; exit 1; }
-	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist worksteal --durations=20
+	@# Bytecode written even where the environment says not to (PYTHONDONTWRITEBYTECODE): every worker, and
+	@# every command a test starts, would otherwise compile the project and rewrite the tests' asserts anew.
+	env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist worksteal --durations=20
 
 check: $(STAMP)
 	$(BIN)/outcomes check

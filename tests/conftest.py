@@ -24,9 +24,11 @@ import pytest
 PROJECT = Path(__file__).resolve().parent.parent
 SAMPLE_DB = PROJECT / "sample_data" / "sample.db"
 CONFIG_DIR = PROJECT / "config"
-# Parsed config kept for this run only, never in the user's own cache (metrics.definitions.parse_cache).
+# Parsed config kept in the checkout's own folder (ignored by git), never in the user's cache
+# (metrics.definitions.parse_cache). Entries are keyed by the files' bytes and the parser's version, so a
+# changed file is parsed again; kept between runs, as parsing the config is seconds of every worker's start.
 # Set before pytest-xdist starts its workers, so they share it (entries are written whole, then renamed).
-os.environ.setdefault("OUTCOMES_CACHE_DIR", tempfile.mkdtemp(prefix="outcomes-test-cache-"))
+os.environ.setdefault("OUTCOMES_CACHE_DIR", str(PROJECT / ".test-cache"))
 CHROMIUM = os.environ.get("OUTCOMES_CHROMIUM", "/usr/bin/chromium")
 PG_BIN = Path(os.environ.get("OUTCOMES_PG_BIN", "/usr/lib/postgresql/15/bin"))
 CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
