@@ -175,10 +175,70 @@ class QueryTimeout(DataSourceError):
     """The query ran past the source's time limit and was stopped."""
 
 
+@dataclass(frozen=True)
+class Part:
+    """One question folded into a combined query (several questions of one table in one scan): its rows are
+    the combined rows where ``present`` (a count of the rows it reads) is above 0, every row when None, and
+    its columns are the combined query's ``columns``, named ``names``. ``sql`` is the question's own query,
+    which gives exactly these rows (it is shown as the query the figures come from)."""
+
+    present: str | None
+    columns: tuple[str, ...]
+    names: tuple[str, ...]
+    sql: str
+
+
 def run_query(engine: Engine, statement: Executable, row_cap: int) -> QueryResult:
     """Execute with bound parameters, fetching at most ``row_cap`` rows, in a read-only
     transaction that is rolled back afterwards."""
     compiled = str(statement.compile(engine))
+    rows, truncated = _fetch(engine, statement, row_cap)
+    return QueryResult(frame=rows.frame(), truncated=truncated, sql=compiled, row_cap=row_cap)
+
+
+def run_parts(engine: Engine, statement: Executable, row_cap: int,
+              parts: dict[str, Part]) -> dict[str, QueryResult] | None:
+    """Each part's rows of one combined query, as a frame made as its own query's would be (the types a
+    column takes are decided by its own rows only); None when the combined query returned more than
+    ``row_cap`` rows, and each question must then be asked on its own (one of them may be within the cap).
+    Within the cap, no part is over it: each part's rows are distinct rows of the combined query."""
+    rows, truncated = _fetch(engine, statement, row_cap)
+    if truncated:
+        return None
+    return {name: QueryResult(frame=rows.frame(part), truncated=False, sql=part.sql, row_cap=row_cap)
+            for name, part in parts.items()}
+
+
+class _Rows:
+    """Fetched rows, held as the driver gives them (tuples, or Arrow from DuckDB) until a frame is made."""
+
+    def __init__(self, columns: list[str], tuples: list[tuple] | None = None, arrow: Any = None):
+        self.columns, self.tuples, self.arrow = columns, tuples, arrow
+
+    def frame(self, part: Part | None = None) -> pd.DataFrame:
+        if self.arrow is not None:
+            table = self.arrow
+            if part is not None:
+                import pyarrow.compute as pc
+
+                if part.present is not None:
+                    table = table.filter(pc.greater(table[part.present], 0))
+                table = table.select(list(part.columns)).rename_columns(list(part.names))
+            return _arrow_frame(table)
+        assert self.tuples is not None
+        if part is None:
+            return pd.DataFrame(self.tuples, columns=self.columns)
+        where = {name: i for i, name in enumerate(self.columns)}
+        keep = [where[c] for c in part.columns]
+        rows = self.tuples
+        if part.present is not None:
+            present = where[part.present]
+            rows = [r for r in rows if r[present]]  # a count: 0 when none of the part's rows are in the group
+        return pd.DataFrame([tuple(r[i] for i in keep) for r in rows], columns=list(part.names))
+
+
+def _fetch(engine: Engine, statement: Executable, row_cap: int) -> tuple[_Rows, bool]:
+    """At most ``row_cap`` rows of ``statement``, and whether there were more."""
     timeout = engine.get_execution_options().get(_TIMEOUT_OPTION)
     timer: threading.Timer | None = None
     duckdb = engine.dialect.name == "duckdb"
@@ -202,13 +262,12 @@ def run_query(engine: Engine, statement: Executable, row_cap: int) -> QueryResul
             timer.start()
         try:
             if duckdb:
-                frame, truncated = _duckdb_frame(conn, statement, row_cap)
-            else:
-                result = conn.execute(statement)
-                columns = list(result.keys())
-                rows = result.fetchmany(row_cap + 1)
-                truncated = len(rows) > row_cap
-                frame = pd.DataFrame([tuple(r) for r in rows[:row_cap]], columns=columns)
+                table, truncated = _duckdb_table(conn, statement, row_cap)
+                return _Rows(table.column_names, arrow=table), truncated
+            result = conn.execute(statement)
+            columns = list(result.keys())
+            rows = result.fetchmany(row_cap + 1)
+            return _Rows(columns, tuples=[tuple(r) for r in rows[:row_cap]]), len(rows) > row_cap
         except Exception as exc:
             if fired.is_set():
                 raise QueryTimeout(f"the query ran past the source's {timeout:g} s time limit and was stopped; "
@@ -217,14 +276,13 @@ def run_query(engine: Engine, statement: Executable, row_cap: int) -> QueryResul
         finally:
             if timer is not None:
                 timer.cancel()
-    return QueryResult(frame=frame, truncated=truncated, sql=compiled, row_cap=row_cap)
 
 
 #: Rows per Arrow batch read from DuckDB: the row cap is checked between batches.
 _ARROW_BATCH = 65_536
 
 
-def _duckdb_frame(conn: Any, statement: Executable, row_cap: int) -> tuple[pd.DataFrame, bool]:
+def _duckdb_table(conn: Any, statement: Executable, row_cap: int) -> tuple[Any, bool]:
     """DuckDB's rows as columns (Arrow), not as a Python tuple per row through SQLAlchemy, which at 10M
     admissions cost as much as the query itself; at most ``row_cap`` rows, and whether there were more.
 
@@ -255,7 +313,13 @@ def _duckdb_frame(conn: Any, statement: Executable, row_cap: int) -> tuple[pd.Da
                 break
     except duckdb.Error as exc:  # reported as SQLAlchemy reports a driver's error (registry.execute reads it)
         raise DBAPIError.instance(sql, params, exc, duckdb.Error) from exc
-    table = pa.Table.from_batches(batches, schema=reader.schema).slice(0, row_cap)
+    return pa.Table.from_batches(batches, schema=reader.schema).slice(0, row_cap), count > row_cap
+
+
+def _arrow_frame(table: Any) -> pd.DataFrame:
+    """DuckDB's Arrow columns as the frame the tuple path makes (see :func:`_duckdb_table`)."""
+    import pyarrow as pa
+
     columns = []
     for column in table.columns:
         kind = column.type
@@ -267,4 +331,4 @@ def _duckdb_frame(conn: Any, statement: Executable, row_cap: int) -> tuple[pd.Da
         columns.append(column.to_pandas())
     frame = pd.concat(columns, axis=1, ignore_index=True) if columns else pd.DataFrame()
     frame.columns = table.column_names  # by position: a raw query may name two columns alike
-    return frame, count > row_cap
+    return frame

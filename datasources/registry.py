@@ -11,14 +11,17 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Callable, TypeVar
 
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.sql import Executable
 
-from datasources.engines import (DataSourceError, QueryResult, database_file, expand_url, make_read_only_engine,
-                                 resolve_url, run_query)
+from datasources.engines import (DataSourceError, Part, QueryResult, database_file, expand_url,
+                                 make_read_only_engine, resolve_url, run_parts, run_query)
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -72,8 +75,19 @@ class DataSourceRegistry:
         """Rows of ``statement``; a failure raises DataSourceError saying when it was tried, and
         is remembered so that ``vintage`` changes after ``retry_seconds`` (a retry, not an hour)."""
         settings = self.settings(source_id)
+        return self._run(source_id, lambda: run_query(self.engine(source_id), statement, settings.row_cap))
+
+    def execute_parts(self, source_id: str, statement: Executable,
+                      parts: dict[str, Part]) -> dict[str, QueryResult] | None:
+        """Each part's rows of one combined query (:func:`datasources.engines.run_parts`), None when the
+        combined rows are over the source's row cap; a failure is reported as :meth:`execute` reports it."""
+        settings = self.settings(source_id)
+        return self._run(source_id, lambda: run_parts(self.engine(source_id), statement, settings.row_cap, parts))
+
+    def _run(self, source_id: str, query: Callable[[], T]) -> T:
+        settings = self.settings(source_id)
         try:
-            result = run_query(self.engine(source_id), statement, settings.row_cap)
+            result = query()
         except (DataSourceError, SQLAlchemyError) as exc:
             now = time.time()
             with self._lock:

@@ -8,19 +8,30 @@ are quoted by SQLAlchemy. Raw records never leave the database.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Date, Float, String, and_, case, cast, column, func, literal, null, select, table, text
+from sqlalchemy import Date, Float, String, and_, case, cast, column, func, literal, null, or_, select, table, text
 from sqlalchemy.sql import ColumnElement, Select
 from sqlalchemy.sql.expression import TableClause
-import sqlglot
-from sqlglot import expressions as exp
-from sqlglot.errors import ParseError, TokenError
 
 from datasources.sql_periods import period_start
 from metrics.definitions.models import Denominator, Filter, Measure, Metric, PublishedBinding, SqlBinding, TableBinding
 
 NO_AREA = "all"
+
+#: Dialects with an aggregate's FILTER (WHERE ...) clause (SQLite from 3.30); others get a CASE.
+FILTER_DIALECTS = ("sqlite", "postgresql", "duckdb", "databricks")
+
+
+@dataclass(frozen=True)
+class CombinedPart:
+    """One question's share of a combined query: its rows are those where the count column ``present`` is
+    above 0 (every row when None); its columns ``columns``, in the order of its own query's
+    (period_start, area, numerator, denominator)."""
+
+    present: str | None
+    columns: tuple[str, str, str, str]
 
 
 def _table(name: str) -> TableClause:
@@ -76,6 +87,22 @@ def _aggregate(tbl: TableClause, measure: Measure) -> ColumnElement[Any]:
     return func.sum(case((only, item), else_=literal(0) if measure.count else None))
 
 
+def _aggregate_where(tbl: TableClause, measure: Measure, where: ColumnElement[bool] | None,
+                     dialect: str) -> ColumnElement[Any]:
+    """:func:`_aggregate` over only the rows that pass ``where`` too (one question's WHERE in a combined
+    query): the same count, or the same SUM (NULL when no passing row has a value), as the question's own.
+    As the aggregate's FILTER where the dialect has it (the very expression of the question's own query, over
+    its rows; SQLite skips the aggregate's step for the other rows), else as a CASE inside it."""
+    if where is None:
+        return _aggregate(tbl, measure)
+    if dialect in FILTER_DIALECTS:
+        return _aggregate(tbl, measure).filter(where)
+    only = where if not measure.filters else and_(where, *(_condition(tbl, f) for f in measure.filters))
+    if measure.count:
+        return func.count(case((only, literal(1))))
+    return func.sum(case((only, _col(tbl, measure.sum or ""))))
+
+
 def _area(tbl: TableClause, area_column: str | None) -> ColumnElement[Any]:
     if area_column:
         return _col(tbl, area_column).label("area")
@@ -111,6 +138,14 @@ def _join_denominator(metric: Metric, binding: TableBinding, num: Any, den: Deno
 
     With ``period_join: financial_year`` a population held once a year divides every
     month or quarter of that financial year."""
+    den_q = _denominator(metric, den, "den")
+    return (select(num.c.period_start, num.c.area, num.c.numerator, den_q.c.denominator.label("denominator"))
+            .select_from(num.outerjoin(den_q, _denominator_on(binding, num, den, den_q)))
+            .order_by(num.c.period_start, num.c.area))
+
+
+def _denominator(metric: Metric, den: Denominator, name: str) -> Any:
+    """The denominator from another table by period (and area), as a subquery called ``name``."""
     dtbl = _table(den.table or "")
     den_frequency = "annual" if den.period_join == "financial_year" else metric.frequency
     den_period_expr = period_start(_col(dtbl, den.date_column or ""), den_frequency)
@@ -124,22 +159,104 @@ def _join_denominator(metric: Metric, binding: TableBinding, num: Any, den: Deno
     den_where = _all(dtbl, den.filters)
     if den_where is not None:
         den_q = den_q.where(den_where)
-    den_q = den_q.subquery("den")
+    return den_q.subquery(name)
 
+
+def _denominator_on(binding: TableBinding, num: Any, den: Denominator, den_q: Any) -> ColumnElement[bool]:
     num_period = num.c.period_start
     join_period = period_start(num_period, "annual") if den.period_join == "financial_year" else num_period
     on = den_q.c.period_start == join_period
     if den.area_column and binding.area_column:
         on = and_(on, den_q.c.area == num.c.area)
-    return (select(num.c.period_start, num.c.area, num.c.numerator, den_q.c.denominator.label("denominator"))
-            .select_from(num.outerjoin(den_q, on))
-            .order_by(num.c.period_start, num.c.area))
+    return on
+
+
+#: At most this many questions in one combined query (SQLite takes 32,766 parameters; each question
+#: brings its filters' values two or three times).
+MAX_COMBINED = 40
+
+
+def combined_key(metric: Metric) -> tuple[str, ...] | None:
+    """Table-bound metrics with the same key can be asked in one query (:func:`compile_combined`): the same
+    source, table, date and area columns and frequency, so the same period and area groups. None for a
+    metric asked on its own: other bindings, and a denominator by area for a metric without one (its own
+    query gives a row per denominator area, which a combined query would multiply)."""
+    binding = metric.binding
+    if not isinstance(binding, TableBinding):
+        return None
+    den = binding.denominator
+    if den is not None and den.table is not None and den.area_column and not binding.area_column:
+        return None
+    return binding.datasource, binding.table, binding.date_column, binding.area_column or "", metric.frequency
+
+
+def compile_combined(questions: dict[str, Metric], dialect: str) -> tuple[Select[Any], dict[str, CombinedPart]]:
+    """Metrics of one :func:`combined_key` in one scan of their table: by period and area, each question's
+    numerator (and a same-table denominator) is aggregated over the rows that pass its own WHERE (the
+    aggregate's FILTER, or a CASE inside it on ``dialect`` without one), the WHERE of the whole the OR of
+    theirs. Each question's rows are the groups where
+    at least one row passes its WHERE: its numerator when that counts those rows, else a count of its own.
+    A denominator from another table is aggregated once per distinct denominator and LEFT JOINed as in the
+    question's own query. Every value is a bound parameter, as in :func:`compile_metric`."""
+    first = next(iter(questions.values()))
+    binding = first.binding
+    assert isinstance(binding, TableBinding)
+    tbl = _table(binding.table)
+    group_by: list[ColumnElement[Any]] = [period_start(_col(tbl, binding.date_column), first.frequency)]
+    if binding.area_column:
+        group_by.append(_col(tbl, binding.area_column))
+    columns: list[ColumnElement[Any]] = [
+        period_start(_col(tbl, binding.date_column), first.frequency).label("period_start"),
+        _area(tbl, binding.area_column)]
+    wheres: list[ColumnElement[bool] | None] = []
+    others: dict[str, tuple[str, Denominator]] = {}  # each distinct denominator from another table, its column
+    parts: dict[str, CombinedPart] = {}
+    for i, (name, metric) in enumerate(questions.items()):
+        own = metric.binding
+        assert isinstance(own, TableBinding) and combined_key(metric) == combined_key(first)
+        where = _all(tbl, own.filters)
+        wheres.append(where)
+        columns.append(_aggregate_where(tbl, own.numerator, where, dialect).label(f"n{i}"))
+        present = None if where is None else f"n{i}" if own.numerator.count and not own.numerator.filters else ""
+        den = own.denominator
+        if den is None:
+            if "no_denominator" not in {c.name for c in columns}:
+                columns.append(cast(null(), Float).label("no_denominator"))
+            den_column = "no_denominator"
+        elif den.table is None:
+            den_column = f"d{i}"
+            columns.append(_aggregate_where(tbl, den, where, dialect).label(den_column))  # type: ignore[arg-type]
+            if present == "" and den.count and not den.filters:
+                present = den_column
+        else:
+            # Filters may hold lists (not hashable): the same declaration is the same denominator.
+            den_column = others.setdefault(den.model_dump_json(), (f"od{len(others)}", den))[0]
+        if present == "":
+            present = f"r{i}"
+            columns.append(_aggregate_where(tbl, Measure(count="rows"), where, dialect).label(present))
+        parts[name] = CombinedPart(present, ("period_start", "area", f"n{i}", den_column))
+    statement = select(*columns).select_from(tbl).group_by(*group_by)
+    if all(w is not None for w in wheres):
+        statement = statement.where(or_(*wheres))  # type: ignore[arg-type]
+    if not others:
+        return statement.order_by(*group_by), parts
+    num = statement.subquery("num")
+    joined, picked = num, [num.c[c.name] for c in columns]
+    for column, den in others.values():
+        den_q = _denominator(first, den, f"den{column[2:]}")
+        joined = joined.outerjoin(den_q, _denominator_on(binding, num, den, den_q))
+        picked.append(den_q.c.denominator.label(column))
+    return select(*picked).select_from(joined).order_by(num.c.period_start, num.c.area), parts
 
 
 def returned_columns(sql: str) -> set[str] | None:
     """The names of the columns the binding's SELECT returns, lower case; None when they cannot be
     known from the text (``SELECT *``, or SQL only the source's own dialect parses), and then every
     column is taken as returned, as the database will say otherwise."""
+    import sqlglot  # here: only SQL bindings need it, and it is a tenth of a second of every command's start
+    from sqlglot import expressions as exp
+    from sqlglot.errors import ParseError, TokenError
+
     try:
         tree = sqlglot.parse_one(sql)
     except (ParseError, TokenError):

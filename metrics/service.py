@@ -278,7 +278,7 @@ class MetricsService:
         if len(missing) < 2:
             return  # one query gains nothing from a pool
         jobs = {m: (metric.binding.datasource, compile_metric(metric)) for m, (metric, _) in missing.items()}
-        outcomes = run_questions(self.registry, jobs)
+        outcomes = run_questions(self.registry, jobs, {m: metric for m, (metric, _) in missing.items()})
         built: dict[tuple, pd.DataFrame] = {}
         for metric_id, (metric, key) in missing.items():
             outcome = outcomes[metric_id]
