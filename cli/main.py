@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Optional
 
 import typer
 
-from cli.common import fail, service_for
+from cli.common import fail, one_command_per_process, service_for, settling
 from cli.ingest import ingest
 from cli.snapshot import snapshot_app
 from cli.cycle import cycle_app
@@ -165,16 +165,17 @@ def evaluate(framework: Optional[str] = typer.Option(None, "--framework", help="
     """Evaluate every metric of a framework at a period (small numbers withheld when OUTCOMES_PUBLIC=1)."""
     if format not in ("json", "table", "csv"):
         fail(f"unknown --format '{format}'; use json, table or csv")
-    from metrics.disclosure import public_from_env
+    with settling():
+        from metrics.disclosure import public_from_env
 
-    from datasources.store import Store, StoreError
-    from review.judgement import framework_evaluation
+        from datasources.store import Store, StoreError
+        from review.judgement import framework_evaluation
 
-    try:
-        public = public_from_env()  # a public deployment's command line tells no more than its pages
-    except ValueError as exc:
-        fail(str(exc))
-    service = service_for(config)
+        try:
+            public = public_from_env()  # a public deployment's command line tells no more than its pages
+        except ValueError as exc:
+            fail(str(exc))
+        service = service_for(config)
     store: Store | None = Store.from_environment()
     try:
         store.engine  # milestone progress and change points are read from the store, as the pages read them
@@ -249,6 +250,7 @@ def main() -> None:
     """The console script. Each command says what is wrong in one line; so does anything a command did not
     catch (the store read-only, full or unreachable; a setting refused; a bug), with exit status 1, never a
     traceback: OUTCOMES_DEBUG=1 shows the trace for whoever looks after the product."""
+    one_command_per_process()
     try:
         app()
     except Exception as exc:  # noqa: BLE001 - the last net: one line for the person at the terminal

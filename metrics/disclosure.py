@@ -126,14 +126,25 @@ def withheld_mask(frame: pd.DataFrame, metric: Metric, total_area: str | None,
     mask = small_mask(frame, metric)
     if total_area is None or not mask.any() or metric.suppress_below <= 0:
         return mask
-    threshold = float(metric.suppress_below)
-    # Plain arrays: the rule walks a few rows per period, where pandas indexing would cost more than
-    # the rule itself (it was half the cold evaluation of a 200-metric framework).
-    primary = mask.to_numpy(dtype=bool)
-    withheld = primary.copy()
     numerators = pd.to_numeric(frame["numerator"], errors="coerce").to_numpy(dtype=float)
     is_total = (frame["area"] == total_area).to_numpy(dtype=bool)
     periods = pd.factorize(frame["period_start"])[0] if period_codes is None else np.asarray(period_codes)
+    return pd.Series(withheld_rows(numerators, is_total, periods, metric), index=frame.index, dtype=bool)
+
+
+def withheld_rows(numerators: np.ndarray, is_total: np.ndarray | None, periods: np.ndarray,
+                  metric: Metric) -> np.ndarray:
+    """:func:`withheld_mask` on plain arrays (float numerators, NaN where there is none; which rows are the
+    period's total, None when there is no total; each row's period as a number), for a caller that has
+    the columns as arrays already (``metrics.evaluation.observations`` builds them so)."""
+    # NaN is below nothing, so a row without a count is never small (as small_mask says).
+    primary = numerators < metric.suppress_below
+    if is_total is None or not primary.any() or metric.suppress_below <= 0:
+        return primary
+    threshold = float(metric.suppress_below)
+    # Plain arrays: the rule walks a few rows per period, where pandas indexing would cost more than
+    # the rule itself (it was half the cold evaluation of a 200-metric framework).
+    withheld = primary.copy()
     order = np.argsort(periods, kind="stable")  # the rows of each period together, in frame order
     bounds = np.searchsorted(periods[order], np.arange(periods.max() + 2))
     for period in np.unique(periods[primary & ~is_total]):
@@ -154,7 +165,7 @@ def withheld_mask(frame: pd.DataFrame, metric: Metric, total_area: str | None,
             else:
                 withheld[totals[0]] = True
                 break
-    return pd.Series(withheld, index=frame.index, dtype=bool)
+    return withheld
 
 
 def suppress_frame(frame: pd.DataFrame, metric: Metric, active: bool = True) -> pd.DataFrame:

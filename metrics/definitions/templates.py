@@ -62,6 +62,34 @@ def deep_merge(base: Any, own: Any) -> Any:
     return own
 
 
+#: Where :meth:`SourceFile.origin` has got to along a path: the origin so far, and whether every prefix so far
+#: was written somewhere (once one is not, nothing deeper is looked up).
+_Walk = tuple[Origin, bool]
+
+
+def _walk(source: SourceFile, at: PathKey) -> _Walk:
+    """``source.origin(at)``, with whether the walk reached ``at``, so a child's origin is one more step
+    (:func:`_step`) rather than the walk again from the file's top: that was most of applying the templates,
+    a path at a time for every key of every metric."""
+    walk: _Walk = ((source.display, source.lines.get((), 1)), True)
+    for depth in range(1, len(at) + 1):
+        walk = _step(source, walk, at[:depth])
+        if not walk[1]:
+            break
+    return walk
+
+
+def _step(source: SourceFile, parent: _Walk, at: PathKey) -> _Walk:
+    """The walk of :meth:`SourceFile.origin` one step further, to ``at`` (its parent's walk given)."""
+    if not parent[1]:
+        return parent
+    if at in source.origins:
+        return source.origins[at], True
+    if at in source.lines:
+        return (source.display, source.lines[at]), True
+    return parent[0], False
+
+
 class _Resolver:
     def __init__(self, templates: dict[str, _Template]):
         self.templates = templates
@@ -85,24 +113,28 @@ class _Resolver:
             self.done[name] = self.expand(tpl.body, tpl.source, tpl.path, (*stack, name))
         return self.done[name]
 
-    def expand(self, node: Any, source: SourceFile, at: PathKey, stack: tuple[str, ...] = ()
-               ) -> tuple[Any, dict[PathKey, Origin]]:
-        """``node`` with every ``extends`` inside it resolved, and the origin of each of its paths."""
+    def expand(self, node: Any, source: SourceFile, at: PathKey, stack: tuple[str, ...] = (),
+               walk: _Walk | None = None) -> tuple[Any, dict[PathKey, Origin]]:
+        """``node`` with every ``extends`` inside it resolved, and the origin of each of its paths.
+        ``walk``: ``source.origin(at)`` as :func:`_walk` gives it, when the caller has it."""
+        walk = walk or _walk(source, at)
         if isinstance(node, list):
-            items, origins = [], {(): source.origin(at)}
+            items, origins = [], {(): walk[0]}
             for index, value in enumerate(node):
-                item, item_origins = self.expand(value, source, (*at, index), stack)
+                below = (*at, index)
+                item, item_origins = self.expand(value, source, below, stack, _step(source, walk, below))
                 items.append(item)
                 origins.update({(index, *rel): where for rel, where in item_origins.items()})
             return items, origins
         if not isinstance(node, dict):
-            return node, {(): source.origin(at)}
+            return node, {(): walk[0]}
         own: dict[str, Any] = {}
-        own_origins: dict[PathKey, Origin] = {(): source.origin(at)}
+        own_origins: dict[PathKey, Origin] = {(): walk[0]}
         for key, value in node.items():
             if key == KEYWORD:
                 continue
-            child, child_origins = self.expand(value, source, (*at, key), stack)
+            below = (*at, key)
+            child, child_origins = self.expand(value, source, below, stack, _step(source, walk, below))
             own[key] = child
             own_origins.update({(key, *rel): where for rel, where in child_origins.items()})
         if KEYWORD not in node:

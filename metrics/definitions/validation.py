@@ -9,7 +9,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Callable
 
-from datasources.sql_guard import dialect_for_url, sql_problems
 from datasources.sql_periods import PERIOD_DIALECTS
 from metrics.definitions.parsed import Config, ConfigIssue, SourceFile
 from metrics.definitions.models import ConfigFile, SqlBinding, TableBinding
@@ -164,6 +163,9 @@ def _sql_bindings_read_only(parsed: Parsed, datasources: dict[str, Any]) -> list
     for source, cfg in parsed:
         for i, metric in _indexed(source, "metrics", cfg.metrics):
             if isinstance(metric.binding, SqlBinding):
+                # Imported here: sqlglot (a tenth of a second) is loaded only by a config with SQL bindings.
+                from datasources.sql_guard import dialect_for_url, sql_problems
+
                 ds = datasources.get(metric.binding.datasource)
                 for problem in sql_problems(metric.binding.sql, dialect_for_url(ds.url) if ds else None):
                     issues.append(source.issue(("metrics", i, "binding", "sql"), problem))
