@@ -64,9 +64,12 @@ def run_questions(registry: DataSourceRegistry, jobs: Mapping[str, tuple[str, Ex
     outcomes: dict[str, Outcome] = {}
     askers: dict[Hashable, list[str]] = defaultdict(list)
     limits: dict[str, int] = {}
+    keys: dict[tuple[str, int], Hashable] = {}  # a statement given for several names is compiled once
     for name, (source_id, statement) in jobs.items():
         try:
-            askers[question_key(registry, source_id, statement)].append(name)
+            if (source_id, id(statement)) not in keys:
+                keys[(source_id, id(statement))] = question_key(registry, source_id, statement)
+            askers[keys[(source_id, id(statement))]].append(name)
             limits.setdefault(source_id, PER_SOURCE.get(registry.engine(source_id).dialect.name, DEFAULT_PER_SOURCE))
         except DataSourceError as exc:  # the source cannot even be named or connected
             outcomes[name] = exc

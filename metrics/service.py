@@ -277,15 +277,27 @@ class MetricsService:
                     missing[metric_id] = (metric, key)
         if len(missing) < 2:
             return  # one query gains nothing from a pool
-        jobs = {m: (metric.binding.datasource, compile_metric(metric)) for m, (metric, _) in missing.items()}
+        # One statement per distinct binding and frequency (all a metric's query depends on): near-duplicate
+        # measures then cost one compile, and metrics.batch knows them as one question by the statement.
+        statements: dict[str, Any] = {}
+        jobs = {}
+        for m, (metric, _) in missing.items():
+            asked = f"{metric.frequency}:{metric.binding.model_dump_json()}"
+            if asked not in statements:
+                statements[asked] = compile_metric(metric)
+            jobs[m] = (metric.binding.datasource, statements[asked])
         outcomes = run_questions(self.registry, jobs, {m: metric for m, (metric, _) in missing.items()})
-        built: dict[tuple, pd.DataFrame] = {}
+        built: dict[tuple, ObservationSet] = {}
         for metric_id, (metric, key) in missing.items():
             outcome = outcomes[metric_id]
             alike = (id(outcome), metric.binding.headline_area, *(getattr(metric, f) for f in OBSERVATION_FIELDS))
-            obs = self._observe(metric, key, outcome, built.get(alike))
-            if obs.error is None and not obs.truncated:
-                built[alike] = obs.frame
+            first = built.get(alike)
+            obs = self._observe(metric, key, outcome, first.frame if first is not None else None)
+            if first is not None and obs.frame is first.frame:
+                # The same rows: the same headline, picked out once (cached_property keeps it in __dict__).
+                obs.__dict__["headline"] = first.headline
+            elif obs.error is None and not obs.truncated:
+                built[alike] = obs
 
     def _published_extras(self, metric: Metric, source_id: str) -> tuple[pd.DataFrame | None, tuple[tuple[str, str, str], ...]]:
         """Peer values and series breaks of a published binding that declares them. A failure

@@ -183,3 +183,29 @@ def test_rows_over_the_row_cap_together_are_asked_alone(tmp_path: Path) -> None:
     assert _assert_the_same(together, alone) == 2
     assert [len(together[m].frame) for m in ("e1", "e2")] == [12, 12]
     assert not any(together[m].truncated for m in ("e1", "e2"))
+
+
+# ---------------------------------------------------------------- the judgements built from them
+
+def _records(evaluations) -> list[dict]:
+    return [json.loads(json.dumps(e.to_record(), sort_keys=True, default=str)) for e in evaluations]
+
+
+@pytest.mark.parametrize("framework_id", ["cornwall", "lancashire", "lewisham", "warwickshire", "wigan"])
+def test_a_framework_judged_together_as_each_metric_alone(sample_db: Path, framework_id: str) -> None:
+    """The overview's path (every query of the framework at once, combined; observations and headlines shared
+    by metrics alike) judges every metric as a service asked for one metric at a time does (its own query,
+    nothing shared): the whole record, insights included."""
+    together = MetricsService.from_config_dir(PROJECT / "config").evaluate_framework(framework_id)
+    alone = MetricsService.from_config_dir(PROJECT / "config")
+    one_by_one = [alone.evaluate_metric(e.metric_id, together.period, e.intention_id) for e in together.evaluations]
+    assert len(together.evaluations) >= 10
+    assert _records(together.evaluations) == _records(one_by_one)
+
+
+def test_the_benchmark_framework_judged_together_as_each_metric_alone(bench_config: Path) -> None:
+    together = MetricsService.from_config_dir(bench_config).evaluate_framework("bench")
+    alone = MetricsService.from_config_dir(bench_config)
+    one_by_one = [alone.evaluate_metric(e.metric_id, together.period, e.intention_id) for e in together.evaluations]
+    assert len(together.evaluations) == 200 and {e.status for e in together.evaluations} != {"no_data"}
+    assert _records(together.evaluations) == _records(one_by_one)

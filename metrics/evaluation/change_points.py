@@ -17,6 +17,7 @@ period of the series that ends in or after that month (for an annual metric ``20
 from __future__ import annotations
 
 from bisect import bisect_left
+from functools import lru_cache
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
@@ -135,7 +136,16 @@ def suggest_change_points(values: Sequence[float], periods: Sequence[str], label
     limits would leave at least :data:`MIN_SEGMENT_POINTS` points after it and those points stable (no shift
     or trend, at most one other special-cause point). As Wheeler advises, the new limits start with the first
     point of the run. Pure: it applies nothing."""
-    y = [float(v) for v in values]
+    return _suggested(tuple(float(v) for v in values), tuple(periods), tuple(labels), improvement,
+                      tuple(rebase_at))
+
+
+@lru_cache(maxsize=1024)
+def _suggested(values: tuple[float, ...], periods: tuple[str, ...], labels: tuple[str, ...], improvement: str,
+               rebase_at: tuple[int, ...]) -> tuple[Suggestion, ...]:
+    """:func:`suggest_change_points`, remembered: near-duplicate measures (alike but for a target) ask it of the
+    very same series, and each answer is a trial XmR chart per run (a fifth of a cold framework's SPC)."""
+    y = list(values)
     base = xmr(y, improvement=improvement, rebase_at=rebase_at)
     start = base.segment_starts[-1]
     if base.mean is None or base.mean_moving_range is None:

@@ -66,6 +66,14 @@ def _opt(value: Any) -> float | None:
     return None if math.isnan(number_) else number_
 
 
+def _floats(column: pd.Series) -> list[float | None]:
+    """``[_opt(v) for v in column]``; for a float64 column (the observations' figures) from its array at once,
+    NaN as None (a framework's insights convert some hundred thousand values)."""
+    if column.dtype == "float64":
+        return [None if v != v else v for v in column.to_numpy().tolist()]
+    return [_opt(v) for v in column]
+
+
 def _month_index(month: date) -> int:
     return month.year * 12 + month.month - 1
 
@@ -126,7 +134,7 @@ def _spc(metric: Metric, series: pd.DataFrame, target: float | None,
     each starts a segment at the first period of the run ending in or after its month."""
     # XmR needs an unbroken run: after suppression, use the run since the last withheld value.
     values = series["value"]
-    missing = [i for i, v in enumerate(values) if _opt(v) is None]
+    missing = [i for i, v in enumerate(_floats(values)) if v is None]
     run = series.iloc[(missing[-1] + 1) if missing else 0:].reset_index(drop=True)
     note = ""
     if missing and not run.empty:
@@ -166,15 +174,15 @@ def _spc(metric: Metric, series: pd.DataFrame, target: float | None,
     if metric.frequency == "monthly":
         parts.append("Monthly figures can be seasonal (for example winter peaks); the limits do not adjust for "
                      "season, so seasonal peaks and troughs may show as special causes.")
-    insight = SpcInsight(result, tuple(periods), tuple(labels), tuple(y), tuple(_opt(v) for v in run["ci_lower"]),
-                         tuple(_opt(v) for v in run["ci_upper"]), segments, sustained, suggestions, summary)
+    insight = SpcInsight(result, tuple(periods), tuple(labels), tuple(y), tuple(_floats(run["ci_lower"])),
+                         tuple(_floats(run["ci_upper"])), segments, sustained, suggestions, summary)
     return insight, " ".join(parts) + note
 
 
 def _trend(metric: Metric, series: pd.DataFrame) -> tuple[TrendResult, str]:
     polarity = Polarity(metric.polarity).better
     method = _TREND_METHOD.get(metric.method, "rate")
-    listed = lambda column: [_opt(v) for v in series[column]]  # noqa: E731
+    listed = lambda column: _floats(series[column])  # noqa: E731
     result = recent_trend(listed("value"), listed("numerator"), listed("denominator"), method=method,
                           polarity=polarity, points=TREND_POINTS, lower=listed("ci_lower"),
                           upper=listed("ci_upper"))
@@ -199,7 +207,7 @@ def _forecast(metric: Metric, series: pd.DataFrame, evaluation: Evaluation) -> t
         return None, "No forecast: the latest value is suppressed (small numbers).", None
     points = FORECAST_POINTS[metric.frequency]
     x = [_month_index(d) for d in series["period_end"]]
-    y = [_opt(v) for v in series["value"]]
+    y = _floats(series["value"])
     kept = [(a, b) for a, b in zip(x, y) if b is not None]
     polarity = Polarity(metric.polarity).better
     fmt = lambda v: format_value(v, metric, with_unit=False)  # noqa: E731
