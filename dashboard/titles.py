@@ -56,6 +56,10 @@ def review_title(**_: str) -> str:
     return framework_title(prefix="Review pack" + (f" {period}" if period else "") + ": ")
 
 
+def provenance_title(**_: str) -> str:
+    return framework_title(prefix="Where the targets come from: ")
+
+
 def shortened(text: str, limit: int = 80) -> str:
     """A long intention (a sentence or two) is cut at a word: a tab shows the first few words only."""
     if len(text) <= limit:

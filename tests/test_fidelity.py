@@ -154,7 +154,7 @@ def test_pages_say_assumed_and_show_the_target_description(service, dash_app) ->
         intention_html = str(intention_page.layout(intention_id="fe-13-falls-prevention", framework="warwickshire",
                                                    period="2016-03"))
         overview_html = str(overview_page.layout(framework="warwickshire", period="2016-03"))
-        provenance_html = str(provenance_page.layout())
+        provenance_html = "".join(str(provenance_page.layout(framework=fw)) for fw in service.config.frameworks)
     assert "Assumed: the deadline is an assumption of ours" in metric_html
     assert "66.7%" in metric_html and "target-provenance" in metric_html  # target.description is shown
     assert "in line with the national target of 67% diagnosis rates" in metric_html

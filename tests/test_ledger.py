@@ -152,17 +152,22 @@ def test_every_metric_is_on_the_provenance_inventory_with_or_without_a_target(co
 def test_provenance_page_shows_the_ledger_counts_and_every_metric(service, dash_app) -> None:
     from dashboard.pages import provenance as provenance_page
 
+    pages = {}
     with dash_app.server.test_request_context("/provenance"):
-        shown = str(provenance_page.layout())
-    assert "coverage-counts" in shown
+        for framework_id in COUNTS:  # one framework a page (?framework=<id>), each page heads with every count
+            pages[framework_id] = str(provenance_page.layout(framework=framework_id))
     for framework_id, (total, metric, milestone, unmonitored) in COUNTS.items():
+        shown = pages[framework_id]
+        assert "coverage-counts" in shown and f"/provenance?framework={framework_id}" in shown
         said = f"{total} commitments, each listed once: {metric} by a metric, {milestone} by a milestone, " \
                f"{unmonitored} not monitored."
         assert said in shown, framework_id
         assert f"provenance-{framework_id}" in shown
-    assert "Measure (no target)" in shown and "Milestone title" in shown
-    assert "Not named in the document" in shown and "Our wording" in shown
-    assert "config/documents/lancashire.txt" in shown and "none stated in the document" in shown
+        assert [f for f in COUNTS if f"id='provenance-{f}'" in shown] == [framework_id]  # that framework only
+        assert "Measure (no target)" in shown and "Milestone title" in shown, framework_id
+    lancashire = pages["lancashire"]
+    assert "Not named in the document" in lancashire and "Our wording" in lancashire
+    assert "config/documents/lancashire.txt" in lancashire and "none stated in the document" in lancashire
 
 
 def test_pages_and_reports_show_an_unnamed_lead_as_such(service, dash_app, temp_store) -> None:

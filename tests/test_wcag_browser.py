@@ -41,7 +41,8 @@ PAGES = [
     Shown("metric", f"/metric/{METRIC}?framework={FRAMEWORK}&period={PERIOD}", ".ag-cell"),
     Shown("frameworks", "/frameworks", "#frameworks-summary"),
     Shown("about", "/about", "main table"),
-    Shown("provenance", "/provenance", "#provenance-warwickshire table"),
+    Shown("provenance", "/provenance", "#provenance-warwickshire table"),  # the default framework's; the others:
+    # tests/test_provenance_browser.py
     Shown("snapshots", "/snapshots", "#snapshot-table"),
     Shown("sign-in", "/signin", "form"),
     Shown("review-reader", f"/review?framework={FRAMEWORK}&period={REVIEW_PERIOD}", "#review-summary"),
@@ -140,7 +141,8 @@ def expected_title(service, shown: Shown) -> str:
         "overview-lewisham": f"Overview: {service.framework('lewisham').title}",
         "intention": "Intention: " + service.framework(FRAMEWORK).intention(INTENTION).title[:40],
         "metric": f"Metric: {service.metric(METRIC).display_title}",
-        "frameworks": "Frameworks", "about": "About the data", "provenance": "Where the targets come from", "snapshots": "Snapshots", "sign-in": "Sign in",
+        "frameworks": "Frameworks", "about": "About the data",
+        "provenance": f"Where the targets come from: {service.framework().title}", "snapshots": "Snapshots", "sign-in": "Sign in",
         "review-reader": f"Review pack {REVIEW_PERIOD}: {warwickshire}",
         "review-lead": f"Review pack {REVIEW_PERIOD}: {warwickshire}",
         "audit": "Audit trail",

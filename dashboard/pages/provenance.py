@@ -1,15 +1,21 @@
-"""Where the words come from: per framework, every lead, metric, target element and milestone title, date and
-status, taken from the council's document (quoted) or ours (with the passage it summarises, or the reason), and
-the coverage ledger: every commitment of the document, listed once with how it is monitored."""
+"""Where the words come from, one framework a page (``?framework=<id>``; without one, the default framework, as
+on the overview): every lead, metric, target element and milestone title, date and status, taken from the
+council's document (quoted) or ours (with the passage it summarises, or the reason), and the coverage ledger:
+every commitment of the document, listed once with how it is monitored. The ledger counts of every framework head
+the page, each framework's name a link to its own page.
+
+One framework a page: all five together were some 8,000 elements, a very long page to read and to check."""
 
 from __future__ import annotations
 
 from collections import Counter
+from urllib.parse import urlencode
 
 import dash
-from dash import html
+import dash_bootstrap_components as dbc
+from dash import dcc, html
 
-from dashboard import context
+from dashboard import context, titles
 from dashboard.components import data_table
 from metrics.definitions.document_check import framework_document
 from metrics.definitions.inventory import SOURCE_WORDS, framework_inventory
@@ -17,24 +23,29 @@ from metrics.definitions.ledger import BY_METRIC, BY_MILESTONE, NOT_MONITORED, P
     ledger_rows
 
 dash.register_page(__name__, path="/provenance", name="Where the targets come from",
-                   title="Where the targets come from – Outcomes monitor", nav_order=91)
+                   title=titles.provenance_title, nav_order=91)
 
 #: The order the summary names the sources in.
 SOURCES = ("Document", SOURCE_WORDS["summary"], "Assumed", SOURCE_WORDS["not_named"], "To be confirmed", "Not stated")
 
 
+def provenance_href(framework_id: str) -> str:
+    return "/provenance?" + urlencode({"framework": framework_id})
+
+
 def _coverage_table(frameworks, ledgers) -> html.Div:
-    """The ledger counts of every framework, one row each."""
+    """The ledger counts of every framework, one row each, its name a link to its own page."""
     columns = ["Framework", "Commitments", BY_METRIC, BY_MILESTONE, NOT_MONITORED]
     rows, nothing = [], False
     for fw in frameworks:
         ledger = ledgers.get(fw.id)
+        name = dcc.Link(fw.title, href=provenance_href(fw.id))
         if ledger is None:
-            rows.append([fw.title, "No ledger", "–", "–", "–", "–"])
+            rows.append([name, "No ledger", "–", "–", "–", "–"])
             continue
         counts = ledger_counts(ledger, fw)
         nothing = nothing or counts[POINTS_AT_NOTHING] > 0
-        rows.append([fw.title, len(ledger.commitments), counts[BY_METRIC], counts[BY_MILESTONE], counts[NOT_MONITORED],
+        rows.append([name, len(ledger.commitments), counts[BY_METRIC], counts[BY_MILESTONE], counts[NOT_MONITORED],
                      counts[POINTS_AT_NOTHING]])
     if nothing:  # the column only when some entry names what its framework does not hold
         columns.append(POINTS_AT_NOTHING)
@@ -97,9 +108,25 @@ def _document(config, framework):
         return None
 
 
-def layout(**_: str) -> html.Div:
+def _chooser(frameworks, shown) -> html.Form:
+    """The framework to show, applied by its button (a plain form, as the review pack's period: the choice
+    loads another page, so an arrow key on the select only moves the choice, WCAG 3.2.2)."""
+    return html.Form([
+        html.Label("Framework", htmlFor="provenance-framework", className="form-label fw-semibold me-2"),
+        dbc.Select(id="provenance-framework", name="framework",
+                   options=[{"label": fw.title, "value": fw.id} for fw in frameworks], value=shown.id,
+                   className="w-auto mw-100 d-inline-block me-2"),  # a long title fits a phone
+        html.Button("Show", type="submit", className="btn btn-outline-dark btn-sm"),
+    ], method="get", action="/provenance", className="no-print mt-3 mb-2")
+
+
+def layout(framework: str | None = None, **_: str) -> html.Div:
     service = context.service()
     config = service.config
+    try:
+        shown = service.framework(framework)
+    except KeyError as exc:
+        return html.Div([html.H1("Framework not found"), html.P(str(exc.args[0]))])
     frameworks = list(config.frameworks.values())
     return html.Div([
         html.H1("Where the targets come from", className="h3"),
@@ -117,6 +144,6 @@ def layout(**_: str) -> html.Div:
                 "how it is monitored: by a metric, by a milestone, or not monitored, with the reason."]),
         html.H2("How each document's commitments are monitored", className="h4 mt-3"),
         _coverage_table(frameworks, config.ledgers),
-        *[_framework_section(fw, config.metrics, config.ledgers.get(fw.id), _document(config, fw))
-          for fw in frameworks],
+        _chooser(frameworks, shown),
+        _framework_section(shown, config.metrics, config.ledgers.get(shown.id), _document(config, shown)),
     ])
