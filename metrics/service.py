@@ -391,7 +391,7 @@ class MetricsService:
             # area's again.
             rows = obs.frame if obs.headline.empty else obs.headline  # an empty frame keeps its columns
             evaluation = evaluate(metric, rows, at, intention_id, obs.error, suppress,
-                                  error_is_ours=obs.truncated)
+                                  error_is_ours=obs.truncated, headline=not obs.headline.empty)
             if obs.error is not None:
                 return evaluation
             points = merge_change_points(declared_change_points(metric, obs.breaks), change_points)

@@ -110,21 +110,29 @@ def baseline_rows(series: pd.DataFrame, baseline: Baseline) -> pd.DataFrame:
     """The observed periods an observed baseline is taken from: its window, or the period holding its month."""
     if series.empty or baseline.value is not None:
         return series.iloc[0:0]
-    # Compared as arrays and picked by position: the same rows as pandas' boolean selection, without two
-    # Series made per comparison (asked twice for each of a framework's metrics).
+    return series.iloc[_baseline_positions(series, baseline)]
+
+
+def _baseline_positions(series: pd.DataFrame, baseline: Baseline) -> np.ndarray:
+    """Where :func:`baseline_rows` are in ``series`` (not empty, baseline observed): compared as arrays, the
+    same rows as pandas' boolean selection without two Series made per comparison."""
     starts, ends = series["period_start"].to_numpy(), series["period_end"].to_numpy()
     if baseline.start is not None and baseline.end is not None:
-        return series.iloc[np.flatnonzero((starts >= baseline.start) & (ends <= baseline.end))]
+        return np.flatnonzero((starts >= baseline.start) & (ends <= baseline.end))
     month = baseline.period
-    return series.iloc[np.flatnonzero((starts <= month) & (ends >= month))[:1]]
+    return np.flatnonzero((starts <= month) & (ends >= month))[:1]
 
 
 def baseline_value_from(series: pd.DataFrame, baseline: Baseline) -> float | None:
     """The stated value, the value observed in the baseline period, or the mean over the window."""
     if baseline.value is not None:
         return baseline.value
-    rows = baseline_rows(series, baseline)
-    return float(rows["value"].mean()) if not rows.empty else None
+    if series.empty:
+        return None
+    # The value column alone at the baseline's rows: the same mean as of those rows' frame, without taking
+    # every column of them.
+    rows = _baseline_positions(series, baseline)
+    return float(series["value"].iloc[rows].mean()) if rows.size else None
 
 
 def baseline_label(baseline: Baseline) -> str:
@@ -320,25 +328,27 @@ def why_no_figure(metric: Metric, observations: pd.DataFrame, at: date) -> str:
 
 
 def evaluate(metric: Metric, observations: pd.DataFrame, at: date, intention_id: str | None = None,
-             source_error: str | None = None, suppress: bool = False, error_is_ours: bool = False) -> Evaluation:
+             source_error: str | None = None, suppress: bool = False, error_is_ours: bool = False,
+             headline: bool = False) -> Evaluation:
     """The metric's evaluation at month ``at``: its latest period that has ended by then, carrying
     where each element of its target comes from (so every page and export can say "assumed").
     ``error_is_ours``: ``source_error`` is the product's own sentence (a row cap reached), safe to tell
-    the public as it is."""
-    judged = dataclasses.replace(_judge(metric, observations, at, intention_id, source_error, suppress, error_is_ours),
-                                 synthetic=metric.source.synthetic)
+    the public as it is. ``headline``: ``observations`` are already :func:`headline_series`' rows (the
+    service's cached headline), not picked out again."""
+    judged = dataclasses.replace(_judge(metric, observations, at, intention_id, source_error, suppress, error_is_ours,
+                                        headline), synthetic=metric.source.synthetic)
     if metric.target is None:
         return judged
     return dataclasses.replace(judged, target_provenance=metric.target.provenance.to_contract())
 
 
 def _judge(metric: Metric, observations: pd.DataFrame, at: date, intention_id: str | None,
-           source_error: str | None, suppress: bool, error_is_ours: bool = False) -> Evaluation:
+           source_error: str | None, suppress: bool, error_is_ours: bool = False, headline: bool = False) -> Evaluation:
     name = metric.display_title
     if source_error:
         told = source_problem(source_error, suppress, error_is_ours)  # ``suppress`` is the public audience
         return no_data_evaluation(metric, intention_id, f"No data: {told}", told)
-    series = headline_series(observations)
+    series = observations if headline else headline_series(observations)
     upto = series[series["period_end"] <= at]
     if upto.empty:
         return no_data_evaluation(metric, intention_id, f"No data: {why_no_figure(metric, observations, at)}")
