@@ -145,8 +145,9 @@ def _spc(metric: Metric, series: pd.DataFrame, target: float | None,
                else "fewer than two data points")
         return None, f"No SPC chart: {why}."
     improvement = Polarity(metric.polarity).improvement
-    periods, labels = list(run["period"]), list(run["label"])
-    y = [float(v) for v in run["value"]]
+    # Columns to lists at once (iterating a text column asks its Arrow array one value at a time).
+    periods, labels = run["period"].tolist(), run["label"].tolist()
+    y = [float(v) for v in run["value"].tolist()]
     applied = positions(periods, change_points)
     result = xmr(y, improvement=improvement, target=target, rebase_at=list(applied))
     segments = _segments(result, run, applied)
