@@ -131,6 +131,21 @@ def test_build_is_deterministic(tmp_path, small_sqlite):
         engine2.dispose()
 
 
+def test_sqlite_gets_the_rows_the_generic_insert_writes(tmp_path, small_sqlite, monkeypatch):
+    """SQLite's own insert (tuples straight to the driver, for time) writes the very database the generic
+    insert through SQLAlchemy writes, schema, rows and values (dates as ISO text) alike."""
+    import sqlite3
+
+    monkeypatch.setattr(g, "_insert_sqlite", g._insert_rows)
+    assert g.build(_sqlite(tmp_path / "generic.db"), scale=SMALL) == small_sqlite[1]
+    dumps = []
+    for path in (tmp_path / "generic.db", small_sqlite[0].url.database):
+        conn = sqlite3.connect(path)
+        dumps.append(list(conn.iterdump()))
+        conn.close()
+    assert len(dumps[0]) > 20_000 and dumps[0] == dumps[1]
+
+
 def test_other_seed_differs_but_keeps_levels(tmp_path, small_sqlite):
     engine1, counts1 = small_sqlite
     url = _sqlite(tmp_path / "seed7.db")
