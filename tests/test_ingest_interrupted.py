@@ -9,12 +9,14 @@ figures. A load stopped by a full disk, or by a limit on file size, says what it
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 import os
 import resource
 import signal
 import subprocess
 import sys
+import tempfile
 import uuid
 from pathlib import Path
 
@@ -22,9 +24,11 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
+from cli.main import main as outcomes
 from datasources.ingest import ingest
 from datasources.registry import DataSourceRegistry, SourceSettings
 from metrics.definitions.loader import load_config
+from metrics.definitions.parsed import Config
 from metrics.service import MetricsService
 from sample_data.generate import build
 
@@ -58,15 +62,21 @@ def load_until(url: str, point: str, told) -> None:
     if engine.dialect.name == "sqlite":
         sa.event.listen(engine, "connect", lambda conn, _: conn.execute("PRAGMA cache_size = 5"))
     sa.event.listen(engine, "commit", lambda conn: stop("committing"))
-    m.ingest(engine, [s for s in load_config(PROJECT / "config").ingest if s.id in LOADED], PROJECT)
+    m.ingest(engine, [s for s in config().ingest if s.id in LOADED], PROJECT)
     stop("committed")
+
+
+@functools.cache
+def config() -> Config:
+    """The project's config, read once for the module (nothing changes it): each reading is a new service,
+    as after a restart, and the config is not what these tests are about."""
+    return load_config(PROJECT / "config")
 
 
 def readings(url: str) -> dict[str, object]:
     """Every metric of the source as the dashboard's service reads it: its figures, or its error."""
-    config = load_config(PROJECT / "config")
-    service = MetricsService(config, DataSourceRegistry([SourceSettings("sample", url)], project_root=PROJECT))
-    ids = [m for m, metric in config.metrics.items() if metric.binding.datasource == "sample"]
+    service = MetricsService(config(), DataSourceRegistry([SourceSettings("sample", url)], project_root=PROJECT))
+    ids = [m for m, metric in config().metrics.items() if metric.binding.datasource == "sample"]
     service.prefetch(ids)
     found = {}
     for metric_id in ids:
@@ -106,7 +116,7 @@ def source(request, tmp_path) -> str:
         url = new_postgres_database(request.getfixturevalue("postgres_url"))
     build(url, scale=0.01)
     engine = sa.create_engine(url)
-    ingest(engine, [s for s in load_config(PROJECT / "config").ingest if s.id in LOADED], PROJECT)
+    ingest(engine, [s for s in config().ingest if s.id in LOADED], PROJECT)
     engine.dispose()
     return url
 
@@ -127,25 +137,39 @@ def test_a_load_killed_at_any_point_leaves_every_metric_of_the_source_readable(s
         assert_same(before, readings(source), f"killed {point}")
 
 
-def _limited(size: int):
-    def limit() -> None:  # in the child: a write past ``size`` bytes fails (EFBIG) instead of killing it
-        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-        resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
-    return limit
-
-
 def small_source(path: Path) -> str:
     url = f"sqlite:///{path}"
     build(url, scale=0.01)
     engine = sa.create_engine(url)
-    ingest(engine, [s for s in load_config(PROJECT / "config").ingest if s.id in LOADED], PROJECT)
+    ingest(engine, [s for s in config().ingest if s.id in LOADED], PROJECT)
     engine.dispose()
     return url
 
 
-def load_again(url: str, **limits) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "cli.main", "ingest", *LOADED, "--database", url], cwd=PROJECT,
-                          capture_output=True, text=True, timeout=300, **limits)
+def _ingest_command(url: str, file_size_limit: int | None, out: Path, err: Path) -> None:
+    """In a forked process: ``outcomes ingest`` of the small tables, through the console script's own entry
+    point, its output in ``out`` and ``err``; with a limit, a write past ``file_size_limit`` bytes fails (EFBIG)
+    instead of killing the process."""
+    if file_size_limit is not None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (file_size_limit, file_size_limit))
+    os.chdir(PROJECT)
+    sys.stdout, sys.stderr = open(out, "w"), open(err, "w")  # flushed as the process ends
+    sys.argv = ["outcomes", "ingest", *LOADED, "--database", url]
+    outcomes()
+
+
+def load_again(url: str, file_size_limit: int | None = None) -> subprocess.CompletedProcess:
+    """The load run again as a process of its own, forked from this one: a limit on file size is a process's,
+    and a command started anew spent seconds importing what this process has imported already."""
+    with tempfile.TemporaryDirectory(prefix="ingest-again-") as folder:
+        out, err = Path(folder) / "stdout", Path(folder) / "stderr"
+        child = multiprocessing.get_context("fork").Process(target=_ingest_command,
+                                                            args=(url, file_size_limit, out, err))
+        child.start()
+        child.join(300)
+        assert child.exitcode is not None, "the load did not end in 300 s"
+        return subprocess.CompletedProcess(["outcomes", "ingest"], child.exitcode, out.read_text(), err.read_text())
 
 
 def assert_told_truly(done: subprocess.CompletedProcess, before: dict[str, object], url: str) -> None:
@@ -166,7 +190,7 @@ def test_a_load_stopped_by_a_file_size_limit_says_what_it_left_and_the_source_re
     journal, and every read-only reader failed until something wrote to the file."""
     url = small_source(tmp_path / "source.db")
     before = readings(url)
-    done = load_again(url, preexec_fn=_limited((tmp_path / "source.db").stat().st_size // 2))
+    done = load_again(url, file_size_limit=(tmp_path / "source.db").stat().st_size // 2)
     assert_told_truly(done, before, url)
     assert not (tmp_path / "source.db-journal").exists()
 

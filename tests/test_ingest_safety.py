@@ -4,9 +4,10 @@ messages, not tracebacks."""
 
 from __future__ import annotations
 
+import multiprocessing
 import os
-import subprocess
-import sys
+import shutil
+import signal
 import zipfile
 from pathlib import Path
 
@@ -41,14 +42,34 @@ def _all_rows(engine: sa.Engine, table: str) -> list[tuple]:
         return sorted(tuple(map(str, r)) for r in conn.execute(sa.text(f"SELECT * FROM {table}")))
 
 
+@pytest.fixture(scope="module")
+def dementia_once(tmp_path_factory, specs):
+    """``dementia_once(engine)``: a database file of that engine (sqlite, duckdb) holding all 13 published months
+    of the dementia table, loaded once for the module: reading the 13 workbooks was most of each test's time,
+    and every test changes (or may change) its database, so each works on a copy of the file."""
+    built: dict[str, Path] = {}
+
+    def loaded(kind: str) -> Path:
+        if kind not in built:
+            path = tmp_path_factory.mktemp(f"dementia-{kind}") / ("t.db" if kind == "sqlite" else "t.duckdb")
+            engine = sa.create_engine(f"{kind}:///{path}")
+            ingest(engine, [specs["pcdd_dementia_65plus"]], PROJECT)
+            assert _count(engine, "pcdd_dementia_65plus") == 13 * ROWS_PER_MONTH
+            engine.dispose()  # and with it any write-ahead log folded into the file
+            assert [p.name for p in path.parent.iterdir()] == [path.name]
+            built[kind] = path
+        return built[kind]
+
+    return loaded
+
+
 @pytest.fixture(params=["sqlite", "duckdb"])
-def loaded_dementia(request, tmp_path: Path, specs):
-    """A database holding all 13 published months of the dementia table."""
-    url = f"sqlite:///{tmp_path / 't.db'}" if request.param == "sqlite" else f"duckdb:///{tmp_path / 't.duckdb'}"
-    engine = sa.create_engine(url)
-    ingest(engine, [specs["pcdd_dementia_65plus"]], PROJECT)
-    assert _count(engine, "pcdd_dementia_65plus") == 13 * ROWS_PER_MONTH
-    yield url, engine
+def loaded_dementia(request, tmp_path: Path, dementia_once):
+    """A database holding all 13 published months of the dementia table (a copy of the module's)."""
+    path = tmp_path / dementia_once(request.param).name
+    shutil.copyfile(dementia_once(request.param), path)
+    engine = sa.create_engine(f"{request.param}:///{path}")
+    yield f"{request.param}:///{path}", engine
     engine.dispose()
 
 
@@ -264,33 +285,31 @@ def test_failure_after_the_first_batch_rolls_everything_back(loaded_dementia, sp
     assert _all_rows(engine, spec.table) == before
 
 
-KILLER = """
-import os, signal, sys
-sys.path.insert(0, {project!r})
-import sqlalchemy as sa
-import datasources.ingest as m
-from metrics.definitions.loader import load_config
-real = m._insert_batch
-def dying(conn, table, rows):
-    real(conn, table, rows)
-    print("inserted", flush=True)
-    os.kill(os.getpid(), signal.SIGKILL)  # the table was dropped or its month deleted, and rows written
-m._insert_batch = dying
-spec = next(s for s in load_config({config!r}).ingest if s.id == "pcdd_dementia_65plus")
-engine = sa.create_engine({url!r})
-m.ingest(engine, [spec], {project!r}, files={{spec.id: [__import__("pathlib").Path({file!r})]}},
-         replace={replace!r})
-"""
+def _load_and_die(spec, url: str, replace: str, told) -> None:
+    """In a forked process: load January's workbook, and be killed (SIGKILL) as soon as the first rows are
+    written, after the table was dropped or its month deleted."""
+    real = ingest_module._insert_batch
+
+    def dying(conn, table, rows):
+        real(conn, table, rows)
+        told.send("inserted")
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    ingest_module._insert_batch = dying
+    ingest_module.ingest(sa.create_engine(url), [spec], PROJECT, files={spec.id: [JANUARY]}, replace=replace)
 
 
 @pytest.mark.parametrize("replace", ["all", "periods", "cells"])
-def test_killed_mid_load_changes_nothing(loaded_dementia, replace) -> None:
+def test_killed_mid_load_changes_nothing(loaded_dementia, specs, replace) -> None:
+    """The load runs in a process forked from this one (which has imported what it needs: a Python started
+    anew spent a second or more on imports) and is killed there."""
     url, engine = loaded_dementia
     before = _all_rows(engine, "pcdd_dementia_65plus")
     engine.dispose()  # DuckDB allows one writing process
-    script = KILLER.format(project=str(PROJECT), config=str(PROJECT / "config"), url=url, file=str(JANUARY),
-                           replace=replace)
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
-                          cwd=PROJECT, env={**os.environ, "PYTHONPATH": str(PROJECT)})
-    assert done.returncode == -9 and "inserted" in done.stdout, done.stderr
+    forked = multiprocessing.get_context("fork")
+    ours, theirs = forked.Pipe()
+    child = forked.Process(target=_load_and_die, args=(specs["pcdd_dementia_65plus"], url, replace, theirs))
+    child.start()
+    child.join(120)
+    assert child.exitcode == -signal.SIGKILL and ours.poll() and ours.recv() == "inserted", child.exitcode
     assert _all_rows(engine, "pcdd_dementia_65plus") == before
