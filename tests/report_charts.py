@@ -4,7 +4,7 @@ Drawing a framework's charts starts Chromium (kaleido) and takes tens of seconds
 that reads only the words, pages and headings of a PDF or Word file needs none of it. The stand-in keeps the
 charts' width to height (800 x 380, as 40 x 19 pixels), so a page holds what it holds with the real charts and
 page counts and where a section starts are unchanged. Real chart images are made and checked in
-tests/test_exports.py, tests/test_report_insights.py and tests/test_chart_images_*.py."""
+tests/test_report_insights.py (in a PDF and a Word report) and tests/test_chart_images_kept.py."""
 
 from __future__ import annotations
 

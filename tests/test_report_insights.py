@@ -12,8 +12,11 @@ import snapshots
 from datasources.store import Store
 from reports import content, pdf
 from reports.export import export
+from reports.model import report_for
+from tests.pdf_text import pdf_words
 
-FRAMEWORKS = ["wigan", "warwickshire", "cornwall"]
+#: In this order, the reports kept last (``reports.model.report_for`` keeps two) are the ones read again below.
+FRAMEWORKS = ["warwickshire", "cornwall", "wigan"]
 
 
 def _norm(text: str) -> str:
@@ -37,9 +40,8 @@ PIXEL = bytes.fromhex("89504e470d0a1a0a0000000d494844520000000100000001080600000
 
 @pytest.fixture(scope="module")
 def pdfs(service, tmp_path_factory):
-    """One snapshot per framework at its latest period, exported as PDF."""
-    from pypdf import PdfReader
-
+    """One snapshot per framework at its latest period, exported as PDF: (snapshot, the PDF's words, the files
+    made: the PDF and, for a framework with real charts, the Word report made from the same images)."""
     from reports import chart_images
 
     root = tmp_path_factory.mktemp("report-insights")
@@ -47,21 +49,24 @@ def pdfs(service, tmp_path_factory):
     found = {}
     for framework_id in FRAMEWORKS:
         snap = snapshots.create(service, store, framework_id, None, "tester")
+        files = {}
         with pytest.MonkeyPatch.context() as patch:
             if framework_id not in REAL_CHARTS:
                 patch.setattr(chart_images, "images", lambda figures: [PIXEL] * len(figures))
             if framework_id in HTML_ONLY:
                 text = _norm(unescape(re.sub(r"<[^>]+>", " ", pdf.html(snap))))
             else:
-                path = export(snap, "pdf", root / framework_id)[0]
-                text = _norm(" ".join(page.extract_text() for page in PdfReader(str(path)).pages))
-        found[framework_id] = (snap, text)
+                [files["pdf"]] = export(snap, "pdf", root / framework_id)
+                text = pdf_words(files["pdf"])
+                if framework_id in REAL_CHARTS:  # the images drawn for the PDF, kept: none drawn again
+                    [files["docx"]] = export(snap, "docx", root / framework_id)
+        found[framework_id] = (snap, text, files)
     return found
 
 
 @pytest.mark.parametrize("framework_id", FRAMEWORKS)
 def test_pdf_shows_a_benchmark_verdict_for_each_comparator(pdfs, service, framework_id: str) -> None:
-    snap, text = pdfs[framework_id]
+    snap, text, _ = pdfs[framework_id]
     live = service.evaluate_framework(framework_id, snap.period, suppress=True)
     # A metric with no figure by the snapshot's period (e.g. an ASCOF measure, published from 2017-18, in
     # Wigan's 2006-9 framework) has nothing to compare; every metric with a figure must carry its verdicts.
@@ -80,7 +85,7 @@ def test_pdf_shows_a_benchmark_verdict_for_each_comparator(pdfs, service, framew
 
 @pytest.mark.parametrize("framework_id", FRAMEWORKS)
 def test_pdf_shows_spc_and_forecast_for_each_metric(pdfs, framework_id: str) -> None:
-    snap, text = pdfs[framework_id]
+    snap, text, _ = pdfs[framework_id]
     for evaluation in snap.evaluations:
         insights = snap.insights(evaluation)
         if insights is None:  # no data: nothing to judge
@@ -93,7 +98,7 @@ def test_pdf_shows_spc_and_forecast_for_each_metric(pdfs, framework_id: str) -> 
 
 
 def test_snapshot_stores_the_whole_evaluation(pdfs, service) -> None:
-    snap, _ = pdfs["warwickshire"]
+    snap, _, _ = pdfs["warwickshire"]
     live = {e.metric_id: e for e in service.evaluate_framework("warwickshire", snap.period,
                                                                suppress=True).evaluations}
     for stored in snap.evaluations:
@@ -106,14 +111,41 @@ def test_snapshot_stores_the_whole_evaluation(pdfs, service) -> None:
 
 
 def test_report_charts_are_the_page_figures(pdfs) -> None:
-    snap, _ = pdfs["wigan"]
-    charts = [b for b in content.build(snap) if isinstance(b, content.Chart)]
+    snap, _, _ = pdfs["wigan"]
+    charts = [b for b in report_for(snap).blocks if isinstance(b, content.Chart)]  # content.build's, kept
     judged = [e for e in snap.evaluations if len([p for p in snap.series(e["metric_id"]) if p["value"] is not None]) >= 2]
     spc = [e for e in snap.evaluations if snap.insights(e) and snap.insights(e).spc]
     # The headline (metrics by status), then a glide path chart per charted metric and an SPC chart per SPC.
     assert len(charts) == 1 + len(judged) + len(spc)
     assert all(b.alt and b.figure.data for b in charts)
 
+
+@pytest.mark.parametrize("framework_id", sorted(REAL_CHARTS))
+def test_the_reports_hold_the_charts_as_drawn(pdfs, framework_id: str, tmp_path) -> None:
+    """Every chart of the report is in the PDF and in the Word report, as the same JPEG kaleido drew (WeasyPrint
+    embeds a JPEG as it is; Word keeps one copy of an image used twice), each picture in Word with its alt text.
+    The other report tests use blank images of the charts' shape: real ones are checked here, end to end."""
+    import subprocess
+
+    import docx
+
+
+    snap, _, files = pdfs[framework_id]
+    charts = [b for b in report_for(snap).blocks if isinstance(b, content.Chart)]
+    assert len(charts) > 10
+    # pdfimages lists each image drawn on a page (a row each, after two lines of headings), and -j writes each
+    # JPEG's bytes as they are in the file.
+    listed = subprocess.run(["pdfimages", "-list", str(files["pdf"])], capture_output=True, text=True,
+                            check=True, timeout=60).stdout.splitlines()[2:]
+    assert [row.split()[8] for row in listed] == ["jpeg"] * len(charts)
+    subprocess.run(["pdfimages", "-j", str(files["pdf"]), str(tmp_path / "image")], check=True, timeout=60)
+    in_pdf = {path.read_bytes() for path in tmp_path.glob("image-*.jpg")}
+    document = docx.Document(str(files["docx"]))
+    pictures = document.inline_shapes
+    assert [p._inline.docPr.get("descr") for p in pictures] == [c.alt for c in charts]
+    in_word = {document.part.related_parts[p._inline.graphic.graphicData.pic.blipFill.blip.embed].blob
+               for p in pictures}
+    assert in_word == in_pdf and all(image.startswith(b"\xff\xd8\xff") for image in in_word)
 
 def test_the_glide_path_bends_at_milestones() -> None:
     """Report charts draw evaluate.glide_path (baseline, milestones, target), not a straight line."""
