@@ -355,6 +355,9 @@ def _read_rows(sheet: _Sheet, display: str, spec: IngestSpec, measure_map: Measu
                     positions[col.name] = hits[0]
             if problems:
                 return [], problems
+            # Each column's place as a problem names it, worked out once, not for each of its cells.
+            wheres = {c.name: (f"{column_letter(positions[c.name])} ({c.header})" if spec.format == "xlsx"
+                               else f"{positions[c.name] + 1} ({c.header})") for c in wanted}
             data_started = True
             continue
         if not data_started:
@@ -372,8 +375,7 @@ def _read_rows(sheet: _Sheet, display: str, spec: IngestSpec, measure_map: Measu
                 continue
             index = positions[col.name]
             raw = values[index] if index < len(values) else None
-            where = f"{column_letter(index)} ({col.header})" if spec.format == "xlsx" else \
-                f"{index + 1} ({col.header})"
+            where = wheres[col.name]
             text = "" if raw is None else str(raw).strip()
             if text == "" or text in col.missing:
                 if col.required:
