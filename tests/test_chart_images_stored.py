@@ -4,14 +4,13 @@ them from the store and draws none. Draws are counted with a wrapper around the 
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from sqlalchemy import func, select
 
 import snapshots
 from datasources.store import snapshot_charts
 from reports import after_sign_off, chart_images, content, export_cache
+from tests.pdf_as_html import pdf_as_html
 
 pytestmark = pytest.mark.usefixtures("pdf_left_as_html")  # below: no test here reads a PDF's layout
 
@@ -50,21 +49,12 @@ def lewisham(service, temp_store, monkeypatch, tmp_path):
 
 
 @pytest.fixture
-def pdf_left_as_html(monkeypatch):
-    """A PDF export writes the HTML it would give WeasyPrint, not WeasyPrint's layout of it. The charts are asked
-    for while that HTML is made (``reports.pdf.html``, through the report model), which is what these tests count;
-    the layout draws none and took some 4 s of CPU for each of Lewisham's full reports, which nothing here reads.
-    WeasyPrint's PDFs are read in tests/test_exports.py and tests/test_report_insights.py."""
-    import weasyprint
-
-    class HtmlKept:
-        def __init__(self, string: str, base_url: str | None = None) -> None:
-            self.string = string
-
-        def write_pdf(self, target: str, **options) -> None:
-            Path(target).write_text(self.string, encoding="utf-8")
-
-    monkeypatch.setattr(weasyprint, "HTML", HtmlKept)
+def pdf_left_as_html():
+    """A PDF export writes the HTML it would give WeasyPrint (``tests/pdf_as_html.py``): the charts are asked for
+    while that HTML is made, which is what these tests count, and WeasyPrint's layout (some 4 s of CPU for each
+    of Lewisham's full reports) draws none and is read by none of them."""
+    with pdf_as_html():
+        yield
 
 
 def _stored_count(store, snapshot_id: int) -> int:

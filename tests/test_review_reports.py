@@ -19,6 +19,7 @@ from review.milestones import update_milestone
 from review.people import find_person
 from review.sample import seed_sample_people
 from review.signoff import sign_off
+from tests.pdf_text import pdf_pages, pdf_words
 from tests.report_charts import blank_charts
 
 FW = "warwickshire"
@@ -102,19 +103,20 @@ def test_exceptions_pdf_is_a_handful_of_pages_with_the_review_as_text(signed, tm
     assert result.exit_code == 0, result.output
     path = result.stdout.split()[0]
     assert path.endswith("-exceptions.pdf")
-    reader = pypdf.PdfReader(path)
-    text = " ".join(" ".join(page.extract_text().split()) for page in reader.pages)
+    reader = pypdf.PdfReader(path)  # its pages and images; poppler reads the words (tests/pdf_text.py)
+    pages = pdf_pages(path)
+    text = " ".join(pages)
     assert "<script>alert(1)</script>" in text  # shown as text, not swallowed as markup
     assert ACTION in text and "(overdue)" in text
-    assert len(reader.pages) <= 14, f"{len(reader.pages)} pages"
+    assert len(reader.pages) == len(pages) <= 14, f"{len(reader.pages)} pages"
     # The first page is not a half-empty cover: the officer's summary (here: that none was written) and the
     # executive summary are on it, and its headline chart follows at once.
-    first = " ".join(reader.pages[0].extract_text().split())
+    first = pages[0]
     assert first.index("Officer's summary") < first.index("Executive summary")
-    assert "Metrics by status" in " ".join(reader.pages[1].extract_text().split()[:40]) + first
+    assert "Metrics by status" in " ".join(pages[1].split()[:40]) + first
     assert len(reader.pages[0].images) + len(reader.pages[1].images) >= 1, "the headline chart is on page 1 or 2"
     # And the exceptions start under the summary, not on a page of their own after a half-empty one.
-    starts = next(n for n, page in enumerate(reader.pages) if "Exceptions" in page.extract_text())
+    starts = next(n for n, page in enumerate(pages) if "Exceptions" in page)
     assert starts <= 2, f"the exceptions start on page {starts + 1}"
 
 
@@ -214,7 +216,6 @@ def _word_text(path) -> str:
 
 
 def test_exceptions_paper_says_assumed_for_assumed_target_elements(exceptions_paper, signed):
-    pypdf = pytest.importorskip("pypdf")
     pytest.importorskip("docx")
     from metrics.evaluation.provenance_words import assumed_note
 
@@ -222,13 +223,12 @@ def test_exceptions_paper_says_assumed_for_assumed_target_elements(exceptions_pa
     falls = next(e for e in snap.evaluations if e["metric_id"] == FALLS)
     note = assumed_note(falls.get("target_provenance"))
     assert note.startswith("Assumed: the "), "the falls target's baseline, deadline and measure are assumptions"
-    pdf_text = " ".join(" ".join(p.extract_text().split()) for p in pypdf.PdfReader(str(exceptions_paper[0])).pages)
+    pdf_text = pdf_words(exceptions_paper[0])
     assert note in pdf_text
     assert note in " ".join(_word_text(exceptions_paper[1]).split())
 
 
 def test_titles_are_never_cut_short(exceptions_paper, signed):
-    pypdf = pytest.importorskip("pypdf")
     pytest.importorskip("docx")
     _url, _db, snap, _earlier = signed
     text = _texts(content.build(snap, scope="exceptions"))
@@ -239,7 +239,7 @@ def test_titles_are_never_cut_short(exceptions_paper, signed):
     late = [m for m in snap.milestones if m["intention_id"] == shared_lives.id and m["state"] == "late"]
     for milestone in late:  # the intention and its milestone, both whole
         assert " ".join(milestone["title"].split()) in " ".join(word.split())
-    pdf_text = " ".join(" ".join(p.extract_text().split()) for p in pypdf.PdfReader(str(exceptions_paper[0])).pages)
+    pdf_text = pdf_words(exceptions_paper[0])
     assert "…" not in pdf_text
 
 
