@@ -1,4 +1,5 @@
-"""Report charts as blank images of the real charts' shape, for tests that read a report's words and pages.
+"""Report charts as blank images of the real charts' shape, for tests that read a report's words and pages
+(and, for tests that compare a report's words only, charts without figures: ``charts_without_figures``).
 
 Drawing a framework's charts starts Chromium (kaleido) and takes tens of seconds of CPU for a full report; a test
 that reads only the words, pages and headings of a PDF or Word file needs none of it. The stand-in keeps the
@@ -37,4 +38,24 @@ def blank_charts() -> Iterator[None]:
     blank = blank_png(chart_images.WIDTH // common, chart_images.HEIGHT // common)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(chart_images, "images", lambda figures: [blank] * len(figures))
+        yield
+
+
+@contextmanager
+def charts_without_figures() -> Iterator[None]:
+    """Within the block, every chart of a report built (``reports.content``) holds an empty figure, for a test that
+    compares a report's words: a chart's alt text and caption are still written from the snapshot's figures, but
+    Plotly builds no figure (some 4 s of CPU for Warwickshire's ninety charts)."""
+    import plotly.graph_objects as go
+
+    from dashboard import progress_view
+    from reports import content
+
+    def empty(*args, **kwargs) -> go.Figure:
+        return go.Figure()
+
+    with pytest.MonkeyPatch.context() as patch:
+        for module, name in ((content, "metric_trajectory_figure"), (content, "spc_figure"),
+                             (content, "status_figure"), (progress_view, "progress_figure")):
+            patch.setattr(module, name, empty)
         yield

@@ -486,6 +486,7 @@ def test_a_signed_off_snapshot_keeps_its_change_points_and_re_exports_the_same(s
     import snapshots
     from reports import content
     from review.signoff import sign_off
+    from tests.report_charts import charts_without_figures
 
     seed_sample_people(temp_store)
     officer = find_person(temp_store, "sample.officer")
@@ -498,10 +499,16 @@ def test_a_signed_off_snapshot_keeps_its_change_points_and_re_exports_the_same(s
     assert Insights.from_dict(stored["insights"]).spc.change_points == (saved.change_point,)
 
     def report() -> list[str]:
-        return [getattr(b, "text", "") for b in content.build(snapshots.load(temp_store, snap.id), scope="full")]
+        """The report's words: each block's text, or a chart's alt text and caption. Its charts' figures are not
+        built (``charts_without_figures``: Plotly's ninety figures were most of this test's time); the alt
+        text says where the SPC limits are recalculated."""
+        with charts_without_figures():
+            blocks = content.build(snapshots.load(temp_store, snap.id), scope="full")
+        return [f"{b.alt} {b.caption}" if isinstance(b, content.Chart) else getattr(b, "text", "") for b in blocks]
 
     first = report()
     assert any("recalculated at a change point recorded by sample.officer: Discharge to assess" in t for t in first)
+    assert any(t.startswith("XmR chart of") and "A vertical line marks each change point" in t for t in first)
     withdraw_change_point(temp_store, service, officer, saved.id)
     assert report() == first  # the frozen snapshot says what it said
 
