@@ -76,7 +76,7 @@ class BulletList:
 class Cited:
     """A table cell naming a source, with its web address (when it has one) under the name. Each document makes
     the address a link whose words are the address itself, so a printed copy still says where to find the source;
-    its long file names and addresses may break anywhere, where other cells break only between words."""
+    the PDF lets its long file names and addresses break after '/', '_' and '.' (``reports.pdf``)."""
 
     name: str
     url: str = ""
