@@ -73,10 +73,23 @@ class BulletList:
 
 
 @dataclass(frozen=True)
+class Cited:
+    """A table cell naming a source, with its web address (when it has one) under the name. Each document makes
+    the address a link whose words are the address itself, so a printed copy still says where to find the source;
+    the PDF lets its long file names and addresses break after '/', '_' and '.' (``reports.pdf``)."""
+
+    name: str
+    url: str = ""
+
+    def __str__(self) -> str:  # the cell's words in reading order, for what reads a table as text
+        return f"{self.name} {self.url}" if self.url else self.name
+
+
+@dataclass(frozen=True)
 class Table:
     caption: str
     headers: tuple[str, ...]
-    rows: tuple[tuple[str, ...], ...]
+    rows: tuple[tuple[Union[str, Cited], ...], ...]
 
 
 @dataclass(frozen=True, eq=False)
@@ -398,14 +411,16 @@ def appendix_blocks(snapshot: Snapshot, synthetic: bool) -> list[Block]:
                    BulletList(tuple(definition["method_words"])),
                    Paragraph(f"Definition hash: {definition['hash']}", "small")]
     blocks.append(Heading(1, "Appendix B: data sources and licences"))
+    # The link under the source's name, not in a column of its own: six columns, two of them long file names and
+    # web addresses, were wider than the page and cut off the licence, kind and link of every source.
     rows = []
     for definition in snapshot.definitions.values():
         source = definition["model"]["source"]
-        rows.append([definition["model"].get("short_title") or definition["model"]["title"], source["name"],
+        rows.append((definition["model"].get("short_title") or definition["model"]["title"],
+                     Cited(source["name"], source.get("url") or ""),
                      source.get("publisher") or "–", source.get("licence") or "–",
-                     "Synthetic sample" if source.get("synthetic") else "Published", source.get("url") or "–"])
-    blocks.append(Table("Source of each metric", ("Metric", "Source", "Publisher", "Licence", "Kind", "Link"),
-                        _rows(rows)))
+                     "Synthetic sample" if source.get("synthetic") else "Published"))
+    blocks.append(Table("Source of each metric", ("Metric", "Source", "Publisher", "Licence", "Kind"), tuple(rows)))
     blocks.append(Table("Data vintage of each data source when the snapshot was taken", ("Data source", "Vintage"),
                         _rows([[k, v] for k, v in sorted(snapshot.record.vintages.items())])))
     if synthetic:

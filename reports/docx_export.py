@@ -32,6 +32,8 @@ LANGUAGE = "en-GB"
 #: A4 with the PDF's margins (``reports.pdf`` CSS ``@page``): python-docx's template is US Letter.
 PAGE_MM = (210, 297)
 MARGINS_MM = {"top": 18, "right": 16, "bottom": 20, "left": 16}
+#: Word's own colour for a link (its Hyperlink style, which python-docx's template lacks).
+LINK_COLOUR = "0563C1"
 
 
 def set_a4(doc) -> None:
@@ -141,7 +143,7 @@ class _Word(Renderer):
         self.paragraph_of().add_run()._r.add_drawing(inline)
         self.paragraph_of(block.caption, "Caption")  # what the chart shows, as under the PDF's
 
-    def table_of(self, caption: str, headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+    def table_of(self, caption: str, headers: Sequence[str], rows: Sequence[Sequence[str | content.Cited]]) -> None:
         self.paragraph_of(caption, "Caption").paragraph_format.keep_with_next = True  # with its table
         tbl = CT_Tbl.new_tbl(len(rows) + 1, len(headers), self.width)
         self.end.addprevious(tbl)
@@ -156,7 +158,31 @@ class _Word(Renderer):
         header.get_or_add_trPr().append(mark)
         for tr, row in zip(body, rows):
             for tc, text in zip(tr.tc_lst, row):
-                _Cell(tc, table).text = str(text)
+                cell = _Cell(tc, table)
+                if isinstance(text, content.Cited):
+                    cell.text = text.name
+                    if text.url:
+                        self.link(cell.add_paragraph(), text.url)
+                else:
+                    cell.text = str(text)
+
+    def link(self, paragraph: Paragraph, url: str) -> None:
+        """A link to ``url`` whose words are the address, drawn as Word draws a link (python-docx reads links but
+        has no call that makes one)."""
+        hyperlink = OxmlElement("w:hyperlink")
+        hyperlink.set(qn("r:id"), self.doc.part.relate_to(url, RT.HYPERLINK, is_external=True))
+        run = OxmlElement("w:r")
+        properties = OxmlElement("w:rPr")
+        for tag, value in (("w:color", LINK_COLOUR), ("w:u", "single")):
+            element = OxmlElement(tag)
+            element.set(qn("w:val"), value)
+            properties.append(element)
+        text = OxmlElement("w:t")
+        text.text = url
+        run.append(properties)
+        run.append(text)
+        hyperlink.append(run)
+        paragraph._p.append(hyperlink)
 
 
 def _pictures_stored() -> None:

@@ -6,13 +6,14 @@ a table of its figures beside it, tables with header cells and captions."""
 from __future__ import annotations
 
 import base64
+import re
 from html import escape
 from pathlib import Path
 from typing import Sequence
 
 from reports import chart_images, content
-from reports.model import (FIGURES_CAPTION, FIGURES_HEADERS, NO_RECENT, RECENT_HEADERS, Renderer, cover_items,
-                           cover_subtitle, recent_caption, report_for)
+from reports.model import (FIGURES_CAPTION, FIGURES_HEADERS, NO_RECENT, RECENT_HEADERS, Renderer, Report,
+                           cover_items, cover_subtitle, recent_caption, report_for)
 from reports.errors import ExportError
 from snapshots import Comparison, Snapshot
 
@@ -37,6 +38,9 @@ table { border-collapse: collapse; margin: 4pt 0 10pt; width: 100%; }
 caption { text-align: left; font-weight: bold; padding-bottom: 3pt; caption-side: top; }
 th, td { border: 1px solid #b1b4b6; padding: 2.5pt 4pt; text-align: left; vertical-align: top; }
 thead th { background: #f3f2f1; }
+/* A source's name and web address, which may break after each '/', '_' and '.' (_breakable): the table would make it
+   the narrowest column though it holds the most words of its row. */
+td.cited { width: 40%; }
 tbody th { font-weight: normal; background: #f8f8f8; width: 40%; }
 figure { margin: 0 0 4pt; break-inside: avoid; }
 figure img { width: 82%; }
@@ -59,7 +63,20 @@ figcaption { font-size: 8.5pt; color: #505a5f; }
 """
 
 
-def _table(caption: str, headers: Sequence[str], rows: Sequence[Sequence[str]], row_headers: bool = False) -> str:
+#: Where a source's long file names and web addresses may break (``_breakable``): after each of these.
+_BREAK_AFTER = re.compile(r"([/_.])")
+
+
+def _breakable(text: str) -> str:
+    """``text`` as HTML that may break after each '/', '_' and '.', so a source's file names and web address never
+    make its table wider than the page: a zero-width space after each, which neither the words a reader copies nor
+    the PDF's tags hold. CSS's overflow-wrap: anywhere on the cell laid Appendix B out in 1.7 s of CPU, not 0.5 s,
+    and broke mid-word; a <wbr> (WeasyPrint draws it as a box of its own) took 1.2 s."""
+    return escape(_BREAK_AFTER.sub("\\1\u200b", text))
+
+
+def _table(caption: str, headers: Sequence[str], rows: Sequence[Sequence[str | content.Cited]],
+           row_headers: bool = False) -> str:
     head = "".join(f'<th scope="col">{escape(h)}</th>' for h in headers)
     body = []
     for row in rows:
@@ -67,6 +84,9 @@ def _table(caption: str, headers: Sequence[str], rows: Sequence[Sequence[str]], 
         for i, cell in enumerate(row):
             if row_headers and i == 0:
                 cells.append(f'<th scope="row">{escape(str(cell))}</th>')
+            elif isinstance(cell, content.Cited):
+                link = f'<br><a href="{escape(cell.url)}">{_breakable(cell.url)}</a>' if cell.url else ""
+                cells.append(f'<td class="cited">{_breakable(cell.name)}{link}</td>')
             else:
                 cells.append(f"<td>{escape(str(cell))}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
@@ -117,9 +137,14 @@ class _Html(Renderer):
 def html(snapshot: Snapshot, comparison: Comparison | None = None, scope: str = "full") -> str:
     """The report as the HTML WeasyPrint lays out, from the report model (assembled once per snapshot, comparison
     and scope, and shared with the Word report: ``reports.model.report_for``)."""
+    return report_html(report_for(snapshot, comparison, scope))
+
+
+def report_html(report: Report) -> str:
+    """The HTML of the report's blocks (``html`` gives the snapshot's whole report)."""
     writer = _Html()
-    writer.render_blocks(report_for(snapshot, comparison, scope))
-    title = escape(snapshot.label)
+    writer.render_blocks(report)
+    title = escape(report.snapshot.label)
     return (f'<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8"><title>{title}</title>'
             f'<meta name="description" content="Progress report"><style>{CSS}</style></head>'
             f'<body>{"".join(writer.parts)}</body></html>')

@@ -56,7 +56,7 @@ def _texts(blocks) -> str:
         elif isinstance(b, content.Heading):
             out.append(b.text)
         elif isinstance(b, content.Table):
-            out += [b.caption] + [" | ".join(r) for r in b.rows]
+            out += [b.caption] + [" | ".join(map(str, r)) for r in b.rows]
     return "\n".join(out)
 
 
