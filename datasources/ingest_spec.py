@@ -6,9 +6,10 @@ They live beside the ingestion that reads them; the metric models in ``metrics.d
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 Identifier = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_.\-]*$", max_length=80)]
 
@@ -23,6 +24,15 @@ class SourceNote(Model):
     licence: str = ""
     url: str = ""
     synthetic: bool = False
+
+    @field_validator("url")
+    @classmethod
+    def _a_web_address(cls, url: str) -> str:
+        # Every report makes it a link a reader follows: only a web page, never a script or a file on a machine.
+        if url and not re.fullmatch(r"https?://[^\s\"'<>]+", url):
+            raise ValueError(f"{url!r} is not a web address: give the page where the data are published, "
+                             "starting with https://, or leave 'url' out")
+        return url
 
 
 IngestType = Literal["text", "integer", "number", "date", "month", "financial_year", "fy_start_year",

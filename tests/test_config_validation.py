@@ -288,3 +288,19 @@ def test_a_part_of_an_unknown_or_unlike_whole_names_file_and_line(tmp_path: Path
     itself = PARTS.replace("WHOLE", "falls_at_home")
     (tmp_path / "i").mkdir()
     assert any("part_of names the metric itself" in p for p in problems(write_config(tmp_path / "i", itself)))
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "file:///etc/passwd", "www.example.org/data"])
+def test_a_source_address_that_is_not_a_web_page_is_refused(tmp_path: Path, url: str) -> None:
+    """Reports make a source's address a link a reader follows (Appendix B): a script or a local file is refused
+    at load, naming the line and the fix."""
+    broken = FRAMEWORK.replace("source: {name: test}", f'source: {{name: test, url: "{url}"}}')
+    found = problems(write_config(tmp_path, broken))
+    assert len(found) == 1
+    assert found[0].startswith(f"config/framework.yaml:{ln(broken, 'source: {name')}: metrics[0].source.url: ")
+    assert f"'{url}' is not a web address" in found[0] and "starting with https://" in found[0]
+
+
+def test_a_source_web_address_loads(tmp_path: Path) -> None:
+    fine = FRAMEWORK.replace("source: {name: test}", "source: {name: test, url: https://example.org/a_b.csv}")
+    assert load_config(write_config(tmp_path, fine)).metrics["falls_rate"].source.url == "https://example.org/a_b.csv"
