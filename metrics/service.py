@@ -133,6 +133,39 @@ def definition_hash(metric: Metric) -> str:
     return digest
 
 
+_PEERS, _BREAKS = "peers", "breaks"
+
+
+def _extra_questions(metric: Metric) -> dict[str, Any]:
+    """The queries of a published binding's peer values and series breaks, where it declares them."""
+    binding = metric.binding
+    if not isinstance(binding, PublishedBinding):
+        return {}
+    questions: dict[str, Any] = {}
+    if binding.peers is not None:
+        questions[_PEERS] = compile_peer_values(metric, binding)
+    if binding.break_column is not None:
+        questions[_BREAKS] = compile_series_breaks(metric, binding)
+    return questions
+
+
+def _published_extras(metric: Metric, outcomes: Mapping[str, QueryResult | DataSourceError]
+                      ) -> tuple[pd.DataFrame | None, tuple[tuple[str, str, str], ...]]:
+    """Peer values and series breaks from their queries' outcomes. A query that failed loses only the
+    ranking or the break marks, never the metric's figures."""
+    peers, breaks = None, ()
+    rows = outcomes.get(_PEERS)
+    if isinstance(rows, QueryResult):
+        peers = pd.DataFrame({
+            "period": [period_key(as_period_start(v), metric.frequency) for v in rows.frame["period_start"]],
+            "area": rows.frame["area"].astype(str), "value": rows.frame["value"].astype(float)})
+    rows = outcomes.get(_BREAKS)
+    if isinstance(rows, QueryResult):
+        breaks = tuple((period_key(start, metric.frequency), period_label(start, metric.frequency), str(w))
+                       for start, w in zip(map(as_period_start, rows.frame["period_start"]), rows.frame["words"]))
+    return peers, breaks
+
+
 class MetricsService:
     def __init__(self, config: Config, registry: DataSourceRegistry | None = None):
         self.config = config
@@ -199,9 +232,11 @@ class MetricsService:
         return metric.id, definition_hash(metric), vintages[source_id]
 
     def _observe(self, metric: Metric, key: tuple[str, str, str], outcome: QueryResult | DataSourceError,
-                 frame: pd.DataFrame | None = None) -> ObservationSet:
+                 frame: pd.DataFrame | None = None,
+                 extras: Mapping[str, QueryResult | DataSourceError] | None = None) -> ObservationSet:
         """Judge one query's outcome into the metric's cached observation set (``frame``: observations
-        already built from the same rows for a metric alike in :data:`OBSERVATION_FIELDS`)."""
+        already built from the same rows for a metric alike in :data:`OBSERVATION_FIELDS`; ``extras``: the
+        outcomes of its :func:`_extra_questions`, asked beside its own query, else asked here)."""
         vintage = key[2]
         try:
             if isinstance(outcome, DataSourceError):
@@ -209,7 +244,10 @@ class MetricsService:
             result = outcome
             if frame is None:
                 frame = build_observations(metric, result.frame, metric.binding.headline_area)
-            peers, breaks = self._published_extras(metric, metric.binding.datasource)
+            if extras is None:
+                extras = {kind: self._ask(metric.binding.datasource, statement)
+                          for kind, statement in _extra_questions(metric).items()}
+            peers, breaks = _published_extras(metric, extras)
             obs = ObservationSet(metric.id, frame, None, result.sql, result.truncated, vintage, peers, breaks)
             if result.truncated:  # incomplete rows would give wrong figures: no_data with the reason, everywhere
                 obs = ObservationSet(metric.id, pd.DataFrame(), result.truncation_reason, result.sql, True, vintage)
@@ -286,39 +324,30 @@ class MetricsService:
             if asked not in statements:
                 statements[asked] = compile_metric(metric)
             jobs[m] = (metric.binding.datasource, statements[asked])
-        outcomes = run_questions(self.registry, jobs, {m: metric for m, (metric, _) in missing.items()})
+        # A published metric's peer values and series breaks are asked in the same batch as the figures
+        # (named "<metric id> <kind>": an id has no space), not one after another once the figures are in.
+        extra_jobs = {f"{m} {kind}": (metric.binding.datasource, statement)
+                      for m, (metric, _) in missing.items() for kind, statement in _extra_questions(metric).items()}
+        outcomes = run_questions(self.registry, {**jobs, **extra_jobs},
+                                 {m: metric for m, (metric, _) in missing.items()})
         built: dict[tuple, ObservationSet] = {}
         for metric_id, (metric, key) in missing.items():
             outcome = outcomes[metric_id]
             alike = (id(outcome), metric.binding.headline_area, *(getattr(metric, f) for f in OBSERVATION_FIELDS))
             first = built.get(alike)
-            obs = self._observe(metric, key, outcome, first.frame if first is not None else None)
+            extras = {kind: outcomes[f"{metric_id} {kind}"] for kind in _extra_questions(metric)}
+            obs = self._observe(metric, key, outcome, first.frame if first is not None else None, extras)
             if first is not None and obs.frame is first.frame:
                 # The same rows: the same headline, picked out once (cached_property keeps it in __dict__).
                 obs.__dict__["headline"] = first.headline
             elif obs.error is None and not obs.truncated:
                 built[alike] = obs
 
-    def _published_extras(self, metric: Metric, source_id: str) -> tuple[pd.DataFrame | None, tuple[tuple[str, str, str], ...]]:
-        """Peer values and series breaks of a published binding that declares them. A failure
-        here loses only the ranking or the break marks, never the metric's figures."""
-        binding = metric.binding
-        if not isinstance(binding, PublishedBinding):
-            return None, ()
-        peers, breaks = None, ()
+    def _ask(self, source_id: str, statement: Any) -> QueryResult | DataSourceError:
         try:
-            if binding.peers is not None:
-                rows = self.registry.execute(source_id, compile_peer_values(metric, binding)).frame
-                peers = pd.DataFrame({
-                    "period": [period_key(as_period_start(v), metric.frequency) for v in rows["period_start"]],
-                    "area": rows["area"].astype(str), "value": rows["value"].astype(float)})
-            if binding.break_column is not None:
-                rows = self.registry.execute(source_id, compile_series_breaks(metric, binding)).frame
-                breaks = tuple((period_key(start, metric.frequency), period_label(start, metric.frequency), str(w))
-                               for start, w in zip(map(as_period_start, rows["period_start"]), rows["words"]))
-        except DataSourceError:
-            pass  # the figures themselves came back: show them without the extras
-        return peers, breaks
+            return self.registry.execute(source_id, statement)
+        except DataSourceError as exc:
+            return exc
 
     def series(self, metric_id: str) -> pd.DataFrame:
         obs = self.observations(metric_id)
