@@ -28,7 +28,7 @@ from metrics.definitions.loader import Config, DEFAULT_CONFIG_DIR, load_config
 from metrics.definitions.models import Framework, Intention, Metric, PublishedBinding
 from metrics.evaluation.change_points import ChangePoint, declared_change_points, merge_change_points
 from metrics.evaluation.evaluate import Evaluation, evaluate, no_data_evaluation
-from metrics.evaluation.insights import enrich
+from metrics.evaluation.insights import enrich, with_reason
 from metrics.evaluation.intentions import IntentionJudgement, judge_intention
 from metrics.evaluation.milestones import MilestoneProgress, MilestoneState, framework_milestones
 from metrics.disclosure import WITHHELD
@@ -410,11 +410,12 @@ class MetricsService:
         return self._evaluate(metric, obs, at, intention_id, suppress, tuple(change_points))
 
     def _evaluate(self, metric: Metric, obs: ObservationSet, at: date, intention_id: str | None,
-                  suppress: bool, change_points: tuple[ChangePoint, ...] = ()) -> Evaluation:
+                  suppress: bool, change_points: tuple[ChangePoint, ...] = (), insights: bool = True) -> Evaluation:
         """The pure judgement, then its typed insights (SPC, trend, forecast, and a benchmark verdict against
         each comparator), all withheld for the audience here: ``suppress`` is the public audience. The SPC
         limits are recalculated at the change points config declares (reviewed with the definitions, so they
-        need nobody to record them) and at ``change_points``, those people recorded; nothing else."""
+        need nobody to record them) and at ``change_points``, those people recorded; nothing else.
+        ``insights`` False: the same judgement and status sentence without them (:func:`with_reason`)."""
         try:
             # The cached headline, not the whole frame: evaluate would pick the headline rows out of every
             # area's again.
@@ -423,6 +424,8 @@ class MetricsService:
                                   error_is_ours=obs.truncated, headline=not obs.headline.empty)
             if obs.error is not None:
                 return evaluation
+            if not insights:
+                return with_reason(evaluation, metric, obs.headline, suppress, obs.breaks)
             points = merge_change_points(declared_change_points(metric, obs.breaks), change_points)
             return enrich(evaluation, metric, obs.headline, suppress, self._comparators(metric, obs),
                           peers=obs.peers, breaks=obs.breaks, change_points=points)
@@ -448,7 +451,7 @@ class MetricsService:
     def evaluate_framework(self, framework_id: str | None = None, period: str | date | None = None,
                            suppress: bool = False,
                            milestone_progress: Mapping[tuple[str, str], MilestoneProgress] | None = None,
-                           change_points: ChangePoints | None = None) -> FrameworkEvaluation:
+                           change_points: ChangePoints | None = None, insights: bool = True) -> FrameworkEvaluation:
         """Every metric of the framework judged at ``period`` (default: the latest with data), every milestone's
         state and every intention's judgement.
 
@@ -460,20 +463,24 @@ class MetricsService:
         Pages ask for the same framework and period again and again; the metric evaluations (SPC, trend and
         forecast included) are reused while every metric's observations are the very same cached objects and
         the change points are the same, i.e. until a definition, a source's data or a change point change.
-        Milestones and intentions are judged afresh on every call (cheap, and progress changes any time)."""
+        Milestones and intentions are judged afresh on every call (cheap, and progress changes any time).
+
+        ``insights`` False: every evaluation without its SPC, trend, forecast, benchmark and ranking (its
+        status sentence still carries the forecast and the series breaks), for a reader that shows only the
+        judgement (``outcomes evaluate``); intentions and milestones are judged the same."""
         framework = self.framework(framework_id)
         at = self.resolve_period(framework.id, period)
         pairs = [(intention, metric_id) for intention in framework.intentions for metric_id in intention.metrics]
         observed = tuple(self.observe_all(metric_id for _, metric_id in pairs))
         points = {m: tuple(p) for m, p in sorted((change_points or {}).items()) if p}
-        key = (framework.id, at, suppress, tuple(points.items()))
+        key = (framework.id, at, suppress, tuple(points.items()), insights)
         with self._lock:
             hit = self._evaluations.get(key)
         if hit is not None and len(hit[0]) == len(observed) and all(a is b for a, b in zip(hit[0], observed)):
             evaluations = hit[1]
         else:
             evaluations = [self._evaluate(self.metric(metric_id), obs, at, intention.id, suppress,
-                                          points.get(metric_id, ()))
+                                          points.get(metric_id, ()), insights)
                            for (intention, metric_id), obs in zip(pairs, observed)]
             with self._lock:
                 if len(self._evaluations) >= 256:  # bounded: drop the oldest
