@@ -156,9 +156,10 @@ def _published_extras(metric: Metric, outcomes: Mapping[str, QueryResult | DataS
     peers, breaks = None, ()
     rows = outcomes.get(_PEERS)
     if isinstance(rows, QueryResult):
-        peers = pd.DataFrame({
-            "period": [period_key(as_period_start(v), metric.frequency) for v in rows.frame["period_start"]],
-            "area": rows.frame["area"].astype(str), "value": rows.frame["value"].astype(float)})
+        # Each period named once: the rows are every council's (about 150 a year), a few periods in all.
+        keys = {v: period_key(as_period_start(v), metric.frequency) for v in dict.fromkeys(rows.frame["period_start"])}
+        peers = pd.DataFrame({"period": [keys[v] for v in rows.frame["period_start"]],
+                              "area": rows.frame["area"].astype(str), "value": rows.frame["value"].astype(float)})
     rows = outcomes.get(_BREAKS)
     if isinstance(rows, QueryResult):
         breaks = tuple((period_key(start, metric.frequency), period_label(start, metric.frequency), str(w))

@@ -11,7 +11,10 @@ import pytest
 from sqlalchemy import column, select, table
 
 import metrics.service as service_module
+from metrics.compile import compile_peer_values
 from metrics.definitions.models import PublishedBinding
+from metrics.evaluation.observations import as_period_start
+from metrics.periods import period_key
 from metrics.service import MetricsService
 from tests.conftest import CONFIG_DIR
 
@@ -38,6 +41,11 @@ def test_batched_extras_are_those_one_metric_asks_for_itself(sample_db) -> None:
             assert together[metric_id].peers is None, metric_id
         else:
             pd.testing.assert_frame_equal(together[metric_id].peers, own.peers)
+        if own.peers is not None:  # each row's period named as one value at a time names it
+            metric = alone.metric(metric_id)
+            rows = alone.registry.execute(metric.binding.datasource, compile_peer_values(metric, metric.binding))
+            assert list(own.peers["period"]) == [period_key(as_period_start(v), metric.frequency)
+                                                 for v in rows.frame["period_start"]], metric_id
     assert together[LD_HOME].breaks == RENUMBERED
     assert len(together[LD_HOME].peers) > 1000  # about 150 councils a year
 
