@@ -336,7 +336,8 @@ class MetricsService:
             outcome = outcomes[metric_id]
             alike = (id(outcome), metric.binding.headline_area, *(getattr(metric, f) for f in OBSERVATION_FIELDS))
             first = built.get(alike)
-            extras = {kind: outcomes[f"{metric_id} {kind}"] for kind in _extra_questions(metric)}
+            extras = {kind: outcomes[f"{metric_id} {kind}"] for kind in (_PEERS, _BREAKS)
+                      if f"{metric_id} {kind}" in extra_jobs}
             obs = self._observe(metric, key, outcome, first.frame if first is not None else None, extras)
             if first is not None and obs.frame is first.frame:
                 # The same rows: the same headline, picked out once (cached_property keeps it in __dict__).
