@@ -183,7 +183,8 @@ def evaluate(framework: Optional[str] = typer.Option(None, "--framework", help="
         typer.echo(f"warning: {exc}; milestones are judged from config alone", err=True)
         store = None
     try:
-        result = framework_evaluation(store, service, framework, period, suppress=public)
+        # The contract carries the judgement and its sentence; SPC, trend, benchmark and ranking are the pages'.
+        result = framework_evaluation(store, service, framework, period, suppress=public, insights=False)
     except KeyError as exc:
         fail(str(exc.args[0]))
     except ValueError as exc:

@@ -28,7 +28,7 @@ from metrics.definitions.loader import Config, DEFAULT_CONFIG_DIR, load_config
 from metrics.definitions.models import Framework, Intention, Metric, PublishedBinding
 from metrics.evaluation.change_points import ChangePoint, declared_change_points, merge_change_points
 from metrics.evaluation.evaluate import Evaluation, evaluate, no_data_evaluation
-from metrics.evaluation.insights import enrich
+from metrics.evaluation.insights import enrich, with_reason
 from metrics.evaluation.intentions import IntentionJudgement, judge_intention
 from metrics.evaluation.milestones import MilestoneProgress, MilestoneState, framework_milestones
 from metrics.disclosure import WITHHELD
@@ -133,6 +133,40 @@ def definition_hash(metric: Metric) -> str:
     return digest
 
 
+_PEERS, _BREAKS = "peers", "breaks"
+
+
+def _extra_questions(metric: Metric) -> dict[str, Any]:
+    """The queries of a published binding's peer values and series breaks, where it declares them."""
+    binding = metric.binding
+    if not isinstance(binding, PublishedBinding):
+        return {}
+    questions: dict[str, Any] = {}
+    if binding.peers is not None:
+        questions[_PEERS] = compile_peer_values(metric, binding)
+    if binding.break_column is not None:
+        questions[_BREAKS] = compile_series_breaks(metric, binding)
+    return questions
+
+
+def _published_extras(metric: Metric, outcomes: Mapping[str, QueryResult | DataSourceError]
+                      ) -> tuple[pd.DataFrame | None, tuple[tuple[str, str, str], ...]]:
+    """Peer values and series breaks from their queries' outcomes. A query that failed loses only the
+    ranking or the break marks, never the metric's figures."""
+    peers, breaks = None, ()
+    rows = outcomes.get(_PEERS)
+    if isinstance(rows, QueryResult):
+        # Each period named once: the rows are every council's (about 150 a year), a few periods in all.
+        keys = {v: period_key(as_period_start(v), metric.frequency) for v in dict.fromkeys(rows.frame["period_start"])}
+        peers = pd.DataFrame({"period": [keys[v] for v in rows.frame["period_start"]],
+                              "area": rows.frame["area"].astype(str), "value": rows.frame["value"].astype(float)})
+    rows = outcomes.get(_BREAKS)
+    if isinstance(rows, QueryResult):
+        breaks = tuple((period_key(start, metric.frequency), period_label(start, metric.frequency), str(w))
+                       for start, w in zip(map(as_period_start, rows.frame["period_start"]), rows.frame["words"]))
+    return peers, breaks
+
+
 class MetricsService:
     def __init__(self, config: Config, registry: DataSourceRegistry | None = None):
         self.config = config
@@ -199,9 +233,11 @@ class MetricsService:
         return metric.id, definition_hash(metric), vintages[source_id]
 
     def _observe(self, metric: Metric, key: tuple[str, str, str], outcome: QueryResult | DataSourceError,
-                 frame: pd.DataFrame | None = None) -> ObservationSet:
+                 frame: pd.DataFrame | None = None,
+                 extras: Mapping[str, QueryResult | DataSourceError] | None = None) -> ObservationSet:
         """Judge one query's outcome into the metric's cached observation set (``frame``: observations
-        already built from the same rows for a metric alike in :data:`OBSERVATION_FIELDS`)."""
+        already built from the same rows for a metric alike in :data:`OBSERVATION_FIELDS`; ``extras``: the
+        outcomes of its :func:`_extra_questions`, asked beside its own query, else asked here)."""
         vintage = key[2]
         try:
             if isinstance(outcome, DataSourceError):
@@ -209,7 +245,10 @@ class MetricsService:
             result = outcome
             if frame is None:
                 frame = build_observations(metric, result.frame, metric.binding.headline_area)
-            peers, breaks = self._published_extras(metric, metric.binding.datasource)
+            if extras is None:
+                extras = {kind: self._ask(metric.binding.datasource, statement)
+                          for kind, statement in _extra_questions(metric).items()}
+            peers, breaks = _published_extras(metric, extras)
             obs = ObservationSet(metric.id, frame, None, result.sql, result.truncated, vintage, peers, breaks)
             if result.truncated:  # incomplete rows would give wrong figures: no_data with the reason, everywhere
                 obs = ObservationSet(metric.id, pd.DataFrame(), result.truncation_reason, result.sql, True, vintage)
@@ -286,39 +325,31 @@ class MetricsService:
             if asked not in statements:
                 statements[asked] = compile_metric(metric)
             jobs[m] = (metric.binding.datasource, statements[asked])
-        outcomes = run_questions(self.registry, jobs, {m: metric for m, (metric, _) in missing.items()})
+        # A published metric's peer values and series breaks are asked in the same batch as the figures
+        # (named "<metric id> <kind>": an id has no space), not one after another once the figures are in.
+        extra_jobs = {f"{m} {kind}": (metric.binding.datasource, statement)
+                      for m, (metric, _) in missing.items() for kind, statement in _extra_questions(metric).items()}
+        outcomes = run_questions(self.registry, {**jobs, **extra_jobs},
+                                 {m: metric for m, (metric, _) in missing.items()})
         built: dict[tuple, ObservationSet] = {}
         for metric_id, (metric, key) in missing.items():
             outcome = outcomes[metric_id]
             alike = (id(outcome), metric.binding.headline_area, *(getattr(metric, f) for f in OBSERVATION_FIELDS))
             first = built.get(alike)
-            obs = self._observe(metric, key, outcome, first.frame if first is not None else None)
+            extras = {kind: outcomes[f"{metric_id} {kind}"] for kind in (_PEERS, _BREAKS)
+                      if f"{metric_id} {kind}" in extra_jobs}
+            obs = self._observe(metric, key, outcome, first.frame if first is not None else None, extras)
             if first is not None and obs.frame is first.frame:
                 # The same rows: the same headline, picked out once (cached_property keeps it in __dict__).
                 obs.__dict__["headline"] = first.headline
             elif obs.error is None and not obs.truncated:
                 built[alike] = obs
 
-    def _published_extras(self, metric: Metric, source_id: str) -> tuple[pd.DataFrame | None, tuple[tuple[str, str, str], ...]]:
-        """Peer values and series breaks of a published binding that declares them. A failure
-        here loses only the ranking or the break marks, never the metric's figures."""
-        binding = metric.binding
-        if not isinstance(binding, PublishedBinding):
-            return None, ()
-        peers, breaks = None, ()
+    def _ask(self, source_id: str, statement: Any) -> QueryResult | DataSourceError:
         try:
-            if binding.peers is not None:
-                rows = self.registry.execute(source_id, compile_peer_values(metric, binding)).frame
-                peers = pd.DataFrame({
-                    "period": [period_key(as_period_start(v), metric.frequency) for v in rows["period_start"]],
-                    "area": rows["area"].astype(str), "value": rows["value"].astype(float)})
-            if binding.break_column is not None:
-                rows = self.registry.execute(source_id, compile_series_breaks(metric, binding)).frame
-                breaks = tuple((period_key(start, metric.frequency), period_label(start, metric.frequency), str(w))
-                               for start, w in zip(map(as_period_start, rows["period_start"]), rows["words"]))
-        except DataSourceError:
-            pass  # the figures themselves came back: show them without the extras
-        return peers, breaks
+            return self.registry.execute(source_id, statement)
+        except DataSourceError as exc:
+            return exc
 
     def series(self, metric_id: str) -> pd.DataFrame:
         obs = self.observations(metric_id)
@@ -381,11 +412,12 @@ class MetricsService:
         return self._evaluate(metric, obs, at, intention_id, suppress, tuple(change_points))
 
     def _evaluate(self, metric: Metric, obs: ObservationSet, at: date, intention_id: str | None,
-                  suppress: bool, change_points: tuple[ChangePoint, ...] = ()) -> Evaluation:
+                  suppress: bool, change_points: tuple[ChangePoint, ...] = (), insights: bool = True) -> Evaluation:
         """The pure judgement, then its typed insights (SPC, trend, forecast, and a benchmark verdict against
         each comparator), all withheld for the audience here: ``suppress`` is the public audience. The SPC
         limits are recalculated at the change points config declares (reviewed with the definitions, so they
-        need nobody to record them) and at ``change_points``, those people recorded; nothing else."""
+        need nobody to record them) and at ``change_points``, those people recorded; nothing else.
+        ``insights`` False: the same judgement and status sentence without them (:func:`with_reason`)."""
         try:
             # The cached headline, not the whole frame: evaluate would pick the headline rows out of every
             # area's again.
@@ -394,6 +426,8 @@ class MetricsService:
                                   error_is_ours=obs.truncated, headline=not obs.headline.empty)
             if obs.error is not None:
                 return evaluation
+            if not insights:
+                return with_reason(evaluation, metric, obs.headline, suppress, obs.breaks)
             points = merge_change_points(declared_change_points(metric, obs.breaks), change_points)
             return enrich(evaluation, metric, obs.headline, suppress, self._comparators(metric, obs),
                           peers=obs.peers, breaks=obs.breaks, change_points=points)
@@ -419,7 +453,7 @@ class MetricsService:
     def evaluate_framework(self, framework_id: str | None = None, period: str | date | None = None,
                            suppress: bool = False,
                            milestone_progress: Mapping[tuple[str, str], MilestoneProgress] | None = None,
-                           change_points: ChangePoints | None = None) -> FrameworkEvaluation:
+                           change_points: ChangePoints | None = None, insights: bool = True) -> FrameworkEvaluation:
         """Every metric of the framework judged at ``period`` (default: the latest with data), every milestone's
         state and every intention's judgement.
 
@@ -431,20 +465,24 @@ class MetricsService:
         Pages ask for the same framework and period again and again; the metric evaluations (SPC, trend and
         forecast included) are reused while every metric's observations are the very same cached objects and
         the change points are the same, i.e. until a definition, a source's data or a change point change.
-        Milestones and intentions are judged afresh on every call (cheap, and progress changes any time)."""
+        Milestones and intentions are judged afresh on every call (cheap, and progress changes any time).
+
+        ``insights`` False: every evaluation without its SPC, trend, forecast, benchmark and ranking (its
+        status sentence still carries the forecast and the series breaks), for a reader that shows only the
+        judgement (``outcomes evaluate``); intentions and milestones are judged the same."""
         framework = self.framework(framework_id)
         at = self.resolve_period(framework.id, period)
         pairs = [(intention, metric_id) for intention in framework.intentions for metric_id in intention.metrics]
         observed = tuple(self.observe_all(metric_id for _, metric_id in pairs))
         points = {m: tuple(p) for m, p in sorted((change_points or {}).items()) if p}
-        key = (framework.id, at, suppress, tuple(points.items()))
+        key = (framework.id, at, suppress, tuple(points.items()), insights)
         with self._lock:
             hit = self._evaluations.get(key)
         if hit is not None and len(hit[0]) == len(observed) and all(a is b for a, b in zip(hit[0], observed)):
             evaluations = hit[1]
         else:
             evaluations = [self._evaluate(self.metric(metric_id), obs, at, intention.id, suppress,
-                                          points.get(metric_id, ()))
+                                          points.get(metric_id, ()), insights)
                            for (intention, metric_id), obs in zip(pairs, observed)]
             with self._lock:
                 if len(self._evaluations) >= 256:  # bounded: drop the oldest

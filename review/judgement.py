@@ -18,14 +18,16 @@ from review.milestones import recorded_progress
 
 
 def framework_evaluation(store: Store | None, service: MetricsService, framework_id: str | None,
-                         period: str | date | None, suppress: bool = False) -> FrameworkEvaluation:
+                         period: str | date | None, suppress: bool = False,
+                         insights: bool = True) -> FrameworkEvaluation:
     """``store`` None (no store configured): the config's own milestone statuses, no recorded change points
-    (those config declares always apply)."""
+    (those config declares always apply). ``insights`` False: the judgement without SPC, trend, forecast,
+    benchmark or ranking (:meth:`MetricsService.evaluate_framework`)."""
     framework = service.framework(framework_id)
     progress = recorded_progress(store, framework) if store is not None else None
     points = recorded_change_points(store, framework.id) if store is not None else None
     return service.evaluate_framework(framework.id, period, suppress=suppress, milestone_progress=progress,
-                                      change_points=points)
+                                      change_points=points, insights=insights)
 
 
 def metric_evaluation(store: Store | None, service: MetricsService, metric_id: str, period: str | date | None,

@@ -35,7 +35,7 @@ from metrics.statistics.spc import SpcResult, xmr
 from metrics.statistics.trend import ForecastResult, TrendResult, benchmark, forecast, recent_trend
 
 __all__ = ["Benchmark", "BENCHMARK_METHOD", "Insights", "SpcInsight", "SpcSegment", "Verdict", "compute", "enrich",
-           "FORECAST_POINTS", "TREND_POINTS", "POINT_TYPE_WORDS", "RULE_WORDS"]
+           "with_reason", "FORECAST_POINTS", "TREND_POINTS", "POINT_TYPE_WORDS", "RULE_WORDS"]
 
 #: How many recent points the forecast line is fitted to: two years of data (one for annual metrics
 #: would be too few), so a monthly line spans two whole seasonal cycles.
@@ -285,16 +285,7 @@ def compute(metric: Metric, series: pd.DataFrame, evaluation: Evaluation, suppre
     ``comparators`` ({label: series}, e.g. from ``MetricsService.comparator_series``) give one benchmark
     verdict each, at the evaluated period. ``change_points`` (config's and people's, merged by the service)
     start new SPC limits."""
-    if evaluation.period is not None and not series.empty:
-        series = series[series["period"] <= evaluation.period]
-    series = series.reset_index(drop=True)
-    if suppress and not series.empty:
-        series = suppress_frame(series, metric)
-        suppressed_latest = bool(series["suppressed"].iloc[-1])
-    else:
-        suppressed_latest = False
-    if evaluation.suppressed or suppressed_latest:
-        evaluation = dataclasses.replace(evaluation, suppressed=True)
+    series, evaluation = _as_seen(metric, series, evaluation, suppress)
     empty = series.empty
     spc_insight, spc_words = (None, "No SPC chart: no data.") if empty else _spc(
         metric, series, evaluation.target_value, change_points)
@@ -307,8 +298,38 @@ def compute(metric: Metric, series: pd.DataFrame, evaluation: Evaluation, suppre
     return Insights(spc=spc_insight, spc_words=spc_words, trend=trend, trend_words=trend_words, forecast=fc,
                     forecast_words=fc_words, forecast_sentence=sentence, deadline=evaluation.deadline,
                     benchmarks=benchmarks, ranking=_ranking(metric, evaluation, peers),
-                    series_breaks=tuple(tuple(b) for b in breaks
-                                        if evaluation.period is None or b[0] <= evaluation.period))
+                    series_breaks=_breaks_until(breaks, evaluation.period))
+
+
+def _as_seen(metric: Metric, series: pd.DataFrame, evaluation: Evaluation,
+             suppress: bool) -> tuple[pd.DataFrame, Evaluation]:
+    """The series up to the evaluated period as the audience sees it, and the evaluation marked suppressed
+    when its latest point is withheld there."""
+    if evaluation.period is not None and not series.empty:
+        series = series[series["period"] <= evaluation.period]
+    series = series.reset_index(drop=True)
+    if suppress and not series.empty:
+        series = suppress_frame(series, metric)
+        suppressed_latest = bool(series["suppressed"].iloc[-1])
+    else:
+        suppressed_latest = False
+    if evaluation.suppressed or suppressed_latest:
+        evaluation = dataclasses.replace(evaluation, suppressed=True)
+    return series, evaluation
+
+
+def _breaks_until(breaks: Sequence[tuple[str, str, str]], period: str | None) -> tuple[tuple[str, str, str], ...]:
+    return tuple((b[0], b[1], b[2]) for b in breaks if period is None or b[0] <= period)
+
+
+def _reason(evaluation: Evaluation, forecast_sentence: str | None, series_breaks: Sequence[tuple[str, str, str]]) -> str:
+    """The status sentence with the forecast (while the target is not met yet) and the series breaks."""
+    reason = evaluation.status_reason
+    if forecast_sentence and evaluation.status in FORECAST_STATUSES:
+        reason = f"{reason.rstrip()} {forecast_sentence}"
+    if series_breaks:
+        reason = f"{reason.rstrip()} {break_sentence(series_breaks)}"
+    return reason
 
 
 def enrich(evaluation: Evaluation, metric: Metric, series: pd.DataFrame, suppress: bool = False,
@@ -319,9 +340,21 @@ def enrich(evaluation: Evaluation, metric: Metric, series: pd.DataFrame, suppres
     if evaluation.source_error or evaluation.period is None or series is None or series.empty:
         return evaluation
     found = compute(metric, series, evaluation, suppress, comparators, peers, breaks, change_points)
-    reason = evaluation.status_reason
-    if found.forecast_sentence and evaluation.status in FORECAST_STATUSES:
-        reason = f"{reason.rstrip()} {found.forecast_sentence}"
-    if found.series_breaks:
-        reason = f"{reason.rstrip()} {break_sentence(found.series_breaks)}"
-    return dataclasses.replace(evaluation, status_reason=reason, insights=found)
+    return dataclasses.replace(evaluation, status_reason=_reason(evaluation, found.forecast_sentence,
+                                                                 found.series_breaks), insights=found)
+
+
+def with_reason(evaluation: Evaluation, metric: Metric, series: pd.DataFrame, suppress: bool = False,
+                breaks: Sequence[tuple[str, str, str]] = ()) -> Evaluation:
+    """A copy of ``evaluation`` with the status sentence :func:`enrich` gives it, and no ``insights``: the
+    forecast only where the sentence carries it, no SPC, trend, benchmark or ranking (for a reader that shows
+    the judgement alone, as ``outcomes evaluate`` does)."""
+    if evaluation.source_error or evaluation.period is None or series is None or series.empty:
+        return evaluation
+    sentence = None
+    if evaluation.status in FORECAST_STATUSES:
+        seen, judged = _as_seen(metric, series, evaluation, suppress)
+        if not seen.empty:
+            sentence = _forecast(metric, seen, judged)[2]
+    return dataclasses.replace(evaluation, status_reason=_reason(evaluation, sentence,
+                                                                 _breaks_until(breaks, evaluation.period)))
