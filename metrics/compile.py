@@ -285,24 +285,22 @@ def _covering(tbl: TableClause, questions: dict[str, Metric]) -> ColumnElement[b
     column); without such a column, the OR of the questions' WHEREs. Rows it lets through that no question
     reads count in no question's figures, and a group with only such rows is no question's row (its part's
     ``present`` count is 0)."""
-    by_column: list[dict[str, list[Filter]]] = []
+    by_column: list[dict[str, tuple[Filter, ...]]] = []
     for metric in questions.values():
         own = metric.binding
         assert isinstance(own, TableBinding)
         if not own.filters:
             return None
-        columns: dict[str, list[Filter]] = {}
-        for flt in own.filters:
-            columns.setdefault(flt.column, []).append(flt)
-        by_column.append(columns)
-    shared = [c for c in by_column[0] if all(c in columns for columns in by_column)]
+        by_column.append({name: tuple(f for f in own.filters if f.column == name) for name in
+                          dict.fromkeys(f.column for f in own.filters)})
+    shared = [name for name in by_column[0] if all(name in columns for columns in by_column)]
     if not shared:
-        return or_(*(_all(tbl, tuple(f for fs in columns.values() for f in fs)) for columns in by_column))  # type: ignore[arg-type]
+        return or_(*(_all(tbl, sum(columns.values(), ())) for columns in by_column))  # type: ignore[arg-type]
     conditions = []
     for name in shared:
         # The same filters (as declared) on a column are one alternative: 40 questions often ask 3 ages.
         alternatives = {"".join(f.model_dump_json() for f in columns[name]): columns[name] for columns in by_column}
-        conditions.append(or_(*(_all(tbl, tuple(filters)) for filters in alternatives.values())))  # type: ignore[arg-type]
+        conditions.append(or_(*(_all(tbl, filters) for filters in alternatives.values())))  # type: ignore[arg-type]
     return and_(*conditions)
 
 
