@@ -14,7 +14,7 @@ import dataclasses
 import math
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -132,6 +132,8 @@ def baseline_value_from(series: pd.DataFrame, baseline: Baseline) -> float | Non
     # The value column alone at the baseline's rows: the same mean as of those rows' frame, without taking
     # every column of them.
     rows = _baseline_positions(series, baseline)
+    if rows.size == 1:  # a baseline period: its value is the mean (NaN as pandas' mean of one NaN gives)
+        return float(series["value"].iat[int(rows[0])])
     return float(series["value"].iloc[rows].mean()) if rows.size else None
 
 
@@ -246,7 +248,7 @@ def _expected_phrase(metric: Metric, target: Target, base: float, expected: floa
     return format_value(expected, metric)
 
 
-def _status_gives_away(metric: Metric, latest: pd.Series, judge: Callable[[float], Status],
+def _status_gives_away(metric: Metric, latest: Mapping[str, Any], judge: Callable[[float], Status],
                        edges: tuple[float, ...]) -> bool:
     """Could a suppressed figure's status give its count away? A reader knows the count is below the
     threshold (or, withheld beside a small one, at least the threshold), never above a proportion's
@@ -335,11 +337,15 @@ def evaluate(metric: Metric, observations: pd.DataFrame, at: date, intention_id:
     ``error_is_ours``: ``source_error`` is the product's own sentence (a row cap reached), safe to tell
     the public as it is. ``headline``: ``observations`` are already :func:`headline_series`' rows (the
     service's cached headline), not picked out again."""
-    judged = dataclasses.replace(_judge(metric, observations, at, intention_id, source_error, suppress, error_is_ours,
-                                        headline), synthetic=metric.source.synthetic)
+    judged = _judge(metric, observations, at, intention_id, source_error, suppress, error_is_ours, headline)
     if metric.target is None:
-        return judged
-    return dataclasses.replace(judged, target_provenance=metric.target.provenance.to_contract())
+        return dataclasses.replace(judged, synthetic=metric.source.synthetic)
+    return dataclasses.replace(judged, synthetic=metric.source.synthetic,
+                               target_provenance=metric.target.provenance.to_contract())
+
+
+#: The latest period's figures a judgement reads.
+_LATEST_COLUMNS = ("period", "label", "period_end", "value", "numerator", "denominator", "ci_lower", "ci_upper")
 
 
 def _judge(metric: Metric, observations: pd.DataFrame, at: date, intention_id: str | None,
@@ -349,10 +355,14 @@ def _judge(metric: Metric, observations: pd.DataFrame, at: date, intention_id: s
         told = source_problem(source_error, suppress, error_is_ours)  # ``suppress`` is the public audience
         return no_data_evaluation(metric, intention_id, f"No data: {told}", told)
     series = observations if headline else headline_series(observations)
-    upto = series[series["period_end"] <= at]
-    if upto.empty:
+    # Where the periods ended by ``at`` are, compared as an array, and the latest one's figures read column by
+    # column: the same rows and values as ``series[series["period_end"] <= at].iloc[-1]`` without a frame and a
+    # row of mixed types made for each of a framework's metrics (most of the judgement's time).
+    ended = np.flatnonzero(series["period_end"].to_numpy() <= at) if not series.empty else np.array([], dtype=int)
+    if not ended.size:
         return no_data_evaluation(metric, intention_id, f"No data: {why_no_figure(metric, observations, at)}")
-    latest = upto.iloc[-1]
+    last = int(ended[-1])
+    latest = {column: series[column].iat[last] for column in _LATEST_COLUMNS}
     value = float(latest["value"])
     current = dict(
         period=latest["period"], period_label=latest["label"], value=value,
@@ -360,7 +370,7 @@ def _judge(metric: Metric, observations: pd.DataFrame, at: date, intention_id: s
         denominator=None if pd.isna(latest["denominator"]) else float(latest["denominator"]),
         ci_lower=None if pd.isna(latest["ci_lower"]) else float(latest["ci_lower"]),
         ci_upper=None if pd.isna(latest["ci_upper"]) else float(latest["ci_upper"]),
-        suppressed=suppress and any_withheld(upto.tail(1), metric),
+        suppressed=suppress and any_withheld(series.iloc[last:last + 1], metric),
     )
     stale = months_between(latest["period_end"], at)
     staleness = (f" The latest figures are for {latest['label']}."
@@ -435,7 +445,7 @@ def _judge(metric: Metric, observations: pd.DataFrame, at: date, intention_id: s
     if status is Status.NOT_STARTED:
         reason = f"{name} has no figures after the {b_label} baseline yet; {target_words}."
     elif maintain:
-        kept = _maintain_phrase(metric, upto, goal, target.baseline.month, b_label,
+        kept = _maintain_phrase(metric, series.iloc[ended], goal, target.baseline.month, b_label,
                                 level_hidden=base_hidden and target.kind == "relative_change", public=suppress)
         past = ", and the deadline has passed" if facts.past_deadline and not facts.met else ""
         reason = f"{opening}; {kept}{past}: {status.words.lower()}.{staleness}"
