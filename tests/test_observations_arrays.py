@@ -138,3 +138,23 @@ def test_figures_no_statistic_takes_are_refused_with_the_same_words() -> None:
     with pytest.raises(FigureError) as old:
         reference_build(proportion, aggregate)
     assert str(new.value) == str(old.value) and "February 2024" in str(new.value)
+
+
+@pytest.mark.parametrize("areas", [["e1", "E2", "E2"], ["E2", None, "E1"], [3, 1, 2], ["_headline", "E1", "E1"],
+                                   [None, None, None], ["E1", np.nan, None]])
+@pytest.mark.parametrize("headline_area", [None, "E1"])
+def test_areas_named_oddly_give_the_table_they_gave(areas: list, headline_area: str | None) -> None:
+    """Areas are compared, sorted and named per distinct area, not per row: missing names (first, as before), a
+    name sorting after the headline's, numbers as names, an area called like the headline, and no name at all
+    (with no headline row shown, a column of missing names stays objects, not text)."""
+    metric = MetricsService.from_config_dir(PROJECT / "config").config.metrics
+    rate = next(m for m in metric.values() if m.method == "crude_rate")
+    aggregate = pd.DataFrame({"period_start": ["2024-01-01", "2024-01-01", "2024-02-01"],
+                              "area": pd.Series(areas, dtype=object),
+                              "numerator": [3, 9, 4], "denominator": [100, 500, 300]})
+    found = build_observations(rate, aggregate, headline_area)
+    pd.testing.assert_frame_equal(found, reference_build(rate, aggregate, headline_area), check_exact=True)
+    if areas == ["e1", "E2", "E2"] and headline_area is None:
+        assert found["area"].tolist() == ["E2", "E2", HEADLINE, HEADLINE, "e1"]
+    if areas == [None, None, None] and headline_area == "E1":
+        assert found["area"].dtype == object and found["area"].isna().all()
