@@ -20,6 +20,7 @@ from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import NoSuchModuleError
 from sqlalchemy.sql import Executable
+from sqlalchemy.sql.compiler import Compiled
 
 _ENV_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
@@ -146,10 +147,13 @@ def _postgres_single_statement(cursor: Any, statement: str, parameters: Any, con
 
 def _duckdb_single_statement(cursor: Any, statement: str, parameters: Any, context: Any) -> bool:
     """DuckDB's execute() runs every statement in the string; refuse more than one before it starts."""
-    count = len(cursor.extract_statements(statement)) if hasattr(cursor, "extract_statements") else 1
+    _refuse_more_than_one(len(cursor.extract_statements(statement)) if hasattr(cursor, "extract_statements") else 1)
+    return False  # let the driver run it as usual
+
+
+def _refuse_more_than_one(count: int) -> None:
     if count != 1:
         raise DataSourceError(f"refused: the query holds {count} statements; a query is exactly one SELECT")
-    return False  # let the driver run it as usual
 
 
 @dataclass(frozen=True)
@@ -191,9 +195,9 @@ class Part:
 def run_query(engine: Engine, statement: Executable, row_cap: int) -> QueryResult:
     """Execute with bound parameters, fetching at most ``row_cap`` rows, in a read-only
     transaction that is rolled back afterwards."""
-    compiled = str(statement.compile(engine))
-    rows, truncated = _fetch(engine, statement, row_cap)
-    return QueryResult(frame=rows.frame(), truncated=truncated, sql=compiled, row_cap=row_cap)
+    compiled = statement.compile(engine)  # once: shown as the query, and what DuckDB runs
+    rows, truncated = _fetch(engine, statement, row_cap, compiled)
+    return QueryResult(frame=rows.frame(), truncated=truncated, sql=str(compiled), row_cap=row_cap)
 
 
 def run_parts(engine: Engine, statement: Executable, row_cap: int,
@@ -237,8 +241,10 @@ class _Rows:
         return pd.DataFrame([tuple(r[i] for i in keep) for r in rows], columns=list(part.names))
 
 
-def _fetch(engine: Engine, statement: Executable, row_cap: int) -> tuple[_Rows, bool]:
-    """At most ``row_cap`` rows of ``statement``, and whether there were more."""
+def _fetch(engine: Engine, statement: Executable, row_cap: int,
+           compiled: Compiled | None = None) -> tuple[_Rows, bool]:
+    """At most ``row_cap`` rows of ``statement`` (``compiled``: it compiled for this engine, if it is already),
+    and whether there were more."""
     timeout = engine.get_execution_options().get(_TIMEOUT_OPTION)
     timer: threading.Timer | None = None
     duckdb = engine.dialect.name == "duckdb"
@@ -262,7 +268,7 @@ def _fetch(engine: Engine, statement: Executable, row_cap: int) -> tuple[_Rows, 
             timer.start()
         try:
             if duckdb:
-                table, truncated = _duckdb_table(conn, statement, row_cap)
+                table, truncated = _duckdb_table(conn, compiled or statement.compile(engine), row_cap)
                 return _Rows(table.column_names, arrow=table), truncated
             result = conn.execute(statement)
             columns = list(result.keys())
@@ -282,26 +288,28 @@ def _fetch(engine: Engine, statement: Executable, row_cap: int) -> tuple[_Rows, 
 _ARROW_BATCH = 65_536
 
 
-def _duckdb_table(conn: Any, statement: Executable, row_cap: int) -> tuple[Any, bool]:
+def _duckdb_table(conn: Any, compiled: Compiled, row_cap: int) -> tuple[Any, bool]:
     """DuckDB's rows as columns (Arrow), not as a Python tuple per row through SQLAlchemy, which at 10M
     admissions cost as much as the query itself; at most ``row_cap`` rows, and whether there were more.
 
     The frame is the one the tuple path makes: dates as ``datetime.date``, text as ``str``, integers
     (HUGEINT sums included) as int64, decimals as ``Decimal``, floats as float64; a column with no value
-    at all is float64 NaN rather than None. The statement is run by DuckDB's own relation API (its
-    DB-API cursor would copy the rows once more for Arrow), so the one-statement rule is applied here."""
+    at all is float64 NaN rather than None. The statement is run by DuckDB's own relation API, which streams
+    (its DB-API cursor holds every row before the first is read, however far over the cap), so the
+    one-statement rule is applied here; the statement it parses for that rule is the one run (parsing the
+    text again cost about 1 ms a query)."""
     import duckdb
     import pyarrow as pa
     from sqlalchemy.exc import DBAPIError
 
-    compiled = statement.compile(conn.engine, compile_kwargs={"render_postcompile": True})
-    values = compiled.construct_params()
-    params = [values[name] for name in compiled.positiontup or ()]
-    sql = str(compiled)
+    expanded = compiled.construct_expanded_state()  # the IN lists' values as parameters, as DuckDB takes them
+    sql = expanded.statement
+    params = [expanded.parameters[name] for name in expanded.positiontup or ()]
     raw = conn.connection.dbapi_connection
-    _duckdb_single_statement(raw, sql, params, None)
     try:
-        relation = raw.sql(sql, params=params)
+        statements = raw.extract_statements(sql)
+        _refuse_more_than_one(len(statements))
+        relation = raw.sql(statements[0], params=params)
         if relation is None:
             raise DataSourceError("refused: the query returns no rows; a query is exactly one SELECT")
         reader = relation.to_arrow_reader(_ARROW_BATCH)
