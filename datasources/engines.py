@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine, make_url
@@ -268,12 +269,8 @@ def _fetch(engine: Engine, statement: Executable, row_cap: int,
             timer.start()
         try:
             if duckdb:
-                table, truncated = _duckdb_table(conn, compiled or statement.compile(engine), row_cap)
-                return _Rows(table.column_names, arrow=table), truncated
-            result = conn.execute(statement)
-            columns = list(result.keys())
-            rows = result.fetchmany(row_cap + 1)
-            return _Rows(columns, tuples=[tuple(r) for r in rows[:row_cap]]), len(rows) > row_cap
+                return _arrow_rows(conn, compiled or statement.compile(engine), row_cap)
+            return _tuple_rows(conn, statement, row_cap)
         except Exception as exc:
             if fired.is_set():
                 raise QueryTimeout(f"the query ran past the source's {timeout:g} s time limit and was stopped; "
@@ -282,6 +279,20 @@ def _fetch(engine: Engine, statement: Executable, row_cap: int,
         finally:
             if timer is not None:
                 timer.cancel()
+
+
+def _tuple_rows(conn: Any, statement: Executable, row_cap: int) -> tuple[_Rows, bool]:
+    """Any database's rows through SQLAlchemy, a tuple each."""
+    result = conn.execute(statement)
+    columns = list(result.keys())
+    rows = result.fetchmany(row_cap + 1)
+    return _Rows(columns, tuples=[tuple(r) for r in rows[:row_cap]]), len(rows) > row_cap
+
+
+def _arrow_rows(conn: Any, compiled: Compiled, row_cap: int) -> tuple[_Rows, bool]:
+    """DuckDB's rows as Arrow columns (:func:`_duckdb_table`)."""
+    table, truncated = _duckdb_table(conn, compiled, row_cap)
+    return _Rows(table.column_names, arrow=table), truncated
 
 
 #: Rows per Arrow batch read from DuckDB: the row cap is checked between batches.
@@ -293,8 +304,8 @@ def _duckdb_table(conn: Any, compiled: Compiled, row_cap: int) -> tuple[Any, boo
     admissions cost as much as the query itself; at most ``row_cap`` rows, and whether there were more.
 
     The frame is the one the tuple path makes: dates as ``datetime.date``, text as ``str``, integers
-    (HUGEINT sums included) as int64, decimals as ``Decimal``, floats as float64; a column with no value
-    at all is float64 NaN rather than None. The statement is run by DuckDB's own relation API, which streams
+    (HUGEINT sums included) as int64, decimals as ``Decimal``, floats (FLOAT too) as float64, a column with
+    no value at all as None, and no rows as columns of no type (an INTERVAL alone comes as Arrow gives it). The statement is run by DuckDB's own relation API, which streams
     (its DB-API cursor holds every row before the first is read, however far over the cap), so the
     one-statement rule is applied here; the statement it parses for that rule is the one run (parsing the
     text again cost about 1 ms a query)."""
@@ -328,9 +339,16 @@ def _arrow_frame(table: Any) -> pd.DataFrame:
     """DuckDB's Arrow columns as the frame the tuple path makes (see :func:`_duckdb_table`)."""
     import pyarrow as pa
 
+    if table.num_rows == 0:
+        return pd.DataFrame([], columns=table.column_names)  # no rows, so no types: as the tuple path's
     columns = []
     for column in table.columns:
         kind = column.type
+        if column.null_count == len(column):  # no value at all: each None, as the tuples give it
+            columns.append(pd.Series(np.full(len(column), None, dtype=object)))
+            continue
+        if pa.types.is_floating(kind) and kind.bit_width < 64:
+            column = column.cast(pa.float64())  # exact: the tuples' Python floats are float64
         if (pa.types.is_integer(kind) or (pa.types.is_decimal(kind) and kind.scale == 0)) and column.null_count == 0:
             try:
                 column = column.cast(pa.int64())  # safe: refuses a value beyond int64, kept as it is then
