@@ -4,6 +4,7 @@ dtypes and index included (the reference below is the code as it was)."""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -13,8 +14,8 @@ import pytest
 from metrics.compile import compile_metric
 from metrics.definitions.models import Metric
 from metrics.disclosure import WITHHELD, withheld_mask
-from metrics.evaluation.observations import (COLUMNS, HEADLINE, FigureError, _period_codes, build_observations,
-                                              check_figures, values_and_intervals)
+from metrics.evaluation.observations import (COLUMNS, HEADLINE, FigureError, _period_codes, as_period_start,
+                                              build_observations, check_figures, values_and_intervals)
 from metrics.periods import period_end, period_key, period_label
 from metrics.service import MetricsService
 from metrics.statistics.intervals import dsr_withheld
@@ -158,3 +159,18 @@ def test_areas_named_oddly_give_the_table_they_gave(areas: list, headline_area: 
         assert found["area"].tolist() == ["E2", "E2", HEADLINE, HEADLINE, "e1"]
     if areas == [None, None, None] and headline_area == "E1":
         assert found["area"].dtype == object and found["area"].isna().all()
+
+
+@pytest.mark.parametrize("months", [
+    [date(2024, 2, 1), date(2024, 1, 1), date(2024, 2, 1), date(2024, 1, 1)],  # not ordered: runs of one row
+    ["2024-01-01", date(2024, 1, 1), "2024-01-15", None, date(2024, 3, 1), date(2024, 3, 1), np.nan],
+    pd.to_datetime(["2024-03-01", "2024-03-01", None, "2024-01-01", "2024-01-01"]),
+    pd.Series(["2023-12-01", "2024-01-01", None, "2024-01-01"], dtype="str")])
+def test_periods_numbered_by_runs_as_by_every_row(months) -> None:
+    """The periods are told apart among the first row of each run of equal months (the rows come ordered by
+    period), numbered exactly as factorizing every row numbers them, whatever the order and spelling."""
+    months = pd.Series(months)
+    codes, distinct = pd.factorize(months)
+    merged, starts = pd.factorize(pd.Series([as_period_start(m) for m in distinct], dtype=object))
+    found_codes, found_starts = _period_codes(months)
+    assert found_codes.tolist() == merged[codes].tolist() and found_starts == list(starts)

@@ -43,7 +43,15 @@ def _period_codes(months: pd.Series) -> tuple[np.ndarray, list[date]]:
     """Each row's period as a number into the distinct period starts: every later step per period (labels,
     the headline's sums, the sort) works on the numbers, made once, and on a few hundred periods, not on a
     date object per row however many areas there are. Two spellings of one month are one period."""
-    codes, distinct = pd.factorize(months)
+    values = months.to_numpy()
+    # The rows come ordered by period (the compiled query's ORDER BY): the months are told apart among the first
+    # row of each run of equal months, a few hundred, rather than hashed row by row (about 1 ms of 23,400 rows).
+    # A row's code is its run's first row's, which equals it, so the codes are factorize's in any order.
+    starts_run = np.empty(len(values), dtype=bool)
+    starts_run[:1] = True
+    np.not_equal(values[1:], values[:-1], out=starts_run[1:])
+    run_codes, distinct = pd.factorize(months.array[starts_run])
+    codes = run_codes[np.cumsum(starts_run) - 1]
     merged, starts = pd.factorize(pd.Series([as_period_start(m) for m in distinct], dtype=object))
     return merged[codes], list(starts)  # a missing month (code -1) takes the last period, as it always has
 
