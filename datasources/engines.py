@@ -23,10 +23,15 @@ from sqlalchemy.exc import NoSuchModuleError
 from sqlalchemy.sql import Executable
 from sqlalchemy.sql.compiler import Compiled
 
+from datasources.watchdog import Watchdog
+
 _ENV_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
 
 _TIMEOUT_OPTION = "outcomes_timeout_seconds"
+
+#: Stops DuckDB queries past the source's time limit (DuckDB has no statement timeout).
+_WATCHDOG = Watchdog()
 
 
 class DataSourceError(Exception):
@@ -120,8 +125,8 @@ def make_read_only_engine(url: str, timeout_seconds: float) -> Engine:
         if path is not None and not path.exists():
             raise DataSourceError(f"database file {path} does not exist; fix the URL")
         # External access off: no COPY TO, read_text(), read_csv() or 'file.csv' tables on the host;
-        # the configuration locked, so a binding cannot SET it back on. The time limit is a timer
-        # that interrupts the connection (run_query), as DuckDB has no statement timeout.
+        # the configuration locked, so a binding cannot SET it back on. The time limit: the watchdog
+        # interrupts the connection (run_query), as DuckDB has no statement timeout.
         engine = open_engine(url, execution_options=limits, connect_args={
             "read_only": True, "config": {"enable_external_access": False, "lock_configuration": True}})
         event.listen(engine, "do_execute", _duckdb_single_statement)
@@ -247,7 +252,7 @@ def _fetch(engine: Engine, statement: Executable, row_cap: int,
     """At most ``row_cap`` rows of ``statement`` (``compiled``: it compiled for this engine, if it is already),
     and whether there were more."""
     timeout = engine.get_execution_options().get(_TIMEOUT_OPTION)
-    timer: threading.Timer | None = None
+    stopping: int | None = None
     duckdb = engine.dialect.name == "duckdb"
     with engine.connect() as conn:
         if engine.dialect.name == "postgresql":
@@ -264,9 +269,7 @@ def _fetch(engine: Engine, statement: Executable, row_cap: int,
                 fired.set()
                 raw.interrupt()  # type: ignore[union-attr]
 
-            timer = threading.Timer(timeout, stop)
-            timer.daemon = True
-            timer.start()
+            stopping = _WATCHDOG.after(timeout, stop)
         try:
             if duckdb:
                 return _arrow_rows(conn, compiled or statement.compile(engine), row_cap)
@@ -277,8 +280,8 @@ def _fetch(engine: Engine, statement: Executable, row_cap: int,
                                    "simplify the query or raise timeout_seconds") from exc
             raise
         finally:
-            if timer is not None:
-                timer.cancel()
+            if stopping is not None:
+                _WATCHDOG.cancel(stopping)
 
 
 def _tuple_rows(conn: Any, statement: Executable, row_cap: int) -> tuple[_Rows, bool]:
