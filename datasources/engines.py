@@ -15,16 +15,23 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import NoSuchModuleError
 from sqlalchemy.sql import Executable
+from sqlalchemy.sql.compiler import Compiled
+
+from datasources.watchdog import Watchdog
 
 _ENV_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
 
 _TIMEOUT_OPTION = "outcomes_timeout_seconds"
+
+#: Stops DuckDB queries past the source's time limit (DuckDB has no statement timeout).
+_WATCHDOG = Watchdog()
 
 
 class DataSourceError(Exception):
@@ -118,8 +125,8 @@ def make_read_only_engine(url: str, timeout_seconds: float) -> Engine:
         if path is not None and not path.exists():
             raise DataSourceError(f"database file {path} does not exist; fix the URL")
         # External access off: no COPY TO, read_text(), read_csv() or 'file.csv' tables on the host;
-        # the configuration locked, so a binding cannot SET it back on. The time limit is a timer
-        # that interrupts the connection (run_query), as DuckDB has no statement timeout.
+        # the configuration locked, so a binding cannot SET it back on. The time limit: the watchdog
+        # interrupts the connection (run_query), as DuckDB has no statement timeout.
         engine = open_engine(url, execution_options=limits, connect_args={
             "read_only": True, "config": {"enable_external_access": False, "lock_configuration": True}})
         event.listen(engine, "do_execute", _duckdb_single_statement)
@@ -146,10 +153,13 @@ def _postgres_single_statement(cursor: Any, statement: str, parameters: Any, con
 
 def _duckdb_single_statement(cursor: Any, statement: str, parameters: Any, context: Any) -> bool:
     """DuckDB's execute() runs every statement in the string; refuse more than one before it starts."""
-    count = len(cursor.extract_statements(statement)) if hasattr(cursor, "extract_statements") else 1
+    _refuse_more_than_one(len(cursor.extract_statements(statement)) if hasattr(cursor, "extract_statements") else 1)
+    return False  # let the driver run it as usual
+
+
+def _refuse_more_than_one(count: int) -> None:
     if count != 1:
         raise DataSourceError(f"refused: the query holds {count} statements; a query is exactly one SELECT")
-    return False  # let the driver run it as usual
 
 
 @dataclass(frozen=True)
@@ -191,9 +201,9 @@ class Part:
 def run_query(engine: Engine, statement: Executable, row_cap: int) -> QueryResult:
     """Execute with bound parameters, fetching at most ``row_cap`` rows, in a read-only
     transaction that is rolled back afterwards."""
-    compiled = str(statement.compile(engine))
-    rows, truncated = _fetch(engine, statement, row_cap)
-    return QueryResult(frame=rows.frame(), truncated=truncated, sql=compiled, row_cap=row_cap)
+    compiled = statement.compile(engine)  # once: shown as the query, and what DuckDB runs
+    rows, truncated = _fetch(engine, statement, row_cap, compiled)
+    return QueryResult(frame=rows.frame(), truncated=truncated, sql=str(compiled), row_cap=row_cap)
 
 
 def run_parts(engine: Engine, statement: Executable, row_cap: int,
@@ -237,10 +247,12 @@ class _Rows:
         return pd.DataFrame([tuple(r[i] for i in keep) for r in rows], columns=list(part.names))
 
 
-def _fetch(engine: Engine, statement: Executable, row_cap: int) -> tuple[_Rows, bool]:
-    """At most ``row_cap`` rows of ``statement``, and whether there were more."""
+def _fetch(engine: Engine, statement: Executable, row_cap: int,
+           compiled: Compiled | None = None) -> tuple[_Rows, bool]:
+    """At most ``row_cap`` rows of ``statement`` (``compiled``: it compiled for this engine, if it is already),
+    and whether there were more."""
     timeout = engine.get_execution_options().get(_TIMEOUT_OPTION)
-    timer: threading.Timer | None = None
+    stopping: int | None = None
     duckdb = engine.dialect.name == "duckdb"
     with engine.connect() as conn:
         if engine.dialect.name == "postgresql":
@@ -257,51 +269,61 @@ def _fetch(engine: Engine, statement: Executable, row_cap: int) -> tuple[_Rows, 
                 fired.set()
                 raw.interrupt()  # type: ignore[union-attr]
 
-            timer = threading.Timer(timeout, stop)
-            timer.daemon = True
-            timer.start()
+            stopping = _WATCHDOG.after(timeout, stop)
         try:
             if duckdb:
-                table, truncated = _duckdb_table(conn, statement, row_cap)
-                return _Rows(table.column_names, arrow=table), truncated
-            result = conn.execute(statement)
-            columns = list(result.keys())
-            rows = result.fetchmany(row_cap + 1)
-            return _Rows(columns, tuples=[tuple(r) for r in rows[:row_cap]]), len(rows) > row_cap
+                return _arrow_rows(conn, compiled or statement.compile(engine), row_cap)
+            return _tuple_rows(conn, statement, row_cap)
         except Exception as exc:
             if fired.is_set():
                 raise QueryTimeout(f"the query ran past the source's {timeout:g} s time limit and was stopped; "
                                    "simplify the query or raise timeout_seconds") from exc
             raise
         finally:
-            if timer is not None:
-                timer.cancel()
+            if stopping is not None:
+                _WATCHDOG.cancel(stopping)
+
+
+def _tuple_rows(conn: Any, statement: Executable, row_cap: int) -> tuple[_Rows, bool]:
+    """Any database's rows through SQLAlchemy, a tuple each."""
+    result = conn.execute(statement)
+    columns = list(result.keys())
+    rows = result.fetchmany(row_cap + 1)
+    return _Rows(columns, tuples=[tuple(r) for r in rows[:row_cap]]), len(rows) > row_cap
+
+
+def _arrow_rows(conn: Any, compiled: Compiled, row_cap: int) -> tuple[_Rows, bool]:
+    """DuckDB's rows as Arrow columns (:func:`_duckdb_table`)."""
+    table, truncated = _duckdb_table(conn, compiled, row_cap)
+    return _Rows(table.column_names, arrow=table), truncated
 
 
 #: Rows per Arrow batch read from DuckDB: the row cap is checked between batches.
 _ARROW_BATCH = 65_536
 
 
-def _duckdb_table(conn: Any, statement: Executable, row_cap: int) -> tuple[Any, bool]:
+def _duckdb_table(conn: Any, compiled: Compiled, row_cap: int) -> tuple[Any, bool]:
     """DuckDB's rows as columns (Arrow), not as a Python tuple per row through SQLAlchemy, which at 10M
     admissions cost as much as the query itself; at most ``row_cap`` rows, and whether there were more.
 
     The frame is the one the tuple path makes: dates as ``datetime.date``, text as ``str``, integers
-    (HUGEINT sums included) as int64, decimals as ``Decimal``, floats as float64; a column with no value
-    at all is float64 NaN rather than None. The statement is run by DuckDB's own relation API (its
-    DB-API cursor would copy the rows once more for Arrow), so the one-statement rule is applied here."""
+    (HUGEINT sums included) as int64, decimals as ``Decimal``, floats (FLOAT too) as float64, a column with
+    no value at all as None, and no rows as columns of no type (an INTERVAL alone comes as Arrow gives it). The statement is run by DuckDB's own relation API, which streams
+    (its DB-API cursor holds every row before the first is read, however far over the cap), so the
+    one-statement rule is applied here; the statement it parses for that rule is the one run (parsing the
+    text again cost about 1 ms a query)."""
     import duckdb
     import pyarrow as pa
     from sqlalchemy.exc import DBAPIError
 
-    compiled = statement.compile(conn.engine, compile_kwargs={"render_postcompile": True})
-    values = compiled.construct_params()
-    params = [values[name] for name in compiled.positiontup or ()]
-    sql = str(compiled)
+    expanded = compiled.construct_expanded_state()  # the IN lists' values as parameters, as DuckDB takes them
+    sql = expanded.statement
+    params = [expanded.parameters[name] for name in expanded.positiontup or ()]
     raw = conn.connection.dbapi_connection
-    _duckdb_single_statement(raw, sql, params, None)
     try:
-        relation = raw.sql(sql, params=params)
+        statements = raw.extract_statements(sql)
+        _refuse_more_than_one(len(statements))
+        relation = raw.sql(statements[0], params=params)
         if relation is None:
             raise DataSourceError("refused: the query returns no rows; a query is exactly one SELECT")
         reader = relation.to_arrow_reader(_ARROW_BATCH)
@@ -320,9 +342,16 @@ def _arrow_frame(table: Any) -> pd.DataFrame:
     """DuckDB's Arrow columns as the frame the tuple path makes (see :func:`_duckdb_table`)."""
     import pyarrow as pa
 
+    if table.num_rows == 0:
+        return pd.DataFrame([], columns=table.column_names)  # no rows, so no types: as the tuple path's
     columns = []
     for column in table.columns:
         kind = column.type
+        if column.null_count == len(column):  # no value at all: each None, as the tuples give it
+            columns.append(pd.Series(np.full(len(column), None, dtype=object)))
+            continue
+        if pa.types.is_floating(kind) and kind.bit_width < 64:
+            column = column.cast(pa.float64())  # exact: the tuples' Python floats are float64
         if (pa.types.is_integer(kind) or (pa.types.is_decimal(kind) and kind.scale == 0)) and column.null_count == 0:
             try:
                 column = column.cast(pa.int64())  # safe: refuses a value beyond int64, kept as it is then

@@ -111,6 +111,52 @@ def test_sample_config_and_benchmark_on_duckdb(duckdb_url: str, bench_config: Pa
         service.registry.dispose()
 
 
+def test_duckdb_rows_through_arrow_are_the_rows_sqlalchemy_gives(duckdb_url: str, monkeypatch) -> None:
+    """DuckDB's rows read as Arrow columns (issue 24) make the very frames SQLAlchemy's tuples make, dtypes
+    included, for every table-bound metric of the sample config asked on its own and asked together, and so
+    the same observations."""
+    from datasources import engines
+    from metrics.evaluation.observations import build_observations
+
+    reads: dict[str, list] = {"arrow": [], "tuples": []}
+
+    def counted(conn, compiled, row_cap):  # noqa: ANN001, ANN202
+        reads["arrow"].append(str(compiled))
+        return arrow_rows(conn, compiled, row_cap)
+
+    def by_tuples(conn, compiled, row_cap):  # noqa: ANN001, ANN202 - the rows as SQLAlchemy gives any database's
+        reads["tuples"].append(str(compiled))
+        return engines._tuple_rows(conn, compiled.statement, row_cap)
+
+    arrow_rows = engines._arrow_rows
+    monkeypatch.setattr(engines, "_arrow_rows", counted)
+    service = _service(PROJECT / "config", duckdb_url)
+    arrow = _combined_and_own(service, only_present=True)
+    service.registry.dispose()
+    monkeypatch.setattr(engines, "_arrow_rows", by_tuples)
+    service = _service(PROJECT / "config", duckdb_url)
+    tuples = _combined_and_own(service, only_present=True)
+    service.registry.dispose()
+
+    # The same queries each way, combined ones among them: each read as Arrow, then through SQLAlchemy.
+    assert sorted(reads["arrow"]) == sorted(reads["tuples"]) and len(reads["arrow"]) > len(tuples[1])
+    assert all(isinstance(c, dict) for c in arrow[2] + tuples[2]) and len(arrow[2]) == len(tuples[2])
+    compared = 0
+    for asked_arrow, asked_tuples in zip(arrow[:2], tuples[:2], strict=True):
+        assert asked_arrow.keys() == asked_tuples.keys()
+        for metric_id, expected in asked_tuples.items():
+            found = asked_arrow[metric_id]
+            assert isinstance(found, QueryResult) and isinstance(expected, QueryResult), metric_id
+            assert found.frame.dtypes.to_dict() == expected.frame.dtypes.to_dict(), metric_id
+            pd.testing.assert_frame_equal(found.frame, expected.frame, check_exact=True, obj=metric_id)
+            metric = service.metric(metric_id)
+            pd.testing.assert_frame_equal(build_observations(metric, found.frame, metric.binding.headline_area),
+                                          build_observations(metric, expected.frame, metric.binding.headline_area),
+                                          check_exact=True, obj=metric_id)
+            compared += not expected.frame.empty
+    assert compared == 2 * len(tuples[1]) >= 10  # every metric has rows, alone and together
+
+
 @pytest.mark.postgres
 def test_sample_config_and_benchmark_on_postgresql(postgres_url: str, bench_config: Path) -> None:
     from tests.conftest import new_postgres_database

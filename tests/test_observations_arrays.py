@@ -4,6 +4,7 @@ dtypes and index included (the reference below is the code as it was)."""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -13,8 +14,8 @@ import pytest
 from metrics.compile import compile_metric
 from metrics.definitions.models import Metric
 from metrics.disclosure import WITHHELD, withheld_mask
-from metrics.evaluation.observations import (COLUMNS, HEADLINE, FigureError, _period_codes, build_observations,
-                                              check_figures, values_and_intervals)
+from metrics.evaluation.observations import (COLUMNS, HEADLINE, FigureError, _period_codes, as_period_start,
+                                              build_observations, check_figures, values_and_intervals)
 from metrics.periods import period_end, period_key, period_label
 from metrics.service import MetricsService
 from metrics.statistics.intervals import dsr_withheld
@@ -138,3 +139,38 @@ def test_figures_no_statistic_takes_are_refused_with_the_same_words() -> None:
     with pytest.raises(FigureError) as old:
         reference_build(proportion, aggregate)
     assert str(new.value) == str(old.value) and "February 2024" in str(new.value)
+
+
+@pytest.mark.parametrize("areas", [["e1", "E2", "E2"], ["E2", None, "E1"], [3, 1, 2], ["_headline", "E1", "E1"],
+                                   [None, None, None], ["E1", np.nan, None]])
+@pytest.mark.parametrize("headline_area", [None, "E1"])
+def test_areas_named_oddly_give_the_table_they_gave(areas: list, headline_area: str | None) -> None:
+    """Areas are compared, sorted and named per distinct area, not per row: missing names (first, as before), a
+    name sorting after the headline's, numbers as names, an area called like the headline, and no name at all
+    (with no headline row shown, a column of missing names stays objects, not text)."""
+    metric = MetricsService.from_config_dir(PROJECT / "config").config.metrics
+    rate = next(m for m in metric.values() if m.method == "crude_rate")
+    aggregate = pd.DataFrame({"period_start": ["2024-01-01", "2024-01-01", "2024-02-01"],
+                              "area": pd.Series(areas, dtype=object),
+                              "numerator": [3, 9, 4], "denominator": [100, 500, 300]})
+    found = build_observations(rate, aggregate, headline_area)
+    pd.testing.assert_frame_equal(found, reference_build(rate, aggregate, headline_area), check_exact=True)
+    if areas == ["e1", "E2", "E2"] and headline_area is None:
+        assert found["area"].tolist() == ["E2", "E2", HEADLINE, HEADLINE, "e1"]
+    if areas == [None, None, None] and headline_area == "E1":
+        assert found["area"].dtype == object and found["area"].isna().all()
+
+
+@pytest.mark.parametrize("months", [
+    [date(2024, 2, 1), date(2024, 1, 1), date(2024, 2, 1), date(2024, 1, 1)],  # not ordered: runs of one row
+    ["2024-01-01", date(2024, 1, 1), "2024-01-15", None, date(2024, 3, 1), date(2024, 3, 1), np.nan],
+    pd.to_datetime(["2024-03-01", "2024-03-01", None, "2024-01-01", "2024-01-01"]),
+    pd.Series(["2023-12-01", "2024-01-01", None, "2024-01-01"], dtype="str")])
+def test_periods_numbered_by_runs_as_by_every_row(months) -> None:
+    """The periods are told apart among the first row of each run of equal months (the rows come ordered by
+    period), numbered exactly as factorizing every row numbers them, whatever the order and spelling."""
+    months = pd.Series(months)
+    codes, distinct = pd.factorize(months)
+    merged, starts = pd.factorize(pd.Series([as_period_start(m) for m in distinct], dtype=object))
+    found_codes, found_starts = _period_codes(months)
+    assert found_codes.tolist() == merged[codes].tolist() and found_starts == list(starts)

@@ -170,8 +170,9 @@ def test_duckdb_refuses_files_settings_writes_and_second_statements(duck_url: st
 
 def test_duckdb_rows_come_as_sqlalchemys_rows_would(duck_url: str) -> None:
     """DuckDB's rows are read as Arrow columns (issue 24), into the very frame SQLAlchemy's tuples made: dates as
-    dates, text, integers (a HUGEINT sum too) as int64, decimals as Decimal, floats, a NULL among integers as NaN,
-    bound and expanding parameters; a column with no value at all is NaN (the tuples gave None)."""
+    dates, text, integers (a HUGEINT sum too) as int64, decimals as Decimal, floats (FLOAT, 32 bits in Arrow, too)
+    as float64, a NULL among integers as NaN, a column with no value at all as None, no rows as columns of no type;
+    bound and expanding parameters."""
     import pandas as pd
 
     statement = sa.select(
@@ -182,18 +183,23 @@ def test_duckdb_rows_come_as_sqlalchemys_rows_would(duck_url: str) -> None:
         (sa.column("id") * 0.5).label("half"),
         sa.literal_column("CAST(1.25 AS DECIMAL(10, 2))").label("exact"),
         sa.case((sa.column("id") > 4, sa.column("id"))).label("some_missing"),
+        sa.literal_column("CAST(id AS FLOAT) / 4").label("single"),
+        sa.literal_column("CAST(NULL AS FLOAT)").label("no_denominator"),
         (sa.column("id") > sa.bindparam("cut", 2)).label("flag"),
     ).select_from(sa.table("t")).where(sa.column("id").in_([1, 3, 5, 7])).order_by(sa.column("id"))
     registry = registry_for(duck_url)
+    for asked in (statement, statement.where(sa.column("id") > 100)):
+        frame = registry.execute("src", asked).frame
+        with registry.engine("src").connect() as conn:  # the same engine, through SQLAlchemy's rows
+            result = conn.execute(asked)
+            expected = pd.DataFrame([tuple(r) for r in result.fetchall()], columns=list(result.keys()))
+        assert frame.dtypes.to_dict() == expected.dtypes.to_dict()
+        pd.testing.assert_frame_equal(frame, expected, check_exact=True)
+    assert frame.empty and all(kind == object for kind in frame.dtypes)
     frame = registry.execute("src", statement).frame
-    with registry.engine("src").connect() as conn:  # the same engine, through SQLAlchemy's rows
-        result = conn.execute(statement)
-        expected = pd.DataFrame([tuple(r) for r in result.fetchall()], columns=list(result.keys()))
-    assert frame.dtypes.to_dict() == expected.dtypes.to_dict()
-    pd.testing.assert_frame_equal(frame, expected)
     assert frame["hugeint_sum"].tolist() == [16] * 4 and frame["some_missing"].isna().tolist() == [1, 1, 0, 0]
-    nothing = registry.execute("src", text("SELECT CAST(NULL AS DOUBLE) AS n FROM t")).frame
-    assert nothing["n"].dtype == "float64" and nothing["n"].isna().all()
+    assert frame["single"].dtype == "float64" and frame["single"].tolist() == [0.25, 0.75, 1.25, 1.75]
+    assert frame["no_denominator"].tolist() == [None] * 4
     registry.dispose()
 
 
