@@ -21,7 +21,9 @@ WARWICKSHIRE = "/?framework=warwickshire"
 
 def open_overview(open_page, width: int, path: str = WARWICKSHIRE):
     page = open_page(path, "#intention-table", width=width, height=SCREEN)
-    page.wait_for_load_state("networkidle")  # the sparklines (images) are in
+    # The sparklines (images) are in: each decoded, not half a second of a quiet network.
+    page.wait_for_function("""() => { const imgs = [...document.querySelectorAll('#intention-table img.sparkline')];
+        return imgs.length > 0 && imgs.every(img => img.complete && img.naturalWidth > 0); }""")
     return page
 
 
