@@ -114,18 +114,19 @@ def test_summary_command(temp_store, service):
 
 
 @pytest.mark.browser
-def test_officer_writes_the_summary_on_the_review_pack(page, live_server):
-    """Sign in as the performance officer, start from the draft, edit it, save: saved as typed, shown as text;
-    axe finds nothing on the form. A reader sees the summary and no form."""
-    from tests.test_review_pages_browser import axe_violations
+def test_officer_writes_the_summary_on_the_review_pack(open_page):
+    """Signed in as the performance officer, start from the draft, edit it, save: saved as typed, shown as text;
+    axe finds nothing on the form. A reader sees the summary and no form.
+
+    Pages in the worker's kept browser contexts (``open_page``): the officer signs in through the sign-in page in
+    tests/test_review_pages_browser.py. axe looks at the summary's part of the page: the officer's review pack
+    is checked whole there, after the officer's writes."""
+    from tests.test_wcag_browser import axe_violations
 
     period = "2025-01"  # no other test writes this period's summary
-    page.goto(f"{live_server}/signin?next=/review?framework={FW}%26period={period}")
-    page.get_by_label("Username").fill("sample.officer")
-    page.get_by_label("Password").fill("sample-officer-pass")
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_selector("#signed-in-as")
-    page.wait_for_selector("#review-officer-summary")
+    page = open_page(f"/review?framework={FW}&period={period}", "#review-officer-summary",
+                     person=("sample.officer", "sample-officer-pass"))
+    assert "Pat Officer" in page.locator("#signed-in-as").inner_text()
     box = page.get_by_label("Your summary of the period")
     assert box.input_value() == ""
     page.get_by_role("button", name="Start from a draft").click()
@@ -138,12 +139,7 @@ def test_officer_writes_the_summary_on_the_review_pack(page, live_server):
     page.get_by_text("Summary saved as version 1.").wait_for()
     shown = page.locator("#officer-summary-shown").inner_text()
     assert "Falls <script>alert(1)</script> are the concern." in shown
-    assert axe_violations(page) == []
-    reader = page.context.browser.new_page()
-    try:
-        reader.goto(f"{live_server}/review?framework={FW}&period={period}")
-        reader.wait_for_selector("#review-officer-summary")
-        assert "Falls <script>alert(1)</script> are the concern." in reader.locator("#officer-summary-shown").inner_text()
-        assert reader.get_by_role("button", name="Save summary").count() == 0
-    finally:
-        reader.close()
+    assert axe_violations(page, within=("#review-officer-summary",)) == []
+    reader = open_page(f"/review?framework={FW}&period={period}", "#review-officer-summary")
+    assert "Falls <script>alert(1)</script> are the concern." in reader.locator("#officer-summary-shown").inner_text()
+    assert reader.get_by_role("button", name="Save summary").count() == 0

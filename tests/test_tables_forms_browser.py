@@ -14,22 +14,19 @@
 
 Each page is loaded once, at 390 px, and then widened to 1280 px (its scripts refit tables and charts on a
 resize; the checks wait for that), in the worker's kept browser context of the person (``open_page``).
-Screenshots go to $OUTCOMES_SCREENSHOTS (default /tmp/outcomes-screenshots). Every wait is on the DOM."""
+Screenshots go to $OUTCOMES_SCREENSHOTS when it is set (tests/screenshots.py). Every wait is on the DOM."""
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 
+from tests import screenshots
 from tests.test_wcag_browser import FALLS_ITEM, axe_violations, widen
 
 pytestmark = pytest.mark.browser
 
 FRAMEWORK, PERIOD = "warwickshire", "2025-02"
 EARLY = "2016-03"  # the dated milestones (due October 2017) are not late yet
-SHOTS = Path(os.environ.get("OUTCOMES_SCREENSHOTS", "/tmp/outcomes-screenshots"))
 LEAD = ("sample.lead", "sample-lead-pass")
 VIEWER = ("sample.viewer", "sample-viewer-pass")
 
@@ -97,7 +94,6 @@ def test_no_word_in_a_table_wraps_and_the_forms_pass_axe(open_page, name: str) -
         assert page.get_by_role("button", name="Save milestone").count() >= 1
     headings = page.locator("main table[class*=metric-columns] thead th").all_inner_texts()
     assert "Progress" in headings and "Status" in headings
-    SHOTS.mkdir(parents=True, exist_ok=True)
     for width in (390, 1280):
         widen(page, width)
         found = page.evaluate(SPLIT_WORDS)
@@ -106,7 +102,7 @@ def test_no_word_in_a_table_wraps_and_the_forms_pass_axe(open_page, name: str) -
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), (
             f"the page is wider than the screen at {width} px")
         # a picture for people (not the assertion): of the viewport, which waits for no element to keep still
-        page.screenshot(path=str(SHOTS / f"table-{name}-{width}.png"))
+        screenshots.keep(page, f"table-{name}-{width}.png")
         if forms is not None:
             within = ("main details",) if checked_closed else ()
             assert axe_violations(page, within=within) == [], f"at {width} px"
@@ -204,8 +200,7 @@ def test_a_due_date_that_does_not_exist_is_refused_naming_the_field(open_page) -
     falls.locator(".error-summary-link").click()
     assert page.evaluate("document.activeElement.id") == day.get_attribute("id")
     assert (day.input_value(), month.input_value(), year.input_value()) == ("31", "2", "2030")  # kept
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / "review-date-error-390.png"))  # the focused box, its message above
+    screenshots.keep(page, "review-date-error-390.png")  # the focused box, its message above
     # The error state, where it shows (the rest of the lead's page: tests/test_wcag_browser.py, whole).
     assert axe_violations(page, within=(FALLS_ITEM,)) == []
 
