@@ -34,6 +34,7 @@ from sqlalchemy.sql import Executable
 from datasources.engines import DataSourceError, Part, QueryResult
 from datasources.registry import DataSourceRegistry
 from metrics.compile import MAX_COMBINED, combined_key, compile_combined
+from metrics.compile_extras import COLUMNS as EXTRA_COLUMNS, compile_extras_together, extras_key
 from metrics.definitions.models import Metric
 
 log = logging.getLogger("outcomes.metrics")
@@ -46,6 +47,7 @@ DEFAULT_PER_SOURCE = 2
 Outcome = QueryResult | DataSourceError
 
 _COLUMNS = ("period_start", "area", "numerator", "denominator")  # a table-bound metric's own query's
+FIGURES = "figures"  # the kind of a metric's own question (its figures), beside the extras' kinds
 
 
 def question_key(registry: DataSourceRegistry, source_id: str, statement: Executable) -> Hashable:
@@ -56,11 +58,13 @@ def question_key(registry: DataSourceRegistry, source_id: str, statement: Execut
 
 
 def run_questions(registry: DataSourceRegistry, jobs: Mapping[str, tuple[str, Executable]],
-                  metrics: Mapping[str, Metric] | None = None) -> dict[str, Outcome]:
+                  metrics: Mapping[str, Metric] | None = None,
+                  extras: Mapping[str, tuple[str, Metric]] | None = None) -> dict[str, Outcome]:
     """``{name: (source_id, statement)}`` -> ``{name: result or error}``, each distinct question
     asked once, a few at a time per source. ``metrics``: the metric each name's statement was compiled
     from (:func:`metrics.compile.compile_metric`); questions of table-bound metrics on one table are then
-    asked together."""
+    asked together. ``extras``: the kind and the metric of each name whose statement is a published metric's
+    peer values or series breaks (:mod:`metrics.compile_extras`); those of one table are asked together too."""
     outcomes: dict[str, Outcome] = {}
     askers: dict[Hashable, list[str]] = defaultdict(list)
     limits: dict[str, int] = {}
@@ -84,15 +88,22 @@ def run_questions(registry: DataSourceRegistry, jobs: Mapping[str, tuple[str, Ex
             except DataSourceError as exc:
                 return exc
 
-    def ask_together(keys: list[Hashable]) -> dict[Hashable, QueryResult] | None:
+    def ask_together(kind: str, keys: list[Hashable]) -> dict[Hashable, QueryResult] | None:
         """The questions' results from one combined query, or None: ask each on its own."""
         source_id = keys[0][0]  # type: ignore[index]
+        dialect = registry.engine(source_id).dialect.name
         try:
-            statement, shares = compile_combined({str(i): metrics[askers[key][0]] for i, key in enumerate(keys)},
-                                                 registry.engine(source_id).dialect.name)
             # Each part named as its own query names its columns, and carrying its own SQL (the key's text).
-            parts = {n: Part(share.present, share.columns, _COLUMNS, keys[int(n)][1])  # type: ignore[index]
-                     for n, share in shares.items()}
+            if kind == FIGURES:
+                statement, shares = compile_combined({str(i): metrics[askers[key][0]] for i, key in enumerate(keys)},
+                                                     dialect)
+                parts = {n: Part(share.present, share.columns, _COLUMNS, keys[int(n)][1])  # type: ignore[index]
+                         for n, share in shares.items()}
+            else:
+                statement, extra_shares = compile_extras_together(
+                    kind, {str(i): extras[askers[key][0]][1] for i, key in enumerate(keys)}, dialect)
+                parts = {n: Part(present, columns, EXTRA_COLUMNS[kind], keys[int(n)][1])  # type: ignore[index]
+                         for n, (present, columns) in extra_shares.items()}
         except Exception:  # noqa: BLE001 - combining is only a saving: the questions' own queries remain
             log.exception("questions of %s could not be combined; each is asked on its own", source_id)
             return None
@@ -104,12 +115,13 @@ def run_questions(registry: DataSourceRegistry, jobs: Mapping[str, tuple[str, Ex
                 return None
         return None if results is None else {key: results[str(i)] for i, key in enumerate(keys)}
 
-    together, alone = _together(askers, metrics or {})
+    metrics, extras = metrics or {}, extras or {}
+    together, alone = _together(askers, metrics, extras)
     workers = max(1, min(len(together) + len(alone), sum(limits.values())))
     results: dict[Hashable, Outcome] = {}
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="outcomes-query") as pool:
         pending = {pool.submit(ask, key): [key] for key in alone}
-        pending.update({pool.submit(ask_together, keys): keys for keys in together})
+        pending.update({pool.submit(ask_together, kind, keys): keys for kind, keys in together})
         while pending:
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:
@@ -127,22 +139,29 @@ def run_questions(registry: DataSourceRegistry, jobs: Mapping[str, tuple[str, Ex
     return outcomes
 
 
-def _together(askers: Mapping[Hashable, list[str]],
-              metrics: Mapping[str, Metric]) -> tuple[list[list[Hashable]], list[Hashable]]:
-    """The distinct questions in groups to ask together (two or more, at most :data:`MAX_COMBINED`), and the
-    rest, to ask alone."""
+def _together(askers: Mapping[Hashable, list[str]], metrics: Mapping[str, Metric],
+              extras: Mapping[str, tuple[str, Metric]]) -> tuple[list[tuple[str, list[Hashable]]], list[Hashable]]:
+    """The distinct questions in groups to ask together (two or more of one kind, at most :data:`MAX_COMBINED`),
+    each with its kind (:data:`FIGURES`, or the kind of a published metric's extra question), and the rest, to
+    ask alone."""
     groups: dict[Hashable, list[Hashable]] = defaultdict(list)
     alone: list[Hashable] = []
     for key, names in askers.items():
-        metric = metrics.get(names[0])
-        combined = combined_key(metric) if metric is not None else None
+        combined: tuple | None = None
+        if names[0] in metrics:
+            same = combined_key(metrics[names[0]])
+            combined = None if same is None else (FIGURES, same)
+        elif names[0] in extras:
+            kind, metric = extras[names[0]]
+            same = extras_key(kind, metric)
+            combined = None if same is None else (kind, same)
         if combined is None:
             alone.append(key)
         else:
             groups[(key[0], combined)].append(key)  # type: ignore[index]
     together = []
-    for keys in groups.values():
+    for (_, (kind, _)), keys in groups.items():
         chunks = [keys[i:i + MAX_COMBINED] for i in range(0, len(keys), MAX_COMBINED)]
-        together += [chunk for chunk in chunks if len(chunk) > 1]
+        together += [(kind, chunk) for chunk in chunks if len(chunk) > 1]
         alone += [chunk[0] for chunk in chunks if len(chunk) == 1]
     return together, alone

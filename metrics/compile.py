@@ -263,10 +263,10 @@ def compile_combined(questions: dict[str, Metric], dialect: str) -> tuple[Select
         return statement.order_by(*group_by), parts
     num = statement.subquery("num")
     joined, picked = num, [num.c[c.name] for c in columns]
-    for column, den in others.values():
-        den_q = _denominator(first, den, f"den{column[2:]}")
+    for den_column, den in others.values():
+        den_q = _denominator(first, den, f"den{den_column[2:]}")
         joined = joined.outerjoin(den_q, _denominator_on(binding, num, den, den_q))
-        picked.append(den_q.c.denominator.label(column))
+        picked.append(den_q.c.denominator.label(den_column))
     return select(*picked).select_from(joined).order_by(num.c.period_start, num.c.area), parts
 
 
@@ -444,33 +444,6 @@ def _compile_published(metric: Metric, binding: PublishedBinding) -> Select[Any]
         statement = statement.where(and_(*conditions))
     group = [period_start(_col(tbl, binding.date_column), metric.frequency), _col(tbl, binding.area_column)]
     return statement.group_by(*group).order_by(*group)
-
-
-def compile_peer_values(metric: Metric, binding: PublishedBinding) -> Select[Any]:
-    """Every peer area's published value per period (one row per council and year: about 160
-    a year for ASCOF), for its rank, quartile and the distribution chart."""
-    assert binding.peers is not None
-    tbl = _table(binding.table)
-    group = [period_start(_col(tbl, binding.date_column), metric.frequency), _col(tbl, binding.area_column)]
-    conditions = [_condition(tbl, f) for f in (*binding.filters, *binding.peers.filters)]
-    conditions.append(_col(tbl, binding.value_column).is_not(None))
-    return (select(group[0].label("period_start"), group[1].label("area"),
-                   func.max(_col(tbl, binding.value_column), type_=Float).label("value"))
-            .select_from(tbl).where(and_(*conditions)).group_by(*group).order_by(*group))
-
-
-def compile_series_breaks(metric: Metric, binding: PublishedBinding) -> Select[Any]:
-    """The periods where the publisher marks a break in the council's series (a renumbering),
-    with its words: a handful of rows at most."""
-    assert binding.break_column is not None
-    tbl = _table(binding.table)
-    period = period_start(_col(tbl, binding.date_column), metric.frequency)
-    conditions = [_condition(tbl, f) for f in binding.filters]
-    conditions.append(_col(tbl, binding.break_column).is_not(None))
-    if binding.headline_area is not None:
-        conditions.append(_col(tbl, binding.area_column) == binding.headline_area)
-    return (select(period.label("period_start"), func.max(_col(tbl, binding.break_column), type_=String).label("words"))
-            .select_from(tbl).where(and_(*conditions)).group_by(period).order_by(period))
 
 
 def compile_metric(metric: Metric) -> Select[Any]:

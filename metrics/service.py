@@ -23,7 +23,8 @@ import pandas as pd
 from datasources.engines import DataSourceError, QueryResult
 from datasources.registry import DataSourceRegistry, SourceSettings
 from metrics.batch import run_questions
-from metrics.compile import compile_metric, compile_peer_values, compile_series_breaks
+from metrics.compile import compile_metric
+from metrics.compile_extras import BREAKS as _BREAKS, PEERS as _PEERS, compile_peer_values, compile_series_breaks
 from metrics.definitions.loader import Config, DEFAULT_CONFIG_DIR, load_config
 from metrics.definitions.models import Framework, Intention, Metric, PublishedBinding
 from metrics.evaluation.change_points import ChangePoint, declared_change_points, merge_change_points
@@ -133,9 +134,6 @@ def definition_hash(metric: Metric) -> str:
     return digest
 
 
-_PEERS, _BREAKS = "peers", "breaks"
-
-
 def _extra_questions(metric: Metric) -> dict[str, Any]:
     """The queries of a published binding's peer values and series breaks, where it declares them."""
     binding = metric.binding
@@ -143,9 +141,9 @@ def _extra_questions(metric: Metric) -> dict[str, Any]:
         return {}
     questions: dict[str, Any] = {}
     if binding.peers is not None:
-        questions[_PEERS] = compile_peer_values(metric, binding)
+        questions[_PEERS] = compile_peer_values(metric)
     if binding.break_column is not None:
-        questions[_BREAKS] = compile_series_breaks(metric, binding)
+        questions[_BREAKS] = compile_series_breaks(metric)
     return questions
 
 
@@ -326,11 +324,14 @@ class MetricsService:
                 statements[asked] = compile_metric(metric)
             jobs[m] = (metric.binding.datasource, statements[asked])
         # A published metric's peer values and series breaks are asked in the same batch as the figures
-        # (named "<metric id> <kind>": an id has no space), not one after another once the figures are in.
+        # (named "<metric id> <kind>": an id has no space), not one after another once the figures are in,
+        # and those of one table together (metrics.compile_extras).
         extra_jobs = {f"{m} {kind}": (metric.binding.datasource, statement)
                       for m, (metric, _) in missing.items() for kind, statement in _extra_questions(metric).items()}
         outcomes = run_questions(self.registry, {**jobs, **extra_jobs},
-                                 {m: metric for m, (metric, _) in missing.items()})
+                                 {m: metric for m, (metric, _) in missing.items()},
+                                 extras={name: (name.split(" ")[1], missing[name.split(" ")[0]][0])
+                                         for name in extra_jobs})
         built: dict[tuple, ObservationSet] = {}
         for metric_id, (metric, key) in missing.items():
             outcome = outcomes[metric_id]

@@ -8,10 +8,10 @@ import threading
 
 import pandas as pd
 import pytest
-from sqlalchemy import column, select, table
+from sqlalchemy import and_, column
 
-import metrics.service as service_module
-from metrics.compile import compile_peer_values
+import metrics.compile_extras as compile_extras
+from metrics.compile_extras import compile_peer_values
 from metrics.definitions.models import PublishedBinding
 from metrics.evaluation.observations import as_period_start
 from metrics.periods import period_key
@@ -43,7 +43,7 @@ def test_batched_extras_are_those_one_metric_asks_for_itself(sample_db) -> None:
             pd.testing.assert_frame_equal(together[metric_id].peers, own.peers)
         if own.peers is not None:  # each row's period named as one value at a time names it
             metric = alone.metric(metric_id)
-            rows = alone.registry.execute(metric.binding.datasource, compile_peer_values(metric, metric.binding))
+            rows = alone.registry.execute(metric.binding.datasource, compile_peer_values(metric))
             assert list(own.peers["period"]) == [period_key(as_period_start(v), metric.frequency)
                                                  for v in rows.frame["period_start"]], metric_id
     assert together[LD_HOME].breaks == RENUMBERED
@@ -68,8 +68,10 @@ def test_no_extra_is_asked_after_the_batch(sample_db, monkeypatch) -> None:
 
 @pytest.mark.parametrize("batched", [True, False])
 def test_a_failed_peer_query_loses_only_the_ranking(sample_db, monkeypatch, batched: bool) -> None:
-    monkeypatch.setattr(service_module, "compile_peer_values",
-                        lambda metric, binding: select(column("x")).select_from(table("no_such_table")))
+    # A peers filter naming a column the table lacks: the peers' query fails alone and asked together.
+    where = compile_extras._where
+    monkeypatch.setattr(compile_extras, "_where", lambda kind, metric, tbl: and_(where(kind, metric, tbl), column(
+        "no_such_column") == 1) if kind == compile_extras.PEERS else where(kind, metric, tbl))
     service = MetricsService.from_config_dir(CONFIG_DIR)
     obs = service.observe_all([LD_HOME, "warks_ascof_ld_employment"])[0] if batched else service.observations(LD_HOME)
     assert obs.error is None and not obs.headline.empty  # the figures
