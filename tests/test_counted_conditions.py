@@ -112,7 +112,8 @@ def _config(folder: Path, url: str) -> Path:
     return folder
 
 
-def _check(config: Path, odd_rows: int = 0) -> None:
+def _check(config: Path, odd_rows: int = 0) -> int:
+    """Checks the combined queries and returns how many metrics' frames were the same as their own queries'."""
     service = _service(config)
     asked: list[str] = []
     execute_parts = service.registry.execute_parts
@@ -130,23 +131,24 @@ def _check(config: Path, odd_rows: int = 0) -> None:
     counted = [sql for sql in asked if " & " in sql]
     assert len(counted) == 6  # all but the sums: the counts were asked by their conditions
     assert any("k1" in sql for sql in counted)  # more conditions than one key holds
-    assert _assert_the_same(together, alone) == len(_metrics())  # every metric has rows
+    same = _assert_the_same(together, alone)
     frame = together["mo_age0"].frame
     known = sum(1 for r in _rows() if r["kind"] is not None and r["age"] is not None)
     assert frame["numerator"].sum() == known + odd_rows
     service.registry.dispose()
+    return same
 
 
 def test_counted_by_their_conditions_on_sqlite(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'visits.db'}"
     _fill(url)
-    _check(_config(tmp_path / "config", url), odd_rows=len(ODD_SQLITE_ROWS))
+    assert _check(_config(tmp_path / "config", url), odd_rows=len(ODD_SQLITE_ROWS)) == len(_metrics())
 
 
 def test_counted_by_their_conditions_on_duckdb(tmp_path: Path) -> None:
     url = f"duckdb:///{tmp_path / 'visits.duckdb'}"
     _fill(url)
-    _check(_config(tmp_path / "config", url))
+    assert _check(_config(tmp_path / "config", url)) == len(_metrics())  # every metric has rows
 
 
 @pytest.mark.postgres
@@ -155,4 +157,4 @@ def test_counted_by_their_conditions_on_postgresql(postgres_url: str, tmp_path: 
 
     url = new_postgres_database(postgres_url, "counted")
     _fill(url)
-    _check(_config(tmp_path / "config", url))
+    assert _check(_config(tmp_path / "config", url)) == len(_metrics())  # every metric has rows
