@@ -59,6 +59,12 @@ def _where(kind: str, metric: Metric, tbl: TableClause) -> ColumnElement[bool]:
     return and_(*conditions)
 
 
+def extra_questions(metric: Metric) -> dict[str, Select[Any]]:
+    """The queries of a published binding's peer values and series breaks, by kind, where it declares them."""
+    return {kind: compile_(metric) for kind, compile_ in ((PEERS, compile_peer_values), (BREAKS, compile_series_breaks))
+            if extras_key(kind, metric) is not None}
+
+
 def compile_peer_values(metric: Metric) -> Select[Any]:
     """Every peer area's published value per period (one row per council and year: about 160
     a year for ASCOF), for its rank, quartile and the distribution chart."""

@@ -24,9 +24,9 @@ from datasources.engines import DataSourceError, QueryResult
 from datasources.registry import DataSourceRegistry, SourceSettings
 from metrics.batch import run_questions
 from metrics.compile import compile_metric
-from metrics.compile_extras import BREAKS as _BREAKS, PEERS as _PEERS, compile_peer_values, compile_series_breaks
+from metrics.compile_extras import BREAKS as _BREAKS, PEERS as _PEERS, extra_questions
 from metrics.definitions.loader import Config, DEFAULT_CONFIG_DIR, load_config
-from metrics.definitions.models import Framework, Intention, Metric, PublishedBinding
+from metrics.definitions.models import Framework, Intention, Metric
 from metrics.evaluation.change_points import ChangePoint, declared_change_points, merge_change_points
 from metrics.evaluation.evaluate import Evaluation, evaluate, no_data_evaluation
 from metrics.evaluation.insights import enrich, with_reason
@@ -134,19 +134,6 @@ def definition_hash(metric: Metric) -> str:
     return digest
 
 
-def _extra_questions(metric: Metric) -> dict[str, Any]:
-    """The queries of a published binding's peer values and series breaks, where it declares them."""
-    binding = metric.binding
-    if not isinstance(binding, PublishedBinding):
-        return {}
-    questions: dict[str, Any] = {}
-    if binding.peers is not None:
-        questions[_PEERS] = compile_peer_values(metric)
-    if binding.break_column is not None:
-        questions[_BREAKS] = compile_series_breaks(metric)
-    return questions
-
-
 def _published_extras(metric: Metric, outcomes: Mapping[str, QueryResult | DataSourceError]
                       ) -> tuple[pd.DataFrame | None, tuple[tuple[str, str, str], ...]]:
     """Peer values and series breaks from their queries' outcomes. A query that failed loses only the
@@ -235,7 +222,7 @@ class MetricsService:
                  extras: Mapping[str, QueryResult | DataSourceError] | None = None) -> ObservationSet:
         """Judge one query's outcome into the metric's cached observation set (``frame``: observations
         already built from the same rows for a metric alike in :data:`OBSERVATION_FIELDS`; ``extras``: the
-        outcomes of its :func:`_extra_questions`, asked beside its own query, else asked here)."""
+        outcomes of its :func:`metrics.compile_extras.extra_questions`, asked beside its own query, else asked here)."""
         vintage = key[2]
         try:
             if isinstance(outcome, DataSourceError):
@@ -245,7 +232,7 @@ class MetricsService:
                 frame = build_observations(metric, result.frame, metric.binding.headline_area)
             if extras is None:
                 extras = {kind: self._ask(metric.binding.datasource, statement)
-                          for kind, statement in _extra_questions(metric).items()}
+                          for kind, statement in extra_questions(metric).items()}
             peers, breaks = _published_extras(metric, extras)
             obs = ObservationSet(metric.id, frame, None, result.sql, result.truncated, vintage, peers, breaks)
             if result.truncated:  # incomplete rows would give wrong figures: no_data with the reason, everywhere
@@ -326,12 +313,13 @@ class MetricsService:
         # A published metric's peer values and series breaks are asked in the same batch as the figures
         # (named "<metric id> <kind>": an id has no space), not one after another once the figures are in,
         # and those of one table together (metrics.compile_extras).
-        extra_jobs = {f"{m} {kind}": (metric.binding.datasource, statement)
-                      for m, (metric, _) in missing.items() for kind, statement in _extra_questions(metric).items()}
+        extra_jobs, extras = {}, {}
+        for m, (metric, _) in missing.items():
+            for kind, statement in extra_questions(metric).items():
+                extra_jobs[f"{m} {kind}"] = (metric.binding.datasource, statement)
+                extras[f"{m} {kind}"] = (kind, metric)
         outcomes = run_questions(self.registry, {**jobs, **extra_jobs},
-                                 {m: metric for m, (metric, _) in missing.items()},
-                                 extras={name: (name.split(" ")[1], missing[name.split(" ")[0]][0])
-                                         for name in extra_jobs})
+                                 {m: metric for m, (metric, _) in missing.items()}, extras)
         built: dict[tuple, ObservationSet] = {}
         for metric_id, (metric, key) in missing.items():
             outcome = outcomes[metric_id]

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from datasources.registry import DataSourceRegistry, SourceSettings
 from metrics.batch import run_questions
-from metrics.compile_extras import BREAKS, PEERS, compile_peer_values, compile_series_breaks
+from metrics.compile_extras import BREAKS, PEERS, extra_questions
 from metrics.definitions.loader import load_config
 from tests.conftest import CONFIG_DIR
 
@@ -72,9 +72,10 @@ def test_each_metrics_extras_asked_together_are_its_own_querys_rows(url: str, mo
     registry = DataSourceRegistry([SourceSettings("sample", url)], project_root=PROJECT)
     jobs, extras = {}, {}
     for metric in metrics:
-        for kind, compile_ in ((PEERS, compile_peer_values), (BREAKS, compile_series_breaks)):
-            jobs[f"{metric.id} {kind}"] = ("sample", compile_(metric))
+        for kind, statement in extra_questions(metric).items():
+            jobs[f"{metric.id} {kind}"] = ("sample", statement)
             extras[f"{metric.id} {kind}"] = (kind, metric)
+    assert len(jobs) == 2 * len(METRICS)  # each asks both
     combined = []
     execute_parts = registry.execute_parts
     monkeypatch.setattr(registry, "execute_parts", lambda *a: combined.append(a[2]) or execute_parts(*a))
